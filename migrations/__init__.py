@@ -1,0 +1,1 @@
+"""Alembic migrations, installed as the `server.migrations` package."""

@@ -1,0 +1,70 @@
+"""Every admin view is for signed-in operators only; the overview page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import redirect, request, url_for
+from flask_admin import AdminIndexView, BaseView, expose
+from flask_admin.contrib.sqla import ModelView
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from server.admin.fields import ModelConverter
+from server.extensions import db
+from server.models import EventStatus, InboundEvent, Outcome, Store, StoreState, SyncRecord
+
+
+class OperatorOnly:
+    """Mixed into every view: anonymous visitors are sent to the login page and back."""
+
+    def is_accessible(self) -> bool:
+        return bool(current_user.is_authenticated)
+
+    def inaccessible_callback(self, name: str, **kwargs: Any) -> Response:
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
+class SecureView(OperatorOnly, BaseView):
+    pass
+
+
+class SecureModelView(OperatorOnly, ModelView):
+    model_form_converter = ModelConverter
+    page_size = 50
+    can_view_details = True
+
+
+class ReadOnlyModelView(SecureModelView):
+    can_create = False
+    can_edit = False
+    can_delete = False
+
+
+class OverviewView(OperatorOnly, AdminIndexView):
+    @expose("/")
+    def index(self) -> str:
+        stores_by_state = dict(
+            db.session.execute(sa.select(Store.state, sa.func.count()).group_by(Store.state)).all()
+        )
+        pending_events = db.session.scalar(
+            sa.select(sa.func.count()).where(InboundEvent.status == EventStatus.PENDING)
+        )
+        failed_events = db.session.scalar(
+            sa.select(sa.func.count()).where(InboundEvent.status == EventStatus.FAILED)
+        )
+        problems = db.session.scalars(
+            sa.select(SyncRecord)
+            .where(SyncRecord.outcome.in_((Outcome.ERROR, Outcome.HELD)))
+            .order_by(SyncRecord.started_at.desc())
+            .limit(10)
+        ).all()
+        return self.render(
+            "admin/overview.html",
+            states=list(StoreState),
+            stores_by_state=stores_by_state,
+            pending_events=pending_events,
+            failed_events=failed_events,
+            problems=problems,
+        )

@@ -1,0 +1,157 @@
+"""Model views. Encrypted columns are never listed, shown or put in a form."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash
+from flask_admin.actions import action
+from flask_admin.babel import gettext
+from flask_login import current_user
+from wtforms import PasswordField, ValidationError
+from wtforms.validators import Optional
+
+from server.admin.access import ReadOnlyModelView, SecureModelView
+from server.crypto import EncryptedText
+from server.extensions import db
+from server.models import Operator, Store, StoreState
+from server.models.user import MIN_PASSWORD_LENGTH
+
+
+def _secret_columns(model: type) -> list[str]:
+    return [
+        column.key
+        for column in model.__table__.columns  # type: ignore[attr-defined]
+        if isinstance(column.type, EncryptedText)
+    ]
+
+
+class _HidesSecrets:
+    """Keeps every encrypted column out of lists, details, filters and forms."""
+
+    def __init__(self, model: type, *args: Any, **kwargs: Any) -> None:
+        secrets = _secret_columns(model)
+        for option in (
+            "column_exclude_list",
+            "column_details_exclude_list",
+            "form_excluded_columns",
+        ):
+            setattr(self, option, [*(getattr(self, option, None) or ()), *secrets])
+        super().__init__(model, *args, **kwargs)  # type: ignore[call-arg]
+
+
+class StoreView(_HidesSecrets, SecureModelView):
+    can_create = False  # stores are created by the bridge plugin's activation
+    can_delete = False  # erasing a store's data is an explicit, separate operation
+    column_list = ["id", "name", "url", "state", "admin_email", "plugin_version", "created_at"]
+    column_searchable_list = ["name", "url", "admin_email"]
+    column_filters = ["state"]
+    column_default_sort = ("id", True)
+    form_columns = ["name"]
+
+    def _transition(self, ids: list[str], state: StoreState, reason: str) -> None:
+        selected = [int(value) for value in ids if value.isdigit()]
+        stores = db.session.scalars(db.select(Store).where(Store.id.in_(selected))).all()
+        changed = [s for s in stores if s.transition_to(state, reason, current_user.email)]
+        db.session.commit()
+        flash(f"{len(changed)} store(s) {state.value}; {len(stores) - len(changed)} unchanged.")
+
+    @action("pause", "Pause", "Pause syncing for the selected stores? Events are still kept.")
+    def action_pause(self, ids: list[str]) -> None:
+        self._transition(ids, StoreState.PAUSED, "paused by an operator")
+
+    @action("resume", "Resume", "Resume syncing for the selected stores?")
+    def action_resume(self, ids: list[str]) -> None:
+        self._transition(ids, StoreState.ACTIVE, "resumed by an operator")
+
+
+class StoreTransitionView(ReadOnlyModelView):
+    column_list = ["at", "store", "from_state", "to_state", "reason", "actor"]
+    column_filters = ["to_state"]
+    column_default_sort = ("id", True)
+
+
+class XeroConnectionView(_HidesSecrets, ReadOnlyModelView):
+    column_list = ["store", "tenant_name", "tenant_id", "status", "status_reason", "updated_at"]
+    column_filters = ["status"]
+
+
+class WooConnectionView(_HidesSecrets, ReadOnlyModelView):
+    column_list = ["store", "key_permissions", "status", "status_reason", "last_checked_at"]
+    column_filters = ["status"]
+
+
+class InboundEventView(ReadOnlyModelView):
+    column_list = [
+        "received_at",
+        "store_id",
+        "source",
+        "topic",
+        "resource_id",
+        "status",
+        "attempts",
+    ]
+    column_filters = ["source", "status", "topic"]
+    column_searchable_list = ["resource_id", "delivery_id"]
+    column_default_sort = ("id", True)
+
+
+class SyncRecordView(ReadOnlyModelView):
+    column_list = [
+        "started_at", "store_id", "kind", "woo_id", "action", "outcome",
+        "woo_total", "xero_total", "message",
+    ]  # fmt: skip
+    column_filters = ["outcome", "kind", "action"]
+    column_searchable_list = ["woo_id", "xero_id", "message"]
+    column_default_sort = ("id", True)
+
+
+class BindingView(ReadOnlyModelView):
+    column_list = ["store_id", "kind", "woo_id", "xero_id", "xero_number", "updated_at"]
+    column_filters = ["kind"]
+    column_searchable_list = ["woo_id", "xero_id", "xero_number"]
+
+
+class PlanView(SecureModelView):
+    column_list = ["code", "name", "monthly_price", "currency", "monthly_order_limit", "active"]
+    form_columns = [
+        "code", "name", "monthly_price", "currency", "monthly_order_limit", "trial_days", "active",
+    ]  # fmt: skip
+
+
+class SubscriptionView(SecureModelView):
+    column_list = ["store", "plan", "status", "trial_ends_at", "current_period_end", "provider"]
+    column_filters = ["status", "provider"]
+    form_columns = [
+        "store", "plan", "status", "trial_ends_at", "current_period_end", "provider",
+        "provider_ref",
+    ]  # fmt: skip
+
+
+class OperatorAccountView(SecureModelView):
+    column_list = ["email", "active", "created_at", "last_login_at"]
+    column_details_exclude_list = ["password_hash"]
+    form_columns = ["email", "active", "new_password"]
+    form_extra_fields = {
+        "new_password": PasswordField(
+            "New password",
+            validators=[Optional()],
+            description=f"At least {MIN_PASSWORD_LENGTH} characters. Leave empty to keep.",
+        )
+    }
+
+    def on_model_change(self, form: Any, model: Operator, is_created: bool) -> None:
+        model.email = Operator.normalise_email(model.email)
+        if form.new_password.data:
+            try:
+                model.set_password(form.new_password.data)
+            except ValueError as error:
+                raise ValidationError(str(error)) from None
+        elif is_created:
+            raise ValidationError(gettext("A new operator needs a password."))
+        if model.id == current_user.id and not model.active:
+            raise ValidationError("You cannot deactivate your own account.")
+
+    def on_model_delete(self, model: Operator) -> None:
+        if model.id == current_user.id:
+            raise ValidationError("You cannot delete your own account.")

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+from werkzeug.security import check_password_hash
+from werkzeug.wrappers import Response
+
+from server.auth.forms import LoginForm
+from server.auth.safe_next import safe_next_path
+from server.extensions import current_settings, db, limiter
+from server.models import Operator
+from server.models.types import utcnow
+
+bp = Blueprint("auth", __name__)
+
+# Checked when the email is unknown, so a wrong email costs as long as a wrong password.
+_UNKNOWN_OPERATOR_HASH = "scrypt:32768:8:1$wooxero$" + "0" * 128
+
+
+def load_operator(operator_id: str) -> Operator | None:
+    if not operator_id.isdigit():
+        return None
+    return db.session.get(Operator, int(operator_id))
+
+
+def _login_limit() -> str:
+    return current_settings().security.login_rate_limit
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login() -> Response | str:
+    default = url_for("admin.index")
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+        if current_user.is_authenticated:
+            return redirect(safe_next_path(form.next.data, default))
+    if form.validate_on_submit():
+        email = Operator.normalise_email(form.email.data or "")
+        operator = db.session.scalar(sa.select(Operator).where(Operator.email == email))
+        password = form.password.data or ""
+        if operator is None:
+            check_password_hash(_UNKNOWN_OPERATOR_HASH, password)
+        elif operator.check_password(password) and operator.active:
+            operator.last_login_at = utcnow()
+            db.session.commit()
+            login_user(operator)
+            return redirect(safe_next_path(form.next.data, default))
+        flash("Wrong email or password.", "error")
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    """POST only; CSRFProtect has checked the token before this runs."""
+    logout_user()
+    return redirect(url_for("auth.login"))

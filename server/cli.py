@@ -1,0 +1,202 @@
+"""The `wooxero` command."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup, routes_command, shell_command
+
+from server import create_app
+from server.config import ConfigError, Settings, load_settings
+from server.crypto import DecryptionError, make_keyring, rotate_secrets
+from server.extensions import db
+from server.runtime.embedded_redis import EmbeddedRedisError
+from server.runtime.keys import (
+    generate_fernet_key,
+    require_keys,
+    uses_local_encryption_keys,
+    with_local_keys,
+    write_encryption_keys,
+)
+from server.runtime.serve import ServeError, serve_is_running
+from server.startup import StartupError, require_current_schema, verify_encryption_keys
+
+EXPECTED_ERRORS = (ConfigError, StartupError, ServeError, EmbeddedRedisError, DecryptionError)
+
+
+def _local_settings() -> Settings:
+    """Settings for commands run by hand: missing keys are read from the data directory."""
+    return with_local_keys(load_settings(), generate=False)
+
+
+def _app_for_cli() -> Flask:
+    return create_app(_local_settings())
+
+
+def _configure_logging(settings: Settings, *, show_migrations: bool = False) -> None:
+    logging.basicConfig(
+        level=settings.server.log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if not show_migrations and settings.server.log_level != "DEBUG":
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def _production_app(*, needs_redis: bool) -> tuple[Settings, Flask]:
+    """Settings and app for web/worker/scheduler: keys configured, schema current, keys right."""
+    settings = load_settings()
+    require_keys(settings)
+    if needs_redis and not settings.redis.url:
+        raise ConfigError("redis.url: not set; workers and the scheduler need Redis")
+    _configure_logging(settings)
+    app = create_app(settings)
+    with app.app_context():
+        require_current_schema()
+        verify_encryption_keys()
+        db.engine.dispose()
+    return settings, app
+
+
+@click.group(
+    cls=FlaskGroup,
+    create_app=_app_for_cli,
+    add_default_commands=False,
+    add_version_option=False,
+    load_dotenv=False,
+    set_debug_flag=False,
+)
+def cli() -> None:
+    """wooxero: sync WooCommerce stores to Xero."""
+
+
+cli.add_command(shell_command)
+cli.add_command(routes_command)
+
+
+@cli.command()
+def serve() -> None:
+    """Everything on one machine: Redis, web, worker and scheduler, data in ./var/."""
+    from server.runtime.serve import serve as run_all
+
+    settings = load_settings()
+    _configure_logging(settings, show_migrations=True)
+    sys.exit(run_all(settings))
+
+
+@cli.command()
+def web() -> None:
+    """The web server (gunicorn), for production."""
+    from server.runtime.web import WebServer
+
+    settings, _app = _production_app(needs_redis=False)
+    WebServer(settings).run()
+
+
+@cli.command()
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+def worker(burst: bool) -> None:
+    """An RQ worker taking jobs from the high, default and low queues; run as many as needed."""
+    from server.jobs.worker import build_worker
+
+    settings, app = _production_app(needs_redis=True)
+    build_worker(app).work(burst=burst, logging_level=settings.server.log_level)
+
+
+@cli.command()
+def scheduler() -> None:
+    """The RQ cron scheduler that enqueues periodic jobs; run exactly one."""
+    from server.jobs.schedules import build_scheduler
+
+    _settings, app = _production_app(needs_redis=True)
+    build_scheduler(app).start()
+
+
+@cli.command("create-admin")
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_admin(email: str, password_stdin: bool) -> None:
+    """Create an operator, or set the password of an existing one."""
+    from server.models import Operator
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    app = _app_for_cli()
+    with app.app_context():
+        require_current_schema()
+        email = Operator.normalise_email(email)
+        if "@" not in email:
+            raise click.BadParameter("not an email address", param_hint="EMAIL")
+        operator = db.session.scalar(db.select(Operator).where(Operator.email == email))
+        created = operator is None
+        if operator is None:
+            operator = Operator(email=email)
+            db.session.add(operator)
+        try:
+            operator.set_password(password)
+        except ValueError as error:
+            raise click.UsageError(str(error)) from None
+        operator.active = True
+        db.session.commit()
+    click.echo(f"{'Created' if created else 'Updated'} operator {email}.")
+
+
+@cli.command("generate-key")
+def generate_key() -> None:
+    """Print a new encryption key (for security.encryption_keys)."""
+    click.echo(generate_fernet_key())
+
+
+@cli.command("rotate-key")
+def rotate_key() -> None:
+    """Re-encrypt every stored secret with the first encryption key.
+
+    With configured keys: put the new key first in security.encryption_keys (keeping the
+    old ones), restart, run this, then remove the old keys. With the keys `serve` generated:
+    stop `serve` and run this; it makes a new key, re-encrypts, and retires the old one.
+    """
+    settings = _local_settings()
+    data_dir = settings.server.data_dir
+    generated = uses_local_encryption_keys(load_settings())
+    old_keys = [key.get_secret_value() for key in settings.security.encryption_keys]
+    if not old_keys:
+        raise ConfigError("security.encryption_keys: no key configured or generated yet")
+    if generated:
+        if serve_is_running(data_dir):
+            raise ServeError(f"stop `wooxero serve` (using {data_dir}) before rotating its key")
+        keys = [generate_fernet_key(), *old_keys]
+        write_encryption_keys(data_dir, keys)  # both keys on disk until every secret moved
+    else:
+        keys = old_keys
+    app = create_app(settings.with_overrides({"security": {"encryption_keys": keys}}))
+    with app.app_context():
+        require_current_schema()
+        with db.engine.begin() as connection:
+            count = rotate_secrets(connection, db.metadata, make_keyring(keys))
+    if generated:
+        write_encryption_keys(data_dir, keys[:1])
+        click.echo(f"Re-encrypted {count} secret(s) with a new key; the old key is retired.")
+    else:
+        click.echo(
+            f"Re-encrypted {count} secret(s) with the first configured key; "
+            "the other keys can now be removed from security.encryption_keys."
+        )
+
+
+def _run_guarded(command: Callable[..., Any]) -> None:
+    try:
+        command()
+    except EXPECTED_ERRORS as error:
+        click.echo(f"wooxero: {error}", err=True)
+        sys.exit(2 if isinstance(error, ConfigError) else 1)
+
+
+def main() -> None:
+    _run_guarded(cli)

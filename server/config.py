@@ -1,0 +1,272 @@
+"""Settings: `config.toml` (path from WOOXERO_CONFIG), then WOOXERO_* environment overrides.
+
+Nested keys use a double underscore in the environment: `WOOXERO_DATABASE__URL` overrides
+`[database] url`. Every value is validated; `load_settings` turns the first problem into a
+`ConfigError` whose message is one line naming the key and what is wrong with it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from limits import parse_many
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+ENV_PREFIX = "WOOXERO_"
+CONFIG_PATH_VARIABLE = "WOOXERO_CONFIG"
+DEFAULT_CONFIG_PATH = "config.toml"
+SUPPORTED_DATABASES = ("sqlite", "postgresql")
+
+
+class ConfigError(Exception):
+    """An invalid setting; the message is one line naming the key."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+def _split_list(value: Any) -> Any:
+    """Accept a list, a JSON array or a comma-separated string (environment variables)."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.startswith("["):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            raise ValueError("is neither a JSON array nor a comma-separated list") from None
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+class ServerSettings(_Section):
+    public_url: str = "http://127.0.0.1:8000"
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    data_dir: Path = Path("var")
+    proxy_count: int = Field(0, ge=0, le=5)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("public_url")
+    @classmethod
+    def _absolute_http_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an absolute http(s) URL such as https://sync.example.com")
+        if parts.query or parts.fragment:
+            raise ValueError("must not contain a query or fragment")
+        return value.rstrip("/")
+
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute_dir(cls, value: Path) -> Path:
+        return value.expanduser().absolute()
+
+
+class WebSettings(_Section):
+    workers: int = Field(2, ge=1, le=64)
+    threads: int = Field(4, ge=1, le=64)
+    timeout: int = Field(30, ge=5, le=600)
+
+
+class DatabaseSettings(_Section):
+    url: str = ""
+
+    @field_validator("url")
+    @classmethod
+    def _supported_url(cls, value: str) -> str:
+        if not value:
+            return value
+        try:
+            backend = make_url(value).get_backend_name()
+        except ArgumentError:
+            raise ValueError(
+                "is not a database URL (e.g. postgresql+psycopg://u@host/db)"
+            ) from None
+        if backend not in SUPPORTED_DATABASES:
+            raise ValueError(f"uses {backend!r}; supported: {', '.join(SUPPORTED_DATABASES)}")
+        return value
+
+
+class RedisSettings(_Section):
+    url: str = ""
+
+    @field_validator("url")
+    @classmethod
+    def _redis_url(cls, value: str) -> str:
+        if value and urlsplit(value).scheme not in ("redis", "rediss", "unix"):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
+
+
+class SecuritySettings(_Section):
+    secret_key: SecretStr = SecretStr("")
+    encryption_keys: list[SecretStr] = []
+    login_rate_limit: str = "10 per minute; 50 per hour"
+
+    _split_keys = field_validator("encryption_keys", mode="before")(_split_list)
+
+    @field_validator("secret_key")
+    @classmethod
+    def _long_enough(cls, value: SecretStr) -> SecretStr:
+        if value.get_secret_value() and len(value.get_secret_value()) < 32:
+            raise ValueError("must be at least 32 characters")
+        return value
+
+    @field_validator("encryption_keys")
+    @classmethod
+    def _fernet_keys(cls, keys: list[SecretStr]) -> list[SecretStr]:
+        for position, key in enumerate(keys, start=1):
+            try:
+                raw = base64.urlsafe_b64decode(key.get_secret_value().encode())
+            except (binascii.Error, ValueError):
+                raw = b""
+            if len(raw) != 32:
+                raise ValueError(
+                    f"key {position} is not a Fernet key (32 url-safe base64-encoded bytes); "
+                    "make one with `wooxero generate-key`"
+                )
+        return keys
+
+    @field_validator("login_rate_limit")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ValueError("is not a rate limit such as '10 per minute; 50 per hour'") from None
+        return value
+
+
+class WorkerSettings(_Section):
+    job_timeout: int = Field(600, ge=10, le=86400)
+
+
+class RetentionSettings(_Section):
+    inbound_event_days: int = Field(90, ge=7)
+    sync_record_days: int = Field(2557, ge=30)
+
+
+class Settings(_Section):
+    """Every setting of wooxero; see config.example.toml for what each one does."""
+
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    redis: RedisSettings = Field(default_factory=RedisSettings)
+    security: SecuritySettings = Field(default_factory=SecuritySettings)
+    worker: WorkerSettings = Field(default_factory=WorkerSettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
+
+    @property
+    def database_url(self) -> str:
+        """The configured URL, or the SQLite file in the data directory."""
+        return self.database.url or f"sqlite:///{self.server.data_dir / 'wooxero.db'}"
+
+    @property
+    def is_https(self) -> bool:
+        return self.server.public_url.startswith("https://")
+
+    def with_overrides(self, overrides: Mapping[str, Mapping[str, Any]]) -> Settings:
+        """A validated copy with some values replaced: `{"section": {"key": value}}`."""
+        return build_settings(_merge(_unwrap_secrets(self.model_dump()), overrides))
+
+
+def _unwrap_secrets(value: Any) -> Any:
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    if isinstance(value, dict):
+        return {key: _unwrap_secrets(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_unwrap_secrets(item) for item in value]
+    return value
+
+
+def _merge(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """Section-wise merge: a key in `overrides` replaces that key only."""
+    merged = {
+        section: dict(values) if isinstance(values, Mapping) else values
+        for section, values in base.items()
+    }
+    for section, values in overrides.items():
+        if isinstance(values, Mapping) and isinstance(merged.get(section), dict):
+            merged[section].update(values)
+        else:
+            merged[section] = values
+    return merged
+
+
+def build_settings(data: Mapping[str, Any]) -> Settings:
+    """Validate sections of values; raise ConfigError on the first problem."""
+    try:
+        return Settings(**_unwrap_secrets(dict(data)))
+    except ValidationError as error:
+        raise ConfigError(_describe(error)) from None
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read the config file and the environment; raise ConfigError on the first problem."""
+    env = os.environ if environ is None else environ
+    path = Path(env.get(CONFIG_PATH_VARIABLE) or DEFAULT_CONFIG_PATH)
+    data = _merge(_read_toml(path, explicit=CONFIG_PATH_VARIABLE in env), _env_sections(env))
+    try:
+        return Settings(**data)
+    except ValidationError as error:
+        raise ConfigError(_describe(error, path, env)) from None
+
+
+def _read_toml(path: Path, *, explicit: bool) -> dict[str, Any]:
+    if not path.exists():
+        if explicit:
+            raise ConfigError(f"{CONFIG_PATH_VARIABLE}: {path} does not exist")
+        return {}
+    try:
+        with path.open("rb") as stream:
+            return tomllib.load(stream)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML ({error})") from None
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot be read ({error.strerror})") from None
+
+
+def _env_sections(env: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    """WOOXERO_SECTION__KEY variables as {"section": {"key": value}}."""
+    sections: dict[str, dict[str, str]] = {}
+    for name, value in env.items():
+        if not name.startswith(ENV_PREFIX) or name == CONFIG_PATH_VARIABLE:
+            continue
+        section, _, key = name[len(ENV_PREFIX) :].lower().partition("__")
+        if not key:
+            raise ConfigError(f"{name}: use WOOXERO_<SECTION>__<KEY>, e.g. WOOXERO_DATABASE__URL")
+        sections.setdefault(section, {})[key] = value
+    return sections
+
+
+def _describe(
+    error: ValidationError, path: Path | None = None, env: Mapping[str, str] | None = None
+) -> str:
+    first = error.errors()[0]
+    location = [str(part) for part in first["loc"]]
+    message = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        message = "unknown setting (see config.example.toml)"
+    elif first["type"] == "model_type":
+        message = "must be a section (a TOML table)"
+    env_name = ENV_PREFIX + "__".join(location[:2]).upper()
+    if env is not None and env_name in env:
+        where = f" (from {env_name})"
+    elif path is not None and path.exists():
+        where = f" (in {path})"
+    else:
+        where = ""
+    return f"{'.'.join(location)}{where}: {message}"

@@ -1,0 +1,48 @@
+"""Job functions. Each runs inside the worker's app context (see `server.jobs.worker`)."""
+
+from __future__ import annotations
+
+import os
+import socket
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from server.extensions import current_settings, db
+from server.models import EventStatus, InboundEvent, SyncRecord
+from server.models.types import utcnow
+
+SETTLED_EVENT_STATUSES = (EventStatus.DONE, EventStatus.DUPLICATE, EventStatus.IGNORED)
+
+
+def check_worker() -> dict[str, object]:
+    """Prove the pipeline end to end: this ran in a worker that can reach the database."""
+    database_time = db.session.scalar(sa.select(sa.func.current_timestamp()))
+    db.session.rollback()
+    return {
+        "hostname": socket.gethostname(),
+        "pid": os.getpid(),
+        "database_time": str(database_time),
+    }
+
+
+def purge_expired_records() -> dict[str, int]:
+    """Delete settled inbound events and sync records older than their retention period.
+
+    Pending and failed events are never deleted: they are work still owed.
+    """
+    retention = current_settings().retention
+    now = utcnow()
+    events = db.session.execute(
+        sa.delete(InboundEvent).where(
+            InboundEvent.status.in_(SETTLED_EVENT_STATUSES),
+            InboundEvent.received_at < now - timedelta(days=retention.inbound_event_days),
+        )
+    ).rowcount
+    records = db.session.execute(
+        sa.delete(SyncRecord).where(
+            SyncRecord.started_at < now - timedelta(days=retention.sync_record_days)
+        )
+    ).rowcount
+    db.session.commit()
+    return {"inbound_events": events, "sync_records": records}

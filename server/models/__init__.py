@@ -1,0 +1,45 @@
+"""The data model, one module per aggregate. Importing this package registers every table."""
+
+from server.models.audit import Direction, Outcome, SyncRecord
+from server.models.billing import Plan, Subscription, SubscriptionStatus, UsageCounter
+from server.models.binding import Binding, BindingKind
+from server.models.connection import ConnectionStatus, WooConnection, XeroConnection
+from server.models.event import EventSource, EventStatus, InboundEvent
+from server.models.settings import (
+    AccountMapping,
+    GatewayMapping,
+    SyncSettings,
+    TaxMapping,
+    TrackingRule,
+)
+from server.models.store import Store, StoreState, StoreTransition
+from server.models.system import EncryptionCanary
+from server.models.user import Operator
+
+__all__ = [
+    "AccountMapping",
+    "Binding",
+    "BindingKind",
+    "ConnectionStatus",
+    "Direction",
+    "EncryptionCanary",
+    "EventSource",
+    "EventStatus",
+    "GatewayMapping",
+    "InboundEvent",
+    "Operator",
+    "Outcome",
+    "Plan",
+    "Store",
+    "StoreState",
+    "StoreTransition",
+    "Subscription",
+    "SubscriptionStatus",
+    "SyncRecord",
+    "SyncSettings",
+    "TaxMapping",
+    "TrackingRule",
+    "UsageCounter",
+    "WooConnection",
+    "XeroConnection",
+]

@@ -1,0 +1,80 @@
+"""Connections: a store's credentials and state for each external system."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from server.crypto import EncryptedText
+from server.extensions import db
+from server.models.store import Store
+from server.models.types import UTCDateTime, string_enum, utcnow
+
+
+class ConnectionStatus(enum.StrEnum):
+    CONNECTED = "connected"
+    NEEDS_REAUTHORISATION = "needs_reauthorisation"
+    ERROR = "error"
+    DISCONNECTED = "disconnected"
+
+
+class _ConnectionState:
+    """Columns every connection has: its status, why, and when it changed."""
+
+    status: Mapped[ConnectionStatus] = mapped_column(
+        string_enum(ConnectionStatus, length=32), default=ConnectionStatus.DISCONNECTED
+    )
+    status_reason: Mapped[str] = mapped_column(sa.String(500), default="")
+    connected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    def mark(self, status: ConnectionStatus, reason: str = "") -> None:
+        self.status = status
+        self.status_reason = reason[:500]
+
+
+class XeroConnection(_ConnectionState, db.Model):
+    """The Xero organisation (tenant) a store syncs to and its OAuth2 token set."""
+
+    __tablename__ = "xero_connections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("stores.id", ondelete="CASCADE"), unique=True
+    )
+    tenant_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
+    tenant_name: Mapped[str] = mapped_column(sa.String(255), default="")
+    connection_id: Mapped[str | None] = mapped_column(sa.String(36))
+    scopes: Mapped[str] = mapped_column(sa.Text, default="")
+    access_token: Mapped[str | None] = mapped_column(EncryptedText)
+    refresh_token: Mapped[str | None] = mapped_column(EncryptedText)
+    access_token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    store: Mapped[Store] = relationship()
+
+    def erase_tokens(self) -> None:
+        self.access_token = None
+        self.refresh_token = None
+        self.access_token_expires_at = None
+
+
+class WooConnection(_ConnectionState, db.Model):
+    """A store's WooCommerce REST keys and the secret its webhooks are signed with."""
+
+    __tablename__ = "woo_connections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("stores.id", ondelete="CASCADE"), unique=True
+    )
+    consumer_key: Mapped[str | None] = mapped_column(EncryptedText)
+    consumer_secret: Mapped[str | None] = mapped_column(EncryptedText)
+    key_id: Mapped[int | None]
+    key_permissions: Mapped[str] = mapped_column(sa.String(16), default="")
+    webhook_secret: Mapped[str | None] = mapped_column(EncryptedText)
+    last_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    store: Mapped[Store] = relationship()

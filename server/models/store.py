@@ -1,0 +1,76 @@
+"""Stores: the tenants, one WooCommerce site each, and the record of their state changes."""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from server.crypto import EncryptedText
+from server.extensions import db
+from server.models.types import UTCDateTime, string_enum, utcnow
+
+
+class StoreState(enum.StrEnum):
+    PENDING = "pending"  # consent received, ownership challenge in progress
+    ACTIVE = "active"
+    PAUSED = "paused"  # plugin deactivated or paused by an operator: events kept, no sync
+    UNINSTALLED = "uninstalled"
+
+
+def new_public_id() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class Store(db.Model):
+    __tablename__ = "stores"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(sa.String(32), unique=True, default=new_public_id)
+    name: Mapped[str] = mapped_column(sa.String(200), default="")
+    url: Mapped[str] = mapped_column(sa.String(2048), unique=True)
+    state: Mapped[StoreState] = mapped_column(string_enum(StoreState), default=StoreState.PENDING)
+    admin_email: Mapped[str] = mapped_column(sa.String(254), default="")
+    admin_username: Mapped[str] = mapped_column(sa.String(60), default="")
+    wp_user_id: Mapped[int | None]
+    signing_secret: Mapped[str | None] = mapped_column(EncryptedText)
+    plugin_version: Mapped[str] = mapped_column(sa.String(32), default="")
+    wp_version: Mapped[str] = mapped_column(sa.String(32), default="")
+    wc_version: Mapped[str] = mapped_column(sa.String(32), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    transitions: Mapped[list[StoreTransition]] = relationship(
+        back_populates="store", cascade="all, delete-orphan", order_by="StoreTransition.id"
+    )
+
+    def transition_to(self, state: StoreState, reason: str, actor: str) -> StoreTransition | None:
+        """Move to `state` and record why and by whom; nothing happens if already there."""
+        if state == self.state:
+            return None
+        change = StoreTransition(from_state=self.state, to_state=state, reason=reason, actor=actor)
+        self.transitions.append(change)
+        self.state = state
+        return change
+
+    def __repr__(self) -> str:
+        return f"<Store {self.id} {self.url}>"
+
+
+class StoreTransition(db.Model):
+    __tablename__ = "store_transitions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("stores.id", ondelete="CASCADE"), index=True
+    )
+    from_state: Mapped[StoreState | None] = mapped_column(string_enum(StoreState))
+    to_state: Mapped[StoreState] = mapped_column(string_enum(StoreState))
+    reason: Mapped[str] = mapped_column(sa.String(500), default="")
+    actor: Mapped[str] = mapped_column(sa.String(254), default="")
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    store: Mapped[Store] = relationship(back_populates="transitions")

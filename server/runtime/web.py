@@ -1,0 +1,39 @@
+"""gunicorn serving `create_app`, configured from the settings rather than a gunicorn file."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
+from server.config import Settings
+
+
+class WebServer(BaseApplication):
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        super().__init__()
+
+    def load_config(self) -> None:
+        web = self.settings.web
+        options: dict[str, Any] = {
+            "bind": f"{self.settings.server.host}:{self.settings.server.port}",
+            "workers": web.workers,
+            "threads": web.threads,
+            "worker_class": "gthread",
+            "timeout": web.timeout,
+            "graceful_timeout": 10,
+            "accesslog": "-",
+            "errorlog": "-",
+            "loglevel": self.settings.server.log_level.lower(),
+            "proc_name": "wooxero-web",
+            "control_socket_disable": True,
+        }
+        for key, value in options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        from server import create_app
+
+        return create_app(self.settings)

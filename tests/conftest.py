@@ -1,0 +1,158 @@
+"""Shared fixtures: a real database (SQLite, or PostgreSQL from WOOXERO_DATABASE__URL) and a
+real Redis (embedded on a unix socket, or the one in WOOXERO_REDIS__URL).
+
+With WOOXERO_DATABASE__URL set to PostgreSQL, the suite creates a fresh database next to the
+one named (the role needs CREATEDB) and drops it at the end. With WOOXERO_REDIS__URL set, the
+suite flushes that Redis database between tests: give it one of its own (e.g. /9).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from cryptography.fernet import Fernet
+from flask import Flask
+from redis import Redis
+from sqlalchemy.engine import make_url
+
+from server import create_app
+from server.config import Settings, build_settings
+from server.extensions import db
+from server.runtime.embedded_redis import EmbeddedRedis
+from server.startup import apply_migrations
+
+DATABASE_URL_VARIABLE = "WOOXERO_DATABASE__URL"
+REDIS_URL_VARIABLE = "WOOXERO_REDIS__URL"
+
+
+def _create_postgres_database(url: str) -> tuple[str, Callable[[], None]]:
+    """A new empty database on the server of `url`; returns its URL and a dropper."""
+    admin_url = make_url(url)
+    name = f"wooxero_test_{secrets.token_hex(4)}"
+    engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+
+    def drop() -> None:
+        with engine.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        engine.dispose()
+
+    return admin_url.set(database=name).render_as_string(hide_password=False), drop
+
+
+@pytest.fixture(scope="session")
+def database_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[], str]]:
+    """Makes empty databases of the kind under test (SQLite files or PostgreSQL databases)."""
+    configured = os.environ.get(DATABASE_URL_VARIABLE, "")
+    droppers: list[Callable[[], None]] = []
+
+    def make() -> str:
+        if configured and make_url(configured).get_backend_name() == "postgresql":
+            url, drop = _create_postgres_database(configured)
+            droppers.append(drop)
+            return url
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'wooxero.db'}"
+
+    yield make
+    for drop in droppers:
+        drop()
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    configured = os.environ.get(REDIS_URL_VARIABLE, "")
+    if configured:
+        yield configured
+        return
+    directory = tmp_path_factory.mktemp("redis")
+    server = EmbeddedRedis(directory, directory / "redis.log")
+    server.start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def make_settings(
+    tmp_path_factory: pytest.TempPathFactory, redis_url: str
+) -> Callable[..., Settings]:
+    """Settings for a test app: fresh keys, a temporary data dir, the suite's Redis."""
+
+    def make(database_url: str, **sections: dict[str, Any]) -> Settings:
+        data: dict[str, dict[str, Any]] = {
+            "server": {"data_dir": str(tmp_path_factory.mktemp("var"))},
+            "database": {"url": database_url},
+            "redis": {"url": redis_url},
+            "security": {
+                "secret_key": secrets.token_urlsafe(32),
+                "encryption_keys": [Fernet.generate_key().decode()],
+            },
+        }
+        for section, values in sections.items():
+            data.setdefault(section, {}).update(values)
+        return build_settings(data)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def settings(
+    make_settings: Callable[..., Settings], database_factory: Callable[[], str]
+) -> Settings:
+    return make_settings(database_factory())
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings) -> Iterator[Flask]:
+    """The suite's app, its database migrated once to the latest revision."""
+    application = create_app(settings)
+    with application.app_context():
+        apply_migrations()
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    tables = [t for t in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{table.name}"' for table in tables)
+        db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def app_context(app: Flask) -> Iterator[Flask]:
+    """An app context on an empty database and an empty Redis, emptied again afterwards."""
+    with app.app_context():
+        yield app
+        db.session.rollback()
+        _empty_tables()
+        db.session.remove()
+    Redis.from_url(app.extensions["wooxero.settings"].redis.url).flushdb()
+
+
+@pytest.fixture
+def client(app_context: Flask) -> Any:
+    return app_context.test_client()
+
+
+@pytest.fixture
+def redis(app_context: Flask) -> Redis:
+    return Redis.from_url(app_context.extensions["wooxero.settings"].redis.url)
+
+
+@pytest.fixture
+def project_root() -> Path:
+    return Path(__file__).resolve().parent.parent

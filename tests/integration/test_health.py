@@ -1,0 +1,40 @@
+from server import create_app
+from server.extensions import db
+
+
+def test_healthz_answers_while_the_process_lives(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok"}
+
+
+def test_readyz_is_200_when_database_and_redis_answer(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ready"}
+
+
+def test_readyz_names_an_unreachable_redis(settings, tmp_path):
+    app = create_app(settings.with_overrides({"redis": {"url": f"unix://{tmp_path}/nothing.sock"}}))
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert set(response.json["problems"]) == {"redis"}
+    assert "ConnectionError" in response.json["problems"]["redis"]
+
+
+def test_readyz_names_an_unusable_database(settings, tmp_path):
+    missing = tmp_path / "no-such-dir" / "db.sqlite"
+    app = create_app(settings.with_overrides({"database": {"url": f"sqlite:///{missing}"}}))
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert set(response.json["problems"]) == {"database"}
+    assert "OperationalError" in response.json["problems"]["database"]
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_readyz_without_any_redis_configured(settings):
+    app = create_app(settings.with_overrides({"redis": {"url": ""}}))
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.json["problems"]["redis"] == "RuntimeError: no Redis is configured (redis.url)"

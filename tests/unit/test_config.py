@@ -1,0 +1,189 @@
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+from server.config import ConfigError, load_settings
+
+KEY = Fernet.generate_key().decode()
+
+
+def write(tmp_path: Path, text: str) -> dict[str, str]:
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    return {"WOOXERO_CONFIG": str(path)}
+
+
+def error_for(environ: dict[str, str]) -> str:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(environ)
+    message = str(caught.value)
+    assert "\n" not in message, "a config error is one line"
+    return message
+
+
+def test_defaults_without_file_or_environment(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings({})
+    assert settings.server.port == 8000
+    assert settings.server.host == "127.0.0.1"
+    assert settings.server.data_dir == tmp_path / "var"
+    assert settings.database_url == f"sqlite:///{tmp_path / 'var' / 'wooxero.db'}"
+    assert settings.redis.url == ""
+    assert settings.security.encryption_keys == []
+    assert settings.retention.inbound_event_days == 90
+    assert not settings.is_https
+
+
+def test_default_path_is_config_toml_in_working_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "config.toml").write_text("[server]\nport = 9001\n")
+    assert load_settings({}).server.port == 9001
+
+
+def test_file_values_are_read(tmp_path):
+    env = write(
+        tmp_path,
+        f"""
+        [server]
+        public_url = "https://sync.example.com/"
+        port = 8100
+        [database]
+        url = "postgresql+psycopg://wooxero@db.internal/wooxero"
+        [security]
+        encryption_keys = ["{KEY}"]
+        """,
+    )
+    settings = load_settings(env)
+    assert settings.server.port == 8100
+    assert settings.server.public_url == "https://sync.example.com"
+    assert settings.is_https
+    assert settings.database_url == "postgresql+psycopg://wooxero@db.internal/wooxero"
+    assert [k.get_secret_value() for k in settings.security.encryption_keys] == [KEY]
+
+
+def test_environment_overrides_one_key_and_keeps_the_rest_of_the_section(tmp_path):
+    env = write(tmp_path, '[server]\nhost = "0.0.0.0"\nport = 8100\n')
+    env["WOOXERO_SERVER__PORT"] = "9100"
+    settings = load_settings(env)
+    assert settings.server.port == 9100
+    assert settings.server.host == "0.0.0.0"
+
+
+@pytest.mark.parametrize("value", [f"{KEY},{KEY}", f'["{KEY}", "{KEY}"]', f" {KEY} , {KEY} "])
+def test_lists_from_the_environment(value):
+    settings = load_settings({"WOOXERO_SECURITY__ENCRYPTION_KEYS": value})
+    assert len(settings.security.encryption_keys) == 2
+
+
+def test_secrets_are_not_shown_in_representations():
+    settings = load_settings({"WOOXERO_SECURITY__ENCRYPTION_KEYS": KEY})
+    assert KEY not in repr(settings)
+    assert KEY not in str(settings.model_dump())
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        (
+            {"WOOXERO_SERVER__PORT": "eighty"},
+            "server.port (from WOOXERO_SERVER__PORT): Input should be a valid integer",
+        ),
+        (
+            {"WOOXERO_SERVER__PORT": "70000"},
+            "server.port (from WOOXERO_SERVER__PORT): Input should be less than or equal to 65535",
+        ),
+        (
+            {"WOOXERO_SERVER__PUBLIC_URL": "sync.example.com"},
+            "server.public_url (from WOOXERO_SERVER__PUBLIC_URL): must be an absolute http(s) URL",
+        ),
+        (
+            {"WOOXERO_SERVER__LOG_LEVEL": "LOUD"},
+            "server.log_level (from WOOXERO_SERVER__LOG_LEVEL): Input should be",
+        ),
+        (
+            {"WOOXERO_DATABASE__URL": "not a url"},
+            "database.url (from WOOXERO_DATABASE__URL): is not a database URL",
+        ),
+        (
+            {"WOOXERO_DATABASE__URL": "mysql://root@localhost/x"},
+            "database.url (from WOOXERO_DATABASE__URL): uses 'mysql'; supported: sqlite, postgresql",
+        ),
+        (
+            {"WOOXERO_REDIS__URL": "http://localhost:6379"},
+            "redis.url (from WOOXERO_REDIS__URL): must start with redis://, rediss:// or unix://",
+        ),
+        (
+            {"WOOXERO_SECURITY__SECRET_KEY": "short"},
+            "security.secret_key (from WOOXERO_SECURITY__SECRET_KEY): must be at least 32 characters",
+        ),
+        (
+            {"WOOXERO_SECURITY__ENCRYPTION_KEYS": f"{KEY},nope"},
+            "security.encryption_keys (from WOOXERO_SECURITY__ENCRYPTION_KEYS): key 2 is not a Fernet key",
+        ),
+        (
+            {"WOOXERO_SECURITY__ENCRYPTION_KEYS": "[broken"},
+            "security.encryption_keys (from WOOXERO_SECURITY__ENCRYPTION_KEYS): is neither a JSON array nor a comma-separated list",
+        ),
+        (
+            {"WOOXERO_SECURITY__LOGIN_RATE_LIMIT": "lots"},
+            "security.login_rate_limit (from WOOXERO_SECURITY__LOGIN_RATE_LIMIT): is not a rate limit",
+        ),
+        (
+            {"WOOXERO_WORKER__JOB_TIMEOUT": "1"},
+            "worker.job_timeout (from WOOXERO_WORKER__JOB_TIMEOUT): Input should be greater than or equal to 10",
+        ),
+        (
+            {"WOOXERO_SERVER__COLOUR": "blue"},
+            "server.colour (from WOOXERO_SERVER__COLOUR): unknown setting",
+        ),
+        ({"WOOXERO_PORT": "1"}, "WOOXERO_PORT: use WOOXERO_<SECTION>__<KEY>"),
+    ],
+)
+def test_each_invalid_environment_value_names_its_key(environ, expected):
+    assert error_for(environ).startswith(expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[server]\nport = 'x'\n", "server.port (in {path}): Input should be a valid integer"),
+        (
+            "[server]\nprot = 80\n",
+            "server.prot (in {path}): unknown setting (see config.example.toml)",
+        ),
+        ("[servers]\nport = 80\n", "servers (in {path}): unknown setting"),
+        ("server = 3\n", "server (in {path}): must be a section"),
+        (
+            "[retention]\nsync_record_days = 1\n",
+            "retention.sync_record_days (in {path}): Input should be greater than or equal to 30",
+        ),
+        ("[server\nport = 80\n", "{path}: not valid TOML"),
+    ],
+)
+def test_each_invalid_file_value_names_its_key_and_file(tmp_path, text, expected):
+    env = write(tmp_path, text)
+    assert error_for(env).startswith(expected.format(path=env["WOOXERO_CONFIG"]))
+
+
+def test_explicit_config_path_must_exist(tmp_path):
+    missing = tmp_path / "nope.toml"
+    assert (
+        error_for({"WOOXERO_CONFIG": str(missing)}) == f"WOOXERO_CONFIG: {missing} does not exist"
+    )
+
+
+def test_example_config_is_valid_and_documents_every_setting(project_root):
+    example = project_root / "config.example.toml"
+    settings = load_settings({"WOOXERO_CONFIG": str(example)})
+    text = example.read_text()
+    for section_name, section in settings:
+        assert f"[{section_name}]" in text
+        for key in type(section).model_fields:
+            assert f"\n{key} = " in text, f"{section_name}.{key} is not in config.example.toml"
+
+
+def test_example_config_shows_the_defaults(project_root, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    example = project_root / "config.example.toml"
+    assert load_settings({"WOOXERO_CONFIG": str(example)}) == load_settings({})
