@@ -38,4 +38,5 @@ def enqueue(
 
 
 def fetch_job(job_id: str) -> Job | None:
-    return Job.fetch(job_id, connection=get_redis()) if Job.exists(job_id, get_redis()) else None
+    connection = get_redis()
+    return Job.fetch(job_id, connection=connection) if Job.exists(job_id, connection) else None

@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask
 from rq.cron import CronScheduler
 
+from server.extensions import current_settings
 from server.jobs import tasks
 from server.jobs.queues import Priority
 from server.redis_client import get_redis
@@ -31,8 +32,8 @@ SCHEDULES: tuple[Schedule, ...] = (
 def build_scheduler(app: Flask) -> CronScheduler:
     with app.app_context():
         connection = get_redis()
-    level = logging.getLevelName(app.extensions["wooxero.settings"].server.log_level)
-    scheduler = CronScheduler(connection=connection, logging_level=level, name="")
+        level = logging.getLevelName(current_settings().server.log_level)
+    scheduler = CronScheduler(connection=connection, logging_level=level)
     for schedule in SCHEDULES:
         scheduler.register(
             schedule.func, schedule.priority.value, cron=schedule.cron, name=schedule.name
