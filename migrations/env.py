@@ -10,6 +10,7 @@ from alembic import context
 from flask import current_app
 
 from server.crypto import EncryptedText
+from server.database import sqlite_foreign_keys_off
 from server.models.types import Money, UTCDateTime
 
 logger = logging.getLogger("alembic.env")
@@ -44,7 +45,7 @@ def _skip_empty_autogenerate(_context: Any, _revision: Any, directives: list[Any
 def run_migrations_online() -> None:
     options = dict(current_app.extensions["migrate"].configure_args)
     options.setdefault("process_revision_directives", _skip_empty_autogenerate)
-    with target_db.engine.connect() as connection:
+    with target_db.engine.connect() as connection, sqlite_foreign_keys_off(connection):
         context.configure(
             connection=connection,
             target_metadata=target_db.metadata,

@@ -9,11 +9,12 @@ from typing import Any
 
 import click
 from flask import Flask
-from flask.cli import FlaskGroup, routes_command, shell_command
+from flask.cli import ScriptInfo, routes_command, shell_command
+from flask_migrate.cli import db as db_commands
 
 from server import create_app
 from server.config import ConfigError, Settings, load_settings
-from server.crypto import DecryptionError, make_keyring, rotate_secrets
+from server.crypto import DecryptionError, rotate_secrets
 from server.extensions import db
 from server.runtime.embedded_redis import EmbeddedRedisError
 from server.runtime.keys import (
@@ -23,7 +24,7 @@ from server.runtime.keys import (
     with_local_keys,
     write_encryption_keys,
 )
-from server.runtime.serve import ServeError, serve_is_running
+from server.runtime.serve import ServeError, serve_lock
 from server.startup import StartupError, require_current_schema, verify_encryption_keys
 
 EXPECTED_ERRORS = (ConfigError, StartupError, ServeError, EmbeddedRedisError, DecryptionError)
@@ -48,12 +49,13 @@ def _configure_logging(settings: Settings, *, show_migrations: bool = False) -> 
         logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
-def _production_app(*, needs_redis: bool) -> tuple[Settings, Flask]:
-    """Settings and app for web/worker/scheduler: keys configured, schema current, keys right."""
+def _production_app() -> tuple[Settings, Flask]:
+    """Settings and app for web/worker/scheduler: keys configured, Redis configured, schema
+    current, keys matching the database."""
     settings = load_settings()
     require_keys(settings)
-    if needs_redis and not settings.redis.url:
-        raise ConfigError("redis.url: not set; workers and the scheduler need Redis")
+    if not settings.redis.url:
+        raise ConfigError("redis.url: not set; web, worker and scheduler need Redis")
     _configure_logging(settings)
     app = create_app(settings)
     with app.app_context():
@@ -63,18 +65,12 @@ def _production_app(*, needs_redis: bool) -> tuple[Settings, Flask]:
     return settings, app
 
 
-@click.group(
-    cls=FlaskGroup,
-    create_app=_app_for_cli,
-    add_default_commands=False,
-    add_version_option=False,
-    load_dotenv=False,
-    set_debug_flag=False,
-)
+@click.group(context_settings={"obj": ScriptInfo(create_app=_app_for_cli, set_debug_flag=False)})
 def cli() -> None:
     """wooxero: sync WooCommerce stores to Xero."""
 
 
+cli.add_command(db_commands)
 cli.add_command(shell_command)
 cli.add_command(routes_command)
 
@@ -94,7 +90,7 @@ def web() -> None:
     """The web server (gunicorn), for production."""
     from server.runtime.web import WebServer
 
-    settings, _app = _production_app(needs_redis=False)
+    settings, _app = _production_app()
     WebServer(settings).run()
 
 
@@ -104,8 +100,12 @@ def worker(burst: bool) -> None:
     """An RQ worker taking jobs from the high, default and low queues; run as many as needed."""
     from server.jobs.worker import build_worker
 
-    settings, app = _production_app(needs_redis=True)
-    build_worker(app).work(burst=burst, logging_level=settings.server.log_level)
+    settings, app = _production_app()
+    # with_scheduler: jobs delayed by enqueue_in or by a Retry interval are moved to their
+    # queue when due (several workers share that duty safely through a Redis lock).
+    build_worker(app).work(
+        burst=burst, logging_level=settings.server.log_level, with_scheduler=True
+    )
 
 
 @cli.command()
@@ -113,7 +113,7 @@ def scheduler() -> None:
     """The RQ cron scheduler that enqueues periodic jobs; run exactly one."""
     from server.jobs.schedules import build_scheduler
 
-    _settings, app = _production_app(needs_redis=True)
+    _settings, app = _production_app()
     build_scheduler(app).start()
 
 
@@ -163,31 +163,56 @@ def rotate_key() -> None:
     stop `serve` and run this; it makes a new key, re-encrypts, and retires the old one.
     """
     settings = _local_settings()
-    data_dir = settings.server.data_dir
-    generated = uses_local_encryption_keys(load_settings())
-    old_keys = [key.get_secret_value() for key in settings.security.encryption_keys]
-    if not old_keys:
+    if not settings.security.encryption_keys:
         raise ConfigError("security.encryption_keys: no key configured or generated yet")
-    if generated:
-        if serve_is_running(data_dir):
-            raise ServeError(f"stop `wooxero serve` (using {data_dir}) before rotating its key")
-        keys = [generate_fernet_key(), *old_keys]
-        write_encryption_keys(data_dir, keys)  # both keys on disk until every secret moved
+    if uses_local_encryption_keys(load_settings()):
+        with serve_lock(settings.server.data_dir):  # `serve` cannot start meanwhile
+            moved = _rotate_generated_key(settings)
+        click.echo(f"Re-encrypted {moved} secret(s) with a new key; the old key is retired.")
     else:
-        keys = old_keys
-    app = create_app(settings.with_overrides({"security": {"encryption_keys": keys}}))
-    with app.app_context():
-        require_current_schema()
-        with db.engine.begin() as connection:
-            count = rotate_secrets(connection, db.metadata, make_keyring(keys))
-    if generated:
-        write_encryption_keys(data_dir, keys[:1])
-        click.echo(f"Re-encrypted {count} secret(s) with a new key; the old key is retired.")
-    else:
+        moved = _reencrypt(
+            settings, [k.get_secret_value() for k in settings.security.encryption_keys]
+        )
         click.echo(
-            f"Re-encrypted {count} secret(s) with the first configured key; "
+            f"Re-encrypted {moved} secret(s) with the first configured key; "
             "the other keys can now be removed from security.encryption_keys."
         )
+
+
+def _rotate_generated_key(settings: Settings) -> int:
+    data_dir = settings.server.data_dir
+    keys = [
+        generate_fernet_key(),
+        *(k.get_secret_value() for k in settings.security.encryption_keys),
+    ]
+    write_encryption_keys(data_dir, keys)  # both on disk until every secret has moved
+    moved = _reencrypt(settings, keys)
+    write_encryption_keys(data_dir, keys[:1])
+    return moved
+
+
+def _reencrypt(settings: Settings, keys: list[str]) -> int:
+    """Rotate until nothing is left under an old key; the count leaves out the canary."""
+    from server.models import EncryptionCanary
+
+    app = create_app(settings.with_overrides({"security": {"encryption_keys": keys}}))
+    total = 0
+    with app.app_context():
+        require_current_schema()
+        for _attempt in range(5):
+            with db.engine.begin() as connection:
+                moved = rotate_secrets(connection, db.metadata, keys)
+            if not moved:
+                break
+            moved.pop(EncryptionCanary.__tablename__, None)
+            total += sum(moved.values())
+        else:
+            raise StartupError(
+                "secrets are still being written with an old key: restart every process "
+                "with the new key first, then run rotate-key again"
+            )
+        db.engine.dispose()
+    return total
 
 
 def _run_guarded(command: Callable[..., Any]) -> None:

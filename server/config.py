@@ -15,7 +15,7 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from limits import parse_many
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
@@ -50,7 +50,7 @@ def _split_list(value: Any) -> Any:
 
 
 class ServerSettings(_Section):
-    public_url: str = "http://127.0.0.1:8000"
+    public_url: str = ""  # empty: http://<host>:<port>
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     data_dir: Path = Path("var")
@@ -60,12 +60,14 @@ class ServerSettings(_Section):
     @field_validator("public_url")
     @classmethod
     def _absolute_http_url(cls, value: str) -> str:
+        if not value:
+            return value
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError("must be an absolute http(s) URL such as https://sync.example.com")
         if parts.query or parts.fragment:
             raise ValueError("must not contain a query or fragment")
-        return value.rstrip("/")
+        return urlunsplit(parts).rstrip("/")
 
     @field_validator("data_dir")
     @classmethod
@@ -88,13 +90,19 @@ class DatabaseSettings(_Section):
         if not value:
             return value
         try:
-            backend = make_url(value).get_backend_name()
+            url = make_url(value)
         except ArgumentError:
             raise ValueError(
                 "is not a database URL (e.g. postgresql+psycopg://u@host/db)"
             ) from None
+        backend = url.get_backend_name()
         if backend not in SUPPORTED_DATABASES:
             raise ValueError(f"uses {backend!r}; supported: {', '.join(SUPPORTED_DATABASES)}")
+        if backend == "sqlite":
+            if url.database in (None, "", ":memory:"):
+                raise ValueError("must name a SQLite file; an in-memory database is not shared")
+            url = url.set(database=str(Path(url.database).expanduser().absolute()))
+            return url.render_as_string(hide_password=False)
         return value
 
 
@@ -148,13 +156,67 @@ class SecuritySettings(_Section):
         return value
 
 
+GRANULAR_SCOPES = (
+    "offline_access openid profile email "
+    "accounting.invoices accounting.payments accounting.contacts accounting.settings"
+)
+LEGACY_SCOPES = (
+    "offline_access openid profile email "
+    "accounting.transactions accounting.contacts accounting.settings"
+)
+
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def _https_url(value: str) -> str:
+    """An https URL; plain http only on this machine (the sandboxes)."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("must be an absolute https URL")
+    if parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:
+        raise ValueError("must use https (plain http is allowed only on 127.0.0.1/localhost)")
+    return value.rstrip("/")
+
+
+class XeroSettings(_Section):
+    client_id: str = ""
+    client_secret: SecretStr = SecretStr("")
+    scopes: str = GRANULAR_SCOPES
+    authorize_url: str = "https://login.xero.com/identity/connect/authorize"
+    token_url: str = "https://identity.xero.com/connect/token"  # noqa: S105 - a URL
+    revocation_url: str = "https://identity.xero.com/connect/revocation"
+    connections_url: str = "https://api.xero.com/connections"
+    api_url: str = "https://api.xero.com/api.xro/2.0"
+    webhook_key: SecretStr = SecretStr("")
+    request_timeout: int = Field(30, ge=1, le=300)
+    concurrent_limit: int = Field(5, ge=1, le=5)
+    minute_limit: int = Field(60, ge=1, le=60)
+    minute_window_seconds: float = Field(60, gt=0, le=60)
+    daily_limit: int = Field(5000, ge=1, le=5000)
+    app_minute_limit: int = Field(10000, ge=1, le=10000)
+    max_wait_seconds: int = Field(60, ge=0, le=3600)
+
+    _urls = field_validator(
+        "authorize_url", "token_url", "revocation_url", "connections_url", "api_url"
+    )(_https_url)
+
+    @field_validator("scopes")
+    @classmethod
+    def _offline_access(cls, value: str) -> str:
+        scopes = value.split()
+        if "offline_access" not in scopes:
+            raise ValueError("must include offline_access, or no refresh token is issued")
+        return " ".join(scopes)
+
+
 class WorkerSettings(_Section):
     job_timeout: int = Field(600, ge=10, le=86400)
 
 
 class RetentionSettings(_Section):
-    inbound_event_days: int = Field(90, ge=7)
-    sync_record_days: int = Field(2557, ge=30)
+    inbound_event_days: int = Field(90, ge=7, le=36500)
+    sync_record_days: int = Field(2557, ge=30, le=36500)
 
 
 class Settings(_Section):
@@ -165,6 +227,7 @@ class Settings(_Section):
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     redis: RedisSettings = Field(default_factory=RedisSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
+    xero: XeroSettings = Field(default_factory=XeroSettings)
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
 
@@ -174,8 +237,13 @@ class Settings(_Section):
         return self.database.url or f"sqlite:///{self.server.data_dir / 'wooxero.db'}"
 
     @property
+    def public_url(self) -> str:
+        """The external base URL, without a trailing slash."""
+        return self.server.public_url or f"http://{self.server.host}:{self.server.port}"
+
+    @property
     def is_https(self) -> bool:
-        return self.server.public_url.startswith("https://")
+        return urlsplit(self.public_url).scheme == "https"
 
     def with_overrides(self, overrides: Mapping[str, Mapping[str, Any]]) -> Settings:
         """A validated copy with some values replaced: `{"section": {"key": value}}`."""

@@ -72,19 +72,27 @@ def encrypted_columns(metadata: sa.MetaData) -> list[sa.Column[str]]:
     ]
 
 
-def rotate_secrets(connection: Connection, metadata: sa.MetaData, ring: MultiFernet) -> int:
-    """Re-encrypt every stored secret with the first key of `ring`; return how many changed.
+def rotate_secrets(
+    connection: Connection, metadata: sa.MetaData, keys: Sequence[str]
+) -> dict[str, int]:
+    """Re-encrypt with the first of `keys` every stored secret that key cannot already read;
+    return how many moved, per table.
 
-    Works on the raw tokens, so it is independent of the models' Python types. Raises
-    DecryptionError, before anything is written, if a token matches none of the keys.
+    Works on the raw tokens, so it is independent of the models' Python types, and each
+    update applies only if the token is unchanged, so a secret written meanwhile (a refreshed
+    Xero token) is never overwritten. Raises DecryptionError, before anything is written, if
+    a token matches none of the keys. Safe to run again.
     """
-    updates: list[tuple[sa.Table, dict[str, object], str, str]] = []
+    ring = make_keyring(keys)
+    primary = make_keyring(keys[:1])
+    planned: list[tuple[sa.Table, dict[str, object], str, str, str]] = []
     for column in encrypted_columns(metadata):
         table = column.table
         primary_key = list(table.primary_key.columns)
         raw = sa.type_coerce(column, sa.Text).label("token")
-        rows = connection.execute(sa.select(*primary_key, raw).where(column.is_not(None)))
-        for row in rows:
+        for row in connection.execute(sa.select(*primary_key, raw).where(column.is_not(None))):
+            if _readable(primary, row.token):
+                continue
             try:
                 token = ring.rotate(row.token.encode()).decode()
             except InvalidToken:
@@ -92,9 +100,24 @@ def rotate_secrets(connection: Connection, metadata: sa.MetaData, ring: MultiFer
                     f"{table.name}.{column.name} holds a secret no configured key can decrypt"
                 ) from None
             key = {pk.name: getattr(row, pk.name) for pk in primary_key}
-            updates.append((table, key, column.name, token))
-    for table, key, column_name, token in updates:
-        condition = sa.and_(*(table.c[name] == value for name, value in key.items()))
-        statement = sa.update(table).where(condition)
-        connection.execute(statement.values({column_name: sa.literal(token, sa.Text)}))
-    return len(updates)
+            planned.append((table, key, column.name, row.token, token))
+    moved: dict[str, int] = {}
+    for table, key, column_name, old, new in planned:
+        raw_column = sa.type_coerce(table.c[column_name], sa.Text)
+        condition = sa.and_(
+            raw_column == old, *(table.c[name] == value for name, value in key.items())
+        )
+        statement = (
+            sa.update(table).where(condition).values({column_name: sa.literal(new, sa.Text)})
+        )
+        if connection.execute(statement).rowcount:
+            moved[table.name] = moved.get(table.name, 0) + 1
+    return moved
+
+
+def _readable(ring: MultiFernet, token: str) -> bool:
+    try:
+        ring.decrypt(token.encode())
+    except InvalidToken:
+        return False
+    return True

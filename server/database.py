@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
+NO_TRANSACTION = {"wooxero_no_transaction": True}  # execution option: a probe that takes no lock
 
 
 def engine_options(url: str) -> dict[str, Any]:
+    # hide_parameters: a failed statement's message never carries its values (hashes, tokens).
     if make_url(url).get_backend_name() == "sqlite":
-        return {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}}
-    return {"pool_pre_ping": True, "pool_recycle": 1800}
+        return {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}, "hide_parameters": True}
+    return {"pool_pre_ping": True, "pool_recycle": 1800, "hide_parameters": True}
 
 
 def configure_sqlite(engine: Engine) -> None:
-    """WAL (readers never wait for the writer), foreign keys, a busy timeout for writers, and
-    real transactions: pysqlite's own handling begins them late and breaks SAVEPOINT."""
+    """WAL (readers never wait), foreign keys, and `BEGIN IMMEDIATE`.
+
+    A deferred transaction that has read cannot become a writer once another process has
+    committed ("database is locked" at once, whatever the busy timeout). IMMEDIATE takes the
+    write lock at BEGIN, so the web, worker and scheduler queue behind each other's writes
+    (up to the busy timeout) instead. Keep transactions short: never hold one across a call
+    to another system. A connection with the NO_TRANSACTION option (health probes) runs its
+    statements in SQLite's autocommit mode and takes no lock.
+    """
 
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -31,4 +42,23 @@ def configure_sqlite(engine: Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        if not connection.get_execution_options().get("wooxero_no_transaction"):
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@contextmanager
+def sqlite_foreign_keys_off(connection: sa.Connection) -> Iterator[None]:
+    """For migrations: SQLite's batch mode rebuilds a table by dropping it, which with
+    foreign keys on would cascade-delete every row that refers to it. Checked afterwards."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    raw = connection.connection.driver_connection
+    raw.execute("PRAGMA foreign_keys=OFF")  # outside any transaction, or it is ignored
+    try:
+        yield
+        broken = raw.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"the migration left rows with broken foreign keys: {broken[:5]}")
+    finally:
+        raw.execute("PRAGMA foreign_keys=ON")

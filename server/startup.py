@@ -9,6 +9,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import current_app
 from flask_migrate import upgrade
+from sqlalchemy.exc import IntegrityError
 
 from server.crypto import DecryptionError, MissingKeyError
 from server.extensions import db
@@ -44,6 +45,12 @@ def verify_encryption_keys() -> None:
         if canary is None:
             db.session.add(EncryptionCanary.new())
             db.session.commit()
+        else:
+            _ = canary.token  # decrypts
+            db.session.rollback()
+    except IntegrityError:  # another process wrote it first: check that one
+        db.session.rollback()
+        verify_encryption_keys()
     except DecryptionError:
         db.session.rollback()
         raise StartupError(

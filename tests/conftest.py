@@ -8,6 +8,7 @@ suite flushes that Redis database between tests: give it one of its own (e.g. /9
 
 from __future__ import annotations
 
+import contextvars
 import os
 import secrets
 from collections.abc import Callable, Iterator
@@ -17,7 +18,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
-from flask import Flask
+from flask import Flask, has_app_context
+from flask.testing import FlaskClient
 from redis import Redis
 from sqlalchemy.engine import make_url
 
@@ -110,10 +112,22 @@ def settings(
     return make_settings(database_factory())
 
 
+class IsolatedClient(FlaskClient):
+    """Sends each request in a fresh app context, as production does (its own session, its
+    own Flask-Login user), after committing the test's own session: on SQLite an open
+    transaction holds the write lock the request may need."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        if has_app_context():
+            db.session.commit()
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(settings: Settings) -> Iterator[Flask]:
     """The suite's app, its database migrated once to the latest revision."""
     application = create_app(settings)
+    application.test_client_class = IsolatedClient
     with application.app_context():
         apply_migrations()
     yield application

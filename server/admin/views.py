@@ -132,6 +132,7 @@ class OperatorAccountView(SecureModelView):
     column_list = ["email", "active", "created_at", "last_login_at"]
     column_details_exclude_list = ["password_hash"]
     form_columns = ["email", "active", "new_password"]
+    form_args = {"email": {"filters": [lambda value: Operator.normalise_email(value or "")]}}
     form_extra_fields = {
         "new_password": PasswordField(
             "New password",
@@ -141,7 +142,6 @@ class OperatorAccountView(SecureModelView):
     }
 
     def on_model_change(self, form: Any, model: Operator, is_created: bool) -> None:
-        model.email = Operator.normalise_email(model.email)
         if form.new_password.data:
             try:
                 model.set_password(form.new_password.data)

@@ -18,10 +18,15 @@ bp = Blueprint("auth", __name__)
 _UNKNOWN_OPERATOR_HASH = "scrypt:32768:8:1$wooxero$" + "0" * 128
 
 
-def load_operator(operator_id: str) -> Operator | None:
-    if not operator_id.isdigit():
+def load_operator(session_id: str) -> Operator | None:
+    """The operator of a session, unless deactivated or their password changed since."""
+    operator_id, _, version = session_id.partition(":")
+    if not operator_id.isdigit() or not version.isdigit():
         return None
-    return db.session.get(Operator, int(operator_id))
+    operator = db.session.get(Operator, int(operator_id))
+    if operator is None or not operator.active or operator.session_version != int(version):
+        return None
+    return operator
 
 
 def _login_limit() -> str:

@@ -32,10 +32,16 @@ SCHEDULES: tuple[Schedule, ...] = (
 def build_scheduler(app: Flask) -> CronScheduler:
     with app.app_context():
         connection = get_redis()
-        level = logging.getLevelName(current_settings().server.log_level)
-    scheduler = CronScheduler(connection=connection, logging_level=level)
+        settings = current_settings()
+    scheduler = CronScheduler(
+        connection=connection, logging_level=logging.getLevelName(settings.server.log_level)
+    )
     for schedule in SCHEDULES:
         scheduler.register(
-            schedule.func, schedule.priority.value, cron=schedule.cron, name=schedule.name
+            schedule.func,
+            schedule.priority.value,
+            cron=schedule.cron,
+            name=schedule.name,
+            job_timeout=settings.worker.job_timeout,
         )
     return scheduler

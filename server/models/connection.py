@@ -49,8 +49,8 @@ class XeroConnection(_ConnectionState, db.Model):
     tenant_name: Mapped[str] = mapped_column(sa.String(255), default="")
     connection_id: Mapped[str | None] = mapped_column(sa.String(36))
     scopes: Mapped[str] = mapped_column(sa.Text, default="")
-    access_token: Mapped[str | None] = mapped_column(EncryptedText)
-    refresh_token: Mapped[str | None] = mapped_column(EncryptedText)
+    access_token: Mapped[str | None] = mapped_column(EncryptedText, deferred=True)
+    refresh_token: Mapped[str | None] = mapped_column(EncryptedText, deferred=True)
     access_token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     store: Mapped[Store] = relationship()
@@ -70,11 +70,11 @@ class WooConnection(_ConnectionState, db.Model):
     store_id: Mapped[int] = mapped_column(
         sa.ForeignKey("stores.id", ondelete="CASCADE"), unique=True
     )
-    consumer_key: Mapped[str | None] = mapped_column(EncryptedText)
-    consumer_secret: Mapped[str | None] = mapped_column(EncryptedText)
+    consumer_key: Mapped[str | None] = mapped_column(EncryptedText, deferred=True)
+    consumer_secret: Mapped[str | None] = mapped_column(EncryptedText, deferred=True)
     key_id: Mapped[int | None]
     key_permissions: Mapped[str] = mapped_column(sa.String(16), default="")
-    webhook_secret: Mapped[str | None] = mapped_column(EncryptedText)
+    webhook_secret: Mapped[str | None] = mapped_column(EncryptedText, deferred=True)
     last_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     store: Mapped[Store] = relationship()

@@ -36,7 +36,7 @@ class Store(db.Model):
     admin_email: Mapped[str] = mapped_column(sa.String(254), default="")
     admin_username: Mapped[str] = mapped_column(sa.String(60), default="")
     wp_user_id: Mapped[int | None]
-    signing_secret: Mapped[str | None] = mapped_column(EncryptedText)
+    signing_secret: Mapped[str | None] = mapped_column(EncryptedText, deferred=True)
     plugin_version: Mapped[str] = mapped_column(sa.String(32), default="")
     wp_version: Mapped[str] = mapped_column(sa.String(32), default="")
     wc_version: Mapped[str] = mapped_column(sa.String(32), default="")

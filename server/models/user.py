@@ -24,6 +24,8 @@ class Operator(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Part of the session cookie's id: a new password ends every existing session.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     @staticmethod
     def normalise_email(email: str) -> str:
@@ -33,6 +35,7 @@ class Operator(UserMixin, db.Model):
         if len(password) < MIN_PASSWORD_LENGTH:
             raise ValueError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
         self.password_hash = generate_password_hash(password, method="scrypt")
+        self.session_version = (self.session_version or 0) + 1
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
@@ -40,6 +43,9 @@ class Operator(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive operators
         return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
 
     def __repr__(self) -> str:
         return f"<Operator {self.email}>"

@@ -64,9 +64,12 @@ class EmbeddedRedis:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
-            preexec_fn=die_with_parent,
+            preexec_fn=die_with_parent(),
         )
         self._wait_until_ready(timeout)
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
 
     def _wait_until_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout

@@ -24,7 +24,7 @@ from typing import IO, TextIO
 import psutil
 
 from server.config import Settings
-from server.runtime.embedded_redis import EmbeddedRedis
+from server.runtime.embedded_redis import EmbeddedRedis, EmbeddedRedisError
 from server.runtime.keys import with_local_keys
 from server.runtime.process import die_with_parent
 
@@ -60,7 +60,7 @@ CHILDREN = (
 @contextmanager
 def serve_lock(data_dir: Path) -> Iterator[None]:
     """Hold an exclusive lock on the data directory while `serve` runs."""
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
     with (data_dir / LOCK_FILE).open("a+") as stream:
         try:
             fcntl.flock(stream, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -130,6 +130,8 @@ class Child:
     failed_starts: int = 0
     restart_at: float | None = None
     pump: threading.Thread | None = field(default=None, repr=False)
+    stopping_family: list[psutil.Process] = field(default_factory=list, repr=False)
+    stop_deadline: float = 0.0
 
     def start(self) -> None:
         self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
@@ -141,7 +143,7 @@ class Child:
             text=True,
             bufsize=1,
             start_new_session=True,  # the terminal's Ctrl-C reaches serve only; serve stops us
-            preexec_fn=die_with_parent,
+            preexec_fn=die_with_parent(),
         )
         self.started_at = time.monotonic()
         self.restart_at = None
@@ -154,35 +156,42 @@ class Child:
     def exited(self) -> int | None:
         return None if self.process is None else self.process.poll()
 
-    def stop(self) -> None:
-        """SIGTERM, the second signal after the grace period, then SIGKILL to the whole tree."""
-        if self.process is None:
+    def begin_stop(self) -> None:
+        """SIGTERM now; `finish_stop` escalates. Split so all children stop together."""
+        self.stopping_family = []
+        self.stop_deadline = time.monotonic() + self.spec.stop_grace
+        if self.process is None or self.process.poll() is not None:
             return
         try:
-            family = [psutil.Process(self.process.pid)]
-            family += family[0].children(recursive=True)
+            parent = psutil.Process(self.process.pid)
+            self.stopping_family = [parent, *parent.children(recursive=True)]
         except psutil.NoSuchProcess:
-            family = []
-        for signal_number, wait in (
-            (signal.SIGTERM, self.spec.stop_grace),
-            (self.spec.second_signal, 5.0),
-        ):
-            if self.process.poll() is not None:
-                break
-            self.process.send_signal(signal_number)
-            try:
-                self.process.wait(wait)
-            except subprocess.TimeoutExpired:
-                continue
-        _, alive = psutil.wait_procs(family, timeout=2)
+            return
+        self.process.send_signal(signal.SIGTERM)
+
+    def finish_stop(self) -> None:
+        """After the grace period the second signal, then SIGKILL to whatever is left."""
+        if self.process is None:
+            return
+        if not self._exits_by(self.stop_deadline):
+            self.process.send_signal(self.spec.second_signal)
+            if not self._exits_by(time.monotonic() + 5):
+                self.process.kill()
+        _, alive = psutil.wait_procs(self.stopping_family, timeout=2)
         for leftover in alive:
             leftover.kill()
         psutil.wait_procs(alive, timeout=5)
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
+        self.process.wait()
         if self.pump is not None:
             self.pump.join(timeout=5)
+
+    def _exits_by(self, deadline: float) -> bool:
+        assert self.process is not None
+        try:
+            self.process.wait(max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            return False
+        return True
 
 
 def _pump(stream: IO[str], sink: logging.Logger) -> None:
@@ -196,6 +205,7 @@ class Supervisor:
     def __init__(self, children: list[Child], echo: TextIO) -> None:
         self.children = children
         self.echo = echo
+        self.redis: EmbeddedRedis | None = None
         self.stopping = threading.Event()
 
     def request_stop(self, signal_number: int, _frame: FrameType | None) -> None:
@@ -206,12 +216,26 @@ class Supervisor:
             child.start()
         status = 0
         while not self.stopping.wait(0.2):
-            if not self._supervise():
+            if not (self._supervise_redis() and self._supervise()):
                 status = 1
                 break
         for child in self.children:
-            child.stop()
+            child.begin_stop()
+        for child in self.children:
+            child.finish_stop()
         return status
+
+    def _supervise_redis(self) -> bool:
+        """Restart the embedded Redis if it died (its append-only file keeps the queues)."""
+        if self.redis is None or self.redis.running():
+            return True
+        self._say("the embedded Redis exited; restarting it (see logs/redis.log)")
+        try:
+            self.redis.start()
+        except EmbeddedRedisError as error:
+            self._say(f"the embedded Redis cannot start: {error}; stopping")
+            return False
+        return True
 
     def _supervise(self) -> bool:
         """Restart children that exited; False if one keeps failing at start-up."""
@@ -260,7 +284,9 @@ def serve(settings: Settings, echo: TextIO = sys.stdout) -> int:
     """Run the all-in-one until SIGINT or SIGTERM; return the exit status."""
     data_dir = settings.server.data_dir
     log_dir = data_dir / LOG_DIR
+    os.umask(0o077)  # the database, keys, logs and Redis files: for this user only
     with serve_lock(data_dir):
+        data_dir.chmod(0o700)
         log_dir.mkdir(parents=True, exist_ok=True)
         settings = with_local_keys(settings, generate=True)
         check_port_free(settings.server.host, settings.server.port)
@@ -274,15 +300,18 @@ def serve(settings: Settings, echo: TextIO = sys.stdout) -> int:
             if not settings.redis.url:
                 redis = EmbeddedRedis(data_dir, log_dir / "redis.log")
                 redis.start()
+                supervisor.redis = redis
                 settings = settings.with_overrides({"redis": {"url": redis.url}})
             password = _prepare_database(settings)
+            if password:
+                _print_first_operator(password, echo)
             if supervisor.stopping.is_set():
                 return 0
             environment = child_environment(settings)
             supervisor.children = [
                 Child(spec, environment, _log_sink(spec.name, log_dir, echo)) for spec in CHILDREN
             ]
-            _banner(settings, password, echo)
+            _banner(settings, echo)
             return supervisor.run()
         finally:
             if redis is not None:
@@ -310,24 +339,28 @@ def _prepare_database(settings: Settings) -> str | None:
     return password
 
 
-def _banner(settings: Settings, password: str | None, echo: TextIO) -> None:
+def _print_first_operator(password: str, echo: TextIO) -> None:
     from server.startup import FIRST_OPERATOR_EMAIL
 
+    print(
+        f"First operator: {FIRST_OPERATOR_EMAIL}  password: {password}\n"
+        "(shown only this once; change it with `wooxero create-admin`)",
+        file=echo,
+        flush=True,
+    )
+
+
+def _banner(settings: Settings, echo: TextIO) -> None:
     local = f"http://{settings.server.host}:{settings.server.port}"
     lines = [
         "wooxero is running",
         f"  web:    {local}/",
         f"  admin:  {local}/admin/",
     ]
-    if settings.server.public_url != local:
-        lines.append(f"  public: {settings.server.public_url}/")
+    if settings.public_url != local:
+        lines.append(f"  public: {settings.public_url}/")
     lines.append(
         f"  data:   {settings.server.data_dir} (logs in {settings.server.data_dir / LOG_DIR})"
     )
-    if password:
-        lines += [
-            f"  first operator: {FIRST_OPERATOR_EMAIL}  password: {password}",
-            "  (shown only this once; change it with `wooxero create-admin`)",
-        ]
     lines.append("Press Ctrl-C to stop.")
     print("\n".join(lines), file=echo, flush=True)

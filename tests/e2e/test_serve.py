@@ -100,7 +100,7 @@ def local_settings(directory: Path):
 
 
 def first_password(output: str) -> str:
-    match = re.search(r"first operator: admin@localhost  password: (\S+)", output)
+    match = re.search(r"First operator: admin@localhost  password: (\S+)", output)
     assert match, output
     return match.group(1)
 
@@ -125,6 +125,9 @@ def test_serve_runs_everything_and_stops_without_leftovers(serve_dir):
     serve = start_serve(serve_dir)
     serve.wait_ready()
     assert (serve_dir / "var" / "redis.sock").exists(), "embedded Redis on a unix socket"
+    for private in ("var", "var/wooxero.db", "var/logs/web.log", "var/encryption_keys"):
+        mode = (serve_dir / private).stat().st_mode & 0o077
+        assert mode == 0, f"{private} is open to other users ({oct(mode)})"
     password = first_password(serve.output)
     assert "admin:  http://127.0.0.1:" in serve.output
 
@@ -165,7 +168,7 @@ def test_a_second_serve_reuses_keys_and_reads_what_the_first_stored(serve_dir):
 
     second = start_serve(serve_dir)
     second.wait_ready()
-    assert "first operator" not in second.output, "the operator is created only once"
+    assert "First operator" not in second.output, "the operator is created only once"
     session = sign_in(second.base_url, password)  # same secret key and database
     details = session.get(f"{second.base_url}/admin/store/details/?id=1")
     assert details.status_code == 200, "the web process decrypted the stored secret"
@@ -193,14 +196,17 @@ def test_serve_refuses_keys_that_cannot_read_the_database(serve_dir):
 def test_a_crashed_worker_is_restarted(serve_dir):
     serve = start_serve(serve_dir)
     serve.wait_ready()
-    (worker,) = [p for p in serve.family() if p.cmdline()[-1:] == ["worker"]]
+    children = psutil.Process(serve.process.pid).children()
+    (worker,) = [p for p in children if p.cmdline()[-1:] == ["worker"]]
     worker.kill()
     deadline = time.monotonic() + 30
     replacement = []
     while not replacement and time.monotonic() < deadline:
         time.sleep(0.5)
         replacement = [
-            p for p in serve.family() if p.cmdline()[-1:] == ["worker"] and p.pid != worker.pid
+            p
+            for p in psutil.Process(serve.process.pid).children()
+            if p.cmdline()[-1:] == ["worker"] and p.pid != worker.pid
         ]
     assert replacement, serve.output
     assert "worker exited with code -9; restarting" in serve.output
@@ -215,3 +221,13 @@ def test_a_second_serve_on_the_same_directory_is_refused(serve_dir):
     assert f"another `wooxero serve` (pid {first.process.pid}) uses" in second.output
     assert requests.get(f"{first.base_url}/readyz", timeout=5).status_code == 200
     assert first.stop() == 0
+
+
+def test_killing_serve_outright_leaves_no_process(serve_dir):
+    serve = start_serve(serve_dir)
+    serve.wait_ready()
+    family = serve.family()
+    serve.process.kill()  # SIGKILL: no chance to clean up; the children must notice
+    serve.process.wait(10)
+    _, alive = psutil.wait_procs(family, timeout=45)
+    assert alive == [], f"left behind: {[p.cmdline() for p in alive]}"

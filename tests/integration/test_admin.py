@@ -217,3 +217,41 @@ def test_admin_forms_require_csrf(client):
     )
     assert response.status_code == 400
     assert db.session.scalar(sa.select(Operator).where(Operator.email == "x@example.com")) is None
+
+
+def test_a_new_password_ends_every_existing_session(app_context):
+    operator = make_operator()
+    first, second = app_context.test_client(), app_context.test_client()
+    log_in(first)
+    log_in(second)
+    operator.set_password("a brand new password")
+    db.session.commit()
+    assert first.get("/admin/").status_code == 302
+    assert second.get("/admin/").status_code == 302
+    assert log_in(first, password="a brand new password").status_code == 302
+
+
+def test_deactivating_an_operator_ends_their_session(client):
+    operator = make_operator()
+    log_in(client)
+    operator.active = False
+    db.session.commit()
+    assert client.get("/admin/").status_code == 302
+
+
+def test_an_email_differing_only_in_case_is_refused_without_leaking_anything(client):
+    make_operator()
+    log_in(client)
+    token = csrf_token(client.get("/admin/operator/new/").text)
+    response = client.post(
+        "/admin/operator/new/",
+        data={
+            "email": "OPS@example.com",
+            "new_password": "another long password",
+            "csrf_token": token,
+        },
+        follow_redirects=True,
+    )
+    assert "Already exists." in response.text
+    assert "scrypt" not in response.text
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Operator)) == 1

@@ -127,7 +127,7 @@ def test_rotate_key_with_generated_keys_retires_the_old_key(tmp_path, database_f
 
     result = invoke(environment, "rotate-key")
     assert result.exit_code == 0, result.output
-    assert "Re-encrypted 2 secret(s) with a new key" in result.output  # store + canary
+    assert "Re-encrypted 1 secret(s) with a new key" in result.output
 
     new_keys = read_key_file(key_file)
     assert len(new_keys) == 1 and new_keys != old_keys
@@ -148,7 +148,7 @@ def test_rotate_key_refuses_while_serve_runs(tmp_path, database_factory):
     with serve_lock(settings.server.data_dir):
         result = run_wooxero("rotate-key", cwd=tmp_path, env=environment)
     assert result.returncode == 1
-    assert result.stderr.strip().startswith("wooxero: stop `wooxero serve`")
+    assert result.stderr.strip().startswith("wooxero: another `wooxero serve`")
     assert key_file.read_text() == before
 
 
@@ -189,21 +189,10 @@ def test_production_commands_refuse_to_start_without_keys(tmp_path):
         )
 
 
-def test_worker_needs_redis(tmp_path):
-    env = clean_environment(
-        WOOXERO_SECURITY__SECRET_KEY="k" * 40,
-        WOOXERO_SECURITY__ENCRYPTION_KEYS=Fernet.generate_key().decode(),
-    )
-    result = run_wooxero("worker", cwd=tmp_path, env=env)
-    assert result.returncode == 2
-    assert (
-        result.stderr.strip() == "wooxero: redis.url: not set; workers and the scheduler need Redis"
-    )
-
-
-def test_web_refuses_an_unmigrated_database(tmp_path, database_factory):
+def test_web_refuses_an_unmigrated_database(tmp_path, database_factory, redis_url):
     env = clean_environment(
         WOOXERO_DATABASE__URL=database_factory(),
+        WOOXERO_REDIS__URL=redis_url,
         WOOXERO_SECURITY__SECRET_KEY="k" * 40,
         WOOXERO_SECURITY__ENCRYPTION_KEYS=Fernet.generate_key().decode(),
     )
@@ -212,12 +201,33 @@ def test_web_refuses_an_unmigrated_database(tmp_path, database_factory):
     assert "the database schema is not up to date: run `wooxero db upgrade`" in result.stderr
 
 
-def test_web_refuses_keys_that_do_not_decrypt_the_database(tmp_path, database_factory):
+def test_web_refuses_keys_that_do_not_decrypt_the_database(tmp_path, database_factory, redis_url):
     environment, _settings = local_install(tmp_path, database_factory)
     environment.update(
+        WOOXERO_REDIS__URL=redis_url,
         WOOXERO_SECURITY__SECRET_KEY="k" * 40,
         WOOXERO_SECURITY__ENCRYPTION_KEYS=Fernet.generate_key().decode(),
     )
     result = run_wooxero("web", cwd=tmp_path, env=environment)
     assert result.returncode == 1
     assert "cannot decrypt the secrets stored in this database" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["web", "worker", "scheduler"])
+def test_production_commands_need_redis(tmp_path, command):
+    env = clean_environment(
+        WOOXERO_SECURITY__SECRET_KEY="k" * 40,
+        WOOXERO_SECURITY__ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+    )
+    result = run_wooxero(command, cwd=tmp_path, env=env)
+    assert result.returncode == 2
+    assert (
+        result.stderr.strip() == "wooxero: redis.url: not set; web, worker and scheduler need Redis"
+    )
+
+
+def test_help_works_even_with_an_invalid_config(tmp_path):
+    result = run_wooxero("--help", cwd=tmp_path, env=clean_environment(WOOXERO_SERVER__PORT="x"))
+    assert result.returncode == 0
+    assert "Traceback" not in result.stderr
+    assert "rotate-key" in result.stdout

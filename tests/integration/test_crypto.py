@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from server import create_app
-from server.crypto import DecryptionError, make_keyring, rotate_secrets
+from server.crypto import DecryptionError, rotate_secrets
 from server.extensions import db
 from server.models import Plan, Store, XeroConnection
 from server.models.types import MONEY_LIMIT
@@ -57,10 +57,10 @@ def test_rotation_moves_every_secret_to_the_new_key(app_context):
     new_key = Fernet.generate_key().decode()
     before = raw("xero_connections", "refresh_token", connection_id)
 
-    count = rotate_secrets(db.session.connection(), db.metadata, make_keyring([new_key, old_key]))
+    moved = rotate_secrets(db.session.connection(), db.metadata, [new_key, old_key])
     db.session.commit()
 
-    assert count == 3  # signing secret, access token, refresh token
+    assert moved == {"stores": 1, "xero_connections": 2}
     after = raw("xero_connections", "refresh_token", connection_id)
     assert after != before
     assert Fernet(new_key.encode()).decrypt(after.encode()) == b"ref"
@@ -68,10 +68,23 @@ def test_rotation_moves_every_secret_to_the_new_key(app_context):
         Fernet(old_key.encode()).decrypt(after.encode())
 
 
+def test_rotation_leaves_secrets_already_under_the_new_key(app_context):
+    make_store()
+    current = (
+        app_context.extensions["wooxero.settings"].security.encryption_keys[0].get_secret_value()
+    )
+    before = raw("stores", "signing_secret", 1)
+    moved = rotate_secrets(
+        db.session.connection(), db.metadata, [current, Fernet.generate_key().decode()]
+    )
+    assert moved == {}
+    assert raw("stores", "signing_secret", 1) == before
+
+
 def test_rotation_refuses_before_writing_if_a_secret_matches_no_key(app_context):
     store = make_store()
     original = raw("stores", "signing_secret", store.id)
-    stranger = make_keyring([Fernet.generate_key().decode()])
+    stranger = [Fernet.generate_key().decode()]
     with pytest.raises(DecryptionError, match=r"stores\.signing_secret"):
         rotate_secrets(db.session.connection(), db.metadata, stranger)
     db.session.rollback()
@@ -80,6 +93,7 @@ def test_rotation_refuses_before_writing_if_a_secret_matches_no_key(app_context)
 
 def test_start_up_refuses_keys_that_do_not_match_the_database(app_context, settings):
     verify_encryption_keys()  # writes the canary with the suite's key
+    db.session.commit()  # end this session's transaction: on SQLite it would lock the other out
     other = create_app(
         settings.with_overrides({"security": {"encryption_keys": [Fernet.generate_key().decode()]}})
     )
@@ -91,13 +105,14 @@ def test_start_up_refuses_keys_that_do_not_match_the_database(app_context, setti
 
 
 def test_reading_a_secret_with_the_wrong_key_fails_loudly(app_context, settings):
-    store = make_store()
+    store_id = make_store().id
+    db.session.commit()
     other = create_app(
         settings.with_overrides({"security": {"encryption_keys": [Fernet.generate_key().decode()]}})
     )
     with other.app_context():
         with pytest.raises(DecryptionError):
-            db.session.get(Store, store.id)
+            _ = db.session.get(Store, store_id).signing_secret
         db.session.rollback()
         db.engine.dispose()
 

@@ -18,8 +18,8 @@ def test_readyz_names_an_unreachable_redis(settings, tmp_path):
     app = create_app(settings.with_overrides({"redis": {"url": f"unix://{tmp_path}/nothing.sock"}}))
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
-    assert set(response.json["problems"]) == {"redis"}
-    assert "ConnectionError" in response.json["problems"]["redis"]
+    assert response.json["problems"] == {"redis": "does not answer"}
+    assert str(tmp_path) not in response.text, "no path or host is disclosed"
 
 
 def test_readyz_names_an_unusable_database(settings, tmp_path):
@@ -27,8 +27,8 @@ def test_readyz_names_an_unusable_database(settings, tmp_path):
     app = create_app(settings.with_overrides({"database": {"url": f"sqlite:///{missing}"}}))
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
-    assert set(response.json["problems"]) == {"database"}
-    assert "OperationalError" in response.json["problems"]["database"]
+    assert response.json["problems"] == {"database": "does not answer"}
+    assert str(tmp_path) not in response.text
     with app.app_context():
         db.engine.dispose()
 
@@ -37,4 +37,4 @@ def test_readyz_without_any_redis_configured(settings):
     app = create_app(settings.with_overrides({"redis": {"url": ""}}))
     response = app.test_client().get("/readyz")
     assert response.status_code == 503
-    assert response.json["problems"]["redis"] == "RuntimeError: no Redis is configured (redis.url)"
+    assert response.json["problems"] == {"redis": "not configured"}

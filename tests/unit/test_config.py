@@ -144,6 +144,62 @@ def test_each_invalid_environment_value_names_its_key(environ, expected):
     assert error_for(environ).startswith(expected)
 
 
+def test_public_url_defaults_to_the_listening_address():
+    settings = load_settings({"WOOXERO_SERVER__HOST": "127.0.0.2", "WOOXERO_SERVER__PORT": "9100"})
+    assert settings.public_url == "http://127.0.0.2:9100"
+    assert not settings.is_https
+
+
+def test_an_upper_case_https_scheme_still_means_https():
+    settings = load_settings({"WOOXERO_SERVER__PUBLIC_URL": "HTTPS://Sync.Example.com/"})
+    assert settings.public_url == "https://Sync.Example.com"
+    assert settings.is_https
+
+
+def test_a_relative_sqlite_path_is_made_absolute(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings({"WOOXERO_DATABASE__URL": "sqlite:///relative.db"})
+    assert settings.database_url == f"sqlite:///{tmp_path / 'relative.db'}"
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        (
+            {"WOOXERO_DATABASE__URL": "sqlite://"},
+            "database.url (from WOOXERO_DATABASE__URL): must name a SQLite file",
+        ),
+        (
+            {"WOOXERO_DATABASE__URL": "sqlite:///:memory:"},
+            "database.url (from WOOXERO_DATABASE__URL): must name a SQLite file",
+        ),
+        (
+            {"WOOXERO_RETENTION__SYNC_RECORD_DAYS": "99999999999"},
+            "retention.sync_record_days (from WOOXERO_RETENTION__SYNC_RECORD_DAYS): Input should be less than or equal to 36500",
+        ),
+        (
+            {"WOOXERO_XERO__API_URL": "http://api.example.com"},
+            "xero.api_url (from WOOXERO_XERO__API_URL): must use https",
+        ),
+        (
+            {"WOOXERO_XERO__SCOPES": "openid accounting.invoices"},
+            "xero.scopes (from WOOXERO_XERO__SCOPES): must include offline_access",
+        ),
+        (
+            {"WOOXERO_XERO__CONCURRENT_LIMIT": "6"},
+            "xero.concurrent_limit (from WOOXERO_XERO__CONCURRENT_LIMIT): Input should be less than or equal to 5",
+        ),
+    ],
+)
+def test_more_invalid_values(environ, expected):
+    assert error_for(environ).startswith(expected)
+
+
+def test_xero_urls_may_be_plain_http_on_this_machine_only():
+    settings = load_settings({"WOOXERO_XERO__API_URL": "http://127.0.0.1:9000/api.xro/2.0"})
+    assert settings.xero.api_url == "http://127.0.0.1:9000/api.xro/2.0"
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

@@ -1,0 +1,251 @@
+"""Xero's limits, shared through Redis by every process on every machine.
+
+Per organisation: calls in flight, a sliding minute window and a sliding day window; per app,
+a sliding minute window. One Lua script checks all four and takes a slot in each atomically,
+so no limit is consumed by a call another limit then refuses. Each call is recorded with a
+score in the future while it is in flight and re-scored to the time its answer arrived when
+it ends: Xero counts a call when it arrives, which is never later than that, so the limiter's
+windows always contain at least what Xero's contain.
+
+Priorities get headroom: a low-priority call (backfill) may use only part of each window and
+of the in-flight slots, so payments and new invoices still find room. A 429 blocks the
+organisation for its Retry-After for every process, and Xero's remaining-count headers
+correct the windows when something else (another installation, a lost Redis) used calls.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import enum
+import math
+import random
+import time
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from redis import Redis
+from redis.exceptions import RedisError
+
+from server.connectors.base import RateLimitError, TransientError
+from server.connectors.xero.config import Limits
+
+KEY_PREFIX = "wooxero:xero:limits"
+LEASE_SECONDS = 300  # a crashed caller's slot frees itself after this
+POLL_SECONDS = 0.05
+
+
+class CallPriority(enum.IntEnum):
+    LOW = 0  # backfill, reference-data refresh
+    NORMAL = 1  # new documents, updates
+    HIGH = 2  # payments, credit notes, a person waiting
+
+
+SHARE = {CallPriority.LOW: 0.7, CallPriority.NORMAL: 0.9, CallPriority.HIGH: 1.0}
+
+# KEYS: in-flight, minute, day, app-minute, blocked.
+# ARGV: lease, lease seconds, in-flight cap, then window and cap for minute, day, app-minute,
+# then the poll interval to suggest while only in-flight calls stand in the way.
+_ACQUIRE = """
+redis.replicate_commands()
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local lease, lease_seconds = ARGV[1], tonumber(ARGV[2])
+local blocked = redis.call('HMGET', KEYS[5], 'until', 'problem')
+if blocked[1] and tonumber(blocked[1]) > now then
+  return {blocked[2], tostring(tonumber(blocked[1]) - now)}
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then
+  return {'concurrent', ARGV[10]}
+end
+local names = {'minute', 'day', 'appminute'}
+for i = 2, 4 do
+  local window, cap = tonumber(ARGV[2 * i]), tonumber(ARGV[2 * i + 1])
+  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - window)
+  local count = redis.call('ZCARD', KEYS[i])
+  if count >= cap then
+    local entry = redis.call('ZRANGE', KEYS[i], count - cap, count - cap, 'WITHSCORES')
+    local frees_at = tonumber(entry[2]) + window
+    if tonumber(entry[2]) > now then frees_at = now + tonumber(ARGV[10]) end
+    return {names[i - 1], tostring(frees_at - now)}
+  end
+end
+redis.call('ZADD', KEYS[1], now + lease_seconds, lease)
+for i = 2, 4 do
+  redis.call('ZADD', KEYS[i], now + lease_seconds, lease)
+  redis.call('EXPIRE', KEYS[i], math.ceil(tonumber(ARGV[2 * i]) + lease_seconds))
+end
+redis.call('EXPIRE', KEYS[1], lease_seconds)
+return {'ok', '0'}
+"""
+
+_RELEASE = """
+redis.replicate_commands()
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+redis.call('ZREM', KEYS[1], ARGV[1])
+for i = 2, 4 do
+  redis.call('ZADD', KEYS[i], 'XX', now, ARGV[1])
+end
+return 1
+"""
+
+# Add calls Xero says were used but the window does not hold (ARGV: window, used, key prefix).
+_CORRECT = """
+redis.replicate_commands()
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[1]))
+local missing = tonumber(ARGV[2]) - redis.call('ZCARD', KEYS[1])
+for i = 1, missing do
+  redis.call('ZADD', KEYS[1], now, ARGV[3] .. ':' .. now .. ':' .. i)
+end
+if missing > 0 then redis.call('EXPIRE', KEYS[1], math.ceil(tonumber(ARGV[1]))) end
+return math.max(missing, 0)
+"""
+
+_BLOCK = """
+redis.replicate_commands()
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local current = tonumber(redis.call('HGET', KEYS[1], 'until') or '0')
+local blocked_until = now + tonumber(ARGV[1])
+if blocked_until > current then
+  redis.call('HSET', KEYS[1], 'until', blocked_until, 'problem', ARGV[2])
+  redis.call('EXPIRE', KEYS[1], math.ceil(tonumber(ARGV[1])) + 1)
+end
+return 1
+"""
+
+
+@dataclass(frozen=True)
+class _Keys:
+    in_flight: str
+    minute: str
+    day: str
+    app: str
+    blocked: str
+
+    def window_keys(self) -> list[str]:
+        return [self.in_flight, self.minute, self.day, self.app]
+
+
+class RateLimiter:
+    def __init__(
+        self,
+        redis: Redis,
+        limits: Limits,
+        *,
+        app_id: str,
+        sleep: Callable[[float], None] = time.sleep,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.redis = redis
+        self.limits = limits
+        self.app_id = app_id
+        self.sleep = sleep
+        self.monotonic = monotonic
+        self._acquire = redis.register_script(_ACQUIRE)
+        self._release = redis.register_script(_RELEASE)
+        self._correct = redis.register_script(_CORRECT)
+        self._block = redis.register_script(_BLOCK)
+
+    def _keys(self, tenant_id: str) -> _Keys:
+        tenant = f"{KEY_PREFIX}:{self.app_id}:{tenant_id}"
+        return _Keys(
+            in_flight=f"{tenant}:in-flight",
+            minute=f"{tenant}:minute",
+            day=f"{tenant}:day",
+            app=f"{KEY_PREFIX}:{self.app_id}:app-minute",
+            blocked=f"{tenant}:blocked",
+        )
+
+    @contextmanager
+    def slot(self, tenant_id: str, priority: CallPriority, max_wait: float) -> Iterator[None]:
+        """Hold one call slot for `tenant_id`, waiting up to `max_wait` seconds for one.
+
+        Raises RateLimitError (naming the limit and when to retry) if none frees in time.
+        """
+        lease = uuid.uuid4().hex
+        keys = self._keys(tenant_id)
+        self._wait_for_slot(keys, lease, priority, max_wait)
+        try:
+            yield
+        finally:
+            with contextlib.suppress(RedisError):  # else the lease expires by itself
+                self._release(keys=keys.window_keys(), args=[lease])
+
+    def _wait_for_slot(
+        self, keys: _Keys, lease: str, priority: CallPriority, max_wait: float
+    ) -> None:
+        deadline = self.monotonic() + max_wait
+        caps = self._caps(priority)
+        while True:
+            try:
+                problem, wait_text = self._acquire(
+                    keys=[*keys.window_keys(), keys.blocked],
+                    args=[lease, LEASE_SECONDS, *caps, POLL_SECONDS],
+                )
+            except RedisError as error:
+                raise TransientError(
+                    f"Redis is unavailable for the rate limiter: {error}"
+                ) from None
+            problem = problem.decode() if isinstance(problem, bytes) else problem
+            if problem == "ok":
+                return
+            wait = float(wait_text)
+            if self.monotonic() + wait > deadline:
+                raise RateLimitError(
+                    f"Xero's {problem} limit for this organisation is used up; "
+                    f"a call is possible in {wait:.1f}s",
+                    retry_after=wait,
+                    limit=problem,
+                )
+            self.sleep(min(wait, 1.0) * random.uniform(1.0, 1.2))  # noqa: S311 - jitter
+
+    def _caps(self, priority: CallPriority) -> list[float]:
+        share = SHARE[priority]
+        limits = self.limits
+
+        def part(total: int) -> int:
+            return max(1, math.floor(total * share))
+
+        return [
+            part(limits.concurrent),
+            limits.minute_window, part(limits.per_minute),
+            limits.day_window, part(limits.per_day),
+            limits.minute_window, part(limits.app_per_minute),
+        ]  # fmt: skip
+
+    def correct(self, tenant_id: str, headers: Mapping[str, str]) -> None:
+        """Take Xero's remaining counts into account if they show more calls used."""
+        keys = self._keys(tenant_id)
+        limits = self.limits
+        for header, key, total, window in (
+            ("X-MinLimit-Remaining", keys.minute, limits.per_minute, limits.minute_window),
+            ("X-DayLimit-Remaining", keys.day, limits.per_day, limits.day_window),
+            ("X-AppMinLimit-Remaining", keys.app, limits.app_per_minute, limits.minute_window),
+        ):
+            remaining = _int_header(headers, header)
+            if remaining is None:
+                continue
+            used = min(total, max(0, total - remaining))
+            try:
+                self._correct(keys=[key], args=[window, used, f"xero:{header}"])
+            except RedisError:
+                return
+
+    def block(self, tenant_id: str, problem: str, seconds: float) -> None:
+        """After a 429: no process calls this organisation for `seconds`."""
+        with contextlib.suppress(RedisError):
+            self._block(keys=[self._keys(tenant_id).blocked], args=[seconds, problem])
+
+
+def _int_header(headers: Mapping[str, str], name: str) -> int | None:
+    value = headers.get(name)
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None

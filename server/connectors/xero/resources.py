@@ -1,0 +1,83 @@
+"""The Xero resources wooxero uses, declared as data (paths and parameters from the spec)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+BATCH_WRITE_SIZE = 50  # Xero's recommended maximum per request
+
+
+@dataclass(frozen=True)
+class Resource:
+    path: str  # under the API base, e.g. "Invoices"
+    collection: str  # the envelope key of the response
+    id_field: str
+    list_params: frozenset[str] = frozenset()  # GET query parameters besides paging
+    paged: bool = False  # `page` (100 a page)
+    page_size: bool = False  # `pageSize` (up to 1000 a page)
+    modified_since: bool = False  # If-Modified-Since
+    write_params: frozenset[str] = frozenset()  # PUT/POST query parameters
+
+    @property
+    def summarises_errors(self) -> bool:
+        return "summarizeErrors" in self.write_params
+
+
+def _params(*names: str) -> frozenset[str]:
+    return frozenset(names)
+
+
+ORGANISATION = Resource("Organisation", "Organisations", "OrganisationID")
+CONTACTS = Resource(
+    "Contacts", "Contacts", "ContactID",
+    list_params=_params("where", "order", "IDs", "includeArchived", "summaryOnly", "searchTerm"),
+    paged=True, page_size=True, modified_since=True,
+    write_params=_params("summarizeErrors"),
+)  # fmt: skip
+ITEMS = Resource(
+    "Items", "Items", "ItemID",
+    list_params=_params("where", "order", "unitdp"),
+    modified_since=True,
+    write_params=_params("summarizeErrors", "unitdp"),
+)  # fmt: skip
+TAX_RATES = Resource("TaxRates", "TaxRates", "TaxType", list_params=_params("where", "order"))
+ACCOUNTS = Resource(
+    "Accounts", "Accounts", "AccountID", list_params=_params("where", "order"), modified_since=True
+)
+TRACKING_CATEGORIES = Resource(
+    "TrackingCategories", "TrackingCategories", "TrackingCategoryID",
+    list_params=_params("where", "order", "includeArchived"),
+)  # fmt: skip
+INVOICES = Resource(
+    "Invoices", "Invoices", "InvoiceID",
+    list_params=_params(
+        "where", "order", "IDs", "InvoiceNumbers", "ContactIDs", "Statuses", "includeArchived",
+        "createdByMyApp", "unitdp", "summaryOnly", "searchTerm",
+    ),
+    paged=True, page_size=True, modified_since=True,
+    write_params=_params("summarizeErrors", "unitdp"),
+)  # fmt: skip
+QUOTES = Resource(
+    "Quotes", "Quotes", "QuoteID",
+    list_params=_params(
+        "DateFrom", "DateTo", "ExpiryDateFrom", "ExpiryDateTo", "ContactID", "Status", "order",
+        "QuoteNumber",
+    ),
+    paged=True, modified_since=True,
+    write_params=_params("summarizeErrors"),
+)  # fmt: skip
+CREDIT_NOTES = Resource(
+    "CreditNotes", "CreditNotes", "CreditNoteID",
+    list_params=_params("where", "order", "unitdp"),
+    paged=True, page_size=True, modified_since=True,
+    write_params=_params("summarizeErrors", "unitdp"),
+)  # fmt: skip
+PAYMENTS = Resource(
+    "Payments", "Payments", "PaymentID",
+    list_params=_params("where", "order"),
+    paged=True, page_size=True, modified_since=True,
+    write_params=_params("summarizeErrors"),
+)  # fmt: skip
+ALLOCATIONS = Resource(
+    "Allocations", "Allocations", "AllocationID", write_params=_params("summarizeErrors")
+)
