@@ -1,0 +1,1 @@
+"""One module per Accounting API collection: create, update, find and render."""

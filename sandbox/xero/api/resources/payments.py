@@ -1,0 +1,172 @@
+"""Payments against AUTHORISED invoices and credit notes (refunds), and their deletion.
+
+From Xero: a payment needs an AUTHORISED document; ``Amount`` "Must be less than or equal to
+the outstanding amount" (spec); the account must be a BANK account or have
+``EnablePaymentsToAccount`` (notes S1); deleting (``Status: DELETED``) restores the amount due
+and moves a PAID document back to AUTHORISED. Assumed texts: "Payment amount exceeds the
+amount outstanding on this document.", "Payments can only be made against AUTHORISED
+documents.", and the account and lookup messages below. ``Date`` defaults to today.
+"""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from ...formats import iso_utc, parse_date, round2, to_decimal
+from ...store import Row
+from .. import references
+from ..context import Context, ElementErrors, text
+from . import documents
+
+COLLECTION = "Payments"
+SCHEMA = "Payment"
+ID_FIELD = "PaymentID"
+_PAYMENT_TYPES = {
+    "ACCREC": "ACCRECPAYMENT",
+    "ACCPAY": "ACCPAYPAYMENT",
+    "ACCRECCREDIT": "ARCREDITPAYMENT",
+    "ACCPAYCREDIT": "APCREDITPAYMENT",
+}
+
+
+def _document(ctx: Context, raw: dict[str, Any], errors: list[str]) -> tuple[Any, Row | None]:
+    invoice = raw.get("Invoice") if isinstance(raw.get("Invoice"), dict) else {}
+    note = raw.get("CreditNote") if isinstance(raw.get("CreditNote"), dict) else {}
+    candidates = [
+        (documents.INVOICE, text(invoice.get("InvoiceID"))),
+        (documents.INVOICE, text(invoice.get("InvoiceNumber")) or text(raw.get("InvoiceNumber"))),
+        (documents.CREDIT_NOTE, text(note.get("CreditNoteID"))),
+        (
+            documents.CREDIT_NOTE,
+            text(note.get("CreditNoteNumber")) or text(raw.get("CreditNoteNumber")),
+        ),
+    ]
+    for kind, key in candidates:
+        if key:
+            row = documents.find(ctx, kind, key)
+            if row is None:
+                errors.append(f"{kind.label} '{key}' could not be found.")
+            return kind, row
+    errors.append("A payment must specify an Invoice or a CreditNote.")
+    return None, None
+
+
+def _account(ctx: Context, raw: Any, errors: list[str]) -> Row | None:
+    raw = raw if isinstance(raw, dict) else {}
+    code, account_id = text(raw.get("Code")), text(raw.get("AccountID"))
+    if not code and not account_id:
+        errors.append("An Account (Code or AccountID) must be specified for a payment.")
+        return None
+    account = (
+        references.account_by_code(ctx.tenant, code)
+        if code
+        else references.account_by_id(ctx.tenant, account_id)
+    )
+    if account is None or account["Status"] != "ACTIVE":
+        errors.append(f"Account '{code or account_id}' could not be found or is not active.")
+        return None
+    if account["Type"] != "BANK" and not account.get("EnablePaymentsToAccount"):
+        errors.append(
+            f"Account '{account['Code']}' is not a bank account and does not have payments enabled."
+        )
+        return None
+    return account
+
+
+def create(ctx: Context, raw: dict[str, Any]) -> Row:
+    """Apply a payment to its document."""
+    errors: list[str] = []
+    kind, document = _document(ctx, raw, errors)
+    account = _account(ctx, raw.get("Account"), errors)
+    amount = to_decimal(raw.get("Amount"))
+    if amount is None or amount <= 0:
+        errors.append("Payment Amount must be greater than zero.")
+    when = parse_date(raw.get("Date")) if raw.get("Date") else ctx.now.date()
+    if when is None:
+        errors.append("The Date field is not a valid date.")
+    if document is not None and kind is not None:
+        outstanding = document.get("AmountDue", document.get("RemainingCredit", Decimal(0)))
+        if document["Status"] != "AUTHORISED":
+            errors.append("Payments can only be made against AUTHORISED documents.")
+        elif amount is not None and round2(amount) > outstanding:
+            errors.append("Payment amount exceeds the amount outstanding on this document.")
+    if errors:
+        raise ElementErrors(errors)
+    assert document is not None and kind is not None and account is not None
+    assert amount is not None and when is not None
+    amount = round2(amount)
+    rate = to_decimal(raw.get("CurrencyRate")) or document["CurrencyRate"]
+    row: Row = {
+        "PaymentID": str(uuid.uuid4()),
+        "Date": when,
+        "Amount": amount,
+        "BankAmount": amount,
+        "CurrencyRate": rate,
+        "Reference": text(raw.get("Reference")),
+        "IsReconciled": bool(raw.get("IsReconciled", False)),
+        "Status": "AUTHORISED",
+        "PaymentType": _PAYMENT_TYPES[document["Type"]],
+        "AccountID": account["AccountID"],
+        "DocumentCollection": kind.collection,
+        "DocumentID": document[kind.id_field],
+        "UpdatedDateUTC": ctx.now,
+    }
+    ctx.rows(COLLECTION)[row["PaymentID"]] = row
+    document["PaymentIDs"].append(row["PaymentID"])
+    document["AmountPaid"] += amount
+    document["UpdatedDateUTC"] = ctx.now
+    documents.settle(kind, document, when)
+    documents.publish(ctx, kind, document, "UPDATE")
+    return row
+
+
+def delete(ctx: Context, row: Row, raw: dict[str, Any]) -> Row:
+    """``POST /Payments/{id}`` with ``Status: DELETED``: reverse the payment."""
+    if text(raw.get("Status")).upper() != "DELETED":
+        raise ElementErrors(["A payment can only be updated to a Status of DELETED."])
+    if row["Status"] == "DELETED":
+        raise ElementErrors(["This payment has already been deleted."])
+    kind = documents.KINDS[row["DocumentCollection"]]
+    document = ctx.rows(kind.collection)[row["DocumentID"]]
+    row["Status"] = "DELETED"
+    row["UpdatedDateUTC"] = ctx.now
+    document["AmountPaid"] -= row["Amount"]
+    document["UpdatedDateUTC"] = ctx.now
+    documents.settle(kind, document, row["Date"])
+    documents.publish(ctx, kind, document, "UPDATE")
+    return row
+
+
+def render(ctx: Context, row: Row) -> Row:
+    """A payment as Xero returns it."""
+    kind = documents.KINDS[row["DocumentCollection"]]
+    document = ctx.rows(kind.collection)[row["DocumentID"]]
+    account = references.account_by_id(ctx.tenant, row["AccountID"]) or {}
+    contact = ctx.rows("Contacts").get(document["ContactID"], {})
+    summary: Row = {
+        "Type": document["Type"],
+        kind.id_field: document[kind.id_field],
+        kind.number_field: document.get(kind.number_field) or "",
+        "Contact": {"ContactID": document["ContactID"], "Name": contact.get("Name", "")},
+        "CurrencyCode": document["CurrencyCode"],
+        "LineItems": [],
+    }
+    return {
+        "PaymentID": row["PaymentID"],
+        "Date": row["Date"],
+        "BankAmount": row["BankAmount"],
+        "Amount": row["Amount"],
+        "Reference": row["Reference"],
+        "CurrencyRate": row["CurrencyRate"],
+        "PaymentType": row["PaymentType"],
+        "Status": row["Status"],
+        "UpdatedDateUTC": row["UpdatedDateUTC"],
+        "UpdatedDateUTCString": iso_utc(row["UpdatedDateUTC"]),
+        "HasAccount": True,
+        "IsReconciled": row["IsReconciled"],
+        "Account": {"AccountID": row["AccountID"], "Code": account.get("Code", "")},
+        ("Invoice" if kind is documents.INVOICE else "CreditNote"): summary,
+        "HasValidationErrors": False,
+    }

@@ -1,0 +1,1 @@
+"""Xero's identity service: OAuth2 authorisation, tokens, revocation and connections."""

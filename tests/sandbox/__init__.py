@@ -1,0 +1,1 @@
+"""Tests of the Xero sandbox (real HTTP on loopback)."""
