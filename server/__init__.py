@@ -79,12 +79,14 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from server import auth, health
+    from server import auth, connect, health, webhooks
     from server.admin import init_admin
 
     login_manager.user_loader(auth.load_operator)
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(connect.bp)
+    app.register_blueprint(webhooks.bp)
     init_admin(app)
 
     @app.get("/")

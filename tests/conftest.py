@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
 from flask import Flask, has_app_context
@@ -23,6 +24,8 @@ from flask.testing import FlaskClient
 from redis import Redis
 from sqlalchemy.engine import make_url
 
+from sandbox.xero import SandboxConfig, serve_in_thread
+from sandbox.xero.server import RunningSandbox
 from server import create_app
 from server.config import Settings, build_settings
 from server.extensions import db
@@ -31,6 +34,10 @@ from server.startup import apply_migrations
 
 DATABASE_URL_VARIABLE = "WOOXERO_DATABASE__URL"
 REDIS_URL_VARIABLE = "WOOXERO_REDIS__URL"
+PUBLIC_URL = "http://wooxero.test"
+XERO_CLIENT_ID = "wooxero-sandbox"
+XERO_CLIENT_SECRET = "sandbox-secret"
+XERO_WEBHOOK_KEY = "sandbox-webhook-key"
 
 
 def _create_postgres_database(url: str) -> tuple[str, Callable[[], None]]:
@@ -83,20 +90,64 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def xero_sandbox() -> Iterator[RunningSandbox]:
+    """The Xero sandbox on loopback for the whole session (reset by the `sandbox` fixture)."""
+    config = SandboxConfig(auto_approve=True, webhook_key=XERO_WEBHOOK_KEY)
+    with serve_in_thread(config.with_redirect_uris([PUBLIC_URL + "/xero/callback"])) as running:
+        yield running
+
+
+SANDBOX_KNOBS = {
+    "auto_approve": True, "auto_approve_tenants": [], "concurrent_limit": 5, "minute_limit": 60,
+    "minute_window_seconds": 60, "daily_limit": 5000, "app_minute_limit": 10000,
+    "error_rate": 0.0, "latency_ms": 0, "drop_response_rate": 0.0, "webhook_url": "",
+    "webhook_key": XERO_WEBHOOK_KEY,
+}  # fmt: skip
+
+
+@pytest.fixture
+def sandbox(xero_sandbox: RunningSandbox) -> Iterator[RunningSandbox]:
+    """The sandbox, reset after the test (data and knobs), which fails if any request broke
+    Xero's spec."""
+    yield xero_sandbox
+    base = xero_sandbox.base_url
+    violations = requests.get(f"{base}/_sandbox/violations", timeout=10).json()
+    requests.post(f"{base}/_sandbox/config", json=SANDBOX_KNOBS, timeout=10).raise_for_status()
+    requests.post(f"{base}/_sandbox/reset", json={}, timeout=10).raise_for_status()
+    assert violations == [], f"requests that Xero's OpenAPI spec refuses: {violations}"
+
+
+def xero_settings(base_url: str) -> dict[str, Any]:
+    return {
+        "client_id": XERO_CLIENT_ID,
+        "client_secret": XERO_CLIENT_SECRET,
+        "authorize_url": f"{base_url}/identity/connect/authorize",
+        "token_url": f"{base_url}/identity/connect/token",
+        "revocation_url": f"{base_url}/identity/connect/revocation",
+        "connections_url": f"{base_url}/connections",
+        "api_url": f"{base_url}/api.xro/2.0",
+        "webhook_key": XERO_WEBHOOK_KEY,
+        "max_wait_seconds": 10,
+    }
+
+
+@pytest.fixture(scope="session")
 def make_settings(
-    tmp_path_factory: pytest.TempPathFactory, redis_url: str
+    tmp_path_factory: pytest.TempPathFactory, redis_url: str, xero_sandbox: RunningSandbox
 ) -> Callable[..., Settings]:
-    """Settings for a test app: fresh keys, a temporary data dir, the suite's Redis."""
+    """Settings for a test app: fresh keys, a temporary data dir, the suite's Redis, the
+    Xero sandbox."""
 
     def make(database_url: str, **sections: dict[str, Any]) -> Settings:
         data: dict[str, dict[str, Any]] = {
-            "server": {"data_dir": str(tmp_path_factory.mktemp("var"))},
+            "server": {"data_dir": str(tmp_path_factory.mktemp("var")), "public_url": PUBLIC_URL},
             "database": {"url": database_url},
             "redis": {"url": redis_url},
             "security": {
                 "secret_key": secrets.token_urlsafe(32),
                 "encryption_keys": [Fernet.generate_key().decode()],
             },
+            "xero": xero_settings(xero_sandbox.base_url),
         }
         for section, values in sections.items():
             data.setdefault(section, {}).update(values)

@@ -42,8 +42,13 @@ def date_string(value: date) -> str:
 
 
 def iso_utc(value: datetime) -> str:
-    """``2024-03-01T10:20:30.123`` for ``UpdatedDateUTCString`` and webhook event dates."""
+    """``2024-03-01T10:20:30.123``, the form of webhook ``eventDateUtc`` (xero-webhooks.yaml)."""
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="milliseconds")
+
+
+def iso_utc_seconds(value: datetime) -> str:
+    """``2024-03-01T10:20:30Z``, the form of ``UpdatedDateUTCString`` (spec examples)."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_date(value: Any) -> date | None:

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash
+from flask import flash, url_for
 from flask_admin.actions import action
 from flask_admin.babel import gettext
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from wtforms import PasswordField, ValidationError
 from wtforms.validators import Optional
 
 from server.admin.access import ReadOnlyModelView, SecureModelView
 from server.crypto import EncryptedText
 from server.extensions import db
-from server.models import Operator, Store, StoreState
+from server.models import ConnectionStatus, Operator, Store, StoreState
 from server.models.user import MIN_PASSWORD_LENGTH
 
 
@@ -40,10 +42,36 @@ class _HidesSecrets:
         super().__init__(model, *args, **kwargs)  # type: ignore[call-arg]
 
 
+def _xero_cell(_view: Any, _context: Any, store: Store, _name: str) -> Markup:
+    """The store's Xero organisation and status, with the button to connect or disconnect."""
+    connection = store.xero_connection
+    connected = connection is not None and connection.status == ConnectionStatus.CONNECTED
+    label = (
+        f"{connection.tenant_name} ({connection.status.value})"
+        if connection is not None and connection.tenant_id
+        else (connection.status.value if connection is not None else "not connected")
+    )
+    action = "xero_disconnect" if connected else "xero_connect_start"
+    button = "Disconnect" if connected else "Connect Xero"
+    return Markup(
+        '{} <form method="post" action="{}" class="d-inline">'
+        '<input type="hidden" name="csrf_token" value="{}">'
+        '<button class="btn btn-sm btn-outline-primary" type="submit">{}</button></form>'
+    ).format(
+        label, url_for(f"connect.{action}", public_id=store.public_id), generate_csrf(), button
+    )
+
+
 class StoreView(_HidesSecrets, SecureModelView):
     can_create = False  # stores are created by the bridge plugin's activation
     can_delete = False  # erasing a store's data is an explicit, separate operation
-    column_list = ["id", "name", "url", "state", "admin_email", "plugin_version", "created_at"]
+    column_list = ["id", "name", "url", "state", "xero", "admin_email", "created_at"]
+    column_details_list = [
+        "id", "public_id", "name", "url", "state", "xero", "admin_email", "admin_username",
+        "wp_user_id", "plugin_version", "wp_version", "wc_version", "created_at", "updated_at",
+    ]  # fmt: skip
+    column_formatters = {"xero": _xero_cell}
+    column_formatters_detail = {"xero": _xero_cell}
     column_searchable_list = ["name", "url", "admin_email"]
     column_filters = ["state"]
     column_default_sort = ("id", True)

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 from rq import Queue
-from rq.job import Job
+from rq.exceptions import DuplicateJobError
+from rq.job import Job, JobStatus
 
 from server.extensions import current_settings
 from server.redis_client import get_redis
@@ -35,6 +36,25 @@ def enqueue(
 ) -> Job:
     """Enqueue `func(*args)`; `options` are RQ's (job_id, retry, result_ttl…)."""
     return get_queue(priority).enqueue(func, *args, **options)
+
+
+SETTLED = (JobStatus.FINISHED, JobStatus.FAILED, JobStatus.CANCELED, JobStatus.STOPPED)
+
+
+def enqueue_once(
+    func: Callable[..., Any], *args: Any, job_id: str, priority: Priority = Priority.DEFAULT
+) -> Job:
+    """Enqueue unless a job with `job_id` is already waiting or running (then that one will
+    do: bursts coalesce). A settled job of that id is replaced."""
+    queue = get_queue(priority)
+    try:
+        return queue.enqueue(func, *args, job_id=job_id, unique=True)
+    except DuplicateJobError:
+        existing = Job.fetch(job_id, connection=queue.connection)
+        if existing.get_status() not in SETTLED:
+            return existing
+        existing.delete()
+        return queue.enqueue(func, *args, job_id=job_id, unique=True)
 
 
 def fetch_job(job_id: str) -> Job | None:

@@ -26,6 +26,7 @@ class Schedule:
 
 SCHEDULES: tuple[Schedule, ...] = (
     Schedule("purge-expired-records", tasks.purge_expired_records, cron="17 3 * * *"),
+    Schedule("requeue-pending-events", tasks.requeue_pending_events, cron="*/5 * * * *"),
 )
 
 

@@ -10,11 +10,15 @@ from typing import Any
 import sqlalchemy as sa
 
 from server.extensions import current_settings, db
-from server.models import EventStatus, InboundEvent, SyncRecord
+from server.jobs.queues import Priority, enqueue_once
+from server.models import EventSource, EventStatus, InboundEvent, Store, StoreState, SyncRecord
 from server.models.types import utcnow
+from server.sync import xero_events
 
 SETTLED_EVENT_STATUSES = (EventStatus.DONE, EventStatus.DUPLICATE, EventStatus.IGNORED)
 PURGE_BATCH = 1000
+REQUEUE_AFTER = timedelta(minutes=2)
+REQUEUE_BATCH = 500
 
 
 def check_worker() -> dict[str, object]:
@@ -58,3 +62,34 @@ def _delete_in_batches(model: type[InboundEvent] | type[SyncRecord], condition: 
         db.session.execute(sa.delete(model).where(model.id.in_(ids)))
         db.session.commit()
         deleted += len(ids)
+
+
+def xero_event_job_id(event_id: int) -> str:
+    return f"xero-event-{event_id}"
+
+
+def process_xero_event(event_id: int) -> str:
+    return xero_events.process(event_id)
+
+
+def requeue_pending_events() -> int:
+    """Enqueue again events still pending a while after they arrived (Redis was down, a
+    retry is due, the store came back): nothing received is ever left behind."""
+    rows = db.session.scalars(
+        sa.select(InboundEvent.id)
+        .join(Store, Store.id == InboundEvent.store_id)
+        .where(
+            InboundEvent.status == EventStatus.PENDING,
+            InboundEvent.source == EventSource.XERO_WEBHOOK,
+            InboundEvent.received_at < utcnow() - REQUEUE_AFTER,
+            Store.state == StoreState.ACTIVE,
+        )
+        .order_by(InboundEvent.id)
+        .limit(REQUEUE_BATCH)
+    ).all()
+    db.session.commit()
+    for event_id in rows:
+        enqueue_once(
+            process_xero_event, event_id, job_id=xero_event_job_id(event_id), priority=Priority.LOW
+        )
+    return len(rows)

@@ -16,6 +16,7 @@ from server.models.types import UTCDateTime, string_enum, utcnow
 
 class ConnectionStatus(enum.StrEnum):
     CONNECTED = "connected"
+    CHOOSING_ORGANISATION = "choosing_organisation"  # authorised several; one to pick
     NEEDS_REAUTHORISATION = "needs_reauthorisation"
     ERROR = "error"
     DISCONNECTED = "disconnected"

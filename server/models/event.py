@@ -32,6 +32,7 @@ class InboundEvent(db.Model):
     __table_args__ = (
         sa.Index("ix_inbound_events_resource", "store_id", "resource", "resource_id"),
         sa.Index("ix_inbound_events_status_received", "status", "received_at"),
+        sa.Index("ix_inbound_events_delivery", "source", "delivery_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

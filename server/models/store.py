@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import secrets
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -12,6 +13,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from server.crypto import EncryptedText
 from server.extensions import db
 from server.models.types import UTCDateTime, string_enum, utcnow
+
+if TYPE_CHECKING:
+    from server.models.connection import XeroConnection
 
 
 class StoreState(enum.StrEnum):
@@ -43,6 +47,7 @@ class Store(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
+    xero_connection: Mapped[XeroConnection | None] = relationship(viewonly=True)
     transitions: Mapped[list[StoreTransition]] = relationship(
         back_populates="store", cascade="all, delete-orphan", order_by="StoreTransition.id"
     )

@@ -164,3 +164,12 @@ def test_settings_writes(nz: Xero):
         },
     )
     assert decimal_json(used)["Invoices"][0]["TotalTax"] == D("1.00")
+
+
+def test_a_new_contact_needs_a_name(nz: Xero):
+    # Xero's reply quoted in xeroizer#380 for a contact sent with only a ContactNumber.
+    response = nz.put("/Contacts", {"Contacts": [{"ContactNumber": "12345"}]})
+    assert response.status_code == 400
+    assert response.json()["Elements"][0]["ValidationErrors"] == [
+        {"Message": "Contact Name cannot be empty."}
+    ]

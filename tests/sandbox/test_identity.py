@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from urllib.parse import parse_qs, urlparse
 
@@ -194,6 +195,9 @@ def test_connections_filter_and_delete(xero: Xero):
     )
     xero.tenant_id = nz["tenantId"]
     api = xero.get("/Organisation")
+    # xero-identity.yaml example: "createdDateUtc": "2019-12-07T18:46:19.5165400"
+    for stamp in (connections[0]["createdDateUtc"], connections[0]["updatedDateUtc"]):
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{7}", stamp), stamp
     assert len(filtered) == 2 and none == []
     assert deleted.status_code == 204 and again.status_code == 404
     assert by_tenant_id.status_code == 404

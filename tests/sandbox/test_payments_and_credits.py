@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from .conftest import Xero, decimal_json, invoice, line
@@ -62,10 +63,55 @@ def test_payment_rules(nz: Xero):
         r.json()["Payments"][0]["StatusAttributeString"] for r in (too_much, on_draft, to_revenue)
     ]
     assert statuses == ["ERROR", "ERROR", "ERROR"]
+    # Texts: the spec's PUT /Payments example (no full stop); Workato/Actionstep support
+    # articles quote the "Authorised documents" message together with the "exceeds" one.
     assert too_much.json()["Payments"][0]["ValidationErrors"] == [
-        {"Message": "Payment amount exceeds the amount outstanding on this document."}
+        {"Message": "Payment amount exceeds the amount outstanding on this document"}
+    ]
+    assert on_draft.json()["Payments"][0]["ValidationErrors"] == [
+        {"Message": "Payments can only be made against Authorised documents"},
+        {"Message": "Payment amount exceeds the amount outstanding on this document"},
+    ]
+    assert to_revenue.json()["Payments"][0]["ValidationErrors"] == [
+        {"Message": "Account type is invalid for making a payment to/from."}
     ]
     assert to_clearing.status_code == 200
+
+
+def test_payment_on_a_paid_invoice_gets_both_of_xeros_messages(nz: Xero):
+    created = _approved_invoice(nz, unit="10.00")  # 10.00 + 15% = 11.50
+    assert _pay(nz, created["InvoiceID"], "11.50").status_code == 200
+    again = _pay(nz, created["InvoiceID"], "1.00", summarizeErrors="false")
+    assert again.json()["Payments"][0]["ValidationErrors"] == [
+        {"Message": "Payments can only be made against Authorised documents"},
+        {"Message": "Payment amount exceeds the amount outstanding on this document"},
+    ]
+
+
+def test_editing_a_paid_invoice_reports_status_and_payment(nz: Xero):
+    created = _approved_invoice(nz, unit="10.00")
+    _pay(nz, created["InvoiceID"], "11.50")
+    edit = nz.post(
+        f"/Invoices/{created['InvoiceID']}",
+        {"Invoices": [{"LineItems": [line("y", "1", "20.00")]}]},
+    )
+    # Neto/Maropost "Xero Common Errors" and Briefcase list this pair for an edited paid invoice.
+    assert edit.status_code == 400
+    assert edit.json()["Elements"][0]["ValidationErrors"] == [
+        {"Message": "Invoice not of valid status for modification"},
+        {
+            "Message": "This document cannot be edited as it has a payment or credit note "
+            "allocated to it."
+        },
+    ]
+
+
+def test_payment_dates_string_is_iso_to_the_second_with_z(nz: Xero):
+    created = _approved_invoice(nz)
+    payment = _pay(nz, created["InvoiceID"], "1.00").json()["Payments"][0]
+    millis = int(payment["UpdatedDateUTC"][len("/Date(") : -len("+0000)/")])
+    expected = datetime.fromtimestamp(millis // 1000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert payment["UpdatedDateUTCString"] == expected  # spec example: 2019-11-14T18:10:38Z
 
 
 def test_deleting_a_payment_restores_the_amount_due(nz: Xero):

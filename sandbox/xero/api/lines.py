@@ -7,18 +7,39 @@
   ``LineAmount - LineAmount / (1 + rate)``; NoTax 0. Totals are sums of the rounded lines
   (Xero's rounding guide: "calculates tax on a per line basis, rounding to two decimal places,
   and then sums"). Midpoints round half away from zero: an assumption, as the sources
-  conflict (houzz.com.au's Xero-matching rules say 1.125 -> 1.13; help.file.ai claims
-  banker's rounding but describes "5 or more: round up").
+  conflict. For it: houzz.com.au's Xero-matching rules (1.125 -> 1.13) and
+  kb.clouddepot.com "Rounding issues in Xero invoices" (10% GST on 1141.39 and 34.25 is
+  117.57 in Xero, so 3.425 -> 3.43). Against it: help.file.ai claims banker's rounding, and
+  in Xero-NetStandard#147 Xero expected 0.00 for 1 x 0.01 at 50% (0.005), which the sandbox
+  rounds to 0.01. Binary floating point in Xero would explain both; not modelled.
 * A line's explicit ``TaxAmount`` overrides the computed tax. No tolerance is documented for
   invoices, credit notes or quotes (Xero enforces "Tax amount X is incorrect for … should be Y"
   only on bank transactions, per xero-node#768), so any override is accepted provided it is
   not larger than the line amount (assumed check and message).
 * A given ``LineAmount`` that differs from the computed one is rejected with Xero's "The line
-  total X does not match the expected line total Y" (Xero-NetStandard#74). With only a
-  LineAmount, Quantity is 1 and UnitAmount the LineAmount (assumed, as Xero's UI does);
-  a missing Quantity defaults to 1.
+  total X does not match the expected line total Y" (Xero-NetStandard#74). "If you wish to
+  omit either the Quantity or UnitAmount you can provide a LineAmount and Xero will calculate
+  the missing amount for you" (spec, ``LineItem.LineAmount``): the missing one is derived
+  from the LineAmount (undoing the discount). With only a LineAmount, Quantity is 1 and
+  UnitAmount the LineAmount (assumed, as Xero's UI does); otherwise a missing Quantity
+  defaults to 1 (assumed).
 * Discounts exist only on ACCREC invoices and quotes (spec: ACCPAY invoices and credit notes
-  "do not support discounts").
+  "do not support discounts"). When both are given, ``DiscountRate`` wins (xeroizer#483 "it
+  seems like DiscountRate will take precedence over DiscountAmount"; community.xero.com/
+  developer/discussion/144129369: "Xero uses the DiscountRate to calculate the
+  DiscountAmount"). A ``DiscountAmount`` line is returned with the rate Xero derives from it,
+  rounded to 2 dp (same thread: "Xero rounds the DiscountRate to the nearest hundredth";
+  xero-php-oauth2#152: both fields come back), so posting a line back as read can fail.
+* "The discount rate 'D' is invalid. Discount must not be greater than the line total." when
+  ``round2(DiscountAmount) > Quantity * UnitAmount``, compared with their signs: a
+  DiscountAmount of 0 on a negative line is refused (Xero-OpenAPI#429), and 27.826 against a
+  27.8260 line is refused as '27.83' (xero-php-oauth2#288, a WooCommerce extension).
+* Xero's bug with a supplied ``LineAmount`` of 0.00 on a line with a ``DiscountRate`` whose
+  discounted total rounds to 0.00: refused with "The line total -G does not match the expected
+  line total 0.00", G being ``Quantity * UnitAmount`` (Xero-NetStandard#74: 1 x 795.00 at 100%
+  gives -795.00; Xero-NetStandard#147, acknowledged by Xero staff as an API issue: 1 x 0.01 at
+  50% gives -0.01, see the midpoint note above). Omitting the LineAmount avoids it. Not known
+  to have been fixed.
 """
 
 from __future__ import annotations
@@ -68,6 +89,18 @@ def line_tax(line_amount: Decimal, percent: Decimal, amount_types: str) -> Decim
     return round2(line_amount * rate)
 
 
+def _undiscounted(
+    line_amount: Decimal, rate: Decimal | None, amount: Decimal | None
+) -> Decimal | None:
+    """``Quantity * UnitAmount`` that gives ``line_amount`` after the discount (None if none)."""
+    if rate is not None:
+        kept = 1 - rate / HUNDRED
+        return line_amount / kept if kept else None
+    if amount is not None:
+        return line_amount + amount
+    return line_amount
+
+
 def build_line(
     tenant: Tenant, raw: dict[str, Any], rules: LineRules, existing: Row | None
 ) -> tuple[Row, list[str]]:
@@ -94,8 +127,12 @@ def build_line(
     given_tax = _number(raw, "TaxAmount", errors)
     if unit is None and details.get("UnitPrice") is not None:
         unit = Decimal(details["UnitPrice"])
-    if unit is None and given_line_amount is not None:
-        unit = given_line_amount / (quantity or 1)
+    if given_line_amount is not None and (unit is None or quantity is None):
+        before_discount = _undiscounted(given_line_amount, discount_rate, discount_amount)
+        if unit is None and before_discount is not None:
+            unit = before_discount / (quantity or 1)
+        elif quantity is None and unit and before_discount is not None:
+            quantity = before_discount / unit
     quantity = round_to(quantity if quantity is not None else Decimal(1), 4)
     unit = round_to(unit if unit is not None else ZERO, rules.unitdp)
 
@@ -104,20 +141,28 @@ def build_line(
         errors.append("Discounts are not supported on this type of document.")
     if discount_rate is not None and not ZERO <= discount_rate <= HUNDRED:
         errors.append(f"The discount rate '{discount_rate}' is invalid.")
-    if discount_amount is not None and abs(discount_amount) > abs(gross):
+    if discount_amount is not None and round2(discount_amount) > gross:
         errors.append(
             f"The discount rate '{round2(discount_amount)}' is invalid. Discount must not be "
             "greater than the line total."
         )
-    if discount_amount is not None:
+    if discount_rate is not None:
+        line_amount = round2(gross * (1 - discount_rate / HUNDRED))
+    elif discount_amount is not None:
         line_amount = round2(gross - discount_amount)
     else:
-        line_amount = round2(gross * (1 - (discount_rate or ZERO) / HUNDRED))
-    if given_line_amount is not None and round2(given_line_amount) != line_amount:
-        errors.append(
-            f"The line total {round2(given_line_amount)} does not match the expected line "
-            f"total {line_amount}"
-        )
+        line_amount = round2(gross)
+    if given_line_amount is not None:
+        given = round2(given_line_amount)
+        if given == 0 and line_amount == 0 and discount_rate and round2(gross) != 0:
+            errors.append(
+                f"The line total {-round2(gross)} does not match the expected line total "
+                f"{line_amount}"
+            )
+        elif given != line_amount:
+            errors.append(
+                f"The line total {given} does not match the expected line total {line_amount}"
+            )
 
     account = None
     code = text(raw.get("AccountCode")) or text(details.get("AccountCode"))
@@ -153,7 +198,11 @@ def build_line(
         "AccountID": account["AccountID"] if account else None,
         "Tracking": references.tracking(tenant, raw.get("Tracking") or [], errors),
         "DiscountRate": discount_rate,
-        "DiscountAmount": round2(discount_amount) if discount_amount is not None else None,
+        "DiscountAmount": (
+            round2(discount_amount)
+            if discount_amount is not None and discount_rate is None
+            else None
+        ),
         "ItemCode": item["Code"] if item else None,
         "Item": (
             {"ItemID": item["ItemID"], "Name": item.get("Name") or "", "Code": item["Code"]}
@@ -221,4 +270,8 @@ def render_line(line: Row, unitdp: int) -> Row:
             rendered[key] = line[key]
     if line.get("DiscountRate") is not None:
         rendered["DiscountRate"] = round_to(line["DiscountRate"], 2)
+    elif line.get("DiscountAmount") is not None:
+        gross = line["Quantity"] * line["UnitAmount"]
+        if gross:
+            rendered["DiscountRate"] = round2(line["DiscountAmount"] / gross * HUNDRED)
     return rendered

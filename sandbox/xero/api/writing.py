@@ -4,8 +4,9 @@ Sourced (notes §4): with ``summarizeErrors=false`` the answer is 200 and every 
 carries ``StatusAttributeString`` (OK/ERROR), ``ValidationErrors`` and ``Warnings``, with
 ``HasErrors`` (invoices, credit notes) or ``HasValidationErrors`` (contacts, payments); by
 default any failing element makes the answer a 400 ValidationException, while the valid
-elements are still written (batches are not transactional). Assumed: the 400's ``Elements``
-lists only the failing elements, each echoed as sent with a zero id added.
+elements are still written (batches are not transactional); the 400's ``Elements`` lists only
+the failing elements (observed by users in xero-php-oauth2#13: "I'm only having those that
+triggered validation returned"). Assumed: each is echoed as sent with a zero id added.
 """
 
 from __future__ import annotations

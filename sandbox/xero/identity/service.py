@@ -3,7 +3,9 @@
 Sourced (notes §1): codes are single-use and live 5 minutes; access tokens live 30 minutes;
 refresh tokens live 60 days and rotate on every use, the previous one staying usable (as often
 as needed) for 30 minutes; revocation removes the token and the user's connections for that
-app; ``invalid_grant`` for a dead refresh token. Assumed: one sandbox user
+app; ``invalid_grant`` for a dead refresh token; ``/connections`` dates carry seven
+fractional digits and no offset (xero-identity.yaml example, "2019-12-07T18:46:19.5165400").
+Assumed: one sandbox user
 (``sandbox@example.com``) consents; re-consenting to an organisation updates the existing
 connection; refreshing keeps the original ``authentication_event_id``; PKCE supports S256 only
 and a public client (no secret) must use it; after revocation the grant's access tokens are
@@ -43,6 +45,12 @@ class GrantError(Exception):
         self.description = description
 
 
+def _dotnet_utc(value: datetime) -> str:
+    """``2019-12-07T18:46:19.5165400``: UTC, no offset, seven fractional digits, as in the
+    ``/Connections`` example of xero-identity.yaml."""
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "0"
+
+
 @dataclass
 class Connection:
     """One organisation connected to one app by the user."""
@@ -62,8 +70,8 @@ class Connection:
             "tenantId": self.tenant_id,
             "tenantType": "ORGANISATION",
             "tenantName": self.tenant_name,
-            "createdDateUtc": self.created.replace(tzinfo=None).isoformat(timespec="microseconds"),
-            "updatedDateUtc": self.updated.replace(tzinfo=None).isoformat(timespec="microseconds"),
+            "createdDateUtc": _dotnet_utc(self.created),
+            "updatedDateUtc": _dotnet_utc(self.updated),
         }
 
 

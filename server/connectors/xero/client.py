@@ -55,8 +55,9 @@ def idempotency_key(method: str, path: str, params: Mapping[str, Any], body: str
     return IDEMPOTENCY_PREFIX + hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def http_date(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%a, %d %b %Y %H:%M:%S GMT")
+def modified_since_header(moment: datetime) -> str:
+    """Xero takes an ISO 8601 date-time here (the spec's format), not an HTTP date."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 class XeroClient:
@@ -70,7 +71,11 @@ class XeroClient:
         session: requests.Session | None = None,
         max_wait: float = 60,
         sleep: Callable[[float], None] = time.sleep,
+        before_call: Callable[[], None] = lambda: None,
     ) -> None:
+        """`before_call` runs before every HTTP call, e.g. to end the caller's database
+        transaction so no lock is held while Xero answers."""
+        self.before_call = before_call
         self.config = config
         self.tenant_id = tenant_id
         self.tokens = tokens
@@ -98,7 +103,9 @@ class XeroClient:
             query["page"] = page
             if resource.page_size:
                 query["pageSize"] = MAX_PAGE_SIZE
-        headers = {"If-Modified-Since": http_date(modified_since)} if modified_since else {}
+        headers = (
+            {"If-Modified-Since": modified_since_header(modified_since)} if modified_since else {}
+        )
         response = self.request(
             "GET", resource.path, params=query, headers=headers, priority=priority
         )
@@ -231,6 +238,7 @@ class XeroClient:
         headers: dict[str, str],
         priority: CallPriority,
     ) -> tuple[requests.Response, str]:
+        self.before_call()
         with self.limiter.slot(self.tenant_id, priority, self.max_wait):
             token = self.tokens.access_token()
             try:

@@ -203,7 +203,8 @@ class RateLimiter:
                     retry_after=wait,
                     limit=problem,
                 )
-            self.sleep(min(wait, 1.0) * random.uniform(1.0, 1.2))  # noqa: S311 - jitter
+            # a few milliseconds of jitter spread the waiters; the script orders them anyway
+            self.sleep(min(wait, 1.0) + random.uniform(0.0, 0.02))  # noqa: S311
 
     def _caps(self, priority: CallPriority) -> list[float]:
         share = SHARE[priority]

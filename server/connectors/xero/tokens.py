@@ -55,10 +55,12 @@ class TokenManager:
         self.clock = clock
         self.lock_seconds = lock_seconds
         self.wait_seconds = wait_seconds
+        self._cached: TokenSet | None = None
 
     def access_token(self) -> str:
-        """A usable access token, refreshed first if it expires within two minutes."""
-        tokens = self._load()
+        """A usable access token, refreshed first if it expires within two minutes. The token
+        set is read from the store once, then again only under the refresh lock."""
+        tokens = self._cached or self._load()
         if not self._expiring(tokens):
             return tokens.access_token
         return self._refresh(rejected=None)
@@ -88,6 +90,7 @@ class TokenManager:
                     self.store.needs_reauthorisation(error.message)
                 raise
             self.store.save(fresh)
+            self._cached = fresh
             return fresh.access_token
         finally:
             with contextlib.suppress(LockError, RedisError):  # expired: nothing to undo
@@ -97,6 +100,7 @@ class TokenManager:
         tokens = self.store.load()
         if tokens is None:
             raise AuthError("this store is not connected to Xero", needs_reauthorisation=True)
+        self._cached = tokens
         return tokens
 
     def _expiring(self, tokens: TokenSet) -> bool:

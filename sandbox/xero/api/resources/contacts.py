@@ -3,12 +3,15 @@
 Xero's messages used: "The contact name X is already assigned to another contact. The contact
 name must be unique across all active contacts." (spec example) and "The Contact must contain
 at least 1 of the following elements to identify the contact: Name, ContactID, ContactNumber"
-(spec example). Assumed: names compare case-insensitively after trimming; ContactNumber is
-unique too (GET /Contacts/{ContactNumber} implies it); using an archived contact on a
-transaction fails with "Unable to assign an Archived contact." (quoted in calcinai/xero-php#525;
-the notes mark the exact text unverified); a contact given by Name only is matched to the
-active contact of that name, else created (Xero's documented behaviour); extra fields sent
-with an identified contact on a transaction are not applied.
+(spec example); "Contact Name cannot be empty." for a new contact without a name (Xero's
+response quoted in xeroizer#380). Assumed: names compare case-insensitively after trimming;
+ContactNumber is unique too (GET /Contacts/{ContactNumber} implies it); using an archived
+contact on a transaction fails with "Unable to assign an Archived contact." (quoted in
+calcinai/xero-php#525; the notes mark the exact text unverified); a contact given by Name only
+is matched to the active contact of that name, else created (Xero's documented behaviour);
+extra fields sent with an identified contact on a transaction are not applied; AccountNumber
+is not checked for uniqueness (calcinai/xero-php#880 quotes "The Account Number already
+exists. Please enter a different Account Number." but not the scope of the check).
 """
 
 from __future__ import annotations
@@ -122,7 +125,7 @@ def create(ctx: Context, raw: dict[str, Any]) -> Row:
     errors: list[str] = []
     name = text(raw.get("Name"))
     if not name:
-        errors.append("The contact name must be specified.")
+        errors.append("Contact Name cannot be empty.")
     row: Row = {
         "ContactID": str(uuid.uuid4()),
         "ContactStatus": "ACTIVE",

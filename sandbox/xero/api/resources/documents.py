@@ -3,17 +3,26 @@
 From Xero (spec or public reports): unique, auto-numbered ACCREC invoice numbers ("Invoice #
 must be unique."); DRAFT/SUBMITTED/AUTHORISED on create; DELETED only from DRAFT/SUBMITTED;
 VOIDED only from AUTHORISED without payments or allocations; PAID set by the system when
-nothing is due; "Invoice not of valid status for modification" on PAID/VOIDED/DELETED;
-"The document DueDate field must be specified." for an AUTHORISED invoice without a due date;
-"Organisation is not subscribed to currency X". Line items missing from an update are
-deleted (notes S1/S2). An invoice or credit note listed without ``page`` has empty
-``LineItems`` and a summary contact (Xero's documented trimmed list form).
+nothing is due; "Invoice not of valid status for modification" on PAID/VOIDED/DELETED and for
+any status change an invoice cannot make (Xero staff in Xero-NetStandard#79: "If it's `Invoice
+not of valid status for modification` then you're trying to perform an invalid status change
+between two statuses that an invoice cannot move between"); an edit of a paid document gets it
+together with "This document cannot be edited as it has a payment or credit note allocated to
+it." (Neto/Maropost "Xero Common Errors", getbriefcase.net "Xero Invoice Export Errors",
+Actionstep wiki); "The Total for this document must be greater than or equal to zero." for a
+negative total (Neto/Maropost "Xero Common Errors", workshopsoftware.com); "The document DueDate
+field must be specified." for an AUTHORISED invoice without a due date; "Organisation is not
+subscribed to currency X". Line items missing from an update are deleted (notes S1/S2). An
+invoice or credit note listed without ``page`` has empty ``LineItems`` and a summary contact
+(Xero's documented trimmed list form). ``UpdatedDateUTCString`` is ISO 8601 to the second with
+``Z`` (spec examples, e.g. ``2019-11-14T18:10:38Z``).
 
-Assumed (no public source found): the texts of the transition, type, date and line-count
-errors; uniqueness of ACCRECCREDIT and quote numbers ("Credit Note # must be unique.",
-"Quote # must be unique."); numbers of DELETED documents may be reused; a foreign-currency
-document without ``CurrencyRate`` gets rate 1 (Xero would use the XE.com day rate); quote
-statuses move DRAFT→SENT→ACCEPTED/DECLINED→INVOICED as in Xero's UI.
+Assumed (no public source found): the texts of the type, date, line-count and void errors; the
+transition text for credit notes and quotes (the invoice one with their label); uniqueness of
+ACCRECCREDIT and quote numbers ("Credit Note # must be unique.", "Quote # must be unique.");
+numbers of DELETED documents may be reused; the negative-total check applies in every status;
+a foreign-currency document without ``CurrencyRate`` gets rate 1 (Xero would use the XE.com day
+rate); quote statuses move DRAFT→SENT→ACCEPTED/DECLINED→INVOICED as in Xero's UI.
 """
 
 from __future__ import annotations
@@ -24,13 +33,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from ...formats import date_string, iso_utc, parse_date, to_decimal
+from ...formats import date_string, iso_utc_seconds, parse_date, to_decimal
 from ...store import Row
 from .. import lines
 from ..context import Context, ElementErrors, same_text, text
 from . import contacts
 
 ZERO = Decimal("0.00")
+_HAS_MONEY = "This document cannot be edited as it has a payment or credit note allocated to it."
 
 
 @dataclass(frozen=True)
@@ -254,6 +264,8 @@ def _apply_lines(
         errors.append(f"At least one line item must be specified to approve this {kind.label}.")
     row["LineItems"] = built
     row.update(lines.totals(built, row["AmountTypes"]))
+    if kind is not QUOTE and row["Total"] < 0:
+        errors.append("The Total for this document must be greater than or equal to zero.")
 
 
 def settle(kind: Kind, row: Row, when: Any) -> None:
@@ -335,11 +347,14 @@ def _has_money(row: Row) -> bool:
 def update(ctx: Context, kind: Kind, row: Row, raw: dict[str, Any]) -> Row:
     """Apply an update (POST semantics) under Xero's status rules."""
     current = row["Status"]
+    not_modifiable = f"{kind.label} not of valid status for modification"
     if current in kind.final_statuses:
-        raise ElementErrors([f"{kind.label} not of valid status for modification"])
+        if current == "PAID" and _has_money(row):
+            raise ElementErrors([not_modifiable, _HAS_MONEY])
+        raise ElementErrors([not_modifiable])
     target = text(raw.get("Status")).upper() or current
     if target not in kind.transitions.get(current, frozenset()):
-        raise ElementErrors([f"{kind.label} cannot be changed from {current} to {target}."])
+        raise ElementErrors([not_modifiable])
     if target == "VOIDED" and _has_money(row):
         raise ElementErrors(
             [f"This {kind.label} cannot be voided as it has payments or credit notes allocated."]
@@ -359,9 +374,7 @@ def update(ctx: Context, kind: Kind, row: Row, raw: dict[str, Any]) -> Row:
     )
     financial = "LineItems" in raw or "Contact" in raw or "CurrencyCode" in raw
     if _has_money(row) and financial:
-        errors.append(
-            "This document cannot be edited as it has a payment or credit note allocated to it."
-        )
+        errors.append(_HAS_MONEY)
     _apply_fields(ctx, kind, draft, raw, errors)
     _apply_number(ctx, kind, draft, raw, errors)
     _apply_lines(ctx, kind, draft, raw, errors)
@@ -527,7 +540,7 @@ def render(ctx: Context, kind: Kind, row: Row, detail: str = "full") -> Row:
     if row["TotalDiscount"] != 0:
         rendered["TotalDiscount"] = row["TotalDiscount"]
     if kind is not QUOTE:
-        rendered["UpdatedDateUTCString"] = iso_utc(row["UpdatedDateUTC"])
+        rendered["UpdatedDateUTCString"] = iso_utc_seconds(row["UpdatedDateUTC"])
     if row.get("FullyPaidOnDate") is not None:
         rendered["FullyPaidOnDate"] = row["FullyPaidOnDate"]
     if detail == "summary":

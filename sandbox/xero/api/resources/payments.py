@@ -1,11 +1,15 @@
 """Payments against AUTHORISED invoices and credit notes (refunds), and their deletion.
 
-From Xero: a payment needs an AUTHORISED document; ``Amount`` "Must be less than or equal to
-the outstanding amount" (spec); the account must be a BANK account or have
-``EnablePaymentsToAccount`` (notes S1); deleting (``Status: DELETED``) restores the amount due
-and moves a PAID document back to AUTHORISED. Assumed texts: "Payment amount exceeds the
-amount outstanding on this document.", "Payments can only be made against AUTHORISED
-documents.", and the account and lookup messages below. ``Date`` defaults to today.
+From Xero: ``Amount`` "Must be less than or equal to the outstanding amount" (spec), refused
+with "Payment amount exceeds the amount outstanding on this document" (spec example of PUT
+/Payments, no full stop); a payment needs an AUTHORISED document, else "Payments can only be
+made against Authorised documents", which Xero reports together with the "exceeds" message
+(support articles of Workato, Actionstep and Clio quote the pair for DRAFT and PAID
+documents); the account must be a BANK account or have ``EnablePaymentsToAccount`` (notes S1),
+else "Account type is invalid for making a payment to/from." (Neto/Maropost "Xero Common
+Errors"); deleting (``Status: DELETED``) restores the amount due and moves a PAID document
+back to AUTHORISED. Assumed texts: the missing-account, missing-document, amount and
+deleted-payment messages below. ``Date`` defaults to today.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from ...formats import iso_utc, parse_date, round2, to_decimal
+from ...formats import iso_utc_seconds, parse_date, round2, to_decimal
 from ...store import Row
 from .. import references
 from ..context import Context, ElementErrors, text
@@ -68,9 +72,7 @@ def _account(ctx: Context, raw: Any, errors: list[str]) -> Row | None:
         errors.append(f"Account '{code or account_id}' could not be found or is not active.")
         return None
     if account["Type"] != "BANK" and not account.get("EnablePaymentsToAccount"):
-        errors.append(
-            f"Account '{account['Code']}' is not a bank account and does not have payments enabled."
-        )
+        errors.append("Account type is invalid for making a payment to/from.")
         return None
     return account
 
@@ -89,9 +91,10 @@ def create(ctx: Context, raw: dict[str, Any]) -> Row:
     if document is not None and kind is not None:
         outstanding = document.get("AmountDue", document.get("RemainingCredit", Decimal(0)))
         if document["Status"] != "AUTHORISED":
-            errors.append("Payments can only be made against AUTHORISED documents.")
-        elif amount is not None and round2(amount) > outstanding:
-            errors.append("Payment amount exceeds the amount outstanding on this document.")
+            errors.append("Payments can only be made against Authorised documents")
+            outstanding = Decimal(0)
+        if amount is not None and amount > 0 and round2(amount) > outstanding:
+            errors.append("Payment amount exceeds the amount outstanding on this document")
     if errors:
         raise ElementErrors(errors)
     assert document is not None and kind is not None and account is not None
@@ -163,7 +166,7 @@ def render(ctx: Context, row: Row) -> Row:
         "PaymentType": row["PaymentType"],
         "Status": row["Status"],
         "UpdatedDateUTC": row["UpdatedDateUTC"],
-        "UpdatedDateUTCString": iso_utc(row["UpdatedDateUTC"]),
+        "UpdatedDateUTCString": iso_utc_seconds(row["UpdatedDateUTC"]),
         "HasAccount": True,
         "IsReconciled": row["IsReconciled"],
         "Account": {"AccountID": row["AccountID"], "Code": account.get("Code", "")},

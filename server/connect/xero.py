@@ -1,0 +1,103 @@
+"""Xero: start the consent (top-level, Xero cannot be framed), take the callback, let the
+person choose among several organisations, disconnect. Operators only for now."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from server.connectors.base import ConnectorError
+from server.extensions import db
+from server.models import Store
+from server.sync import xero_connect
+
+bp = Blueprint("connect", __name__)
+
+
+def _actor() -> str:
+    return f"operator:{current_user.id}"
+
+
+def _store(public_id: str) -> Store:
+    store = db.session.scalar(sa.select(Store).where(Store.public_id == public_id))
+    if store is None:
+        abort(404)
+    return store
+
+
+def _back(store: Store) -> str:
+    return url_for("store.details_view", id=store.id)
+
+
+@bp.post("/xero/connect/<public_id>")
+@login_required
+def xero_connect_start(public_id: str) -> Response:
+    store = _store(public_id)
+    try:
+        return redirect(xero_connect.begin(store, _actor()))
+    except ConnectorError as error:
+        flash(error.message, "error")
+        return redirect(_back(store))
+
+
+@bp.get("/xero/callback")
+@login_required
+def xero_callback() -> Response | tuple[str, int]:
+    if request.args.get("error"):
+        reason = (
+            "You declined." if request.args["error"] == "access_denied" else request.args["error"]
+        )
+        return render_template(
+            "connect/result.html", ok=False, message=f"Xero was not connected. {reason}"
+        ), 400
+    try:
+        pending = xero_connect.take_pending(request.args.get("state", ""), _actor())
+        store = db.session.get(Store, pending.store_id)
+        tenants = xero_connect.complete(pending, request.args.get("code", ""))
+    except xero_connect.ConnectError as error:
+        return render_template("connect/result.html", ok=False, message=str(error)), 400
+    assert store is not None
+    if tenants:
+        return redirect(url_for("connect.xero_choose", public_id=store.public_id))
+    return redirect(url_for("connect.xero_connected", public_id=store.public_id))
+
+
+@bp.route("/xero/choose/<public_id>", methods=["GET", "POST"])
+@login_required
+def xero_choose(public_id: str) -> Response | str | tuple[str, int]:
+    store = _store(public_id)
+    if request.method == "POST":
+        try:
+            xero_connect.choose(store, request.form.get("tenant_id", ""))
+        except xero_connect.ConnectError as error:
+            return render_template("connect/result.html", ok=False, message=str(error)), 400
+        return redirect(url_for("connect.xero_connected", public_id=store.public_id))
+    tenants = xero_connect.choices(store)
+    if not tenants:
+        return render_template(
+            "connect/result.html", ok=False, message="Nothing to choose now. Start again."
+        ), 400
+    return render_template("connect/choose.html", store=store, tenants=tenants)
+
+
+@bp.get("/xero/connected/<public_id>")
+@login_required
+def xero_connected(public_id: str) -> str:
+    store = _store(public_id)
+    connection = store.xero_connection
+    name = connection.tenant_name if connection else ""
+    return render_template(
+        "connect/result.html", ok=True, message=f"Connected to the Xero organisation {name}.",
+        back=_back(store),
+    )  # fmt: skip
+
+
+@bp.post("/xero/disconnect/<public_id>")
+@login_required
+def xero_disconnect(public_id: str) -> Response:
+    store = _store(public_id)
+    xero_connect.disconnect(store, _actor())
+    flash("Xero disconnected. Bindings and mappings are kept for when it is connected again.")
+    return redirect(_back(store))
