@@ -25,12 +25,14 @@ from redis import Redis
 from sqlalchemy.engine import make_url
 
 from sandbox.xero import SandboxConfig, serve_in_thread
+from sandbox.xero.api.spec import SpecUnavailableError
 from sandbox.xero.server import RunningSandbox
 from server import create_app
 from server.config import Settings, build_settings
 from server.extensions import db
 from server.runtime.embedded_redis import EmbeddedRedis
 from server.startup import apply_migrations
+from tests.process_helpers import free_port
 
 DATABASE_URL_VARIABLE = "WOOXERO_DATABASE__URL"
 REDIS_URL_VARIABLE = "WOOXERO_REDIS__URL"
@@ -90,10 +92,21 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def xero_sandbox() -> Iterator[RunningSandbox]:
-    """The Xero sandbox on loopback for the whole session (reset by the `sandbox` fixture)."""
+def xero_sandbox_url() -> str:
+    """Where the Xero sandbox listens (started only by the tests that use it)."""
+    return f"http://127.0.0.1:{free_port()}"
+
+
+@pytest.fixture(scope="session")
+def xero_sandbox(xero_sandbox_url: str) -> Iterator[RunningSandbox]:
+    """The Xero sandbox on loopback for the rest of the session (reset by `sandbox`)."""
     config = SandboxConfig(auto_approve=True, webhook_key=XERO_WEBHOOK_KEY)
-    with serve_in_thread(config.with_redirect_uris([PUBLIC_URL + "/xero/callback"])) as running:
+    config = config.with_redirect_uris([PUBLIC_URL + "/xero/callback"])
+    try:
+        running = serve_in_thread(config, port=int(xero_sandbox_url.rsplit(":", 1)[1]))
+    except SpecUnavailableError as error:
+        pytest.fail(f"the Xero sandbox cannot start: {error}")
+    with running:
         yield running
 
 
@@ -133,7 +146,7 @@ def xero_settings(base_url: str) -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def make_settings(
-    tmp_path_factory: pytest.TempPathFactory, redis_url: str, xero_sandbox: RunningSandbox
+    tmp_path_factory: pytest.TempPathFactory, redis_url: str, xero_sandbox_url: str
 ) -> Callable[..., Settings]:
     """Settings for a test app: fresh keys, a temporary data dir, the suite's Redis, the
     Xero sandbox."""
@@ -147,7 +160,7 @@ def make_settings(
                 "secret_key": secrets.token_urlsafe(32),
                 "encryption_keys": [Fernet.generate_key().decode()],
             },
-            "xero": xero_settings(xero_sandbox.base_url),
+            "xero": xero_settings(xero_sandbox_url),
         }
         for section, values in sections.items():
             data.setdefault(section, {}).update(values)
