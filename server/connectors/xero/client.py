@@ -203,13 +203,15 @@ class XeroClient:
         auth_retried = False
         rate_retries = 0
         transient_retries = iter(TRANSIENT_RETRY_DELAYS)
+        maybe_applied = False  # an earlier attempt of this write may have reached Xero
         while True:
             try:
                 response, token = self._send(method, url, params, text, request_headers, priority)
             except TransientError as error:
+                maybe_applied = maybe_applied or error.uncertain
                 delay = next(transient_retries, None)
                 if delay is None:
-                    error.uncertain = method in WRITE_METHODS
+                    error.uncertain = maybe_applied
                     raise
                 self.sleep(delay * random.uniform(1.0, 1.5))  # noqa: S311 - jitter
                 continue
@@ -223,11 +225,12 @@ class XeroClient:
                 self._wait_after_429(response, give_up=rate_retries > MAX_RATE_LIMIT_RETRIES)
                 continue
             if status >= 500:
+                maybe_applied = maybe_applied or method in WRITE_METHODS
                 delay = next(transient_retries, None)
                 if delay is not None:
                     self.sleep(delay * random.uniform(1.0, 1.5))  # noqa: S311 - jitter
                     continue
-            return _result(response, method)
+            return _result(response, method, maybe_applied)
 
     def _send(
         self,
@@ -247,8 +250,13 @@ class XeroClient:
                     headers={**headers, "Authorization": f"Bearer {token}"},
                     timeout=self.config.timeout,
                 )  # fmt: skip
+            except requests.ConnectTimeout:
+                raise TransientError("could not reach Xero (connect timeout)") from None
             except (requests.ConnectionError, requests.Timeout) as error:
-                raise TransientError(f"no answer from Xero: {type(error).__name__}") from None
+                raise TransientError(
+                    f"no answer from Xero: {type(error).__name__}",
+                    uncertain=method in WRITE_METHODS,  # it may have been applied
+                ) from None
         self.limiter.correct(self.tenant_id, response.headers)
         return response, token
 
@@ -295,7 +303,7 @@ def validation_messages(data: Any) -> list[str]:
     return messages
 
 
-def _result(response: requests.Response, method: str) -> XeroResponse:
+def _result(response: requests.Response, method: str, maybe_applied: bool) -> XeroResponse:
     status = response.status_code
     try:
         data = wire.loads(response.text) if response.text.strip() else {}
@@ -325,6 +333,6 @@ def _result(response: requests.Response, method: str) -> XeroResponse:
         raise NotFoundError(f"Xero found nothing: {message}", status=404)
     if status >= 500:
         raise TransientError(
-            f"Xero failed ({status}): {message}", status=status, uncertain=method in WRITE_METHODS
+            f"Xero failed ({status}): {message}", status=status, uncertain=maybe_applied
         )
     raise PermanentError(f"Xero answered {status}: {message}", status=status)

@@ -253,3 +253,21 @@ def test_remaining_counts_from_xero_correct_the_shared_windows(client, redis_cli
     day_key = f"wooxero:xero:limits:test:{TENANT}:day"
     assert redis_client.zcard(minute_key) == 50
     assert redis_client.zcard(day_key) == 1000
+
+
+@responses.activate
+def test_a_write_that_never_left_is_not_uncertain(client):
+    responses.put(f"{API}/Invoices", body=requests.ConnectTimeout("no route"))
+    with pytest.raises(TransientError) as caught:
+        client.write("PUT", "Invoices", {"Invoices": []})
+    assert not caught.value.uncertain
+
+
+@responses.activate
+def test_an_earlier_lost_answer_keeps_the_write_uncertain(client):
+    responses.put(f"{API}/Invoices", body=requests.ReadTimeout("slow"))
+    responses.put(f"{API}/Invoices", body=requests.ConnectTimeout("gone"))
+    responses.put(f"{API}/Invoices", body=requests.ConnectTimeout("gone"))
+    with pytest.raises(TransientError) as caught:
+        client.write("PUT", "Invoices", {"Invoices": []})
+    assert caught.value.uncertain
