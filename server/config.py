@@ -210,6 +210,16 @@ class XeroSettings(_Section):
         return " ".join(scopes)
 
 
+class WooCommerceSettings(_Section):
+    app_name: str = Field("wooxero", min_length=1, max_length=100)
+    allow_insecure_http: bool = False
+    allow_private_addresses: bool = False
+    request_timeout: int = Field(30, ge=1, le=300)
+    poll_interval_minutes: int = Field(5, ge=1, le=1440)
+    webhook_check_minutes: int = Field(15, ge=1, le=1440)
+    max_webhook_bytes: int = Field(5 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+
+
 class WorkerSettings(_Section):
     job_timeout: int = Field(600, ge=10, le=86400)
 
@@ -228,6 +238,7 @@ class Settings(_Section):
     redis: RedisSettings = Field(default_factory=RedisSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     xero: XeroSettings = Field(default_factory=XeroSettings)
+    woocommerce: WooCommerceSettings = Field(default_factory=WooCommerceSettings)
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
 

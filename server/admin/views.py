@@ -42,6 +42,14 @@ class _HidesSecrets:
         super().__init__(model, *args, **kwargs)  # type: ignore[call-arg]
 
 
+def _button(endpoint: str, store: Store, label: str) -> Markup:
+    return Markup(
+        '<form method="post" action="{}" class="d-inline">'
+        '<input type="hidden" name="csrf_token" value="{}">'
+        '<button class="btn btn-sm btn-outline-primary" type="submit">{}</button></form>'
+    ).format(url_for(f"connect.{endpoint}", public_id=store.public_id), generate_csrf(), label)
+
+
 def _xero_cell(_view: Any, _context: Any, store: Store, _name: str) -> Markup:
     """The store's Xero organisation and status, with the button to connect or disconnect."""
     connection = store.xero_connection
@@ -51,27 +59,38 @@ def _xero_cell(_view: Any, _context: Any, store: Store, _name: str) -> Markup:
         if connection is not None and connection.tenant_id
         else (connection.status.value if connection is not None else "not connected")
     )
-    action = "xero_disconnect" if connected else "xero_connect_start"
-    button = "Disconnect" if connected else "Connect Xero"
-    return Markup(
-        '{} <form method="post" action="{}" class="d-inline">'
-        '<input type="hidden" name="csrf_token" value="{}">'
-        '<button class="btn btn-sm btn-outline-primary" type="submit">{}</button></form>'
-    ).format(
-        label, url_for(f"connect.{action}", public_id=store.public_id), generate_csrf(), button
+    if connected:
+        return Markup("{} {}").format(label, _button("xero_disconnect", store, "Disconnect"))
+    return Markup("{} {}").format(label, _button("xero_connect_start", store, "Connect Xero"))
+
+
+def _woocommerce_cell(_view: Any, _context: Any, store: Store, _name: str) -> Markup:
+    """The store's WooCommerce access, with the buttons that fit it."""
+    connection = store.woo_connection
+    status = connection.status.value if connection is not None else "not connected"
+    if connection is not None and connection.status == ConnectionStatus.CONNECTED:
+        return Markup("{} {} {}").format(
+            status,
+            _button("woocommerce_test", store, "Test connection"),
+            _button("woocommerce_disconnect", store, "Disconnect"),
+        )
+    keys = url_for("connect.woocommerce_keys", public_id=store.public_id)
+    return Markup('{} {} <a class="btn btn-sm btn-link" href="{}">Enter keys</a>').format(
+        status, _button("woocommerce_connect_start", store, "Connect WooCommerce"), keys
     )
 
 
 class StoreView(_HidesSecrets, SecureModelView):
     can_create = False  # stores are created by the bridge plugin's activation
     can_delete = False  # erasing a store's data is an explicit, separate operation
-    column_list = ["id", "name", "url", "state", "xero", "admin_email", "created_at"]
+    column_list = ["id", "name", "url", "state", "woocommerce", "xero", "created_at"]
     column_details_list = [
-        "id", "public_id", "name", "url", "state", "xero", "admin_email", "admin_username",
-        "wp_user_id", "plugin_version", "wp_version", "wc_version", "created_at", "updated_at",
+        "id", "public_id", "name", "url", "state", "woocommerce", "xero", "admin_email",
+        "admin_username", "wp_user_id", "plugin_version", "wp_version", "wc_version",
+        "created_at", "updated_at",
     ]  # fmt: skip
-    column_formatters = {"xero": _xero_cell}
-    column_formatters_detail = {"xero": _xero_cell}
+    column_formatters = {"xero": _xero_cell, "woocommerce": _woocommerce_cell}
+    column_formatters_detail = column_formatters
     column_searchable_list = ["name", "url", "admin_email"]
     column_filters = ["state"]
     column_default_sort = ("id", True)

@@ -1,5 +1,10 @@
-"""Connecting a store's external systems from the browser (Xero's OAuth2 dance)."""
+"""Connecting a store's external systems from the browser: Xero's OAuth2 dance and
+WooCommerce's app authorisation, keys by hand, "test connection", disconnecting."""
 
-from server.connect.xero import bp
+from flask import Blueprint
+
+bp = Blueprint("connect", __name__)
+
+from server.connect import woocommerce, xero  # noqa: E402,F401 - registers the routes
 
 __all__ = ["bp"]

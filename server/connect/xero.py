@@ -3,32 +3,18 @@ person choose among several organisations, disconnect. Operators only for now.""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import login_required
 from werkzeug.wrappers import Response
 
+from server.connect import bp
+from server.connect.common import actor as _actor
+from server.connect.common import back_to as _back
+from server.connect.common import store_or_404 as _store
 from server.connectors.base import ConnectorError
 from server.extensions import db
 from server.models import Store
 from server.sync import xero_connect
-
-bp = Blueprint("connect", __name__)
-
-
-def _actor() -> str:
-    return f"operator:{current_user.id}"
-
-
-def _store(public_id: str) -> Store:
-    store = db.session.scalar(sa.select(Store).where(Store.public_id == public_id))
-    if store is None:
-        abort(404)
-    return store
-
-
-def _back(store: Store) -> str:
-    return url_for("store.details_view", id=store.id)
 
 
 @bp.post("/xero/connect/<public_id>")

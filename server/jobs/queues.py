@@ -57,6 +57,34 @@ def enqueue_once(
         return queue.enqueue(func, *args, job_id=job_id, unique=True)
 
 
+WAITING = (
+    JobStatus.CREATED, JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED,
+    JobStatus.RATE_LIMITED, JobStatus.READY_TO_ENQUEUE,
+)  # fmt: skip
+
+
+def enqueue_coalesced(
+    func: Callable[..., Any], *args: Any, key: str, priority: Priority = Priority.DEFAULT
+) -> Job:
+    """One job per `key` waiting and at most one running: a burst of requests for the same
+    record becomes one job, and a request arriving while that job runs gets a job of its own
+    to follow it (so nothing waits for the sweeper). The job itself must serialise per key.
+    """
+    queue = get_queue(priority)
+    for job_id in (key, f"{key}:next"):
+        try:
+            return queue.enqueue(func, *args, job_id=job_id, unique=True)
+        except DuplicateJobError:
+            existing = Job.fetch(job_id, connection=queue.connection)
+            status = existing.get_status()
+            if status in WAITING:
+                return existing
+            if status in SETTLED:
+                existing.delete()
+                return queue.enqueue(func, *args, job_id=job_id, unique=True)
+    return existing  # both running: the later one will see this request's event
+
+
 def fetch_job(job_id: str) -> Job | None:
     connection = get_redis()
     return Job.fetch(job_id, connection=connection) if Job.exists(job_id, connection) else None

@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask
 from rq.cron import CronScheduler
 
+from server.config import Settings
 from server.extensions import current_settings
 from server.jobs import tasks
 from server.jobs.queues import Priority
@@ -18,15 +19,24 @@ from server.redis_client import get_redis
 
 @dataclass(frozen=True)
 class Schedule:
+    """A periodic job: on a cron line, or every `interval(settings)` seconds."""
+
     name: str
     func: Callable[..., Any]
-    cron: str
+    cron: str | None = None
+    interval: Callable[[Settings], int] | None = None
     priority: Priority = Priority.LOW
 
 
 SCHEDULES: tuple[Schedule, ...] = (
     Schedule("purge-expired-records", tasks.purge_expired_records, cron="17 3 * * *"),
     Schedule("requeue-pending-events", tasks.requeue_pending_events, cron="*/5 * * * *"),
+    Schedule("poll-woocommerce", tasks.poll_woo_stores, cron="* * * * *"),
+    Schedule(
+        "check-woocommerce-webhooks",
+        tasks.check_woo_webhooks,
+        interval=lambda settings: settings.woocommerce.webhook_check_minutes * 60,
+    ),
 )
 
 
@@ -42,6 +52,7 @@ def build_scheduler(app: Flask) -> CronScheduler:
             schedule.func,
             schedule.priority.value,
             cron=schedule.cron,
+            interval=schedule.interval(settings) if schedule.interval else None,
             name=schedule.name,
             job_timeout=settings.worker.job_timeout,
         )

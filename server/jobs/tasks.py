@@ -10,10 +10,19 @@ from typing import Any
 import sqlalchemy as sa
 
 from server.extensions import current_settings, db
-from server.jobs.queues import Priority, enqueue_once
-from server.models import EventSource, EventStatus, InboundEvent, Store, StoreState, SyncRecord
+from server.jobs.queues import Priority, enqueue_coalesced, enqueue_once
+from server.models import (
+    ConnectionStatus,
+    EventSource,
+    EventStatus,
+    InboundEvent,
+    Store,
+    StoreState,
+    SyncRecord,
+    WooConnection,
+)
 from server.models.types import utcnow
-from server.sync import xero_events
+from server.sync import woo_polling, woo_records, woo_webhooks, xero_events
 
 SETTLED_EVENT_STATUSES = (EventStatus.DONE, EventStatus.DUPLICATE, EventStatus.IGNORED)
 PURGE_BATCH = 1000
@@ -72,24 +81,115 @@ def process_xero_event(event_id: int) -> str:
     return xero_events.process(event_id)
 
 
+WOO_SOURCES = (EventSource.WOOCOMMERCE_WEBHOOK, EventSource.WOOCOMMERCE_POLL)
+
+
 def requeue_pending_events() -> int:
-    """Enqueue again events still pending a while after they arrived (Redis was down, a
-    retry is due, the store came back): nothing received is ever left behind."""
-    rows = db.session.scalars(
-        sa.select(InboundEvent.id)
+    """Enqueue again the work for events still pending a while after they arrived (Redis
+    was down, a retry is due, the store came back): nothing received is left behind."""
+    rows = db.session.execute(
+        sa.select(InboundEvent.id, InboundEvent.source, InboundEvent.store_id,
+                  InboundEvent.resource, InboundEvent.resource_id)
         .join(Store, Store.id == InboundEvent.store_id)
         .where(
             InboundEvent.status == EventStatus.PENDING,
-            InboundEvent.source == EventSource.XERO_WEBHOOK,
             InboundEvent.received_at < utcnow() - REQUEUE_AFTER,
             Store.state == StoreState.ACTIVE,
         )
         .order_by(InboundEvent.id)
         .limit(REQUEUE_BATCH)
+    ).all()  # fmt: skip
+    db.session.commit()
+    records = set()
+    for event_id, source, store_id, resource, resource_id in rows:
+        if source == EventSource.XERO_WEBHOOK:
+            enqueue_once(
+                process_xero_event,
+                event_id,
+                job_id=xero_event_job_id(event_id),
+                priority=Priority.LOW,
+            )
+        elif (store_id, resource, resource_id) not in records:
+            records.add((store_id, resource, resource_id))
+            enqueue_woo_record(store_id, resource, resource_id)
+    return len(rows)
+
+
+# -- WooCommerce ---------------------------------------------------------------------------
+
+
+def woo_record_job_key(store_id: int, resource: str, woo_id: str) -> str:
+    return f"woo-record-{store_id}-{resource}-{woo_id}"
+
+
+def enqueue_woo_record(store_id: int, resource: str, woo_id: str) -> None:
+    """One job per record, coalescing bursts (see enqueue_coalesced)."""
+    enqueue_coalesced(
+        process_woo_record, store_id, resource, woo_id,
+        key=woo_record_job_key(store_id, resource, woo_id), priority=Priority.DEFAULT,
+    )  # fmt: skip
+
+
+def process_woo_record(store_id: int, resource: str, woo_id: str) -> str:
+    return woo_records.process(store_id, resource, woo_id)
+
+
+def poll_woo_stores() -> int:
+    """Every minute: start the poll of each store whose interval has passed."""
+    due = woo_polling.due_store_ids()
+    db.session.commit()
+    for store_id in due:
+        enqueue_coalesced(
+            poll_woo_store, store_id, key=f"woo-poll-{store_id}", priority=Priority.LOW
+        )
+    return len(due)
+
+
+def poll_woo_store(store_id: int) -> str:
+    result = woo_polling.poll(store_id)
+    for woo_id in dict.fromkeys(result.to_process):
+        enqueue_woo_record(store_id, "order", woo_id)
+    return (
+        f"{result.orders_seen} orders in {result.pages} pages, {len(result.to_process)} to process"
+    )
+
+
+def check_woo_webhooks() -> int:
+    """On a schedule: check the webhooks of every active store with WooCommerce connected."""
+    store_ids = db.session.scalars(
+        sa.select(WooConnection.store_id)
+        .join(Store, Store.id == WooConnection.store_id)
+        .where(Store.state == StoreState.ACTIVE, WooConnection.status == ConnectionStatus.CONNECTED)
     ).all()
     db.session.commit()
-    for event_id in rows:
-        enqueue_once(
-            process_xero_event, event_id, job_id=xero_event_job_id(event_id), priority=Priority.LOW
+    for store_id in store_ids:
+        enqueue_coalesced(
+            check_store_webhooks, store_id, key=f"woo-webhooks-{store_id}", priority=Priority.LOW
         )
-    return len(rows)
+    return len(store_ids)
+
+
+def check_store_webhooks(store_id: int) -> str:
+    """Put back any webhook WooCommerce disabled or someone removed; then poll to fill the
+    gap they may have left."""
+    report = woo_webhooks.ensure(store_id)
+    if report.gap_possible:
+        enqueue_coalesced(
+            poll_woo_store, store_id, key=f"woo-poll-{store_id}", priority=Priority.DEFAULT
+        )
+    return f"created {report.created}, reactivated {report.reactivated}, removed {report.removed}"
+
+
+def enqueue_woo_setup(store_id: int) -> None:
+    enqueue_coalesced(
+        set_up_woocommerce, store_id, key=f"woo-setup-{store_id}", priority=Priority.HIGH
+    )
+
+
+def set_up_woocommerce(store_id: int) -> str:
+    """After new keys: install the webhooks, then poll once to catch up."""
+    outcome = check_store_webhooks(store_id)
+    enqueue_coalesced(
+        poll_woo_store, store_id, key=f"woo-poll-{store_id}", priority=Priority.DEFAULT
+    )
+    return outcome

@@ -3,7 +3,7 @@
 from server.models.audit import Direction, Outcome, SyncRecord
 from server.models.billing import Plan, Subscription, SubscriptionStatus, UsageCounter
 from server.models.binding import Binding, BindingKind
-from server.models.connection import ConnectionStatus, WooConnection, XeroConnection
+from server.models.connection import ConnectionStatus, WooConnection, WooWebhook, XeroConnection
 from server.models.event import EventSource, EventStatus, InboundEvent
 from server.models.settings import (
     AccountMapping,
@@ -15,6 +15,7 @@ from server.models.settings import (
 from server.models.store import Store, StoreState, StoreTransition
 from server.models.system import EncryptionCanary
 from server.models.user import Operator
+from server.models.woo import WooRecord
 
 __all__ = [
     "AccountMapping",
@@ -41,5 +42,7 @@ __all__ = [
     "TrackingRule",
     "UsageCounter",
     "WooConnection",
+    "WooRecord",
+    "WooWebhook",
     "XeroConnection",
 ]

@@ -77,5 +77,27 @@ class WooConnection(_ConnectionState, db.Model):
     key_permissions: Mapped[str] = mapped_column(sa.String(16), default="")
     webhook_secret: Mapped[str | None] = mapped_column(EncryptedText, deferred=True)
     last_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Polling: minutes between polls (None: the configured default) and the scan in progress,
+    # kept here so a restart resumes it: orders modified after `poll_cursor`, next page
+    # `poll_page` (0: no scan running), and the store's clock when the scan began.
+    poll_interval_minutes: Mapped[int | None]
+    poll_cursor: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    poll_page: Mapped[int] = mapped_column(default=0, server_default="0")
+    poll_scan_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     store: Mapped[Store] = relationship()
+
+
+class WooWebhook(db.Model):
+    """A webhook wooxero created in the store, one per topic."""
+
+    __tablename__ = "woo_webhooks"
+    __table_args__ = (sa.UniqueConstraint("store_id", "topic"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id", ondelete="CASCADE"))
+    topic: Mapped[str] = mapped_column(sa.String(64))
+    webhook_id: Mapped[int]
+    status: Mapped[str] = mapped_column(sa.String(16), default="active")
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

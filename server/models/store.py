@@ -15,7 +15,7 @@ from server.extensions import db
 from server.models.types import UTCDateTime, string_enum, utcnow
 
 if TYPE_CHECKING:
-    from server.models.connection import XeroConnection
+    from server.models.connection import WooConnection, XeroConnection
 
 
 class StoreState(enum.StrEnum):
@@ -48,6 +48,7 @@ class Store(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     xero_connection: Mapped[XeroConnection | None] = relationship(viewonly=True)
+    woo_connection: Mapped[WooConnection | None] = relationship(viewonly=True)
     transitions: Mapped[list[StoreTransition]] = relationship(
         back_populates="store", cascade="all, delete-orphan", order_by="StoreTransition.id"
     )

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 
-from server.webhooks import xero  # noqa: E402,F401 - registers the routes
+from server.webhooks import woocommerce, xero  # noqa: E402,F401 - registers the routes

@@ -1,0 +1,65 @@
+"""Store URLs: normalised, and checked so the server cannot be pointed at internal hosts."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from urllib.parse import urlsplit, urlunsplit
+
+
+class UnsafeStoreURL(ValueError):  # noqa: N818 - a ValueError by nature
+    """The URL cannot be used for a store; the message says why."""
+
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def normalise(url: str) -> str:
+    """`HTTPS://Shop.Example:443/Store/` → `https://shop.example/Store`: lower-case scheme and
+    host, no default port, no trailing slash, no query or fragment."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    if scheme not in DEFAULT_PORTS:
+        raise UnsafeStoreURL(f"{url!r} is not an http(s) URL")
+    if not parts.hostname:
+        raise UnsafeStoreURL(f"{url!r} has no host")
+    if parts.username or parts.password:
+        raise UnsafeStoreURL("a store URL must not carry a user name or password")
+    if parts.query or parts.fragment:
+        raise UnsafeStoreURL("a store URL has no query or fragment")
+    host = parts.hostname.lower()
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:
+        raise UnsafeStoreURL(f"{url!r} has an invalid port") from None
+    netloc = host if port in (None, DEFAULT_PORTS[scheme]) else f"{host}:{port}"
+    return urlunsplit((scheme, netloc, parts.path.rstrip("/"), "", ""))
+
+
+def check(url: str, *, allow_http: bool, allow_private: bool) -> str:
+    """The normalised URL, if the server may call it: https (plain http only if allowed) and
+    every address the host resolves to public (private and loopback only if allowed)."""
+    normalised = normalise(url)
+    parts = urlsplit(normalised)
+    if parts.scheme == "http" and not allow_http:
+        raise UnsafeStoreURL(
+            "the store must use https (plain http is allowed only with "
+            "woocommerce.allow_insecure_http)"
+        )
+    if not allow_private:
+        for address in _addresses(parts.hostname or "", parts.port or DEFAULT_PORTS[parts.scheme]):
+            if not address.is_global:
+                raise UnsafeStoreURL(
+                    f"{parts.hostname} resolves to {address}, which is not a public address"
+                )
+    return normalised
+
+
+def _addresses(host: str, port: int) -> set[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    try:
+        infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    except socket.gaierror as error:
+        raise UnsafeStoreURL(f"{host} cannot be resolved ({error.strerror})") from None
+    return {ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos}

@@ -1,0 +1,87 @@
+"""WooCommerce webhook deliveries: the ping, the signature, and the delivery itself."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+PING = re.compile(rb"^webhook_id=\d+$")
+TOPICS = (
+    "order.created", "order.updated", "order.deleted", "order.restored",
+    "customer.created", "customer.updated", "product.created", "product.updated",
+)  # fmt: skip
+
+
+class InvalidDelivery(ValueError):  # noqa: N818 - a ValueError by nature
+    pass
+
+
+@dataclass(frozen=True)
+class Delivery:
+    topic: str  # order.updated
+    resource: str  # order
+    event: str  # updated
+    webhook_id: str
+    delivery_id: str
+    resource_id: str
+    modified_at: datetime | None  # None for deletions, whose payload is {"id": N}
+    payload: dict[str, Any]
+
+
+def is_ping(raw_body: bytes, headers: Mapping[str, str]) -> bool:
+    """WooCommerce's unsigned ping on webhook creation: `webhook_id=N`, no X-WC-* headers."""
+    has_wc_headers = any(name.lower().startswith("x-wc-webhook-") for name, _ in headers.items())
+    return not has_wc_headers and bool(PING.match(raw_body.strip()))
+
+
+def signature_is_valid(raw_body: bytes, signature: str | None, secret: str) -> bool:
+    """base64(HMAC-SHA256(raw body, secret)), compared in constant time."""
+    if not signature or not secret:
+        return False
+    expected = base64.b64encode(hmac.new(secret.encode(), raw_body, hashlib.sha256).digest())
+    return hmac.compare_digest(expected, signature.strip().encode())
+
+
+def parse_gmt(value: object) -> datetime | None:
+    """WooCommerce's `date_modified_gmt` (`2026-11-22T10:00:01`, no zone) as aware UTC."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def parse_delivery(raw_body: bytes, headers: Mapping[str, str]) -> Delivery:
+    """A signed delivery's topic, resource id and modification time; InvalidDelivery if not."""
+    topic = (headers.get("X-WC-Webhook-Topic") or "").strip().lower()
+    resource, _, event = topic.partition(".")
+    if not resource or not event:
+        raise InvalidDelivery("X-WC-Webhook-Topic is missing or not like order.updated")
+    try:
+        payload = json.loads(raw_body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise InvalidDelivery(f"the body is not JSON: {error}") from None
+    if not isinstance(payload, dict):
+        raise InvalidDelivery("the body is not a JSON object")
+    resource_id = payload.get("id")
+    if isinstance(resource_id, bool) or not isinstance(resource_id, int) or resource_id <= 0:
+        raise InvalidDelivery("the payload has no positive integer id")
+    return Delivery(
+        topic=topic,
+        resource=resource,
+        event=event,
+        webhook_id=(headers.get("X-WC-Webhook-ID") or "").strip()[:64],
+        delivery_id=(headers.get("X-WC-Webhook-Delivery-ID") or "").strip()[:64],
+        resource_id=str(resource_id),
+        modified_at=parse_gmt(payload.get("date_modified_gmt")),
+        payload=payload,
+    )

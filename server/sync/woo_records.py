@@ -1,0 +1,200 @@
+"""Processing a WooCommerce record after something arrived about it: read its current
+version from the store (payloads may be stale, or carry only an id), and if it changed, keep
+it and count one processed version, with a line in the audit trail. The sync engine takes
+over from each processed version.
+
+One process at a time per record (a Redis lock); the events that were pending when the
+record was read are settled together, so a burst of deliveries costs one read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import sqlalchemy as sa
+from redis.exceptions import LockError
+
+from server.connectors.base import (
+    AuthError,
+    NotFoundError,
+    PermanentError,
+    RateLimitError,
+    TransientError,
+)
+from server.connectors.woocommerce.client import WooClient
+from server.connectors.woocommerce.webhooks import parse_gmt
+from server.extensions import db
+from server.models import (
+    Direction,
+    EventStatus,
+    InboundEvent,
+    Outcome,
+    Store,
+    StoreState,
+    SyncRecord,
+    WooRecord,
+)
+from server.models.types import to_money, utcnow
+from server.redis_client import get_redis
+from server.sync import woo_access, woo_connect
+
+LOCK_SECONDS = 300
+MAX_ATTEMPTS = 10
+
+
+def process(store_id: int, resource: str, woo_id: str) -> str:
+    """Handle every pending event of one record; safe to run twice or concurrently."""
+    lock = get_redis().lock(
+        f"wooxero:woo:record:{store_id}:{resource}:{woo_id}",
+        timeout=LOCK_SECONDS,
+        blocking_timeout=LOCK_SECONDS,
+    )
+    if not lock.acquire():
+        return "another job holds this record; it will see these events"
+    try:
+        return _process(store_id, resource, woo_id)
+    finally:
+        with contextlib.suppress(LockError):  # expired: the work is done anyway
+            lock.release()
+
+
+def _pending(store_id: int, resource: str, woo_id: str) -> list[int]:
+    return list(
+        db.session.scalars(
+            sa.select(InboundEvent.id).where(
+                InboundEvent.store_id == store_id,
+                InboundEvent.resource == resource,
+                InboundEvent.resource_id == woo_id,
+                InboundEvent.status == EventStatus.PENDING,
+            )
+        )
+    )
+
+
+def _process(store_id: int, resource: str, woo_id: str) -> str:
+    store = db.session.get(Store, store_id)
+    if store is None or store.state != StoreState.ACTIVE:
+        return "kept until the store is active"
+    pending = _pending(store_id, resource, woo_id)
+    if not pending:
+        return "nothing to do"
+    connection = woo_access.connection_for_store(store_id)
+    if connection is None or connection.status not in woo_access.USABLE:
+        return "kept until WooCommerce is connected again"
+    try:
+        client = woo_access.client_for(store)
+        current = _read(client, resource, woo_id)
+    except AuthError as error:
+        if error.needs_reauthorisation:
+            woo_connect.mark_keys_refused(store_id, error.message)
+        return _retry_later(pending, error)
+    except (RateLimitError, TransientError, PermanentError) as error:
+        return _retry_later(pending, error)
+    outcome = keep(store_id, resource, woo_id, current)
+    _settle(pending, outcome)
+    db.session.commit()
+    return outcome
+
+
+def _read(client: WooClient, resource: str, woo_id: str) -> dict[str, Any] | None:
+    """The record as the store has it now; None if it is gone for good."""
+    try:
+        if resource == "order":
+            return client.order(woo_id)
+        if resource == "customer":
+            return client.customer(woo_id)
+        return client.product(woo_id)
+    except NotFoundError:
+        return None
+
+
+def content_hash(data: dict[str, Any] | None) -> str:
+    if data is None:
+        return "deleted"
+    volatile = {"_links"}
+    canonical = json.dumps({k: v for k, v in data.items() if k not in volatile}, sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def keep(store_id: int, resource: str, woo_id: str, current: dict[str, Any] | None) -> str:
+    """Store `current` if it differs from what was processed; say which it was."""
+    digest = content_hash(current)
+    row = db.session.scalar(
+        sa.select(WooRecord).where(
+            WooRecord.store_id == store_id,
+            WooRecord.resource == resource,
+            WooRecord.woo_id == woo_id,
+        )
+    )
+    if row is not None and row.content_hash == digest:
+        return "unchanged"
+    if row is None:
+        row = WooRecord(store_id=store_id, resource=resource, woo_id=woo_id, versions_processed=0)
+        db.session.add(row)
+    row.content_hash = digest
+    row.deleted = current is None
+    row.data = current or {}
+    row.modified_at = parse_gmt((current or {}).get("date_modified_gmt")) or row.modified_at
+    row.versions_processed += 1
+    row.processed_at = utcnow()
+    db.session.add(_audit(store_id, resource, woo_id, current))
+    return "processed"
+
+
+def _audit(store_id: int, resource: str, woo_id: str, current: dict[str, Any] | None) -> SyncRecord:
+    record = SyncRecord(
+        store_id=store_id, direction=Direction.PUSH, kind=resource, woo_id=woo_id,
+        action="receive", outcome=Outcome.OK, finished_at=utcnow(),
+    )  # fmt: skip
+    if current is None:
+        record.message = f"{resource} {woo_id} was deleted in WooCommerce"
+        return record
+    if resource == "order":
+        record.currency = str(current.get("currency", ""))[:3]
+        record.woo_total = _amount(current.get("total"))
+        record.message = (
+            f"order #{current.get('number', woo_id)} is {current.get('status')}: "
+            f"total {current.get('total')} {record.currency}"
+        )
+        record.details = {
+            "status": current.get("status"),
+            "modified": current.get("date_modified_gmt"),
+        }
+    else:
+        record.message = f"{resource} {woo_id} changed in WooCommerce"
+    return record
+
+
+def _amount(value: Any) -> Decimal | None:
+    try:
+        return to_money(str(value))
+    except (ValueError, InvalidOperation):
+        return None
+
+
+def _settle(event_ids: list[int], outcome: str) -> None:
+    db.session.execute(
+        sa.update(InboundEvent)
+        .where(InboundEvent.id.in_(event_ids), InboundEvent.status == EventStatus.PENDING)
+        .values(
+            status=EventStatus.DONE,
+            processed_at=utcnow(),
+            error="" if outcome == "processed" else outcome,
+        )
+    )
+
+
+def _retry_later(event_ids: list[int], error: Exception) -> str:
+    db.session.rollback()
+    events = db.session.scalars(sa.select(InboundEvent).where(InboundEvent.id.in_(event_ids))).all()
+    for event in events:
+        event.attempts += 1
+        event.error = str(error)[:2000]
+        if event.attempts >= MAX_ATTEMPTS:
+            event.status = EventStatus.FAILED
+    db.session.commit()
+    return f"will retry: {error}"

@@ -1,0 +1,102 @@
+"""The webhooks wooxero keeps in each store: created on connect, checked on a schedule (any
+that WooCommerce disabled after failures, or that someone deleted or changed, is put back),
+removed on disconnect. Ours are recognised by their delivery URL."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from server.connectors.base import ConnectorError
+from server.connectors.woocommerce.client import WooClient
+from server.connectors.woocommerce.webhooks import TOPICS
+from server.extensions import current_settings, db
+from server.models import Store, WooConnection, WooWebhook
+from server.models.types import utcnow
+from server.sync import woo_access
+
+
+@dataclass
+class WebhookReport:
+    created: list[str] = field(default_factory=list)
+    reactivated: list[str] = field(default_factory=list)
+    removed: int = 0
+
+    @property
+    def gap_possible(self) -> bool:
+        """Deliveries may have been lost: a poll should fill the gap."""
+        return bool(self.created or self.reactivated)
+
+
+def webhook_secret(connection: WooConnection) -> str:
+    """The store's webhook secret, made on first use (letters and digits: WooCommerce
+    HTML-decodes secrets with & < > before signing)."""
+    if not connection.webhook_secret:
+        connection.webhook_secret = secrets.token_hex(32)
+    return connection.webhook_secret
+
+
+def ensure(store_id: int) -> WebhookReport:
+    """Make the store's webhooks exactly one active webhook per topic, all ours."""
+    store = db.session.get(Store, store_id)
+    connection = woo_access.connection_for_store(store_id)
+    report = WebhookReport()
+    if store is None or connection is None:
+        return report
+    secret = webhook_secret(connection)
+    url = woo_access.delivery_url(store)
+    name_prefix = current_settings().woocommerce.app_name
+    db.session.commit()
+    client = woo_access.client_for(store)
+    ours = [hook for hook in client.webhooks() if hook.get("delivery_url") == url]
+    by_topic: dict[str, dict[str, Any]] = {}
+    for hook in ours:
+        if hook.get("topic") in by_topic or hook.get("topic") not in TOPICS:
+            client.delete_webhook(hook["id"])
+            report.removed += 1
+        else:
+            by_topic[hook["topic"]] = hook
+    for topic in TOPICS:
+        hook = by_topic.get(topic)
+        if hook is None:
+            hook = client.create_webhook(
+                name=f"{name_prefix}: {topic}", topic=topic, delivery_url=url, secret=secret
+            )
+            report.created.append(topic)
+        elif hook.get("status") != "active":
+            # The secret is write-only in the REST API, so it is sent again: if someone changed
+            # it, deliveries failed until WooCommerce disabled the webhook, which lands here.
+            hook = client.update_webhook(hook["id"], {"status": "active", "secret": secret})
+            report.reactivated.append(topic)
+        _remember(store_id, topic, hook)
+    db.session.commit()
+    return report
+
+
+def _remember(store_id: int, topic: str, hook: dict[str, Any]) -> None:
+    row = db.session.scalar(
+        sa.select(WooWebhook).where(WooWebhook.store_id == store_id, WooWebhook.topic == topic)
+    )
+    if row is None:
+        row = WooWebhook(store_id=store_id, topic=topic, webhook_id=hook["id"])
+        db.session.add(row)
+    row.webhook_id = hook["id"]
+    row.status = str(hook.get("status", "active"))
+    row.checked_at = utcnow()
+
+
+def remove(store: Store, client: WooClient) -> None:
+    """Delete ours from the store (best effort: the store may be gone) and forget them."""
+    rows = db.session.scalars(sa.select(WooWebhook).where(WooWebhook.store_id == store.id)).all()
+    ids = [row.webhook_id for row in rows]
+    db.session.commit()
+    for webhook_id in ids:
+        try:
+            client.delete_webhook(webhook_id)
+        except ConnectorError:
+            break
+    db.session.execute(sa.delete(WooWebhook).where(WooWebhook.store_id == store.id))
+    db.session.commit()

@@ -1,0 +1,241 @@
+import base64
+import json
+from datetime import UTC, datetime
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+import responses
+
+from server.connectors.base import (
+    AuthError,
+    NotFoundError,
+    PermanentError,
+    RateLimitError,
+    TransientError,
+    ValidationError,
+)
+from server.connectors.woocommerce.client import WooClient, WooStoreConfig
+
+HTTPS = "https://shop.example"
+API = f"{HTTPS}/wp-json/wc/v3"
+
+
+def client(url: str = HTTPS, sleeps: list | None = None, before=lambda: None) -> WooClient:
+    config = WooStoreConfig(url=url, consumer_key="ck_key", consumer_secret="cs_secret", timeout=5)
+    return WooClient(
+        config, sleep=(sleeps if sleeps is not None else []).append, before_call=before
+    )
+
+
+@responses.activate
+def test_https_uses_basic_auth():
+    responses.get(f"{API}/orders/7", json={"id": 7})
+    assert client().order(7) == {"id": 7}
+    sent = responses.calls[0].request
+    assert (
+        sent.headers["Authorization"] == "Basic " + base64.b64encode(b"ck_key:cs_secret").decode()
+    )
+    assert "consumer_secret" not in sent.url
+
+
+@responses.activate
+def test_plain_http_signs_with_oauth1_in_the_query():
+    responses.get("http://shop.example/wp-json/wc/v3/orders", json=[])
+    client("http://shop.example").get("orders", {"status": "processing"})
+    sent = responses.calls[0].request
+    query = parse_qs(urlsplit(sent.url).query)
+    assert "Authorization" not in sent.headers
+    assert query["oauth_consumer_key"] == ["ck_key"]
+    assert query["oauth_signature_method"] == ["HMAC-SHA256"]
+    assert query["oauth_signature"] and query["status"][0] == "processing"
+    assert "cs_secret" not in sent.url
+
+
+@responses.activate
+def test_iterate_follows_x_wp_totalpages():
+    for page in (1, 2, 3):
+        responses.get(
+            f"{API}/orders",
+            json=[{"id": page}],
+            headers={"X-WP-TotalPages": "3", "X-WP-Total": "3"},
+        )
+    assert [order["id"] for order in client().iterate("orders")] == [1, 2, 3]
+    pages = [parse_qs(urlsplit(c.request.url).query)["page"] for c in responses.calls]
+    assert pages == [["1"], ["2"], ["3"]]
+    assert parse_qs(urlsplit(responses.calls[0].request.url).query)["per_page"] == ["100"]
+
+
+@responses.activate
+def test_the_stores_clock_comes_from_the_date_header():
+    responses.get(f"{API}/orders", json=[], headers={"Date": "Sun, 22 Nov 2026 10:00:05 GMT"})
+    assert client().page("orders", {}, 1).server_time == datetime(
+        2026, 11, 22, 10, 0, 5, tzinfo=UTC
+    )
+
+
+@responses.activate
+def test_dates_are_sent_as_gmt_without_zone():
+    responses.get(f"{API}/orders", json=[])
+    client().get(
+        "orders",
+        {"modified_after": datetime(2026, 11, 22, 10, 0, tzinfo=UTC), "dates_are_gmt": True},
+    )
+    query = parse_qs(urlsplit(responses.calls[0].request.url).query)
+    assert query["modified_after"] == ["2026-11-22T10:00:00"] and query["dates_are_gmt"] == ["true"]
+
+
+@responses.activate
+def test_the_caller_transaction_ends_before_each_call():
+    responses.get(f"{API}/orders/1", json={"id": 1})
+    calls = []
+    client(before=lambda: calls.append("commit")).order(1)
+    assert calls == ["commit"]
+
+
+@responses.activate
+def test_5xx_and_429_are_retried_with_backoff():
+    sleeps: list[float] = []
+    responses.get(f"{API}/orders/1", status=503, json={"code": "x", "message": "busy"})
+    responses.get(
+        f"{API}/orders/1",
+        status=429,
+        json={"code": "x", "message": "slow"},
+        headers={"Retry-After": "20"},
+    )
+    responses.get(f"{API}/orders/1", json={"id": 1})
+    assert client(sleeps=sleeps).order(1) == {"id": 1}
+    assert len(sleeps) == 2 and sleeps[1] >= 20
+
+
+@responses.activate
+def test_after_the_retries_a_failing_store_is_transient():
+    responses.get(
+        f"{API}/orders/1", status=500, json={"code": "internal_server_error", "message": "boom"}
+    )
+    with pytest.raises(TransientError):
+        client().order(1)
+    assert len(responses.calls) == 4
+
+
+@responses.activate
+def test_a_post_whose_answer_is_lost_is_not_repeated():
+    responses.post(f"{API}/orders/1/notes", body=requests.ReadTimeout("slow"))
+    with pytest.raises(TransientError) as caught:
+        client().add_order_note(1, "Invoice INV-1 created in Xero")
+    assert caught.value.uncertain
+    assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_a_post_that_never_left_is_retried():
+    responses.post(f"{API}/orders/1/notes", body=requests.ConnectTimeout("no route"))
+    responses.post(f"{API}/orders/1/notes", json={"id": 9})
+    assert client().add_order_note(1, "note") == {"id": 9}
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "error"),
+    [
+        (
+            401,
+            {
+                "code": "woocommerce_rest_authentication_error",
+                "message": "Consumer secret is invalid.",
+                "data": {"status": 401},
+            },
+            AuthError,
+        ),
+        (
+            403,
+            {
+                "code": "woocommerce_rest_cannot_create",
+                "message": "Sorry, you are not allowed",
+                "data": {"status": 403},
+            },
+            AuthError,
+        ),
+        (
+            404,
+            {
+                "code": "woocommerce_rest_shop_order_invalid_id",
+                "message": "Invalid ID.",
+                "data": {"status": 404},
+            },
+            NotFoundError,
+        ),
+        (
+            404,
+            {"code": "rest_no_route", "message": "No route was found", "data": {"status": 404}},
+            PermanentError,
+        ),
+        (
+            400,
+            {
+                "code": "rest_invalid_param",
+                "message": "Invalid parameter(s): per_page",
+                "data": {"status": 400},
+            },
+            ValidationError,
+        ),
+    ],
+)
+@responses.activate
+def test_each_answer_has_one_error_type(status, body, error):
+    responses.get(f"{API}/orders/1", status=status, json=body)
+    with pytest.raises(error) as caught:
+        client().order(1)
+    assert body["message"] in caught.value.message or error is PermanentError
+
+
+@responses.activate
+def test_a_web_page_instead_of_json_is_explained():
+    responses.get(
+        f"{API}/orders/1",
+        status=403,
+        body="<html>Blocked by a firewall</html>",
+        content_type="text/html",
+    )
+    with pytest.raises(PermanentError, match="instead of JSON"):
+        client().order(1)
+
+
+@responses.activate
+def test_persistent_429_is_a_rate_limit():
+    responses.get(
+        f"{API}/orders/1",
+        status=429,
+        json={"code": "x", "message": "slow down"},
+        headers={"Retry-After": "30"},
+    )
+    with pytest.raises(RateLimitError) as caught:
+        client().order(1)
+    assert caught.value.retry_after == 30
+
+
+@responses.activate
+def test_webhooks_are_created_active_with_our_secret_and_deleted_for_good():
+    responses.post(f"{API}/webhooks", json={"id": 3, "status": "active"})
+    responses.delete(f"{API}/webhooks/3", json={"id": 3})
+    responses.delete(
+        f"{API}/webhooks/4",
+        status=404,
+        json={"code": "woocommerce_rest_webhook_invalid_id", "message": "Invalid ID."},
+    )
+    woo = client()
+    woo.create_webhook(
+        name="wooxero: order.updated",
+        topic="order.updated",
+        delivery_url="https://wx/hook",
+        secret="s",
+    )
+    woo.delete_webhook(3)
+    woo.delete_webhook(4)  # already gone: fine
+    assert json.loads(responses.calls[0].request.body) == {
+        "name": "wooxero: order.updated",
+        "topic": "order.updated",
+        "delivery_url": "https://wx/hook",
+        "secret": "s",
+        "status": "active",
+    }
+    assert parse_qs(urlsplit(responses.calls[1].request.url).query)["force"] == ["true"]

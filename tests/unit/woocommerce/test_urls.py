@@ -1,0 +1,58 @@
+import pytest
+
+from server.connectors.woocommerce.urls import UnsafeStoreURL, check, normalise
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://Shop.Example.com/", "https://shop.example.com"),
+        ("HTTPS://shop.example.com:443/Store/", "https://shop.example.com/Store"),
+        ("http://shop.example.com:8080", "http://shop.example.com:8080"),
+        ("  https://shop.example.com/a/b//  ", "https://shop.example.com/a/b"),
+        ("https://[2001:db8::1]:8443/", "https://[2001:db8::1]:8443"),
+    ],
+)
+def test_normalised(url, expected):
+    assert normalise(url) == expected
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["ftp://shop.example.com", "shop.example.com", "https://", "https://u:p@shop.example.com",
+     "https://shop.example.com/?a=1", "https://shop.example.com:99999"],
+)  # fmt: skip
+def test_not_store_urls(url):
+    with pytest.raises(UnsafeStoreURL):
+        normalise(url)
+
+
+@pytest.mark.parametrize(
+    "url", ["https://127.0.0.1", "https://localhost:8443", "https://10.1.2.3", "https://192.168.0.10",
+            "https://[::1]", "https://169.254.169.254", "https://0.0.0.0"],
+)  # fmt: skip
+def test_internal_addresses_are_refused_unless_allowed(url):
+    with pytest.raises(UnsafeStoreURL, match="not a public address"):
+        check(url, allow_http=False, allow_private=False)
+    assert check(url, allow_http=False, allow_private=True) == normalise(url)
+
+
+def test_plain_http_only_when_allowed():
+    with pytest.raises(UnsafeStoreURL, match="https"):
+        check("http://127.0.0.1:8000", allow_http=False, allow_private=True)
+    assert (
+        check("http://127.0.0.1:8000", allow_http=True, allow_private=True)
+        == "http://127.0.0.1:8000"
+    )
+
+
+def test_a_public_address_passes():
+    assert (
+        check("https://93.184.216.34/", allow_http=False, allow_private=False)
+        == "https://93.184.216.34"
+    )
+
+
+def test_an_unresolvable_host_is_refused():
+    with pytest.raises(UnsafeStoreURL, match="cannot be resolved"):
+        check("https://no-such-host.invalid", allow_http=False, allow_private=False)
