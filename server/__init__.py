@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 
 from server import crypto, redis_client
 from server.config import Settings, build_settings, load_settings
-from server.database import configure_sqlite, engine_options
+from server.database import configure_sqlite, engine_options, track_writes
 from server.extensions import SETTINGS_KEY, csrf, db, limiter, login_manager, migrate
 
 
@@ -65,6 +65,7 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
     import server.models  # noqa: F401 - registers every table with the metadata
 
     db.init_app(app)
+    track_writes(db.session)
     if settings.database_url.startswith("sqlite"):
         with app.app_context():
             configure_sqlite(db.engine)

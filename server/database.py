@@ -62,3 +62,35 @@ def sqlite_foreign_keys_off(connection: sa.Connection) -> Iterator[None]:
             raise RuntimeError(f"the migration left rows with broken foreign keys: {broken[:5]}")
     finally:
         raw.execute("PRAGMA foreign_keys=ON")
+
+
+WROTE = "wooxero.wrote"
+
+
+def track_writes(session_factory: Any) -> None:
+    """Note on each session whether its transaction has written (flushed) anything."""
+    if not sa.event.contains(session_factory, "after_flush", _note_write):
+        sa.event.listen(session_factory, "after_flush", _note_write)
+        sa.event.listen(session_factory, "after_commit", _forget_writes)
+        sa.event.listen(session_factory, "after_rollback", _forget_writes)
+
+
+def _note_write(session: Any, _context: Any) -> None:
+    session.info[WROTE] = True
+
+
+def _forget_writes(session: Any) -> None:
+    session.info.pop(WROTE, None)
+
+
+class UncommittedWritesError(RuntimeError):
+    """A flow was about to wait on another system with writes not yet committed."""
+
+
+def end_read_only_transaction(session: Any) -> None:
+    """Before a call to another system: end the session's transaction, which may only have
+    read (on SQLite any open transaction holds the write lock). Writes must be committed by
+    the flow itself, at a point it chose: finding some here is a bug, so it is refused."""
+    if session.new or session.dirty or session.deleted or session.info.get(WROTE):
+        raise UncommittedWritesError("commit (or roll back) before calling another system")
+    session.rollback()

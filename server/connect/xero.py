@@ -40,10 +40,10 @@ def xero_callback() -> Response | tuple[str, int]:
         ), 400
     try:
         pending = xero_connect.take_pending(request.args.get("state", ""), _actor())
-        store = db.session.get(Store, pending.store_id)
         tenants = xero_connect.complete(pending, request.args.get("code", ""))
     except xero_connect.ConnectError as error:
         return render_template("connect/result.html", ok=False, message=str(error)), 400
+    store = db.session.get(Store, pending.store_id)
     assert store is not None
     if tenants:
         return redirect(url_for("connect.xero_choose", public_id=store.public_id))
@@ -84,6 +84,10 @@ def xero_connected(public_id: str) -> str:
 @login_required
 def xero_disconnect(public_id: str) -> Response:
     store = _store(public_id)
-    xero_connect.disconnect(store, _actor())
-    flash("Xero disconnected. Bindings and mappings are kept for when it is connected again.")
+    try:
+        xero_connect.disconnect(store, _actor())
+    except xero_connect.ConnectError as error:
+        flash(str(error), "error")
+    else:
+        flash("Xero disconnected. Bindings and mappings are kept for when it is connected again.")
     return redirect(_back(store))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,9 +20,10 @@ from server.models import (
     StoreState,
     SyncRecord,
     WooConnection,
+    XeroConnection,
 )
 from server.models.types import utcnow
-from server.sync import woo_polling, woo_records, woo_webhooks, xero_events
+from server.sync import retries, woo_polling, woo_records, woo_webhooks, xero_events
 
 SETTLED_EVENT_STATUSES = (EventStatus.DONE, EventStatus.DUPLICATE, EventStatus.IGNORED)
 PURGE_BATCH = 1000
@@ -84,35 +85,47 @@ def process_xero_event(event_id: int) -> str:
 WOO_SOURCES = (EventSource.WOOCOMMERCE_WEBHOOK, EventSource.WOOCOMMERCE_POLL)
 
 
-def requeue_pending_events() -> int:
-    """Enqueue again the work for events still pending a while after they arrived (Redis
-    was down, a retry is due, the store came back): nothing received is left behind."""
-    rows = db.session.execute(
-        sa.select(InboundEvent.id, InboundEvent.source, InboundEvent.store_id,
-                  InboundEvent.resource, InboundEvent.resource_id)
-        .join(Store, Store.id == InboundEvent.store_id)
-        .where(
-            InboundEvent.status == EventStatus.PENDING,
-            InboundEvent.received_at < utcnow() - REQUEUE_AFTER,
-            Store.state == StoreState.ACTIVE,
-        )
-        .order_by(InboundEvent.id)
-        .limit(REQUEUE_BATCH)
-    ).all()  # fmt: skip
-    db.session.commit()
-    records = set()
-    for event_id, source, store_id, resource, resource_id in rows:
-        if source == EventSource.XERO_WEBHOOK:
-            enqueue_once(
-                process_xero_event,
-                event_id,
-                job_id=xero_event_job_id(event_id),
-                priority=Priority.LOW,
+def _due_events(source_filter: Any, connection: Any, now: datetime) -> list[InboundEvent]:
+    """Pending events of active stores whose connection works, due for another try."""
+    return list(
+        db.session.scalars(
+            sa.select(InboundEvent)
+            .join(Store, Store.id == InboundEvent.store_id)
+            .join(connection, connection.store_id == InboundEvent.store_id)
+            .where(
+                source_filter,
+                InboundEvent.status == EventStatus.PENDING,
+                InboundEvent.received_at < now - REQUEUE_AFTER,
+                sa.or_(InboundEvent.next_attempt_at.is_(None), InboundEvent.next_attempt_at <= now),
+                Store.state == StoreState.ACTIVE,
+                connection.status == ConnectionStatus.CONNECTED,
             )
-        elif (store_id, resource, resource_id) not in records:
-            records.add((store_id, resource, resource_id))
-            enqueue_woo_record(store_id, resource, resource_id)
-    return len(rows)
+            .order_by(sa.func.coalesce(InboundEvent.next_attempt_at, InboundEvent.received_at))
+            .limit(REQUEUE_BATCH)
+        )
+    )
+
+
+def requeue_pending_events() -> int:
+    """Enqueue again the events still pending a while after they arrived (Redis was down,
+    a job failed, a retry is due): each time counts an attempt, and past the limit the event
+    is failed for a person to look at (server.sync.retries)."""
+    now = utcnow()
+    xero = _due_events(InboundEvent.source == EventSource.XERO_WEBHOOK, XeroConnection, now)
+    woo = _due_events(InboundEvent.source.in_(WOO_SOURCES), WooConnection, now)
+    to_enqueue = [event for event in xero + woo if retries.give_up_or_count(event, now)]
+    records = {
+        (e.store_id, e.resource, e.resource_id) for e in to_enqueue if e.source in WOO_SOURCES
+    }
+    xero_ids = [e.id for e in to_enqueue if e.source == EventSource.XERO_WEBHOOK]
+    db.session.commit()
+    for event_id in xero_ids:
+        enqueue_once(
+            process_xero_event, event_id, job_id=xero_event_job_id(event_id), priority=Priority.LOW
+        )
+    for store_id, resource, resource_id in records:
+        enqueue_woo_record(store_id, resource, resource_id)
+    return len(to_enqueue)
 
 
 # -- WooCommerce ---------------------------------------------------------------------------

@@ -49,6 +49,7 @@ class XeroConnection(_ConnectionState, db.Model):
     tenant_id: Mapped[str | None] = mapped_column(sa.String(36), index=True)
     tenant_name: Mapped[str] = mapped_column(sa.String(255), default="")
     connection_id: Mapped[str | None] = mapped_column(sa.String(36))
+    xero_user_id: Mapped[str | None] = mapped_column(sa.String(64))  # who authorised
     scopes: Mapped[str] = mapped_column(sa.Text, default="")
     access_token: Mapped[str | None] = mapped_column(EncryptedText, deferred=True)
     refresh_token: Mapped[str | None] = mapped_column(EncryptedText, deferred=True)

@@ -47,7 +47,8 @@ class InboundEvent(db.Model):
     status: Mapped[EventStatus] = mapped_column(
         string_enum(EventStatus), default=EventStatus.PENDING
     )
-    attempts: Mapped[int] = mapped_column(default=0)
+    attempts: Mapped[int] = mapped_column(default=0)  # retries so far
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # None: now
     error: Mapped[str] = mapped_column(sa.Text, default="")
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

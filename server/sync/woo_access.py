@@ -9,6 +9,7 @@ from server.connectors.woocommerce import urls
 from server.connectors.woocommerce.client import WooClient, WooStoreConfig
 from server.extensions import current_settings, db
 from server.models import ConnectionStatus, Store, WooConnection
+from server.sync import end_transaction
 
 WEBHOOK_PATH = "/webhooks/woocommerce/"
 USABLE = (ConnectionStatus.CONNECTED,)
@@ -33,11 +34,6 @@ def delivery_url(store: Store) -> str:
     return current_settings().public_url + WEBHOOK_PATH + store.public_id
 
 
-def _end_transaction() -> None:
-    """Before a call to the store: commit, so no database lock is held while it answers."""
-    db.session.commit()
-
-
 def client_with_keys(store: Store, consumer_key: str, consumer_secret: str) -> WooClient:
     config = WooStoreConfig(
         url=checked_store_url(store),
@@ -45,7 +41,7 @@ def client_with_keys(store: Store, consumer_key: str, consumer_secret: str) -> W
         consumer_secret=consumer_secret,
         timeout=current_settings().woocommerce.request_timeout,
     )
-    return WooClient(config, before_call=_end_transaction)
+    return WooClient(config, before_call=end_transaction)
 
 
 def client_for(store: Store) -> WooClient:

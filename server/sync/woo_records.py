@@ -18,13 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from redis.exceptions import LockError
 
-from server.connectors.base import (
-    AuthError,
-    NotFoundError,
-    PermanentError,
-    RateLimitError,
-    TransientError,
-)
+from server.connectors.base import AuthError, ConnectorError, NotFoundError
 from server.connectors.woocommerce.client import WooClient
 from server.connectors.woocommerce.webhooks import parse_gmt
 from server.extensions import db
@@ -40,10 +34,9 @@ from server.models import (
 )
 from server.models.types import to_money, utcnow
 from server.redis_client import get_redis
-from server.sync import woo_access, woo_connect
+from server.sync import retries, woo_access, woo_connect
 
 LOCK_SECONDS = 300
-MAX_ATTEMPTS = 10
 
 
 def process(store_id: int, resource: str, woo_id: str) -> str:
@@ -88,12 +81,10 @@ def _process(store_id: int, resource: str, woo_id: str) -> str:
     try:
         client = woo_access.client_for(store)
         current = _read(client, resource, woo_id)
-    except AuthError as error:
-        if error.needs_reauthorisation:
+    except ConnectorError as error:
+        if isinstance(error, AuthError) and error.needs_reauthorisation:
             woo_connect.mark_keys_refused(store_id, error.message)
-        return _retry_later(pending, error)
-    except (RateLimitError, TransientError, PermanentError) as error:
-        return _retry_later(pending, error)
+        return retries.defer(pending, error)
     outcome = keep(store_id, resource, woo_id, current)
     _settle(pending, outcome)
     db.session.commit()
@@ -186,15 +177,3 @@ def _settle(event_ids: list[int], outcome: str) -> None:
             error="" if outcome == "processed" else outcome,
         )
     )
-
-
-def _retry_later(event_ids: list[int], error: Exception) -> str:
-    db.session.rollback()
-    events = db.session.scalars(sa.select(InboundEvent).where(InboundEvent.id.in_(event_ids))).all()
-    for event in events:
-        event.attempts += 1
-        event.error = str(error)[:2000]
-        if event.attempts >= MAX_ATTEMPTS:
-            event.status = EventStatus.FAILED
-    db.session.commit()
-    return f"will retry: {error}"

@@ -59,6 +59,7 @@ def ensure(store_id: int) -> WebhookReport:
             report.removed += 1
         else:
             by_topic[hook["topic"]] = hook
+    kept: dict[str, dict[str, Any]] = {}
     for topic in TOPICS:
         hook = by_topic.get(topic)
         if hook is None:
@@ -71,6 +72,8 @@ def ensure(store_id: int) -> WebhookReport:
             # it, deliveries failed until WooCommerce disabled the webhook, which lands here.
             hook = client.update_webhook(hook["id"], {"status": "active", "secret": secret})
             report.reactivated.append(topic)
+        kept[topic] = hook
+    for topic, hook in kept.items():  # written after the calls: no transaction across them
         _remember(store_id, topic, hook)
     db.session.commit()
     return report

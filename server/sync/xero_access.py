@@ -18,6 +18,7 @@ from server.extensions import current_settings, db
 from server.models import ConnectionStatus, XeroConnection
 from server.models.types import utcnow
 from server.redis_client import get_redis
+from server.sync import end_transaction
 
 CALLBACK_PATH = "/xero/callback"
 
@@ -89,15 +90,26 @@ class DatabaseTokenStore:
     def save(self, tokens: TokenSet) -> None:
         with Session(db.engine) as session, session.begin():
             row = session.get(XeroConnection, self.connection_id)
-            if row is None:
-                raise AuthError("the Xero connection was deleted", needs_reauthorisation=True)
+            if row is None or row.status != ConnectionStatus.CONNECTED:
+                # disconnected meanwhile: a refresh must not bring the tokens back
+                raise AuthError("the Xero connection was closed", needs_reauthorisation=True)
             store_tokens(row, tokens)
 
     def needs_reauthorisation(self, reason: str) -> None:
+        """The refresh token is dead (invalid_grant): erase it and say why."""
+        self._mark(reason, erase=True)
+
+    def access_refused(self, reason: str) -> None:
+        """Xero refused access with live tokens (a scope, a disconnected organisation):
+        keep them, so disconnecting can still revoke them."""
+        self._mark(reason, erase=False)
+
+    def _mark(self, reason: str, *, erase: bool) -> None:
         with Session(db.engine) as session, session.begin():
             row = session.get(XeroConnection, self.connection_id)
-            if row is not None:
-                row.erase_tokens()
+            if row is not None and row.status == ConnectionStatus.CONNECTED:
+                if erase:
+                    row.erase_tokens()
                 row.mark(ConnectionStatus.NEEDS_REAUTHORISATION, reason)
 
 
@@ -106,6 +118,7 @@ def store_tokens(row: XeroConnection, tokens: TokenSet) -> None:
     row.refresh_token = tokens.refresh_token
     row.access_token_expires_at = tokens.expires_at
     row.scopes = " ".join(tokens.scopes)
+    row.xero_user_id = tokens.xero_user_id or row.xero_user_id
 
 
 def token_manager(connection_id: int) -> TokenManager:
@@ -116,11 +129,6 @@ def token_manager(connection_id: int) -> TokenManager:
         lock_name=f"wooxero:xero:token-refresh:{connection_id}",
         clock=utcnow,
     )
-
-
-def _end_transaction() -> None:
-    """Before a call to Xero: commit, so no database lock is held while Xero answers."""
-    db.session.commit()
 
 
 def client_for(connection: XeroConnection) -> XeroClient:
@@ -136,7 +144,8 @@ def client_for(connection: XeroConnection) -> XeroClient:
         token_manager(connection.id),
         rate_limiter(),
         max_wait=current_settings().xero.max_wait_seconds,
-        before_call=_end_transaction,
+        before_call=end_transaction,
+        on_access_refused=DatabaseTokenStore(connection.id).access_refused,
     )
 
 

@@ -15,13 +15,13 @@ from dataclasses import asdict, dataclass
 
 import sqlalchemy as sa
 
-from server.connectors.base import ConnectorError
-from server.connectors.xero.oauth import Tenant, TokenSet
+from server.connectors.base import ConnectorError, RateLimitError, TransientError
+from server.connectors.xero.oauth import Tenant
 from server.extensions import db
 from server.models import Binding, ConnectionStatus, Store, XeroConnection
 from server.models.types import utcnow
 from server.redis_client import get_redis
-from server.sync import xero_access
+from server.sync import end_transaction, xero_access
 
 logger = logging.getLogger(__name__)
 PENDING_SECONDS = 600
@@ -69,9 +69,7 @@ def take_pending(state: str, actor: str) -> PendingAuthorisation:
 def complete(pending: PendingAuthorisation, code: str) -> list[Tenant]:
     """Exchange the code and keep the tokens. If one organisation was authorised, connect it
     and return []; if several, return them for the person to choose from."""
-    store = db.session.get(Store, pending.store_id)
-    if store is None:
-        raise ConnectError("This store no longer exists.")
+    end_transaction()  # nothing held while Xero answers
     oauth = xero_access.oauth()
     try:
         tokens = oauth.exchange_code(code, pending.code_verifier)
@@ -81,10 +79,13 @@ def complete(pending: PendingAuthorisation, code: str) -> list[Tenant]:
     tenants = [tenant for tenant in tenants if tenant.tenant_type == "ORGANISATION"]
     if not tenants:
         raise ConnectError("No Xero organisation was given access. Start again and tick one.")
+    store = db.session.get(Store, pending.store_id)
+    if store is None:
+        raise ConnectError("This store no longer exists.")
     connection = _connection(store)
     xero_access.store_tokens(connection, tokens)
     if len(tenants) == 1:
-        _attach(store, connection, tenants[0], tokens)
+        _attach(store, connection, tenants[0])
         return []
     connection.mark(ConnectionStatus.CHOOSING_ORGANISATION, "several organisations authorised")
     db.session.commit()
@@ -99,27 +100,71 @@ def choices(store: Store) -> list[Tenant]:
     return [Tenant(**item) for item in json.loads(raw)] if raw else []
 
 
-def choose(store: Store, tenant_id: str) -> XeroConnection:
-    """Connect the organisation picked among those just authorised."""
-    tenant = next((t for t in choices(store) if t.tenant_id == tenant_id), None)
+def choose(store: Store, tenant_id: str) -> None:
+    """Connect the organisation picked among those just authorised, and remove the others'
+    connections at Xero (each counts against the app's connection limits) unless another
+    store uses them."""
+    offered = choices(store)
+    tenant = next((t for t in offered if t.tenant_id == tenant_id), None)
     connection = xero_access.connection_for_store(store.id)
     if tenant is None or connection is None:
         raise ConnectError("That organisation is not among those just authorised. Start again.")
-    _attach(store, connection, tenant, tokens=None)
+    row_id = connection.id
+    _attach(store, connection, tenant)
     get_redis().delete(_choice_key(store.id))
-    return connection
+    _release([t.connection_id for t in offered if t.tenant_id != tenant_id], row_id)
+
+
+def _release(connection_ids: list[str], row_id: int) -> None:
+    """DELETE these connections at Xero, except those another store's row still uses."""
+    in_use = set(
+        db.session.scalars(
+            sa.select(XeroConnection.connection_id).where(
+                XeroConnection.connection_id.in_(connection_ids), XeroConnection.id != row_id
+            )
+        )
+    )
+    unused = [cid for cid in connection_ids if cid not in in_use]
+    if not unused:
+        return
+    end_transaction()
+    oauth = xero_access.oauth()
+    try:
+        access_token = xero_access.token_manager(row_id).access_token()
+        for connection_id in unused:
+            oauth.disconnect_tenant(access_token, connection_id)
+    except ConnectorError as error:
+        logger.warning("could not remove unused Xero connections %s: %s", unused, error)
 
 
 def disconnect(store: Store, actor: str) -> None:
-    """Remove the organisation's connection at Xero, revoke and erase the tokens."""
+    """Remove the organisation's connection at Xero and revoke the tokens, then erase them.
+
+    Another store may share the organisation's connection (the same Xero user connected
+    both) or the Xero user (revoking ends all of that user's connections for the app): then
+    that step is skipped, so disconnecting one store never breaks another. If Xero cannot be
+    reached, nothing changes and ConnectError says so.
+    """
     connection = xero_access.connection_for_store(store.id)
     if connection is None:
         return
-    row_id, xero_connection_id = connection.id, connection.connection_id
-    connected = connection.refresh_token is not None
-    db.session.commit()  # no transaction open while Xero answers
-    if connected:
-        _disconnect_at_xero(row_id, xero_connection_id)
+    row_id = connection.id
+    others = sa.and_(
+        XeroConnection.id != row_id, XeroConnection.status == ConnectionStatus.CONNECTED
+    )
+    shared_connection = connection.connection_id and db.session.scalar(
+        sa.select(sa.func.count()).where(
+            others, XeroConnection.connection_id == connection.connection_id
+        )
+    )
+    shared_user = connection.xero_user_id and db.session.scalar(
+        sa.select(sa.func.count()).where(
+            others, XeroConnection.xero_user_id == connection.xero_user_id
+        )
+    )
+    if connection.refresh_token is not None:
+        delete_id = None if shared_connection else connection.connection_id
+        _disconnect_at_xero(row_id, delete_id, revoke=not shared_user)
     connection = db.session.get(XeroConnection, row_id)
     assert connection is not None
     connection.erase_tokens()
@@ -128,15 +173,20 @@ def disconnect(store: Store, actor: str) -> None:
     db.session.commit()
 
 
-def _disconnect_at_xero(row_id: int, xero_connection_id: str | None) -> None:
+def _disconnect_at_xero(row_id: int, connection_id: str | None, *, revoke: bool) -> None:
+    end_transaction()
     oauth = xero_access.oauth()
     try:
         access_token = xero_access.token_manager(row_id).access_token()
-        if xero_connection_id:
-            oauth.disconnect_tenant(access_token, xero_connection_id)
+        if connection_id:
+            oauth.disconnect_tenant(access_token, connection_id)
         tokens = xero_access.DatabaseTokenStore(row_id).load()
-        if tokens is not None:
+        if revoke and tokens is not None:
             oauth.revoke(tokens.refresh_token)
+    except (TransientError, RateLimitError) as error:
+        raise ConnectError(
+            f"Xero could not be reached, so nothing was disconnected: {error.message}"
+        ) from None
     except ConnectorError as error:
         # Already revoked or disconnected at Xero: erasing ours is all that is left.
         logger.info("disconnecting Xero connection %s: %s", row_id, error)
@@ -150,10 +200,10 @@ def _connection(store: Store) -> XeroConnection:
     return connection
 
 
-def _attach(
-    store: Store, connection: XeroConnection, tenant: Tenant, tokens: TokenSet | None
-) -> None:
-    previous = connection.tenant_id
+def _attach(store: Store, connection: XeroConnection, tenant: Tenant) -> None:
+    """Connect `tenant`; a different organisation replaces the previous one only while the
+    store has no documents, and the previous one's connection is then released at Xero."""
+    previous, previous_connection = connection.tenant_id, connection.connection_id
     if previous and previous != tenant.tenant_id and _has_bindings(store):
         db.session.rollback()
         raise ConnectError(
@@ -166,7 +216,10 @@ def _attach(
     connection.connection_id = tenant.connection_id
     connection.connected_at = utcnow()
     connection.mark(ConnectionStatus.CONNECTED)
+    row_id = connection.id
     db.session.commit()
+    if previous_connection and previous != tenant.tenant_id:
+        _release([previous_connection], row_id)
 
 
 def _has_bindings(store: Store) -> bool:

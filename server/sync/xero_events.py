@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from server.connectors.base import AuthError, NotFoundError, RateLimitError, TransientError
+from server.connectors.base import ConnectorError, NotFoundError
 from server.connectors.xero import resources
 from server.connectors.xero.ratelimit import CallPriority
 from server.connectors.xero.resources import Resource
@@ -27,9 +27,7 @@ from server.models import (
     SyncRecord,
 )
 from server.models.types import utcnow
-from server.sync import xero_access
-
-MAX_ATTEMPTS = 10
+from server.sync import retries, xero_access
 
 
 @dataclass(frozen=True)
@@ -75,8 +73,8 @@ def process(event_id: int) -> str:
     except NotFoundError:
         _audit(event, followed, woo_id, Outcome.WARNING, "no longer in Xero", {})
         return _settle(event, EventStatus.DONE, "")
-    except (RateLimitError, TransientError, AuthError) as error:
-        return _retry_later(event_id, error)
+    except ConnectorError as error:
+        return retries.defer([event_id], error)
     _audit(event, followed, woo_id, Outcome.OK, summary(event.resource, record), record)
     return _settle(event, EventStatus.DONE, "")
 
@@ -133,16 +131,3 @@ def _settle(event: InboundEvent, status: EventStatus, note: str) -> str:
     event.processed_at = utcnow()
     db.session.commit()
     return f"{status.value}{': ' + note if note else ''}"
-
-
-def _retry_later(event_id: int, error: Exception) -> str:
-    """Leave the event pending for the sweeper; after MAX_ATTEMPTS it is marked failed."""
-    db.session.rollback()
-    event = db.session.get(InboundEvent, event_id)
-    assert event is not None
-    event.attempts += 1
-    event.error = str(error)[:2000]
-    if event.attempts >= MAX_ATTEMPTS:
-        event.status = EventStatus.FAILED
-    db.session.commit()
-    return f"will retry: {error}"

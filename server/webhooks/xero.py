@@ -1,9 +1,10 @@
 """POST /webhooks/xero: Xero's signed events, including its intent-to-receive check.
 
-A correct signature gets 200 with an empty body and no cookie; a wrong one 401, nothing
-stored. Each event is stored as an inbound event for every store connected to its
-organisation (or, if none is, kept as ignored for the record) and a job is enqueued per
-event. Xero redelivers after failures, so an event already stored is not stored again.
+A correct signature gets 200 with an empty body and no cookie (a payload that cannot be
+read is kept as a failed event); a wrong one 401, nothing stored. Each event is stored as an
+inbound event for every store connected to its organisation (or, if none is, kept as
+ignored for the record) and a job is enqueued per event. Xero redelivers after failures,
+so an event already stored is not stored again.
 """
 
 from __future__ import annotations
@@ -46,8 +47,12 @@ def xero() -> Response:
     try:
         events = parse_events(raw)
     except InvalidPayload as error:
+        # Xero wants 200 for every correctly signed payload (else it retries, then disables
+        # the webhook): keep it, failed, for a person to look at.
         logger.warning("a signed Xero webhook could not be read: %s", error)
-        return _empty(400)
+        _keep_unreadable(raw, str(error))
+        db.session.commit()
+        return _empty(200)
     stored = [row for event in events for row in _store(event)]
     db.session.commit()
     for event_id in stored:
@@ -105,3 +110,17 @@ def _store(event: WebhookEvent) -> list[int]:
     db.session.add_all(rows)
     db.session.flush()
     return [row.id for row in rows if row.status == EventStatus.PENDING]
+
+
+def _keep_unreadable(raw: bytes, reason: str) -> None:
+    db.session.add(
+        InboundEvent(
+            source=EventSource.XERO_WEBHOOK,
+            topic="unreadable",
+            resource="unknown",
+            resource_id="",
+            payload={"raw": raw[:20000].decode("utf-8", "replace")},
+            status=EventStatus.FAILED,
+            error=reason,
+        )
+    )

@@ -137,9 +137,9 @@ class WooClient:
                 return self.api.delete(endpoint, params=query)
         except requests.ConnectTimeout:
             raise TransientError("could not reach the store (connect timeout)") from None
-        except (requests.ConnectionError, requests.Timeout) as error:
+        except requests.RequestException as error:
             raise TransientError(
-                f"no answer from the store: {type(error).__name__}", uncertain=True
+                f"no complete answer from the store: {type(error).__name__}", uncertain=True
             ) from None
         raise ValueError(f"unsupported method {method}")
 

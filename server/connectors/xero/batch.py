@@ -8,6 +8,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from server.connectors.base import TransientError
 from server.connectors.xero import wire
 from server.connectors.xero.client import XeroClient
 from server.connectors.xero.ratelimit import CallPriority
@@ -66,9 +67,10 @@ def write_batches(
             idempotency_salt=idempotency_salt,
         )
         answered = response.data.get(resource.collection) or []
-        if len(answered) != len(batch):
-            raise ValueError(
-                f"Xero answered {len(answered)} {resource.collection} for {len(batch)} sent"
+        if len(answered) != len(batch):  # applied, but which element is which cannot be told
+            raise TransientError(
+                f"Xero answered {len(answered)} {resource.collection} for {len(batch)} sent",
+                uncertain=True,
             )
         yield [_element_result(index, item) for index, item in zip(indexes, answered, strict=True)]
 

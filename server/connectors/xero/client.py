@@ -1,11 +1,13 @@
 """The Xero Accounting API client for one organisation.
 
 Every call takes a slot from the shared rate limiter, carries the `xero-tenant-id` header
-and, for PUT/POST, an Idempotency-Key derived from its content. A 401 refreshes the token
-once; a 429 blocks the organisation for every process and waits if Retry-After allows;
-5xx, timeouts and lost connections are retried twice with the same key (so a write that
-was applied is answered from Xero's idempotency cache rather than made twice), then raised
-as TransientError, `uncertain` for writes. Every HTTP status maps to one error type.
+and, for PUT/POST, an Idempotency-Key derived from the organisation and the content. A 401
+for an expired or invalid token refreshes it once; any other refusal (a scope not granted,
+the organisation disconnected) is reported through `on_access_refused` and raised. A 429
+blocks the organisation (or the whole app) for every process and waits if Retry-After
+allows. 5xx, timeouts and lost connections are retried twice with the same key, so a write
+Xero applied is answered from its idempotency cache rather than made twice; after that the
+error says whether the write may have been applied (`uncertain`).
 """
 
 from __future__ import annotations
@@ -21,17 +23,10 @@ from urllib.parse import urlencode
 
 import requests
 
-from server.connectors.base import (
-    AuthError,
-    NotFoundError,
-    PermanentError,
-    RateLimitError,
-    TransientError,
-    ValidationError,
-)
-from server.connectors.xero import wire
+from server.connectors.base import AuthError, NotFoundError, RateLimitError, TransientError
+from server.connectors.xero import errors, wire
 from server.connectors.xero.config import XeroAppConfig
-from server.connectors.xero.ratelimit import CallPriority, RateLimiter
+from server.connectors.xero.ratelimit import CallPriority, RateLimiter, limit_name
 from server.connectors.xero.resources import Resource
 from server.connectors.xero.tokens import TokenManager
 
@@ -49,9 +44,13 @@ class XeroResponse:
     headers: Mapping[str, str]
 
 
-def idempotency_key(method: str, path: str, params: Mapping[str, Any], body: str, salt: str) -> str:
-    """A key (≤128 characters) that is the same exactly when the request is the same."""
-    canonical = "\n".join([method, path, urlencode(sorted(params.items())), body, salt])
+def idempotency_key(
+    tenant_id: str, method: str, path: str, params: Mapping[str, Any], body: str, salt: str
+) -> str:
+    """A key (≤128 characters) that is the same exactly when the request is the same. Xero
+    keeps keys per app, so the organisation is part of it: two stores sending the same
+    contact to two organisations must not share a key."""
+    canonical = "\n".join([tenant_id, method, path, urlencode(sorted(params.items())), body, salt])
     return IDEMPOTENCY_PREFIX + hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -72,10 +71,10 @@ class XeroClient:
         max_wait: float = 60,
         sleep: Callable[[float], None] = time.sleep,
         before_call: Callable[[], None] = lambda: None,
+        on_access_refused: Callable[[str], None] = lambda reason: None,
     ) -> None:
-        """`before_call` runs before every HTTP call, e.g. to end the caller's database
-        transaction so no lock is held while Xero answers."""
-        self.before_call = before_call
+        """`before_call` runs before every HTTP call (e.g. to end the caller's database
+        transaction); `on_access_refused` records that only reconnecting can help."""
         self.config = config
         self.tenant_id = tenant_id
         self.tokens = tokens
@@ -83,6 +82,8 @@ class XeroClient:
         self.http = session or requests.Session()
         self.max_wait = max_wait
         self.sleep = sleep
+        self.before_call = before_call
+        self.on_access_refused = on_access_refused
 
     # -- reading -------------------------------------------------------------------------
 
@@ -92,24 +93,11 @@ class XeroClient:
         params: Mapping[str, Any] | None = None,
         *,
         modified_since: datetime | None = None,
-        page: int | None = None,
         priority: CallPriority = CallPriority.NORMAL,
     ) -> list[dict[str, Any]]:
-        """One GET of a collection (one page of it, if `page` is given)."""
-        query = self._list_query(resource, params or {})
-        if page is not None:
-            if not resource.paged:
-                raise ValueError(f"{resource.path} is not paged")
-            query["page"] = page
-            if resource.page_size:
-                query["pageSize"] = MAX_PAGE_SIZE
-        headers = (
-            {"If-Modified-Since": modified_since_header(modified_since)} if modified_since else {}
-        )
-        response = self.request(
-            "GET", resource.path, params=query, headers=headers, priority=priority
-        )
-        return list(response.data.get(resource.collection) or [])
+        """One GET of a collection (unpaged: all of it; paged: its first page)."""
+        items, _pages = self._get_page(resource, params, modified_since, None, priority)
+        return items
 
     def iterate(
         self,
@@ -119,20 +107,45 @@ class XeroClient:
         modified_since: datetime | None = None,
         priority: CallPriority = CallPriority.NORMAL,
     ) -> Iterator[dict[str, Any]]:
-        """Every element of a collection, page after page (1000 a page where Xero allows)."""
+        """Every element of a collection, page after page (1000 a page where Xero allows),
+        for as many pages as Xero's `pagination.pageCount` says."""
         if not resource.paged:
             yield from self.get(resource, params, modified_since=modified_since, priority=priority)
             return
         size = MAX_PAGE_SIZE if resource.page_size else 100
         page = 1
         while True:
-            items = self.get(
-                resource, params, modified_since=modified_since, page=page, priority=priority
-            )
+            items, page_count = self._get_page(resource, params, modified_since, page, priority)
             yield from items
-            if len(items) < size:
+            done = page >= page_count if page_count is not None else len(items) < size
+            if done or not items:
                 return
             page += 1
+
+    def _get_page(
+        self,
+        resource: Resource,
+        params: Mapping[str, Any] | None,
+        modified_since: datetime | None,
+        page: int | None,
+        priority: CallPriority,
+    ) -> tuple[list[dict[str, Any]], int | None]:
+        query = self._list_query(resource, params or {})
+        if page is not None:
+            query["page"] = page
+            if resource.page_size:
+                query["pageSize"] = MAX_PAGE_SIZE
+        headers = {}
+        if modified_since is not None:
+            if not resource.modified_since:
+                raise ValueError(f"{resource.path} does not take If-Modified-Since")
+            headers["If-Modified-Since"] = modified_since_header(modified_since)
+        data = self.request(
+            "GET", resource.path, params=query, headers=headers, priority=priority
+        ).data
+        pagination = data.get("pagination") if isinstance(data, dict) else None
+        page_count = pagination.get("pageCount") if isinstance(pagination, dict) else None
+        return list(data.get(resource.collection) or []), page_count
 
     def get_one(
         self, resource: Resource, record_id: str, *, priority: CallPriority = CallPriority.NORMAL
@@ -197,13 +210,13 @@ class XeroClient:
             request_headers["Content-Type"] = "application/json"
         if method in WRITE_METHODS:
             request_headers["Idempotency-Key"] = idempotency_key(
-                method, path, params, text, idempotency_salt
+                self.tenant_id, method, path, params, text, idempotency_salt
             )
         url = f"{self.config.api_url}/{path}"
-        auth_retried = False
+        refreshed = False
         rate_retries = 0
         transient_retries = iter(TRANSIENT_RETRY_DELAYS)
-        maybe_applied = False  # an earlier attempt of this write may have reached Xero
+        maybe_applied = False  # some attempt of this write may have reached Xero
         while True:
             try:
                 response, token = self._send(method, url, params, text, request_headers, priority)
@@ -216,8 +229,8 @@ class XeroClient:
                 self.sleep(delay * random.uniform(1.0, 1.5))  # noqa: S311 - jitter
                 continue
             status = response.status_code
-            if status == 401 and not auth_retried:
-                auth_retried = True
+            if status == 401 and not refreshed and errors.is_token_problem(response):
+                refreshed = True
                 self.tokens.access_token_after_rejection(token)
                 continue
             if status == 429:
@@ -230,7 +243,14 @@ class XeroClient:
                 if delay is not None:
                     self.sleep(delay * random.uniform(1.0, 1.5))  # noqa: S311 - jitter
                     continue
-            return _result(response, method, maybe_applied)
+            try:
+                data = errors.raise_for_status(response, maybe_applied=maybe_applied)
+            except AuthError as error:
+                if error.needs_reauthorisation or refreshed:
+                    error.needs_reauthorisation = True
+                    self.on_access_refused(error.message)
+                raise
+            return XeroResponse(status=status, data=data, headers=response.headers)
 
     def _send(
         self,
@@ -252,16 +272,16 @@ class XeroClient:
                 )  # fmt: skip
             except requests.ConnectTimeout:
                 raise TransientError("could not reach Xero (connect timeout)") from None
-            except (requests.ConnectionError, requests.Timeout) as error:
+            except requests.RequestException as error:
                 raise TransientError(
-                    f"no answer from Xero: {type(error).__name__}",
+                    f"no complete answer from Xero: {type(error).__name__}",
                     uncertain=method in WRITE_METHODS,  # it may have been applied
                 ) from None
         self.limiter.correct(self.tenant_id, response.headers)
         return response, token
 
     def _wait_after_429(self, response: requests.Response, *, give_up: bool) -> None:
-        problem = (response.headers.get("X-Rate-Limit-Problem") or "unknown").strip().lower()
+        problem = limit_name(response.headers.get("X-Rate-Limit-Problem"))
         try:
             retry_after = float(response.headers.get("Retry-After") or 1)
         except ValueError:
@@ -284,55 +304,3 @@ def _query_value(value: Any) -> Any:
     if isinstance(value, bool):
         return "true" if value else "false"
     return value
-
-
-def _message(data: Any, fallback: str) -> str:
-    if isinstance(data, dict):
-        for key in ("Message", "Detail", "Title", "message"):
-            if data.get(key):
-                return str(data[key])
-    return fallback
-
-
-def validation_messages(data: Any) -> list[str]:
-    """Every ValidationErrors message of a ValidationException, element by element."""
-    messages = []
-    for position, element in enumerate((data or {}).get("Elements") or []):
-        for error in element.get("ValidationErrors") or []:
-            messages.append(f"element {position + 1}: {error.get('Message', '')}")
-    return messages
-
-
-def _result(response: requests.Response, method: str, maybe_applied: bool) -> XeroResponse:
-    status = response.status_code
-    try:
-        data = wire.loads(response.text) if response.text.strip() else {}
-    except ValueError:
-        if status < 300:
-            raise PermanentError(f"Xero answered {status} with a body that is not JSON") from None
-        data = {}
-    if status < 300:
-        return XeroResponse(status=status, data=data, headers=response.headers)
-    message = _message(data, f"Xero answered {status}")
-    if status == 400:
-        if isinstance(data, dict) and data.get("Type") == "ValidationException":
-            messages = validation_messages(data) or [message]
-            raise ValidationError(
-                f"Xero refused the data: {'; '.join(messages)}", messages=messages, status=400
-            )
-        raise PermanentError(f"Xero refused the request: {message}", status=400)
-    if status == 401:
-        raise AuthError(f"Xero refused the access token: {message}", status=401)
-    if status == 403:
-        raise AuthError(
-            f"Xero refused access to this organisation: {message}",
-            status=403,
-            needs_reauthorisation=True,
-        )
-    if status == 404:
-        raise NotFoundError(f"Xero found nothing: {message}", status=404)
-    if status >= 500:
-        raise TransientError(
-            f"Xero failed ({status}): {message}", status=status, uncertain=maybe_applied
-        )
-    raise PermanentError(f"Xero answered {status}: {message}", status=status)

@@ -8,7 +8,7 @@ import json
 import os
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,8 +19,8 @@ from requests.auth import HTTPBasicAuth
 from requests_oauthlib import OAuth2Session
 
 from server.connectors.base import AuthError, NotFoundError, PermanentError, TransientError
+from server.connectors.xero import errors
 from server.connectors.xero.config import XeroAppConfig
-from server.connectors.xero.wire import loads
 
 
 @dataclass(frozen=True)
@@ -34,8 +34,8 @@ class AuthorizationRequest:
 
 @dataclass(frozen=True)
 class TokenSet:
-    access_token: str
-    refresh_token: str
+    access_token: str = field(repr=False)
+    refresh_token: str = field(repr=False)
     expires_at: datetime
     scopes: tuple[str, ...]
 
@@ -43,6 +43,12 @@ class TokenSet:
     def auth_event_id(self) -> str | None:
         """The `authentication_event_id` claim of the access token (a JWT), if present."""
         return _jwt_claims(self.access_token).get("authentication_event_id")
+
+    @property
+    def xero_user_id(self) -> str | None:
+        """The Xero user who authorised: revoking a token ends all of that user's
+        connections for this app, so it matters who else shares them."""
+        return _jwt_claims(self.access_token).get("xero_userid")
 
 
 @dataclass(frozen=True)
@@ -154,7 +160,6 @@ class XeroOAuth:
         response = self._send(
             "GET", self.config.connections_url, params=params, headers=self._bearer(access_token)
         )
-        self._raise_for_api_status(response)
         return [
             Tenant(
                 connection_id=item["id"],
@@ -163,7 +168,7 @@ class XeroOAuth:
                 tenant_name=item.get("tenantName") or "",
                 auth_event_id=item.get("authEventId", ""),
             )
-            for item in loads(response.text)
+            for item in errors.raise_for_status(response)
         ]
 
     def disconnect_tenant(self, access_token: str, connection_id: str) -> None:
@@ -174,7 +179,7 @@ class XeroOAuth:
             headers=self._bearer(access_token),
         )
         try:
-            self._raise_for_api_status(response)
+            errors.raise_for_status(response)
         except NotFoundError:
             return
 
@@ -188,23 +193,10 @@ class XeroOAuth:
     def _send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
         try:
             return self.http.request(method, url, timeout=self.config.timeout, **kwargs)
-        except (requests.ConnectionError, requests.Timeout) as error:
-            raise TransientError(f"Xero identity service unreachable: {error}") from None
-
-    @staticmethod
-    def _raise_for_api_status(response: requests.Response) -> None:
-        status = response.status_code
-        if status < 300:
-            return
-        if status in (401, 403):
-            raise AuthError(
-                f"Xero refused the access token ({status})", status=status,
-                needs_reauthorisation=status == 403,
-            )  # fmt: skip
-        if status == 404:
-            raise NotFoundError("Xero has no such connection", status=status)
-        _raise_for_transport(response)
-        raise PermanentError(f"Xero connections answered {status}", status=status)
+        except requests.RequestException as error:
+            raise TransientError(
+                f"Xero identity service unreachable: {type(error).__name__}"
+            ) from None
 
     def _token_call(self, call: Callable[[OAuth2Session], dict[str, Any]]) -> TokenSet:
         session = OAuth2Session(self.config.client_id, redirect_uri=self.config.redirect_uri)
@@ -228,8 +220,10 @@ class XeroOAuth:
             ) from None
         except OAuth2Error as error:
             raise PermanentError(f"Xero refused the token request: {error.error}") from None
-        except (requests.ConnectionError, requests.Timeout) as error:
-            raise TransientError(f"Xero identity service unreachable: {error}") from None
+        except requests.RequestException as error:
+            raise TransientError(
+                f"Xero identity service unreachable: {type(error).__name__}"
+            ) from None
         return self._token_set(token)
 
     def _token_set(self, token: dict[str, Any]) -> TokenSet:

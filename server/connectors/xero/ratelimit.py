@@ -44,7 +44,7 @@ class CallPriority(enum.IntEnum):
 
 SHARE = {CallPriority.LOW: 0.7, CallPriority.NORMAL: 0.9, CallPriority.HIGH: 1.0}
 
-# KEYS: in-flight, minute, day, app-minute, blocked.
+# KEYS: in-flight, minute, day, app-minute, blocked (this organisation), blocked (the app).
 # ARGV: lease, lease seconds, in-flight cap, then window and cap for minute, day, app-minute,
 # then the poll interval to suggest while only in-flight calls stand in the way.
 _ACQUIRE = """
@@ -52,9 +52,11 @@ redis.replicate_commands()
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local lease, lease_seconds = ARGV[1], tonumber(ARGV[2])
-local blocked = redis.call('HMGET', KEYS[5], 'until', 'problem')
-if blocked[1] and tonumber(blocked[1]) > now then
-  return {blocked[2], tostring(tonumber(blocked[1]) - now)}
+for k = 5, 6 do
+  local blocked = redis.call('HMGET', KEYS[k], 'until', 'problem')
+  if blocked[1] and tonumber(blocked[1]) > now then
+    return {blocked[2], tostring(tonumber(blocked[1]) - now)}
+  end
 end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then
@@ -120,6 +122,21 @@ return 1
 """
 
 
+def limit_name(header: str | None) -> str:
+    """Xero's X-Rate-Limit-Problem as one of minute, day, concurrent, appminute (compared
+    case-insensitively, on a prefix: only "minute" and "day" have been seen for sure)."""
+    value = (header or "").strip().lower()
+    for prefix, name in (
+        ("app", "appminute"),
+        ("min", "minute"),
+        ("day", "day"),
+        ("con", "concurrent"),
+    ):
+        if value.startswith(prefix):
+            return name
+    return "unknown"
+
+
 @dataclass(frozen=True)
 class _Keys:
     in_flight: str
@@ -127,6 +144,7 @@ class _Keys:
     day: str
     app: str
     blocked: str
+    app_blocked: str
 
     def window_keys(self) -> list[str]:
         return [self.in_flight, self.minute, self.day, self.app]
@@ -160,6 +178,7 @@ class RateLimiter:
             day=f"{tenant}:day",
             app=f"{KEY_PREFIX}:{self.app_id}:app-minute",
             blocked=f"{tenant}:blocked",
+            app_blocked=f"{KEY_PREFIX}:{self.app_id}:app-blocked",
         )
 
     @contextmanager
@@ -185,7 +204,7 @@ class RateLimiter:
         while True:
             try:
                 problem, wait_text = self._acquire(
-                    keys=[*keys.window_keys(), keys.blocked],
+                    keys=[*keys.window_keys(), keys.blocked, keys.app_blocked],
                     args=[lease, LEASE_SECONDS, *caps, POLL_SECONDS],
                 )
             except RedisError as error:
@@ -239,9 +258,12 @@ class RateLimiter:
                 return
 
     def block(self, tenant_id: str, problem: str, seconds: float) -> None:
-        """After a 429: no process calls this organisation for `seconds`."""
+        """After a 429: no process calls this organisation (or, for the app's own minute
+        limit, any organisation) for `seconds`."""
+        keys = self._keys(tenant_id)
+        key = keys.app_blocked if problem == "appminute" else keys.blocked
         with contextlib.suppress(RedisError):
-            self._block(keys=[self._keys(tenant_id).blocked], args=[seconds, problem])
+            self._block(keys=[key], args=[seconds, problem])
 
 
 def _int_header(headers: Mapping[str, str], name: str) -> int | None:

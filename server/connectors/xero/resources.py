@@ -11,7 +11,6 @@ BATCH_WRITE_SIZE = 50  # Xero's recommended maximum per request
 class Resource:
     path: str  # under the API base, e.g. "Invoices"
     collection: str  # the envelope key of the response
-    id_field: str
     list_params: frozenset[str] = frozenset()  # GET query parameters besides paging
     paged: bool = False  # `page` (100 a page)
     page_size: bool = False  # `pageSize` (up to 1000 a page)
@@ -27,29 +26,29 @@ def _params(*names: str) -> frozenset[str]:
     return frozenset(names)
 
 
-ORGANISATION = Resource("Organisation", "Organisations", "OrganisationID")
+ORGANISATION = Resource("Organisation", "Organisations")
 CONTACTS = Resource(
-    "Contacts", "Contacts", "ContactID",
+    "Contacts", "Contacts",
     list_params=_params("where", "order", "IDs", "includeArchived", "summaryOnly", "searchTerm"),
     paged=True, page_size=True, modified_since=True,
     write_params=_params("summarizeErrors"),
 )  # fmt: skip
 ITEMS = Resource(
-    "Items", "Items", "ItemID",
+    "Items", "Items",
     list_params=_params("where", "order", "unitdp"),
     modified_since=True,
     write_params=_params("summarizeErrors", "unitdp"),
 )  # fmt: skip
-TAX_RATES = Resource("TaxRates", "TaxRates", "TaxType", list_params=_params("where", "order"))
+TAX_RATES = Resource("TaxRates", "TaxRates", list_params=_params("where", "order"))
 ACCOUNTS = Resource(
-    "Accounts", "Accounts", "AccountID", list_params=_params("where", "order"), modified_since=True
+    "Accounts", "Accounts", list_params=_params("where", "order"), modified_since=True
 )
 TRACKING_CATEGORIES = Resource(
-    "TrackingCategories", "TrackingCategories", "TrackingCategoryID",
+    "TrackingCategories", "TrackingCategories",
     list_params=_params("where", "order", "includeArchived"),
 )  # fmt: skip
 INVOICES = Resource(
-    "Invoices", "Invoices", "InvoiceID",
+    "Invoices", "Invoices",
     list_params=_params(
         "where", "order", "IDs", "InvoiceNumbers", "ContactIDs", "Statuses", "includeArchived",
         "createdByMyApp", "unitdp", "summaryOnly", "searchTerm",
@@ -58,7 +57,7 @@ INVOICES = Resource(
     write_params=_params("summarizeErrors", "unitdp"),
 )  # fmt: skip
 QUOTES = Resource(
-    "Quotes", "Quotes", "QuoteID",
+    "Quotes", "Quotes",
     list_params=_params(
         "DateFrom", "DateTo", "ExpiryDateFrom", "ExpiryDateTo", "ContactID", "Status", "order",
         "QuoteNumber",
@@ -67,17 +66,15 @@ QUOTES = Resource(
     write_params=_params("summarizeErrors"),
 )  # fmt: skip
 CREDIT_NOTES = Resource(
-    "CreditNotes", "CreditNotes", "CreditNoteID",
+    "CreditNotes", "CreditNotes",
     list_params=_params("where", "order", "unitdp"),
     paged=True, page_size=True, modified_since=True,
     write_params=_params("summarizeErrors", "unitdp"),
 )  # fmt: skip
 PAYMENTS = Resource(
-    "Payments", "Payments", "PaymentID",
+    "Payments", "Payments",
     list_params=_params("where", "order"),
     paged=True, page_size=True, modified_since=True,
     write_params=_params("summarizeErrors"),
 )  # fmt: skip
-ALLOCATIONS = Resource(
-    "Allocations", "Allocations", "AllocationID", write_params=_params("summarizeErrors")
-)
+ALLOCATIONS = Resource("Allocations", "Allocations", write_params=_params("summarizeErrors"))

@@ -9,8 +9,6 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-CATEGORIES = ("INVOICE", "CONTACT", "CREDITNOTE", "SUBSCRIPTION", "PREPAYMENT", "OVERPAYMENT")
-
 
 class InvalidPayload(ValueError):  # noqa: N818 - a ValueError by nature
     pass

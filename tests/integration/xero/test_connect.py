@@ -1,20 +1,30 @@
 """The full OAuth dance against the sandbox over HTTP: consent, callback, tenants, choosing,
 declining, replays, disconnecting."""
 
+import dataclasses
 import html
 import re
+from urllib.parse import parse_qs, urlsplit
 
+import pytest
 import requests
 import sqlalchemy as sa
 
+from server.connectors.base import AuthError
+from server.connectors.xero import resources
+from server.connectors.xero.oauth import XeroOAuth
 from server.extensions import db
 from server.models import Binding, BindingKind, ConnectionStatus, XeroConnection
+from server.models.types import utcnow
+from server.sync import xero_access
 from tests.helpers import csrf_token
+from tests.integration.xero.conftest import RecordingSession
 from tests.integration.xero.helpers import (
     configure,
     connect,
     follow_to_callback,
     make_store,
+    objects,
     reload,
     signed_in_operator,
     start_connect,
@@ -177,3 +187,141 @@ def test_disconnect_removes_the_connection_at_xero_and_erases_tokens_but_keeps_b
     )
     assert listed.status_code == 401 or listed.json() == [], "revoked at Xero"
     assert reload(store) is not None
+
+
+def second_store(client, sandbox, org):
+    store = make_store("https://second.example")
+    connect(client, store, sandbox, [tenants(sandbox)[org]])
+    return store
+
+
+def organisation_of(store) -> str:
+    client = xero_access.client_for(connection_of(store))
+    return client.get(resources.ORGANISATION)[0]["Name"]
+
+
+def disconnect_via_panel(client, store):
+    page = client.get(f"/admin/store/details/?id={store.id}")
+    return client.post(
+        f"/xero/disconnect/{store.public_id}", data={"csrf_token": csrf_token(page.text)}
+    )
+
+
+def test_disconnecting_one_of_two_stores_on_one_organisation_leaves_the_other_working(
+    client, sandbox
+):
+    signed_in_operator(client)
+    first = make_store()
+    connect(client, first, sandbox, [tenants(sandbox)[NZ]])
+    second = second_store(client, sandbox, NZ)
+    assert connection_of(first).connection_id == connection_of(second).connection_id
+    disconnect_via_panel(client, first)
+    assert connection_of(first).status == ConnectionStatus.DISCONNECTED
+    assert organisation_of(second) == NZ, "the shared connection was neither deleted nor revoked"
+
+
+def test_disconnecting_spares_another_organisation_of_the_same_xero_user(client, sandbox):
+    signed_in_operator(client)
+    first = make_store()
+    connect(client, first, sandbox, [tenants(sandbox)[NZ]])
+    second = second_store(client, sandbox, AU)
+    assert connection_of(first).xero_user_id == connection_of(second).xero_user_id
+    disconnect_via_panel(client, first)
+    assert organisation_of(second) == AU
+    listed = requests.get(f"{sandbox.base_url}/connections", timeout=10,
+                          headers={"Authorization": f"Bearer {connection_of(second).access_token}"}).json()  # fmt: skip
+    assert [c["tenantName"] for c in listed] == [AU], (
+        "the first store's organisation was removed at Xero"
+    )
+
+
+@pytest.fixture
+def refreshes(monkeypatch) -> list[str]:
+    sent: list[str] = []
+    original = XeroOAuth.refresh
+
+    def counting(self, refresh_token):
+        sent.append(refresh_token)
+        return original(self, refresh_token)
+
+    monkeypatch.setattr(XeroOAuth, "refresh", counting)
+    return sent
+
+
+def test_a_scope_not_granted_marks_the_connection_and_refreshes_nothing(
+    app_context, sandbox, refreshes
+):
+    store = make_store()
+    config = dataclasses.replace(
+        xero_access.app_config(), scopes=("offline_access", "accounting.settings")
+    )
+    oauth = XeroOAuth(config, clock=utcnow)
+    request = oauth.authorization_request()
+    configure(sandbox, auto_approve_tenants=[tenants(sandbox)[NZ]])
+    consent = requests.get(request.url, allow_redirects=False, timeout=10)
+    code = parse_qs(urlsplit(consent.headers["Location"]).query)["code"][0]
+    tokens = oauth.exchange_code(code, request.code_verifier)
+    (tenant,) = oauth.tenants(tokens.access_token)
+    row = XeroConnection(store_id=store.id, tenant_id=tenant.tenant_id, connection_id=tenant.connection_id,
+                         status=ConnectionStatus.CONNECTED)  # fmt: skip
+    xero_access.store_tokens(row, tokens)
+    db.session.add(row)
+    db.session.commit()
+    xero = xero_access.client_for(row)
+    xero.http = recorded = RecordingSession()
+    with pytest.raises(AuthError) as caught:
+        xero.get(resources.PAYMENTS)
+    assert caught.value.needs_reauthorisation and caught.value.status == 401
+    assert refreshes == [], "a missing scope is not cured by a new token"
+    row = connection_of(store)
+    assert row.status == ConnectionStatus.NEEDS_REAUTHORISATION
+    assert row.refresh_token is not None, "kept, so disconnecting can still revoke it"
+    assert len(recorded.sent) == 1, "asked once, not again after a refresh"
+
+
+def test_an_organisation_disconnected_at_xero_marks_the_connection(
+    client, connected_store, sandbox, refreshes
+):
+    row = connection_of(connected_store)
+    deleted = requests.delete(f"{sandbox.base_url}/connections/{row.connection_id}", timeout=10,
+                              headers={"Authorization": f"Bearer {row.access_token}"})  # fmt: skip
+    assert deleted.status_code == 204
+    with pytest.raises(AuthError) as caught:
+        xero_access.client_for(connection_of(connected_store)).get(resources.ORGANISATION)
+    assert caught.value.status == 403
+    row = connection_of(connected_store)
+    assert row.status == ConnectionStatus.NEEDS_REAUTHORISATION and "refused" in row.status_reason
+    assert refreshes == []
+
+
+def test_no_transaction_is_held_while_xero_exchanges_the_code(client, sandbox, monkeypatch):
+    held = []
+    original = XeroOAuth.exchange_code
+
+    def watching(self, code, verifier):
+        held.append(db.session().in_transaction())
+        return original(self, code, verifier)
+
+    monkeypatch.setattr(XeroOAuth, "exchange_code", watching)
+    signed_in_operator(client)
+    store = make_store()
+    connect(client, store, sandbox, [tenants(sandbox)[NZ]])
+    assert held == [False]
+
+
+def test_the_same_body_sent_to_two_organisations_is_two_requests(client, sandbox):
+    signed_in_operator(client)
+    first = make_store()
+    connect(client, first, sandbox, [tenants(sandbox)[NZ]])
+    second = second_store(client, sandbox, AU)
+    body = {"Contacts": [{"Name": "Pat Guest", "EmailAddress": "pat@example.com"}]}
+    for store in (first, second):
+        answer = xero_access.client_for(connection_of(store)).write(
+            "PUT", "Contacts", body, params={"summarizeErrors": "false"}
+        )
+        assert answer.data["Contacts"][0]["StatusAttributeString"] == "OK"
+    stored = {
+        org: [c["Name"] for c in objects(sandbox, tenants(sandbox)[org], "Contacts")]
+        for org in (NZ, AU)
+    }
+    assert stored == {NZ: ["Pat Guest"], AU: ["Pat Guest"]}

@@ -8,7 +8,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -25,13 +25,17 @@ from server.jobs.worker import build_worker
 from server.models import (
     Binding,
     BindingKind,
+    ConnectionStatus,
     Direction,
     EventStatus,
     InboundEvent,
     Outcome,
     StoreState,
     SyncRecord,
+    XeroConnection,
 )
+from server.models.types import utcnow
+from server.sync import retries, xero_access
 from tests.conftest import XERO_WEBHOOK_KEY
 from tests.integration.xero.helpers import configure, make_store
 
@@ -132,11 +136,6 @@ def test_an_event_for_an_organisation_no_store_uses_is_kept_as_ignored(client, r
     (row,) = stored_events()
     assert row.store_id is None and row.status == EventStatus.IGNORED
     assert Queue("low", connection=redis).job_ids == []
-
-
-def test_a_signed_but_malformed_payload_is_400(client):
-    assert deliver(client, b'{"events": "nope"}').status_code == 400
-    assert stored_events() == []
 
 
 def run_jobs(app):
@@ -256,8 +255,9 @@ def test_the_sweeper_enqueues_events_left_pending_by_active_stores_only(app_cont
     old_pending_event(paused)
     assert tasks.requeue_pending_events() == 1
     assert Queue("low", connection=redis).job_ids == [tasks.xero_event_job_id(waiting.id)]
-    assert tasks.requeue_pending_events() == 1
-    assert len(Queue("low", connection=redis).job_ids) == 1, "a waiting job is not enqueued twice"
+    (swept,) = [e for e in stored_events() if e.id == waiting.id]
+    assert swept.attempts == 1 and swept.next_attempt_at is not None
+    assert tasks.requeue_pending_events() == 0, "not again before its next attempt is due"
 
 
 def test_a_failing_xero_leaves_the_event_pending_with_the_reason(
@@ -273,10 +273,73 @@ def test_a_failing_xero_leaves_the_event_pending_with_the_reason(
         )
     )
     db.session.commit()
-    requests.post(f"{sandbox.base_url}/_sandbox/faults", json={"path": "/Invoices/bound-invoice", "status": 503, "count": 3},
-                  timeout=10).raise_for_status()  # fmt: skip
+    requests.post(
+        f"{sandbox.base_url}/_sandbox/faults",
+        json={"path": "/Invoices/bound-invoice", "status": 503, "count": 3},
+        timeout=10,
+    ).raise_for_status()
     outcome = tasks.process_xero_event(row.id)
-    assert outcome.startswith("will retry")
+    assert outcome.startswith("deferred")
     (stored,) = stored_events()
-    assert (stored.status, stored.attempts) == (EventStatus.PENDING, 1)
+    assert stored.status == EventStatus.PENDING
     assert "503" in stored.error
+    assert stored.next_attempt_at > utcnow()
+
+
+def test_a_signed_but_unreadable_payload_is_kept_failed_and_answered_200(client):
+    response = deliver(client, b'{"events": "nope"}')
+    assert response.status_code == 200 and response.data == b""
+    (row,) = stored_events()
+    assert row.status == EventStatus.FAILED and row.topic == "unreadable"
+    assert row.payload == {"raw": '{"events": "nope"}'}
+
+
+def test_the_sweeper_leaves_alone_stores_that_must_reconnect(app_context, redis):
+    store = connected_to(TENANT)
+    connection = db.session.scalar(sa.select(XeroConnection))
+    connection.status = ConnectionStatus.NEEDS_REAUTHORISATION
+    old_pending_event(store)
+    assert tasks.requeue_pending_events() == 0
+    (event,) = stored_events()
+    assert (event.status, event.attempts) == (EventStatus.PENDING, 0)
+
+
+def test_the_sweeper_gives_up_after_the_last_attempt(app_context, redis):
+    store = connected_to(TENANT)
+    event = old_pending_event(store)
+    event.attempts = retries.MAX_ATTEMPTS
+    event.error = "Xero failed (503)"
+    db.session.commit()
+    assert tasks.requeue_pending_events() == 0
+    (failed,) = stored_events()
+    assert failed.status == EventStatus.FAILED
+    assert failed.error.startswith(
+        f"gave up after {retries.MAX_ATTEMPTS} attempts: Xero failed (503)"
+    )
+    assert Queue("low", connection=redis).job_ids == []
+
+
+def test_a_rate_limited_event_waits_for_the_limit_without_spending_an_attempt(
+    app_context, connected_store, sandbox
+):
+    row = old_pending_event(connected_store, "bound-invoice")
+    db.session.add(
+        Binding(
+            store_id=connected_store.id,
+            kind=BindingKind.INVOICE,
+            woo_id="7",
+            xero_id="bound-invoice",
+        )
+    )
+    db.session.commit()
+    xero_access.rate_limiter().block(connection_tenant(connected_store), "day", 3600)
+    assert tasks.process_xero_event(row.id).startswith("deferred")
+    (stored,) = stored_events()
+    assert (stored.status, stored.attempts) == (EventStatus.PENDING, 0)
+    assert stored.next_attempt_at > utcnow() + timedelta(minutes=50)
+
+
+def connection_tenant(store) -> str:
+    return db.session.scalar(
+        sa.select(XeroConnection.tenant_id).where(XeroConnection.store_id == store.id)
+    )

@@ -16,7 +16,7 @@ from server.connectors.base import (
     ValidationError,
 )
 from server.connectors.xero import resources
-from server.connectors.xero.client import XeroClient
+from server.connectors.xero.client import XeroClient, idempotency_key
 from server.connectors.xero.config import Limits
 from server.connectors.xero.ratelimit import RateLimiter
 from server.connectors.xero.tokens import TokenManager
@@ -150,6 +150,7 @@ def test_a_concurrent_429_retries_after_a_second(client, sleeps):
     )
     responses.get(f"{API}/Items", json=envelope("Items", [{"Code": "A"}]))
     assert client.get(resources.ITEMS) == [{"Code": "A"}]
+    assert any(1.1 <= wait <= 2.0 for wait in sleeps), sleeps
 
 
 @responses.activate
@@ -271,3 +272,73 @@ def test_an_earlier_lost_answer_keeps_the_write_uncertain(client):
     with pytest.raises(TransientError) as caught:
         client.write("PUT", "Invoices", {"Invoices": []})
     assert caught.value.uncertain
+
+
+@responses.activate
+def test_an_app_minute_429_holds_back_every_organisation(
+    client, config, oauth, redis_client, lock_name, clock
+):
+    responses.get(
+        f"{API}/Items",
+        status=429,
+        headers={"Retry-After": "500", "X-Rate-Limit-Problem": "AppMinute"},
+    )
+    with pytest.raises(RateLimitError) as caught:
+        client.get(resources.ITEMS)
+    assert caught.value.limit == "appminute"
+    other_org = XeroClient(
+        config,
+        "another-tenant",
+        TokenManager(oauth, MemoryTokenStore(token_set()), redis_client, lock_name, clock=clock),
+        RateLimiter(redis_client, Limits(), app_id="test"),
+        max_wait=1,
+    )
+    with pytest.raises(RateLimitError, match="appminute"):
+        other_org.get(resources.ITEMS)
+    assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_a_401_that_a_new_token_cannot_cure_is_not_refreshed(client, store):
+    refused = []
+    client.on_access_refused = refused.append
+    responses.get(
+        f"{API}/Payments",
+        status=401,
+        json={"Title": "Unauthorized", "Detail": "AuthorizationUnsuccessful"},
+    )
+    with pytest.raises(AuthError) as caught:
+        client.get(resources.PAYMENTS)
+    assert caught.value.needs_reauthorisation
+    assert len(responses.calls) == 1 and refused and store.log == ["load"]
+
+
+@responses.activate
+def test_an_answer_cut_off_midway_is_an_uncertain_write(client):
+    responses.put(f"{API}/Invoices", body=requests.exceptions.ChunkedEncodingError("cut"))
+    with pytest.raises(TransientError) as caught:
+        client.write("PUT", "Invoices", {"Invoices": []})
+    assert caught.value.uncertain
+
+
+@responses.activate
+def test_paging_follows_xeros_page_count(client):
+    for page in (1, 2):
+        responses.get(
+            f"{API}/Contacts",
+            json={"Contacts": [{"n": page}], "pagination": {"page": page, "pageCount": 2}},
+        )
+    assert [c["n"] for c in client.iterate(resources.CONTACTS)] == [1, 2], (
+        "short pages, yet two of them"
+    )
+
+
+def test_keys_differ_by_organisation():
+    same = ("PUT", "Contacts", {}, '{"Contacts":[]}', "")
+    assert idempotency_key("org-a", *same) != idempotency_key("org-b", *same)
+    assert idempotency_key("org-a", *same) == idempotency_key("org-a", *same)
+
+
+def test_if_modified_since_only_where_xero_takes_it(client):
+    with pytest.raises(ValueError, match="If-Modified-Since"):
+        client.get(resources.TAX_RATES, modified_since=datetime(2026, 1, 1, tzinfo=UTC))

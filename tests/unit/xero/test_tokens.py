@@ -96,10 +96,10 @@ def test_twenty_threads_refresh_exactly_once(oauth, redis_client, lock_name, clo
 def test_another_process_refreshing_meanwhile_is_noticed_under_the_lock(
     oauth, redis_client, lock_name, clock
 ):
-    store = MemoryTokenStore(token_set(expires_in=30))
+    store = MemoryTokenStore(token_set(expires_in=130))  # good for 10 s more
     tokens = manager(oauth, store, redis_client, lock_name, clock)
-    assert tokens.access_token is not None
+    assert tokens.access_token() == "access-1"
     store.tokens = token_set("access-9", "refresh-9", expires_in=1800)  # saved by another process
-    clock.now += timedelta(seconds=1)
-    assert tokens.access_token() == "access-9"
+    clock.now += timedelta(seconds=30)  # now the cached one is due for a refresh
+    assert tokens.access_token() == "access-9", "re-read under the lock, not refreshed again"
     assert len(responses.calls) == 0
