@@ -1,0 +1,18 @@
+"""A faithful test double of a WooCommerce 7.4 store: REST API v3, wc-auth and webhooks.
+
+Use ``serve_in_thread(StoreConfig(...))`` in tests, ``create_app(config)`` for any WSGI
+server, or ``python -m sandbox.woocommerce --port N`` from a shell.
+"""
+
+from .app import create_app
+from .config import GatewaySpec, StoreConfig, TaxRateSpec
+from .server import RunningStore, serve_in_thread
+
+__all__ = [
+    "GatewaySpec",
+    "RunningStore",
+    "StoreConfig",
+    "TaxRateSpec",
+    "create_app",
+    "serve_in_thread",
+]

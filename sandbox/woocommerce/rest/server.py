@@ -1,0 +1,217 @@
+"""``/wp-json/*``: faults, authentication, routing, parameter parsing and JSON output.
+
+Order of checks, as in WordPress 6.1 with WooCommerce: WooCommerce authentication (only for
+``wc/`` routes) → the key's read/write permission (``rest_pre_dispatch``, before routing) →
+route match (``rest_no_route``) → JSON body → the handler, which validates its parameters
+before checking permission (``rest_invalid_param`` wins over 401, as in WordPress).
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+from typing import Any
+
+from flask import Blueprint, Response, g, request
+
+from .. import pages, phpjson
+from ..faults import Fault
+from ..state import Sandbox, sandbox
+from . import auth
+from .errors import RestError, no_route
+from .params import Params, php_query
+from .router import Call, Reply
+
+blueprint = Blueprint("wc_rest", __name__)
+
+_BASE_HEADERS = {
+    "X-Robots-Tag": "noindex",
+    "X-Content-Type-Options": "nosniff",
+    "Access-Control-Expose-Headers": "X-WP-Total, X-WP-TotalPages, Link",
+    "Access-Control-Allow-Headers": (
+        "Authorization, X-WP-Nonce, Content-Disposition, Content-MD5, Content-Type"
+    ),
+}
+
+
+def json_reply(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """A REST response body as ``wp_json_encode`` writes it."""
+    response = Response(
+        phpjson.encode(data), status, content_type="application/json; charset=UTF-8"
+    )
+    for name, value in {**_BASE_HEADERS, **(headers or {})}.items():
+        response.headers[name] = value
+    return response
+
+
+def error_reply(error: RestError, headers: dict[str, str] | None = None) -> Response:
+    """A ``WP_Error`` response."""
+    return json_reply(error.body(), error.status, headers)
+
+
+def is_ssl() -> bool:
+    """https, or behind a proxy that says so (see ``auth``)."""
+    return request.scheme == "https" or request.headers.get("X-Forwarded-Proto", "") == "https"
+
+
+@blueprint.route(
+    "/wp-json", defaults={"path": ""}, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+)
+@blueprint.route(
+    "/wp-json/", defaults={"path": ""}, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+)
+@blueprint.route(
+    "/wp-json/<path:path>", methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+)
+def serve(path: str) -> Response:
+    """Serve one REST request."""
+    box = sandbox()
+    box.ensure_seeded(request.host_url)
+    route_path = "/" + path.strip("/")
+    injected = _faults(box, route_path)
+    if injected is not None:
+        return injected
+    return _dispatch(box, route_path)
+
+
+def _faults(box: Sandbox, route_path: str) -> Response | None:
+    config = box.config()
+    method = request.method
+    fault = box.faults.take(method, (request.path, route_path, route_path.removeprefix("/wc/v3")))
+    if config.latency_ms > 0:
+        time.sleep(config.latency_ms / 1000)
+    if fault is not None:
+        return _apply_fault(fault)
+    if box.faults.chance(config.error_rate):
+        return _fatal(500)
+    return None
+
+
+def _apply_fault(fault: Fault) -> Response | None:
+    if fault.latency_ms:
+        time.sleep(fault.latency_ms / 1000)
+    if fault.drop == "before":
+        _drop()
+        return Response(b"", 500)
+    if fault.drop == "after":
+        g.wc_sandbox_drop = True
+    if fault.retry_after is not None:
+        response = Response(
+            pages.too_many_requests(), fault.status or 429, content_type="text/html"
+        )
+        response.headers["Retry-After"] = str(fault.retry_after)
+        return response
+    if fault.html:
+        return Response(
+            pages.critical_error(), fault.status or 500, content_type="text/html; charset=UTF-8"
+        )
+    if fault.status is not None:
+        return _fatal(fault.status)
+    return None
+
+
+def _fatal(status: int) -> Response:
+    """WordPress's JSON answer to a PHP fatal error in a REST request."""
+    body = {
+        "code": "internal_server_error",
+        "message": pages.CRITICAL_ERROR,
+        "data": {"status": status},
+        "additional_errors": [],
+    }
+    return json_reply(body, status)
+
+
+def _drop() -> None:
+    connection = request.environ.get("werkzeug.socket")
+    if connection is not None:
+        connection.shutdown(socket.SHUT_RDWR)
+
+
+@blueprint.after_app_request
+def _drop_after(response: Response) -> Response:
+    if g.get("wc_sandbox_drop"):
+        _drop()
+    return response
+
+
+def _dispatch(box: Sandbox, route_path: str) -> Response:
+    store = box.store
+    method = "GET" if request.method == "HEAD" else request.method
+    query = php_query(request.query_string.decode("latin-1"))
+    form = (
+        php_query(request.get_data(as_text=True))
+        if request.mimetype == "application/x-www-form-urlencoded"
+        else {}
+    )
+    identity = auth.Identity(None, "")
+    if route_path.startswith(("/wc/", "/wc-")):
+        authorization = request.headers.get("Authorization", "")
+        identity = auth.authenticate(
+            store,
+            ssl=is_ssl(),
+            method=method,
+            base_url=box.view(is_ssl()).home + request.path.lstrip("/"),
+            query=query,
+            form=form,
+            authorization=authorization,
+            basic=auth.parse_basic(authorization),
+        )
+    matched = box.router.match(route_path)
+    name = f"{method} {matched[0].pattern if matched else route_path}"
+    if identity.error is not None:
+        headers = {}
+        if identity.method == "basic_auth":
+            headers["WWW-Authenticate"] = (
+                'Basic realm="WooCommerce API. Use a consumer key in the username field and a '
+                'consumer secret in the password field."'
+            )
+        return _counted(box, name, error_reply(identity.error, headers))
+    if identity.key is not None:
+        refusal = auth.check_permissions(identity.key, method)
+        if refusal is not None:
+            return _counted(box, name, error_reply(refusal))
+        identity.key.last_access = store.now()
+    if matched is None or method not in matched[0].endpoints:
+        return _counted(box, name, error_reply(no_route()))
+    route, url_params = matched
+    body: dict[str, Any] = {}
+    if method in ("POST", "PUT", "PATCH") and request.mimetype == "application/json":
+        raw = request.get_data(as_text=True)
+        if raw.strip():
+            try:
+                parsed = json.loads(raw)
+            except ValueError:
+                error = RestError(
+                    "rest_invalid_json",
+                    "Invalid JSON body passed.",
+                    400,
+                    json_error_code=4,
+                    json_error_message="Syntax error",
+                )
+                return _counted(box, name, error_reply(error))
+            body = parsed if isinstance(parsed, dict) else {}
+    endpoint = route.endpoints[method]
+    call = Call(
+        store,
+        box.view(is_ssl()),
+        method,
+        Params({**query, **form, **body}),
+        query,
+        identity.key,
+        url_params,
+        endpoint.action,
+        endpoint.public,
+    )
+    try:
+        reply: Reply = endpoint.handler(call)
+        call.permit()
+    except RestError as error:
+        return _counted(box, name, error_reply(error))
+    headers = {"Allow": ", ".join(sorted(route.endpoints)), **reply.headers}
+    return _counted(box, name, json_reply(reply.data, reply.status, headers))
+
+
+def _counted(box: Sandbox, name: str, response: Response) -> Response:
+    box.count_call(name, response.status_code)
+    return response

@@ -1,0 +1,129 @@
+"""Refunds (partial with lines, amount-only, full) and order notes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .conftest import control, https, https_get
+
+SAMPLES = Path(__file__).resolve().parents[4] / "shared" / "reference" / "woocommerce-samples"
+
+
+def _fresh_order(base: str) -> dict:
+    mug = next(p for p in https_get(base, "/products", search="Ceramic Mug").json())
+    return control(
+        base,
+        "orders",
+        {
+            "lines": [{"product_id": mug["id"], "quantity": 2}],
+            "country": "NZ",
+            "payment_method": "bacs",
+        },
+    ).json()
+
+
+def test_partial_refund_with_a_line(base: str):
+    order = _fresh_order(base)
+    line = order["line_items"][0]
+    # 2 x 17.50 incl. GST = 35.00: ex-tax 30.43, tax 4.565217 -> 4.57; shipping 8.00 + 1.20
+    assert (line["total"], line["total_tax"], order["total"]) == ("30.43", "4.57", "44.20")
+    body = {
+        "api_refund": False,
+        "reason": "Chipped",
+        "line_items": [
+            {
+                "id": line["id"],
+                "quantity": 1,
+                "refund_total": 15.22,
+                "refund_tax": [{"id": 1, "refund_total": 2.28}],
+            }
+        ],
+    }
+    response = https(base, "POST", f"/orders/{order['id']}/refunds", body)
+    assert response.status_code == 201, response.text
+    refund = response.json()
+    sample = json.loads((SAMPLES / "order_refund_retrieve_v3_docs.json").read_text())
+    assert set(refund) == set(sample)
+    assert (refund["amount"], refund["reason"], refund["refunded_payment"]) == (
+        "17.50",
+        "Chipped",
+        False,
+    )
+    refunded = refund["line_items"][0]
+    assert (refunded["quantity"], refunded["total"], refunded["total_tax"]) == (
+        -1,
+        "-15.22",
+        "-2.28",
+    )
+    assert refunded["taxes"] == [{"id": 1, "total": "-2.28", "subtotal": "-2.28"}]
+    assert refunded["meta_data"][0]["key"] == "_refunded_item_id"
+    assert refunded["meta_data"][0]["value"] == str(line["id"])
+    assert refunded["price"] == 15.22  # total / quantity = -15.22 / -1
+    after = https_get(base, f"/orders/{order['id']}").json()
+    assert after["refunds"] == [{"id": refund["id"], "reason": "Chipped", "total": "-17.50"}]
+    assert after["status"] == "processing"
+    assert after["date_modified_gmt"] >= order["date_modified_gmt"]
+    listed = https_get(base, f"/orders/{order['id']}/refunds").json()
+    assert [r["id"] for r in listed] == [refund["id"]]
+
+
+def test_refund_errors_and_full_refund(base: str):
+    order = _fresh_order(base)
+    path = f"/orders/{order['id']}/refunds"
+    gateway = https(base, "POST", path, {"amount": "5.00"})
+    assert gateway.status_code == 500
+    assert gateway.json() == {
+        "code": "woocommerce_rest_cannot_create_order_refund",
+        "message": "The payment gateway for this order does not support automatic refunds.",
+        "data": {"status": 500},
+    }
+    too_much = https(base, "POST", path, {"amount": "44.21", "api_refund": False})
+    assert too_much.json()["message"] == "Invalid refund amount."
+    negative = https(base, "POST", path, {"amount": "-1", "api_refund": False})
+    assert negative.json()["code"] == "woocommerce_rest_invalid_order_refund"
+    assert https(base, "POST", path, {"amount": "4.20", "api_refund": False}).status_code == 201
+    assert https(base, "POST", path, {"amount": "40.00", "api_refund": False}).status_code == 201
+    after = https_get(base, f"/orders/{order['id']}").json()
+    assert after["status"] == "refunded"
+    assert [r["total"] for r in after["refunds"]] == ["-40.00", "-4.20"]  # newest first
+    assert (
+        https_get(base, f"{path}/1").json()["code"]
+        == "woocommerce_rest_shop_order_refund_invalid_id"
+    )
+    assert https_get(base, "/orders/99999/refunds").json()["message"] == "Invalid order ID."
+
+
+def test_stripe_orders_refund_through_the_gateway(base: str):
+    order = control(base, "orders", {"payment_method": "stripe"}).json()
+    refund = https(base, "POST", f"/orders/{order['id']}/refunds", {"amount": "1.00"}).json()
+    assert refund["refunded_payment"] is True
+
+
+def test_notes(base: str):
+    order = https_get(base, "/orders", per_page=1).json()[0]
+    created = https(
+        base,
+        "POST",
+        f"/orders/{order['id']}/notes",
+        {"note": "Packed", "customer_note": True, "added_by_user": True},
+    )
+    assert created.status_code == 201
+    note = created.json()
+    assert set(note) == {
+        "id",
+        "author",
+        "date_created",
+        "date_created_gmt",
+        "note",
+        "customer_note",
+        "_links",
+    }
+    assert (note["author"], note["customer_note"]) == ("admin", True)
+    listed = https_get(base, f"/orders/{order['id']}/notes").json()
+    assert listed[0]["id"] == note["id"]
+    assert [
+        n["id"] for n in https_get(base, f"/orders/{order['id']}/notes", type="customer").json()
+    ] == [note["id"]]
+    missing = https(base, "POST", f"/orders/{order['id']}/notes", {})
+    assert missing.json()["code"] == "rest_missing_callback_param"
