@@ -15,7 +15,7 @@ from flask_migrate.cli import db as db_commands
 from server import create_app
 from server.config import ConfigError, Settings, load_settings
 from server.crypto import DecryptionError, rotate_secrets
-from server.extensions import db
+from server.extensions import current_settings, db
 from server.runtime.embedded_redis import EmbeddedRedisError
 from server.runtime.keys import (
     generate_fernet_key,
@@ -146,6 +146,35 @@ def create_admin(email: str, password_stdin: bool) -> None:
         operator.active = True
         db.session.commit()
     click.echo(f"{'Created' if created else 'Updated'} operator {email}.")
+
+
+@cli.command("add-store")
+@click.argument("url")
+@click.option("--name", default="", help="How the store is shown (default: its host).")
+def add_store(url: str, name: str) -> None:
+    """Register a WooCommerce store by hand (the bridge plugin does it on activation)."""
+    from urllib.parse import urlsplit
+
+    from server.connectors.woocommerce import urls
+    from server.models import Store, StoreState
+
+    app = _app_for_cli()
+    with app.app_context():
+        require_current_schema()
+        woo = current_settings().woocommerce
+        try:
+            url = urls.check(
+                url, allow_http=woo.allow_insecure_http, allow_private=woo.allow_private_addresses
+            )
+        except urls.UnsafeStoreURL as error:
+            raise click.BadParameter(str(error), param_hint="URL") from None
+        if db.session.scalar(db.select(Store.id).where(Store.url == url)) is not None:
+            raise click.UsageError(f"{url} is already registered.")
+        store = Store(url=url, name=(name.strip() or urlsplit(url).netloc)[:200])
+        db.session.add(store)
+        store.transition_to(StoreState.ACTIVE, "added by hand", "wooxero add-store")
+        db.session.commit()
+        click.echo(f"Added store {store.id} ({store.public_id}): {url}")
 
 
 @cli.command("generate-key")

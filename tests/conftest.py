@@ -161,6 +161,8 @@ def make_settings(
                 "encryption_keys": [Fernet.generate_key().decode()],
             },
             "xero": xero_settings(xero_sandbox_url),
+            # the WooCommerce sandbox listens on plain http on this machine
+            "woocommerce": {"allow_insecure_http": True, "allow_private_addresses": True},
         }
         for section, values in sections.items():
             data.setdefault(section, {}).update(values)

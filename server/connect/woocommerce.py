@@ -66,16 +66,24 @@ def woocommerce_return(public_id: str) -> tuple[str, int] | str:
     if request.args.get("success") != "1":
         message = "WooCommerce access was refused in the store, so nothing was connected."
         return render_template(
-            "connect/result.html", ok=False, message=message, back=back_to(store)
+            "connect/result.html",
+            service="WooCommerce",
+            ok=False,
+            message=message,
+            back=back_to(store),
         ), 400
     connection = woo_access.connection_for_store(store.id)
     if connection is None or not connection.consumer_key:
         message = "The store approved access, but its keys have not arrived. Try again."
         return render_template(
-            "connect/result.html", ok=False, message=message, back=back_to(store)
+            "connect/result.html",
+            service="WooCommerce",
+            ok=False,
+            message=message,
+            back=back_to(store),
         ), 400
     return render_template(
-        "connect/result.html", ok=True, back=back_to(store),
+        "connect/result.html", service="WooCommerce", ok=True, back=back_to(store),
         message="WooCommerce is connected. Its webhooks are being set up.",
     )  # fmt: skip
 

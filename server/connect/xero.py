@@ -36,13 +36,18 @@ def xero_callback() -> Response | tuple[str, int]:
             "You declined." if request.args["error"] == "access_denied" else request.args["error"]
         )
         return render_template(
-            "connect/result.html", ok=False, message=f"Xero was not connected. {reason}"
+            "connect/result.html",
+            service="Xero",
+            ok=False,
+            message=f"Xero was not connected. {reason}",
         ), 400
     try:
         pending = xero_connect.take_pending(request.args.get("state", ""), _actor())
         tenants = xero_connect.complete(pending, request.args.get("code", ""))
     except xero_connect.ConnectError as error:
-        return render_template("connect/result.html", ok=False, message=str(error)), 400
+        return render_template(
+            "connect/result.html", service="Xero", ok=False, message=str(error)
+        ), 400
     store = db.session.get(Store, pending.store_id)
     assert store is not None
     if tenants:
@@ -58,12 +63,17 @@ def xero_choose(public_id: str) -> Response | str | tuple[str, int]:
         try:
             xero_connect.choose(store, request.form.get("tenant_id", ""))
         except xero_connect.ConnectError as error:
-            return render_template("connect/result.html", ok=False, message=str(error)), 400
+            return render_template(
+                "connect/result.html", service="Xero", ok=False, message=str(error)
+            ), 400
         return redirect(url_for("connect.xero_connected", public_id=store.public_id))
     tenants = xero_connect.choices(store)
     if not tenants:
         return render_template(
-            "connect/result.html", ok=False, message="Nothing to choose now. Start again."
+            "connect/result.html",
+            service="Xero",
+            ok=False,
+            message="Nothing to choose now. Start again.",
         ), 400
     return render_template("connect/choose.html", store=store, tenants=tenants)
 
@@ -75,8 +85,8 @@ def xero_connected(public_id: str) -> str:
     connection = store.xero_connection
     name = connection.tenant_name if connection else ""
     return render_template(
-        "connect/result.html", ok=True, message=f"Connected to the Xero organisation {name}.",
-        back=_back(store),
+        "connect/result.html", service="Xero", ok=True, back=_back(store),
+        message=f"Connected to the Xero organisation {name}.",
     )  # fmt: skip
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -57,32 +58,41 @@ def enqueue_once(
         return queue.enqueue(func, *args, job_id=job_id, unique=True)
 
 
-WAITING = (
-    JobStatus.CREATED, JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED,
-    JobStatus.RATE_LIMITED, JobStatus.READY_TO_ENQUEUE,
-)  # fmt: skip
+WAITING_SECONDS = 3600  # a lost job blocks its key at most this long (the sweeper forces)
+
+
+def _waiting_marker(key: str) -> str:
+    return f"wooxero:waiting:{key}"
 
 
 def enqueue_coalesced(
-    func: Callable[..., Any], *args: Any, key: str, priority: Priority = Priority.DEFAULT
-) -> Job:
-    """One job per `key` waiting and at most one running: a burst of requests for the same
-    record becomes one job, and a request arriving while that job runs gets a job of its own
-    to follow it (so nothing waits for the sweeper). The job itself must serialise per key.
+    func: Callable[..., Any],
+    *args: Any,
+    key: str,
+    priority: Priority = Priority.DEFAULT,
+    force: bool = False,
+) -> Job | None:
+    """Enqueue `func(*args)` unless a job for `key` is already waiting to start: a burst of
+    requests for one record becomes one job (None is returned for the ones that joined).
+
+    The job must call `started(key)` before it looks for work. A request arriving after that
+    gets a job of its own, so every request is seen by a job that had not yet looked. Job ids
+    are never reused: RQ may still be writing a finished job's state under its id.
     """
-    queue = get_queue(priority)
-    for job_id in (key, f"{key}:next"):
-        try:
-            return queue.enqueue(func, *args, job_id=job_id, unique=True)
-        except DuplicateJobError:
-            existing = Job.fetch(job_id, connection=queue.connection)
-            status = existing.get_status()
-            if status in WAITING:
-                return existing
-            if status in SETTLED:
-                existing.delete()
-                return queue.enqueue(func, *args, job_id=job_id, unique=True)
-    return existing  # both running: the later one will see this request's event
+    connection = get_redis()
+    marked = connection.set(_waiting_marker(key), "1", nx=True, ex=WAITING_SECONDS)
+    if not marked and not force:
+        return None
+    try:
+        return get_queue(priority).enqueue(func, *args, job_id=f"{key}-{uuid.uuid4().hex}")
+    except Exception:
+        connection.delete(_waiting_marker(key))
+        raise
+
+
+def started(key: str) -> None:
+    """Called by a coalesced job as it starts, before it looks for its work."""
+    get_redis().delete(_waiting_marker(key))
 
 
 def fetch_job(job_id: str) -> Job | None:

@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from server.extensions import current_settings, db
-from server.jobs.queues import Priority, enqueue_coalesced, enqueue_once
+from server.jobs.queues import Priority, enqueue_coalesced, enqueue_once, started
 from server.models import (
     ConnectionStatus,
     EventSource,
@@ -124,27 +124,45 @@ def requeue_pending_events() -> int:
             process_xero_event, event_id, job_id=xero_event_job_id(event_id), priority=Priority.LOW
         )
     for store_id, resource, resource_id in records:
-        enqueue_woo_record(store_id, resource, resource_id)
+        enqueue_woo_record(store_id, resource, resource_id, force=True)
     return len(to_enqueue)
 
 
 # -- WooCommerce ---------------------------------------------------------------------------
 
 
-def woo_record_job_key(store_id: int, resource: str, woo_id: str) -> str:
+def woo_record_key(store_id: int, resource: str, woo_id: str) -> str:
     return f"woo-record-{store_id}-{resource}-{woo_id}"
 
 
-def enqueue_woo_record(store_id: int, resource: str, woo_id: str) -> None:
-    """One job per record, coalescing bursts (see enqueue_coalesced)."""
+def poll_key(store_id: int) -> str:
+    return f"woo-poll-{store_id}"
+
+
+def webhooks_key(store_id: int) -> str:
+    return f"woo-webhooks-{store_id}"
+
+
+def setup_key(store_id: int) -> str:
+    return f"woo-setup-{store_id}"
+
+
+def enqueue_woo_record(store_id: int, resource: str, woo_id: str, *, force: bool = False) -> None:
+    """One job per record, coalescing bursts (see enqueue_coalesced); `force` for the
+    sweeper, in case a waiting job was lost."""
     enqueue_coalesced(
         process_woo_record, store_id, resource, woo_id,
-        key=woo_record_job_key(store_id, resource, woo_id), priority=Priority.DEFAULT,
+        key=woo_record_key(store_id, resource, woo_id), priority=Priority.DEFAULT, force=force,
     )  # fmt: skip
 
 
 def process_woo_record(store_id: int, resource: str, woo_id: str) -> str:
+    started(woo_record_key(store_id, resource, woo_id))
     return woo_records.process(store_id, resource, woo_id)
+
+
+def enqueue_poll(store_id: int, priority: Priority = Priority.LOW) -> None:
+    enqueue_coalesced(poll_woo_store, store_id, key=poll_key(store_id), priority=priority)
 
 
 def poll_woo_stores() -> int:
@@ -152,19 +170,17 @@ def poll_woo_stores() -> int:
     due = woo_polling.due_store_ids()
     db.session.commit()
     for store_id in due:
-        enqueue_coalesced(
-            poll_woo_store, store_id, key=f"woo-poll-{store_id}", priority=Priority.LOW
-        )
+        enqueue_poll(store_id)
     return len(due)
 
 
 def poll_woo_store(store_id: int) -> str:
+    started(poll_key(store_id))
     result = woo_polling.poll(store_id)
     for woo_id in dict.fromkeys(result.to_process):
         enqueue_woo_record(store_id, "order", woo_id)
-    return (
-        f"{result.orders_seen} orders in {result.pages} pages, {len(result.to_process)} to process"
-    )
+    found = len(result.to_process)
+    return f"{result.orders_seen} orders in {result.pages} pages, {found} to process"
 
 
 def check_woo_webhooks() -> int:
@@ -177,7 +193,7 @@ def check_woo_webhooks() -> int:
     db.session.commit()
     for store_id in store_ids:
         enqueue_coalesced(
-            check_store_webhooks, store_id, key=f"woo-webhooks-{store_id}", priority=Priority.LOW
+            check_store_webhooks, store_id, key=webhooks_key(store_id), priority=Priority.LOW
         )
     return len(store_ids)
 
@@ -185,24 +201,24 @@ def check_woo_webhooks() -> int:
 def check_store_webhooks(store_id: int) -> str:
     """Put back any webhook WooCommerce disabled or someone removed; then poll to fill the
     gap they may have left."""
+    started(webhooks_key(store_id))
+    return _check_webhooks(store_id)
+
+
+def _check_webhooks(store_id: int) -> str:
     report = woo_webhooks.ensure(store_id)
     if report.gap_possible:
-        enqueue_coalesced(
-            poll_woo_store, store_id, key=f"woo-poll-{store_id}", priority=Priority.DEFAULT
-        )
+        enqueue_poll(store_id, Priority.DEFAULT)
     return f"created {report.created}, reactivated {report.reactivated}, removed {report.removed}"
 
 
 def enqueue_woo_setup(store_id: int) -> None:
-    enqueue_coalesced(
-        set_up_woocommerce, store_id, key=f"woo-setup-{store_id}", priority=Priority.HIGH
-    )
+    enqueue_coalesced(set_up_woocommerce, store_id, key=setup_key(store_id), priority=Priority.HIGH)
 
 
 def set_up_woocommerce(store_id: int) -> str:
     """After new keys: install the webhooks, then poll once to catch up."""
-    outcome = check_store_webhooks(store_id)
-    enqueue_coalesced(
-        poll_woo_store, store_id, key=f"woo-poll-{store_id}", priority=Priority.DEFAULT
-    )
+    started(setup_key(store_id))
+    outcome = _check_webhooks(store_id)
+    enqueue_poll(store_id, Priority.DEFAULT)
     return outcome

@@ -134,7 +134,8 @@ def test(store: Store) -> StoreInfo:
     except ConnectorError as error:
         raise ConnectError(error.message) from None
     connection = woo_access.connection_for_store(store.id)
-    assert connection is not None
+    if connection is None:
+        raise ConnectError("WooCommerce was disconnected meanwhile")
     connection.last_checked_at = utcnow()
     connection.mark(ConnectionStatus.CONNECTED)
     db.session.commit()
@@ -157,7 +158,8 @@ def disconnect(store: Store, actor: str) -> None:
     with contextlib.suppress(ConnectorError):  # unreachable or keys revoked: nothing to remove
         woo_webhooks.remove(store, woo_access.client_for(store))
     connection = woo_access.connection_for_store(store.id)
-    assert connection is not None
+    if connection is None:
+        return
     connection.consumer_key = None
     connection.consumer_secret = None
     connection.poll_page = 0

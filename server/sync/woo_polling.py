@@ -82,6 +82,7 @@ def _poll(store_id: int) -> PollResult:
         )
         connection.poll_page = 1
         connection.poll_scan_started_at = None
+        db.session.commit()
     while True:
         page, cursor = connection.poll_page, connection.poll_cursor
         response = client.page(
@@ -90,7 +91,8 @@ def _poll(store_id: int) -> PollResult:
             page,
         )
         connection = woo_access.connection_for_store(store_id)  # reloaded after the call
-        assert connection is not None
+        if connection is None:  # disconnected meanwhile
+            return result
         if connection.poll_scan_started_at is None:
             connection.poll_scan_started_at = response.server_time or utcnow()
         for order in response.data:

@@ -231,3 +231,33 @@ def test_help_works_even_with_an_invalid_config(tmp_path):
     assert result.returncode == 0
     assert "Traceback" not in result.stderr
     assert "rotate-key" in result.stdout
+
+
+def stores_in(settings) -> list[tuple[str, str, str]]:
+    app = create_app(settings)
+    with app.app_context():
+        found = [
+            (store.url, store.name, store.state.value)
+            for store in db.session.scalars(sa.select(Store))
+        ]
+        db.engine.dispose()
+    return found
+
+
+def test_add_store_normalises_and_checks_the_url(tmp_path, database_factory):
+    environment, settings = local_install(
+        tmp_path, database_factory, WOOXERO_WOOCOMMERCE__ALLOW_INSECURE_HTTP="false"
+    )
+    refused = invoke(environment, "add-store", "http://shop.example.com")
+    assert refused.exit_code == 2 and "must use https" in refused.output
+    private = invoke(environment, "add-store", "https://127.0.0.1:8443")
+    assert private.exit_code == 2 and "not a public address" in private.output
+    assert stores_in(settings) == []
+
+    added = invoke(environment, "add-store", "HTTPS://93.184.215.14:443/Shop/", "--name", "Shop")
+    assert added.exit_code == 0, added.output
+    assert "https://93.184.215.14/Shop" in added.output
+    assert stores_in(settings) == [("https://93.184.215.14/Shop", "Shop", "active")]
+    again = invoke(environment, "add-store", "https://93.184.215.14/Shop")
+    assert again.exit_code == 2 and "already registered" in again.output
+    assert len(stores_in(settings)) == 1

@@ -3,10 +3,11 @@ import re
 from datetime import timedelta
 
 import sqlalchemy as sa
+from rq import Queue
 
 from server.extensions import db
 from server.jobs import tasks
-from server.jobs.queues import Priority, enqueue
+from server.jobs.queues import Priority, enqueue, enqueue_coalesced, started
 from server.jobs.schedules import SCHEDULES, build_scheduler
 from server.jobs.worker import build_worker
 from server.models import EventSource, EventStatus, InboundEvent, Outcome, Store, SyncRecord
@@ -131,3 +132,15 @@ def test_system_page_lists_running_workers_and_schedulers(client, app_context):
     assert worker.name in page
     assert "No worker is running" not in page
     assert "No scheduler is running" not in page
+
+
+def test_coalescing_gives_every_request_a_job_that_has_not_looked_yet(app_context, redis):
+    first = enqueue_coalesced(tasks.check_worker, key="record-1")
+    assert first is not None
+    assert enqueue_coalesced(tasks.check_worker, key="record-1") is None, "waiting: joined"
+    started("record-1")  # the job begins and is about to look for its work
+    second = enqueue_coalesced(tasks.check_worker, key="record-1")
+    assert second is not None and second.id != first.id, "a request after that gets its own"
+    assert enqueue_coalesced(tasks.check_worker, key="record-1") is None
+    assert enqueue_coalesced(tasks.check_worker, key="record-1", force=True) is not None
+    assert len(Queue("default", connection=redis).job_ids) == 3

@@ -80,8 +80,10 @@ def events() -> list[InboundEvent]:
     return rows
 
 
-def queued(redis) -> list[str]:
-    return Queue("default", connection=redis).job_ids
+def queued(redis) -> list[tuple[str, tuple]]:
+    """The waiting jobs, as (function name, arguments)."""
+    jobs = Queue("default", connection=redis).jobs
+    return [(job.func_name.rsplit(".", 1)[-1], job.args) for job in jobs]
 
 
 def test_a_valid_delivery_is_stored_and_one_job_enqueued(client, redis):
@@ -97,7 +99,7 @@ def test_a_valid_delivery_is_stored_and_one_job_enqueued(client, redis):
         EventStatus.PENDING,
     )
     assert event.payload["total"] == "10.00" and event.delivery_id == "d" * 32
-    assert queued(redis) == [f"woo-record-{store.id}-order-42"]
+    assert queued(redis) == [("process_woo_record", (store.id, "order", "42"))]
 
 
 @pytest.mark.parametrize(
@@ -181,7 +183,7 @@ def test_a_burst_for_one_order_becomes_one_waiting_job(client, redis):
     for minute in range(10):
         deliver(client, store, order(modified=f"2026-11-22T10:{minute:02d}:00"))
     assert len(events()) == 10
-    assert queued(redis) == [f"woo-record-{store.id}-order-42"]
+    assert queued(redis) == [("process_woo_record", (store.id, "order", "42"))]
 
 
 def test_a_paused_store_gets_200_and_its_events_wait(client, redis):

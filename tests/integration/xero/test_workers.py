@@ -20,34 +20,14 @@ from server.jobs import tasks
 from server.jobs.queues import Priority, enqueue_once
 from server.models import Binding, BindingKind, EventSource, EventStatus, InboundEvent, SyncRecord
 from server.sync import xero_access
-from tests.conftest import xero_settings
 from tests.integration.xero.helpers import calls, configure
-from tests.process_helpers import PROJECT_ROOT, clean_environment
+from tests.process_helpers import PROJECT_ROOT, production_environment
 
 pytestmark = pytest.mark.slow
 WORKERS = 8
 EVENTS = 200
 PER_WINDOW = 60
 WINDOW_SECONDS = 5
-
-
-def worker_environment(settings, redis_url: str, sandbox_url: str, data_dir: str) -> dict[str, str]:
-    environment = clean_environment(
-        WOOXERO_DATABASE__URL=settings.database_url,
-        WOOXERO_REDIS__URL=redis_url,
-        WOOXERO_SERVER__DATA_DIR=data_dir,
-        WOOXERO_SECURITY__SECRET_KEY=settings.security.secret_key.get_secret_value(),
-        WOOXERO_SECURITY__ENCRYPTION_KEYS=",".join(
-            k.get_secret_value() for k in settings.security.encryption_keys
-        ),
-        WOOXERO_XERO__MINUTE_WINDOW_SECONDS=str(WINDOW_SECONDS),
-        WOOXERO_XERO__MAX_WAIT_SECONDS="120",
-        WOOXERO_SERVER__LOG_LEVEL="WARNING",
-    )
-    for key, value in xero_settings(sandbox_url).items():
-        if key != "max_wait_seconds":
-            environment[f"WOOXERO_XERO__{key.upper()}"] = str(value)
-    return environment
 
 
 def test_eight_workers_draining_two_hundred_xero_calls_stay_within_xeros_limits(
@@ -84,7 +64,12 @@ def test_eight_workers_draining_two_hundred_xero_calls_stay_within_xeros_limits(
     configure(sandbox, minute_limit=PER_WINDOW, minute_window_seconds=WINDOW_SECONDS)
     db.session.commit()  # no lock held while the workers write
 
-    environment = worker_environment(settings, redis_url, sandbox.base_url, str(tmp_path))
+    environment = production_environment(
+        settings, redis_url,
+        WOOXERO_SERVER__DATA_DIR=str(tmp_path),
+        WOOXERO_XERO__MINUTE_WINDOW_SECONDS=str(WINDOW_SECONDS),
+        WOOXERO_XERO__MAX_WAIT_SECONDS="120",
+    )  # fmt: skip
     started = time.monotonic()
     workers = [
         subprocess.Popen([sys.executable, "-m", "server", "worker", "--burst"], env=environment,
