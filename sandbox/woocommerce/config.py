@@ -1,4 +1,5 @@
-"""The store's settings: site, money, taxes, gateways, generated data, keys, delivery and faults."""
+"""The store's settings: site, money, taxes, gateways, generated data, keys, delivery, faults
+and the quirks of the host in front of the store."""
 
 from __future__ import annotations
 
@@ -85,6 +86,15 @@ class StoreConfig:
     ``enforce_safe_urls`` applies WordPress's ``wp_http_validate_url`` to deliveries and the
     wc-auth callback (real stores refuse loopback/private hosts and ports other than 80, 443,
     8080); it is off by default so loopback receivers work.
+
+    Host quirks (runtime knobs): ``strip_authorization_header`` drops the ``Authorization``
+    header before the store sees it (Apache running PHP as CGI/FastCGI without a rewrite
+    rule), so Basic auth and OAuth in a header fail as if no credentials were sent while
+    ``consumer_key``/``consumer_secret`` in the query string still work over https;
+    ``redirect_rest_to`` non-empty answers every ``/wp-json`` request ``301`` to that base URL
+    plus the original path and query, before authentication (a site whose home URL moved);
+    ``omit_total_headers`` removes ``X-WP-Total``/``X-WP-TotalPages`` from list responses (a
+    CDN or proxy that strips them).
     """
 
     site_url: str = ""
@@ -114,6 +124,9 @@ class StoreConfig:
     fail_all_deliveries: bool = False
     error_rate: float = 0.0
     latency_ms: int = 0
+    strip_authorization_header: bool = False
+    redirect_rest_to: str = ""
+    omit_total_headers: bool = False
 
 
 RUNTIME_KNOBS: frozenset[str] = frozenset(
@@ -127,6 +140,9 @@ RUNTIME_KNOBS: frozenset[str] = frozenset(
         "fail_all_deliveries",
         "error_rate",
         "latency_ms",
+        "strip_authorization_header",
+        "redirect_rest_to",
+        "omit_total_headers",
     }
 )
 """The settings ``POST /_sandbox/config`` may change while the sandbox runs."""

@@ -155,7 +155,8 @@ def faults() -> Response:
 
 @blueprint.post("/config")
 def config() -> Response:
-    """Change runtime settings (fault knobs, delivery delay, ``fail_all_deliveries`` …)."""
+    """Change runtime settings (fault knobs, delivery delay, ``fail_all_deliveries``, host
+    quirks such as ``strip_authorization_header`` …)."""
     changes = _body()
     try:
         current = _box().update_config(changes)
@@ -273,7 +274,8 @@ def change_product(product_id: int) -> Response:
 
 @blueprint.route("/storm", methods=["GET", "POST"])
 def storm() -> Response:
-    """Start a storm (POST) or report on the last one (GET; ``?details=0`` to skip the list)."""
+    """Start a storm (POST, ``"live": true`` to apply revisions as it runs) or report on the
+    last one (GET; ``?details=0`` skips the per-delivery list and the orders' final states)."""
     box = _box()
     if request.method == "GET":
         if box.storm is None:

@@ -57,6 +57,14 @@ class Sandbox:
                 kind = type(current[name])
                 if kind is bool and not isinstance(value, bool):
                     raise ValueError(f"{name} must be true or false")
+                if kind is str and not isinstance(value, str):
+                    raise ValueError(f"{name} must be a string")
+                if (
+                    name == "redirect_rest_to"
+                    and value
+                    and not value.startswith(("http://", "https://"))
+                ):
+                    raise ValueError("redirect_rest_to must be empty or an http(s) URL")
                 typed[name] = value if kind is bool else kind(value)
             self._config = dataclasses.replace(self._config, **typed)
             self.store.config = self._config

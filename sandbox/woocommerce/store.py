@@ -41,7 +41,7 @@ class Store:
         self.zone = ZoneInfo(config.timezone)
         self.home_url = ""
         self._listeners: list[Listener] = []
-        self._muted = 0
+        self._mute = threading.local()
         self.clear()
 
     def clear(self) -> None:
@@ -111,14 +111,14 @@ class Store:
         self._listeners.append(listener)
 
     def emit(self, resource: str, event: str, resource_id: int) -> None:
-        """Announce a change (unless muted)."""
-        if self._muted:
+        """Announce a change (unless this thread muted the store)."""
+        if getattr(self._mute, "depth", 0):
             return
         for listener in self._listeners:
             listener(resource, event, resource_id)
 
     def muted(self) -> _Muted:
-        """A context in which changes fire no events (hold ``lock`` while inside)."""
+        """A context in which this thread's changes fire no events (hold ``lock`` inside)."""
         return _Muted(self)
 
     def key_by_consumer_key(self, consumer_key: str) -> ApiKey | None:
@@ -150,7 +150,8 @@ class _Muted:
         self._store = store
 
     def __enter__(self) -> None:
-        self._store._muted += 1
+        mute = self._store._mute
+        mute.depth = getattr(mute, "depth", 0) + 1
 
     def __exit__(self, *exc: object) -> None:
-        self._store._muted -= 1
+        self._store._mute.depth -= 1

@@ -1,12 +1,27 @@
 """A delivery storm for load tests: many real, signed order deliveries, out of order.
 
-``POST /_sandbox/storm {"deliveries", "duplicate_rate", "shuffle", "concurrency"}`` picks
-existing orders, moves each through several real revisions (status steps, note and meta
-edits; their ``date_modified`` one second apart, ending now), snapshots each revision's REST
-body, and sends ``deliveries`` of them to every active ``order.created``/``order.updated``
+``POST /_sandbox/storm {"deliveries", "duplicate_rate", "shuffle", "concurrency", "live"}``
+picks existing orders, gives each several real revisions (status steps, note and meta
+edits) and sends ``deliveries`` of them to every active ``order.created``/``order.updated``
 webhook through the normal delivery path (signatures, headers, failure counting). A share
 ``duplicate_rate`` are repeats of an earlier revision; ``shuffle`` lets older revisions
 arrive after newer ones. The store ends at each order's newest revision.
+
+By default every revision is applied up front, their ``date_modified`` one second apart and
+ending now, and each revision's REST body is snapshotted before the first delivery leaves.
+With ``"live": true`` nothing is applied up front: when the storm sends the first delivery of
+revision k of an order, the order is first moved to revision k (through any revisions it has
+not had yet, one at a time), so the store's current state advances while deliveries are in
+flight. Each applied revision is stamped with the real current time, waiting for the next
+whole second when needed, so its ``date_modified`` is at least one second after the order's
+previous one; its body is snapshotted right then, and later deliveries of that revision
+(stale ones, duplicates, other webhooks) repeat that snapshot. In both modes applying a
+revision fires no webhook of its own: the storm's deliveries are the deliveries.
+
+``report(details=True)`` lists every delivery (``order_id``, ``revision``,
+``date_modified_gmt``, ``duplicate``, ``status`` …) and, under ``final_states``, each order's
+planned ``revisions``, the ``revision`` it has reached and that revision's
+``date_modified_gmt`` (``null`` while a live storm has applied none yet).
 """
 
 from __future__ import annotations
@@ -15,10 +30,11 @@ import random
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from . import dates, orders, phpjson, render_orders
+from .models import Order
 from .render_common import View
 from .webhooks import Dispatcher
 
@@ -28,7 +44,8 @@ _STEPS = {"pending": "processing", "on-hold": "processing", "processing": "compl
 
 @dataclass
 class Planned:
-    """One delivery of the storm."""
+    """One delivery of the storm (``body`` and ``date_modified_gmt`` stay empty in a live
+    storm, which snapshots each revision as it applies it)."""
 
     seq: int
     order_id: int
@@ -36,6 +53,12 @@ class Planned:
     date_modified_gmt: str
     body: bytes
     duplicate: bool
+
+
+@dataclass
+class _Snapshot:
+    date_modified_gmt: str
+    body: bytes
 
 
 class Storm:
@@ -50,12 +73,20 @@ class Storm:
         self.duplicate_rate = float(options.get("duplicate_rate", 0.0))
         self.shuffle = bool(options.get("shuffle", True))
         self.concurrency = max(1, int(options.get("concurrency", 4)))
+        self.live = options.get("live", False)
+        if not isinstance(self.live, bool):
+            raise ValueError("live must be true or false")
         if self.deliveries < 1 or not 0 <= self.duplicate_rate < 1:
             raise ValueError("deliveries must be ≥ 1 and duplicate_rate in [0, 1)")
+        self._seed = seed
         self._rng = random.Random(seed)  # noqa: S311 - simulation
         self._lock = threading.Lock()
         self._cancelled = threading.Event()
         self._results: list[dict[str, Any]] = []
+        self._revisions: dict[int, int] = {}
+        self._snapshots: dict[tuple[int, int], _Snapshot] = {}
+        self._applied: dict[int, int] = {}
+        self._order_locks: dict[int, threading.Lock] = {}
         self.state = "planning"
         store = view.store
         with store.lock:
@@ -80,21 +111,18 @@ class Storm:
         revisions = {order_id: 0 for order_id in chosen}
         for index in range(unique):
             revisions[chosen[index % len(chosen)]] += 1
+        self._revisions = dict(revisions)
+        self._applied = {order_id: 0 for order_id in chosen}
+        self._order_locks = {order_id: threading.Lock() for order_id in chosen}
         snapshots: dict[int, list[Planned]] = {}
-        now = store.now()
-        with store.muted():
+        if self.live:
             for order_id, count in revisions.items():
-                order = store.orders[order_id]
-                snapshots[order_id] = []
-                for revision in range(1, count + 1):
-                    self._revise(order, revision)
-                    order.date_modified = now - timedelta(seconds=count - revision)
-                    body = phpjson.encode(render_orders.order(self._view, order))
-                    snapshots[order_id].append(
-                        Planned(
-                            0, order_id, revision, dates.gmt(order.date_modified) or "", body, False
-                        )
-                    )
+                snapshots[order_id] = [
+                    Planned(0, order_id, revision, "", b"", False)
+                    for revision in range(1, count + 1)
+                ]
+        else:
+            self._apply_all(revisions, snapshots)
         ordered: list[Planned] = []
         while any(snapshots.values()):
             for order_id in chosen:
@@ -118,18 +146,70 @@ class Storm:
             planned.seq = seq
         return ordered
 
-    def _revise(self, order: Any, revision: int) -> None:
+    def _apply_all(self, revisions: dict[int, int], snapshots: dict[int, list[Planned]]) -> None:
+        """Non-live: every revision now, dated one second apart and ending now."""
+        store = self._view.store
+        now = store.now()
+        with store.muted():
+            for order_id, count in revisions.items():
+                order = store.orders[order_id]
+                snapshots[order_id] = []
+                for revision in range(1, count + 1):
+                    self._revise(order, revision, self._rng)
+                    order.date_modified = now - timedelta(seconds=count - revision)
+                    body = phpjson.encode(render_orders.order(self._view, order))
+                    gmt = dates.gmt(order.date_modified) or ""
+                    self._snapshots[(order_id, revision)] = _Snapshot(gmt, body)
+                    self._applied[order_id] = revision
+                    snapshots[order_id].append(Planned(0, order_id, revision, gmt, body, False))
+
+    def _revise(self, order: Order, revision: int, rng: random.Random) -> None:
         store = self._view.store
         step = _STEPS.get(order.status)
         if revision % 3 == 1 and step:
             orders.set_status(store, order, step)
         elif revision % 3 == 2:
-            order.customer_note = self._rng.choice(_NOTES)
+            order.customer_note = rng.choice(_NOTES)
         meta = next((m for m in order.meta if m.key == "_storm_revision"), None)
         if meta is None:
             order.meta.append(store.meta("_storm_revision", str(revision)))
         else:
             meta.value = str(revision)
+
+    def _live_snapshot(self, order_id: int, revision: int) -> _Snapshot | None:
+        """Live: the body of ``revision``, moving the order there first if it is behind."""
+        with self._order_locks[order_id]:
+            while self._applied[order_id] < revision:
+                if not self._apply_next(order_id):
+                    return None
+            return self._snapshots.get((order_id, revision))
+
+    def _apply_next(self, order_id: int) -> bool:
+        """Apply the order's next revision at the first whole second after its last change."""
+        store = self._view.store
+        revision = self._applied[order_id] + 1
+        while not self._cancelled.is_set():
+            with store.lock:
+                order = store.orders.get(order_id)
+                if order is None:
+                    return False
+                now = store.now()
+                if order.date_modified is None or now > order.date_modified:
+                    rng = random.Random(f"{self._seed}:{order_id}:{revision}")  # noqa: S311
+                    with store.muted():
+                        self._revise(order, revision, rng)
+                        order.date_modified = now
+                        body = phpjson.encode(render_orders.order(self._view, order))
+                    with self._lock:
+                        self._snapshots[(order_id, revision)] = _Snapshot(
+                            dates.gmt(now) or "", body
+                        )
+                        self._applied[order_id] = revision
+                    return True
+                next_second = order.date_modified + timedelta(seconds=1)
+            wait = (next_second - datetime.now(UTC)).total_seconds()
+            self._cancelled.wait(max(wait, 0.005))
+        return False
 
     def _run(self) -> None:
         self.state = "running"
@@ -145,7 +225,25 @@ class Storm:
         planned, webhook_id = job
         if self._cancelled.is_set():
             return
-        entry = self._dispatcher.deliver(webhook_id, planned.order_id, "storm", planned.body)
+        date_modified_gmt, body = planned.date_modified_gmt, planned.body
+        if self.live:
+            snapshot = self._live_snapshot(planned.order_id, planned.revision)
+            if snapshot is None:
+                if not self._cancelled.is_set():
+                    self._record(planned, webhook_id, None, None, "order deleted")
+                return
+            date_modified_gmt, body = snapshot.date_modified_gmt, snapshot.body
+        entry = self._dispatcher.deliver(webhook_id, planned.order_id, "storm", body)
+        self._record(planned, webhook_id, date_modified_gmt, entry, "webhook deleted")
+
+    def _record(
+        self,
+        planned: Planned,
+        webhook_id: int,
+        date_modified_gmt: str | None,
+        entry: dict[str, Any] | None,
+        missing: str,
+    ) -> None:
         with self._lock:
             self._results.append(
                 {
@@ -153,10 +251,10 @@ class Storm:
                     "webhook_id": webhook_id,
                     "order_id": planned.order_id,
                     "revision": planned.revision,
-                    "date_modified_gmt": planned.date_modified_gmt,
+                    "date_modified_gmt": date_modified_gmt,
                     "duplicate": planned.duplicate,
                     "status": entry["status"] if entry else None,
-                    "error": entry["error"] if entry else "webhook deleted",
+                    "error": entry["error"] if entry else missing,
                     "delivery_id": entry["delivery_id"] if entry else None,
                 }
             )
@@ -167,15 +265,30 @@ class Storm:
         self._thread.join(timeout=30)
 
     def report(self, details: bool) -> dict[str, Any]:
-        """Progress and, with ``details``, the outcome of every delivery."""
+        """Progress and, with ``details``, the outcome of every delivery and each order's
+        final state."""
         with self._lock:
             results = sorted(self._results, key=lambda r: (r["seq"], r["webhook_id"]))
+            finals = [
+                {
+                    "order_id": order_id,
+                    "revisions": count,
+                    "revision": self._applied.get(order_id, 0),
+                    "date_modified_gmt": (
+                        snapshot.date_modified_gmt
+                        if (snapshot := self._snapshots.get((order_id, self._applied[order_id])))
+                        else None
+                    ),
+                }
+                for order_id, count in sorted(self._revisions.items())
+            ]
         by_status: dict[str, int] = {}
         for result in results:
             key = str(result["status"])
             by_status[key] = by_status.get(key, 0) + 1
         report: dict[str, Any] = {
             "state": self.state,
+            "live": self.live,
             "planned": len(self.plan) * len(self.webhook_ids),
             "sent": len(results),
             "webhooks": self.webhook_ids,
@@ -186,6 +299,7 @@ class Storm:
         }
         if details:
             report["deliveries"] = results
+            report["final_states"] = finals
         return report
 
 

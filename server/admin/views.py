@@ -10,12 +10,14 @@ from flask_admin.babel import gettext
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
+from redis.exceptions import RedisError
 from wtforms import PasswordField, ValidationError
-from wtforms.validators import Optional
+from wtforms.validators import NumberRange, Optional
 
 from server.admin.access import ReadOnlyModelView, SecureModelView
 from server.crypto import EncryptedText
 from server.extensions import db
+from server.jobs import tasks
 from server.models import ConnectionStatus, Operator, Store, StoreState
 from server.models.user import MIN_PASSWORD_LENGTH
 
@@ -96,12 +98,13 @@ class StoreView(_HidesSecrets, SecureModelView):
     column_default_sort = ("id", True)
     form_columns = ["name"]
 
-    def _transition(self, ids: list[str], state: StoreState, reason: str) -> None:
-        selected = [int(value) for value in ids if value.isdigit()]
-        stores = db.session.scalars(db.select(Store).where(Store.id.in_(selected))).all()
+    def _transition(self, ids: list[str], state: StoreState, reason: str) -> list[int]:
+        stores = db.session.scalars(db.select(Store).where(Store.id.in_(_ids(ids)))).all()
         changed = [s for s in stores if s.transition_to(state, reason, current_user.email)]
+        changed_ids = [store.id for store in changed]
         db.session.commit()
         flash(f"{len(changed)} store(s) {state.value}; {len(stores) - len(changed)} unchanged.")
+        return changed_ids
 
     @action("pause", "Pause", "Pause syncing for the selected stores? Events are still kept.")
     def action_pause(self, ids: list[str]) -> None:
@@ -109,7 +112,8 @@ class StoreView(_HidesSecrets, SecureModelView):
 
     @action("resume", "Resume", "Resume syncing for the selected stores?")
     def action_resume(self, ids: list[str]) -> None:
-        self._transition(ids, StoreState.ACTIVE, "resumed by an operator")
+        for store_id in self._transition(ids, StoreState.ACTIVE, "resumed by an operator"):
+            _enqueue_or_say(tasks.enqueue_requeue_store, store_id)
 
 
 class StoreTransitionView(ReadOnlyModelView):
@@ -123,9 +127,24 @@ class XeroConnectionView(_HidesSecrets, ReadOnlyModelView):
     column_filters = ["status"]
 
 
-class WooConnectionView(_HidesSecrets, ReadOnlyModelView):
-    column_list = ["store", "key_permissions", "status", "status_reason", "last_checked_at"]
+class WooConnectionView(_HidesSecrets, SecureModelView):
+    """Read-only but for the store's poll interval."""
+
+    can_create = False
+    can_delete = False
+    column_list = [
+        "store", "status", "status_reason", "last_checked_at", "poll_interval_minutes",
+        "last_polled_at", "poll_failures", "poll_error",
+    ]  # fmt: skip
     column_filters = ["status"]
+    form_columns = ["poll_interval_minutes"]
+    form_args = {
+        "poll_interval_minutes": {
+            "label": "Poll interval (minutes)",
+            "description": "Empty: the configured default (woocommerce.poll_interval_minutes).",
+            "validators": [Optional(), NumberRange(min=1, max=1440)],
+        }
+    }
 
 
 class InboundEventView(ReadOnlyModelView):
@@ -137,10 +156,31 @@ class InboundEventView(ReadOnlyModelView):
         "resource_id",
         "status",
         "attempts",
+        "error",
     ]
     column_filters = ["source", "status", "topic"]
     column_searchable_list = ["resource_id", "delivery_id"]
     column_default_sort = ("id", True)
+
+    @action("retry", "Retry", "Try the selected failed events again?")
+    def action_retry(self, ids: list[str]) -> None:
+        try:
+            count = tasks.retry_failed_events(_ids(ids))
+        except RedisError as error:
+            flash(f"The events are pending again, but no job could be enqueued: {error}", "error")
+            return
+        flash(f"{count} failed event(s) will be tried again; the others were not failed.")
+
+
+def _ids(values: list[str]) -> list[int]:
+    return [int(value) for value in values if value.isdigit()]
+
+
+def _enqueue_or_say(enqueue: Any, store_id: int) -> None:
+    try:
+        enqueue(store_id)
+    except RedisError as error:
+        flash(f"Store {store_id}: its waiting events will be taken up by the sweeper ({error}).")
 
 
 class SyncRecordView(ReadOnlyModelView):

@@ -43,7 +43,10 @@ def woocommerce_connect_start(public_id: str) -> Response:
         return redirect(woo_connect.begin(store, actor()))
     except ConnectorError as error:
         flash(error.message, "error")
-        return redirect(back_to(store))
+    except RedisError as error:
+        logger.warning("could not start the WooCommerce authorisation: %s", error)
+        flash("The authorisation could not be started (Redis is unavailable). Try again.", "error")
+    return redirect(back_to(store))
 
 
 @bp.post("/woocommerce/auth-callback/<token>")
@@ -128,6 +131,14 @@ def woocommerce_test(public_id: str) -> Response:
 @login_required
 def woocommerce_disconnect(public_id: str) -> Response:
     store = store_or_404(public_id)
-    woo_connect.disconnect(store, actor())
-    flash("WooCommerce disconnected: its webhooks were removed and the keys erased.")
+    left = woo_connect.disconnect(store, actor())
+    if left:
+        flash(
+            f"WooCommerce disconnected and the keys erased, but {left} of wooxero's webhooks "
+            "could not be removed from the store: delete them in WooCommerce > Settings > "
+            "Advanced > Webhooks (their deliveries are refused meanwhile).",
+            "error",
+        )
+    else:
+        flash("WooCommerce disconnected: its webhooks were removed and the keys erased.")
     return redirect(back_to(store))

@@ -8,8 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rq import Queue
-from rq.exceptions import DuplicateJobError
-from rq.job import Job, JobStatus
+from rq.job import Job
 
 from server.extensions import current_settings
 from server.redis_client import get_redis
@@ -39,26 +38,7 @@ def enqueue(
     return get_queue(priority).enqueue(func, *args, **options)
 
 
-SETTLED = (JobStatus.FINISHED, JobStatus.FAILED, JobStatus.CANCELED, JobStatus.STOPPED)
-
-
-def enqueue_once(
-    func: Callable[..., Any], *args: Any, job_id: str, priority: Priority = Priority.DEFAULT
-) -> Job:
-    """Enqueue unless a job with `job_id` is already waiting or running (then that one will
-    do: bursts coalesce). A settled job of that id is replaced."""
-    queue = get_queue(priority)
-    try:
-        return queue.enqueue(func, *args, job_id=job_id, unique=True)
-    except DuplicateJobError:
-        existing = Job.fetch(job_id, connection=queue.connection)
-        if existing.get_status() not in SETTLED:
-            return existing
-        existing.delete()
-        return queue.enqueue(func, *args, job_id=job_id, unique=True)
-
-
-WAITING_SECONDS = 3600  # a lost job blocks its key at most this long (the sweeper forces)
+WAITING_SECONDS = 900  # a lost job blocks its key this long at most; the sweeper then acts
 
 
 def _waiting_marker(key: str) -> str:
@@ -66,11 +46,7 @@ def _waiting_marker(key: str) -> str:
 
 
 def enqueue_coalesced(
-    func: Callable[..., Any],
-    *args: Any,
-    key: str,
-    priority: Priority = Priority.DEFAULT,
-    force: bool = False,
+    func: Callable[..., Any], *args: Any, key: str, priority: Priority = Priority.DEFAULT
 ) -> Job | None:
     """Enqueue `func(*args)` unless a job for `key` is already waiting to start: a burst of
     requests for one record becomes one job (None is returned for the ones that joined).
@@ -80,14 +56,18 @@ def enqueue_coalesced(
     are never reused: RQ may still be writing a finished job's state under its id.
     """
     connection = get_redis()
-    marked = connection.set(_waiting_marker(key), "1", nx=True, ex=WAITING_SECONDS)
-    if not marked and not force:
+    if not connection.set(_waiting_marker(key), "1", nx=True, ex=WAITING_SECONDS):
         return None
     try:
         return get_queue(priority).enqueue(func, *args, job_id=f"{key}-{uuid.uuid4().hex}")
     except Exception:
         connection.delete(_waiting_marker(key))
         raise
+
+
+def is_waiting(key: str) -> bool:
+    """Whether a job for `key` is enqueued and has not started yet."""
+    return bool(get_redis().exists(_waiting_marker(key)))
 
 
 def started(key: str) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from server.extensions import current_settings, db
-from server.jobs.queues import Priority, enqueue_coalesced, enqueue_once, started
+from server.jobs.queues import Priority, enqueue_coalesced, is_waiting, started
 from server.models import (
     ConnectionStatus,
     EventSource,
@@ -74,11 +74,18 @@ def _delete_in_batches(model: type[InboundEvent] | type[SyncRecord], condition: 
         deleted += len(ids)
 
 
-def xero_event_job_id(event_id: int) -> str:
+def xero_event_key(event_id: int) -> str:
     return f"xero-event-{event_id}"
 
 
+def enqueue_xero_event(event_id: int) -> None:
+    enqueue_coalesced(
+        process_xero_event, event_id, key=xero_event_key(event_id), priority=Priority.LOW
+    )
+
+
 def process_xero_event(event_id: int) -> str:
+    started(xero_event_key(event_id))
     return xero_events.process(event_id)
 
 
@@ -106,26 +113,81 @@ def _due_events(source_filter: Any, connection: Any, now: datetime) -> list[Inbo
     )
 
 
+def _job_key(event: InboundEvent) -> str:
+    if event.source == EventSource.XERO_WEBHOOK:
+        return xero_event_key(event.id)
+    return woo_record_key(event.store_id or 0, event.resource, event.resource_id)
+
+
 def requeue_pending_events() -> int:
     """Enqueue again the events still pending a while after they arrived (Redis was down,
     a job failed, a retry is due): each time counts an attempt, and past the limit the event
-    is failed for a person to look at (server.sync.retries)."""
+    is failed for a person to look at (server.sync.retries). An event whose job is still
+    waiting in the queue is left to it and spends no attempt."""
     now = utcnow()
     xero = _due_events(InboundEvent.source == EventSource.XERO_WEBHOOK, XeroConnection, now)
     woo = _due_events(InboundEvent.source.in_(WOO_SOURCES), WooConnection, now)
-    to_enqueue = [event for event in xero + woo if retries.give_up_or_count(event, now)]
+    not_queued = [event for event in xero + woo if not is_waiting(_job_key(event))]
+    to_enqueue = [event for event in not_queued if retries.give_up_or_count(event, now)]
     records = {
         (e.store_id, e.resource, e.resource_id) for e in to_enqueue if e.source in WOO_SOURCES
     }
     xero_ids = [e.id for e in to_enqueue if e.source == EventSource.XERO_WEBHOOK]
     db.session.commit()
     for event_id in xero_ids:
-        enqueue_once(
-            process_xero_event, event_id, job_id=xero_event_job_id(event_id), priority=Priority.LOW
-        )
+        enqueue_xero_event(event_id)
     for store_id, resource, resource_id in records:
-        enqueue_woo_record(store_id, resource, resource_id, force=True)
+        enqueue_woo_record(store_id or 0, resource, resource_id)
     return len(to_enqueue)
+
+
+def requeue_store_events(store_id: int) -> int:
+    """After a store resumes or reconnects: enqueue the work its pending events are owed,
+    now rather than at the sweeper's pace (and without spending attempts)."""
+    started(requeue_key(store_id))
+    pending = sa.and_(InboundEvent.store_id == store_id, InboundEvent.status == EventStatus.PENDING)
+    records = db.session.execute(
+        sa.select(InboundEvent.resource, InboundEvent.resource_id)
+        .where(pending, InboundEvent.source.in_(WOO_SOURCES))
+        .distinct()
+    ).all()
+    xero_ids = db.session.scalars(
+        sa.select(InboundEvent.id).where(pending, InboundEvent.source == EventSource.XERO_WEBHOOK)
+    ).all()
+    db.session.execute(sa.update(InboundEvent).where(pending).values(next_attempt_at=None))
+    db.session.commit()
+    for resource, resource_id in records:
+        enqueue_woo_record(store_id, resource, resource_id)
+    for event_id in xero_ids:
+        enqueue_xero_event(event_id)
+    return len(records) + len(xero_ids)
+
+
+def retry_failed_events(event_ids: list[int]) -> int:
+    """An operator's "retry": failed events become pending again, with no attempts spent."""
+    failed = sa.and_(InboundEvent.id.in_(event_ids), InboundEvent.status == EventStatus.FAILED)
+    store_ids = db.session.scalars(sa.select(InboundEvent.store_id).where(failed).distinct()).all()
+    again = {"status": EventStatus.PENDING, "attempts": 0, "next_attempt_at": None}
+    changed = db.session.execute(
+        sa.update(InboundEvent)
+        .where(failed)
+        .values(**again, processed_at=None, error="retried by an operator")
+    ).rowcount
+    db.session.commit()
+    for store_id in store_ids:
+        if store_id is not None:
+            enqueue_requeue_store(store_id)
+    return changed
+
+
+def enqueue_requeue_store(store_id: int) -> None:
+    enqueue_coalesced(
+        requeue_store_events, store_id, key=requeue_key(store_id), priority=Priority.HIGH
+    )
+
+
+def requeue_key(store_id: int) -> str:
+    return f"store-requeue-{store_id}"
 
 
 # -- WooCommerce ---------------------------------------------------------------------------
@@ -147,12 +209,11 @@ def setup_key(store_id: int) -> str:
     return f"woo-setup-{store_id}"
 
 
-def enqueue_woo_record(store_id: int, resource: str, woo_id: str, *, force: bool = False) -> None:
-    """One job per record, coalescing bursts (see enqueue_coalesced); `force` for the
-    sweeper, in case a waiting job was lost."""
+def enqueue_woo_record(store_id: int, resource: str, woo_id: str) -> None:
+    """One job per record, coalescing bursts (see enqueue_coalesced)."""
     enqueue_coalesced(
         process_woo_record, store_id, resource, woo_id,
-        key=woo_record_key(store_id, resource, woo_id), priority=Priority.DEFAULT, force=force,
+        key=woo_record_key(store_id, resource, woo_id), priority=Priority.DEFAULT,
     )  # fmt: skip
 
 
@@ -180,7 +241,8 @@ def poll_woo_store(store_id: int) -> str:
     for woo_id in dict.fromkeys(result.to_process):
         enqueue_woo_record(store_id, "order", woo_id)
     found = len(result.to_process)
-    return f"{result.orders_seen} orders in {result.pages} pages, {found} to process"
+    outcome = f"{result.orders_seen} orders in {result.pages} requests, {found} to process"
+    return f"{outcome}; stopped: {result.error}" if result.error else outcome
 
 
 def check_woo_webhooks() -> int:
@@ -217,8 +279,10 @@ def enqueue_woo_setup(store_id: int) -> None:
 
 
 def set_up_woocommerce(store_id: int) -> str:
-    """After new keys: install the webhooks, then poll once to catch up."""
+    """After new keys: install the webhooks, poll once to catch up, and take up the events
+    that waited for the keys."""
     started(setup_key(store_id))
     outcome = _check_webhooks(store_id)
     enqueue_poll(store_id, Priority.DEFAULT)
+    enqueue_requeue_store(store_id)
     return outcome

@@ -78,14 +78,21 @@ class WooConnection(_ConnectionState, db.Model):
     key_permissions: Mapped[str] = mapped_column(sa.String(16), default="")
     webhook_secret: Mapped[str | None] = mapped_column(EncryptedText, deferred=True)
     last_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The store's web server drops the Authorization header: keys go in the query string.
+    query_string_auth: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # Polling: minutes between polls (None: the configured default) and the scan in progress,
-    # kept here so a restart resumes it: orders modified after `poll_cursor`, next page
-    # `poll_page` (0: no scan running), and the store's clock when the scan began.
+    # kept here so a restart resumes it: orders modified after `poll_cursor`, in id order,
+    # `poll_offset` of them read so far, the last being `poll_last_id`; the store's clock
+    # when the scan began (None: no scan running). Failures in a row back the polls off.
     poll_interval_minutes: Mapped[int | None]
     poll_cursor: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    poll_page: Mapped[int] = mapped_column(default=0, server_default="0")
+    poll_offset: Mapped[int] = mapped_column(default=0, server_default="0")
+    poll_last_id: Mapped[int | None] = mapped_column(sa.BigInteger)
     poll_scan_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    poll_failures: Mapped[int] = mapped_column(default=0, server_default="0")
+    poll_failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    poll_error: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
     store: Mapped[Store] = relationship()
 

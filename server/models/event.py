@@ -44,6 +44,7 @@ class InboundEvent(db.Model):
     resource_modified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     delivery_id: Mapped[str] = mapped_column(sa.String(64), default="")
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    payload_hash: Mapped[str] = mapped_column(sa.String(64), default="", server_default="")
     status: Mapped[EventStatus] = mapped_column(
         string_enum(EventStatus), default=EventStatus.PENDING
     )

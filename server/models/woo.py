@@ -24,6 +24,7 @@ class WooRecord(db.Model):
     resource: Mapped[str] = mapped_column(sa.String(32))
     woo_id: Mapped[str] = mapped_column(sa.String(64))
     modified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # by the store's clock
     content_hash: Mapped[str] = mapped_column(sa.String(64))
     deleted: Mapped[bool] = mapped_column(default=False)
     data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)

@@ -36,15 +36,22 @@ def delay_after(attempts: int) -> timedelta:
     return min(timedelta(minutes=2 ** max(attempts - 1, 0)), LONGEST_WAIT)
 
 
-def defer(event_ids: Sequence[int], error: ConnectorError, now: datetime | None = None) -> str:
+def defer(
+    event_ids: Sequence[int],
+    error: ConnectorError,
+    now: datetime | None = None,
+    *,
+    fail_on_permanent: bool = True,
+) -> str:
     """Record why `event_ids` failed and when they may be tried again (or that they failed
-    for good), in a transaction of its own."""
+    for good), in a transaction of its own. Without `fail_on_permanent` a permanent error
+    (one of the store or its set-up, not of these events) backs off like a passing one."""
     now = now or utcnow()
     db.session.rollback()
     events = db.session.scalars(sa.select(InboundEvent).where(InboundEvent.id.in_(event_ids))).all()
     for event in events:
         event.error = str(error)[:2000]
-        if isinstance(error, PermanentError | ValidationError):
+        if fail_on_permanent and isinstance(error, PermanentError | ValidationError):
             event.status = EventStatus.FAILED
             event.processed_at = now
         elif isinstance(error, RateLimitError):

@@ -8,13 +8,11 @@ the store (so nobody else can plant keys), then sends the admin back to our retu
 
 from __future__ import annotations
 
-import contextlib
 import json
 import secrets
 from dataclasses import dataclass
-from typing import Any
 
-from server.connectors.base import AuthError, ConnectorError
+from server.connectors.base import AuthError, ConnectorError, PermanentError
 from server.connectors.woocommerce import auth
 from server.connectors.woocommerce.client import WooClient
 from server.extensions import current_settings, db
@@ -47,13 +45,14 @@ def _pending_key(token: str) -> str:
 
 
 def begin(store: Store, actor: str) -> str:
-    """The store's wc-auth URL to send the admin to."""
+    """The store's wc-auth URL to send the admin to (ConnectorError if the store, or this
+    server, cannot take part)."""
     store_url = woo_access.checked_store_url(store)
+    base = woo_access.store_facing_url()
     token = secrets.token_urlsafe(24)
     get_redis().set(
         _pending_key(token), json.dumps({"store_id": store.id, "actor": actor}), ex=PENDING_SECONDS
     )
-    base = current_settings().public_url
     return auth.authorization_url(
         store_url,
         app_name=current_settings().woocommerce.app_name,
@@ -68,7 +67,8 @@ def accept_keys(token: str, raw_body: bytes) -> Store:
     pending = get_redis().getdel(_pending_key(token)) if token else None
     if pending is None:
         raise ConnectError("unknown or used authorisation")
-    store = db.session.get(Store, json.loads(pending)["store_id"])
+    started = json.loads(pending)
+    store = db.session.get(Store, started["store_id"])
     if store is None:
         raise ConnectError("the store no longer exists")
     try:
@@ -77,7 +77,10 @@ def accept_keys(token: str, raw_body: bytes) -> Store:
         raise ConnectError(str(error)) from None
     if grant.user_id != store.public_id:
         raise ConnectError("the keys were granted for another store")
-    _store_keys(store, grant.consumer_key, grant.consumer_secret, key_id=grant.key_id)
+    _store_keys(
+        store, grant.consumer_key, grant.consumer_secret, key_id=grant.key_id,
+        reason=f"keys granted in the store; started by {started['actor']}",
+    )  # fmt: skip
     return store
 
 
@@ -87,14 +90,25 @@ def save_manual_keys(store: Store, consumer_key: str, consumer_secret: str) -> S
     if not consumer_key.startswith("ck_") or not consumer_secret.startswith("cs_"):
         raise ConnectError("WooCommerce keys look like ck_… and cs_…")
     try:
-        info = describe(woo_access.client_with_keys(store, consumer_key, consumer_secret))
+        woo_access.store_facing_url()
+        client = woo_access.client_with_keys(store, consumer_key, consumer_secret)
+    except ConnectorError as error:
+        raise ConnectError(error.message) from None
+    try:
+        info = describe(client)
     except ConnectorError as error:
         raise ConnectError(f"the store did not accept these keys: {error.message}") from None
-    _store_keys(store, consumer_key, consumer_secret, key_id=None)
+    _store_keys(
+        store, consumer_key, consumer_secret, key_id=None, reason="keys entered by hand",
+        query_string_auth=client.api.query_string_auth,
+    )  # fmt: skip
     return info
 
 
-def _store_keys(store: Store, consumer_key: str, consumer_secret: str, key_id: int | None) -> None:
+def _store_keys(
+    store: Store, consumer_key: str, consumer_secret: str, *, key_id: int | None, reason: str,
+    query_string_auth: bool = False,
+) -> None:  # fmt: skip
     connection = woo_access.connection_for_store(store.id)
     if connection is None:
         connection = WooConnection(store_id=store.id)
@@ -103,31 +117,36 @@ def _store_keys(store: Store, consumer_key: str, consumer_secret: str, key_id: i
     connection.consumer_secret = consumer_secret
     connection.key_id = key_id
     connection.key_permissions = "read_write"
+    connection.query_string_auth = query_string_auth
     connection.connected_at = utcnow()
     woo_webhooks.webhook_secret(connection)
-    connection.mark(ConnectionStatus.CONNECTED)
+    connection.mark(ConnectionStatus.CONNECTED, reason)
     db.session.commit()
+
+
+STATUS_FIELDS = ("environment.version", "environment.wp_version", "settings.currency")
 
 
 def describe(client: WooClient) -> StoreInfo:
     """Test the connection: the store's versions and money settings."""
-    status: dict[str, Any] = client.system_status()
-    environment = status.get("environment") or {}
-    store_settings = status.get("settings") or {}
+    status = client.system_status(STATUS_FIELDS)
+    environment, store_settings = status.get("environment"), status.get("settings")
+    if not isinstance(environment, dict) or not isinstance(store_settings, dict):
+        raise PermanentError("the store's status report has no environment or settings")
+    include_tax = client.setting("tax", "woocommerce_prices_include_tax")
     return StoreInfo(
-        woocommerce_version=str(environment.get("version", "")),
-        wordpress_version=str(environment.get("wp_version", "")),
-        currency=str(store_settings.get("currency", "")),
-        prices_include_tax=str(store_settings.get("tax_prices_include_tax", "")).lower()
-        in ("yes", "true", "1"),
+        woocommerce_version=str(environment.get("version", ""))[:32],
+        wordpress_version=str(environment.get("wp_version", ""))[:32],
+        currency=str(store_settings.get("currency", ""))[:3],
+        prices_include_tax=str(include_tax).lower() == "yes",
     )
 
 
 def test(store: Store) -> StoreInfo:
-    """ "Test connection" with the stored keys. Refused keys mark the connection as needing
-    new keys; a success marks it connected again."""
+    """ "Test connection" with the stored keys, whatever the connection's status: refused
+    keys mark it as needing new keys; keys that work (again) mark it connected."""
     try:
-        info = describe(woo_access.client_for(store))
+        info = describe(woo_access.stored_keys_client(store))
     except AuthError as error:
         mark_keys_refused(store.id, error.message)
         raise ConnectError(error.message) from None
@@ -150,18 +169,27 @@ def mark_keys_refused(store_id: int, reason: str) -> None:
         db.session.commit()
 
 
-def disconnect(store: Store, actor: str) -> None:
-    """Remove our webhooks from the store (if it still answers), erase the keys."""
+def disconnect(store: Store, actor: str) -> int:
+    """Remove our webhooks from the store (if it still answers) and erase the keys and the
+    webhook secret, so deliveries from any webhook left behind are refused (401) until
+    WooCommerce disables it. Returns how many webhooks could not be removed."""
     connection = woo_access.connection_for_store(store.id)
     if connection is None:
-        return
-    with contextlib.suppress(ConnectorError):  # unreachable or keys revoked: nothing to remove
-        woo_webhooks.remove(store, woo_access.client_for(store))
+        return 0
+    try:
+        client = woo_access.stored_keys_client(store)
+    except ConnectorError:
+        client = None
+    left = woo_webhooks.remove(store, client)
     connection = woo_access.connection_for_store(store.id)
     if connection is None:
-        return
+        return left
     connection.consumer_key = None
     connection.consumer_secret = None
-    connection.poll_page = 0
+    connection.webhook_secret = None
+    connection.query_string_auth = False
+    connection.poll_scan_started_at = None
+    connection.poll_offset = 0
     connection.mark(ConnectionStatus.DISCONNECTED, f"disconnected by {actor}")
     db.session.commit()
+    return left

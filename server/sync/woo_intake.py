@@ -1,14 +1,19 @@
 """What arrives from a store (a webhook delivery or a polled record), stored as an inbound
 event; the caller enqueues one coalesced job per record (`server.jobs.tasks`).
 
-Duplicates are recognised: the same record at the same modification time, or a version no
-newer than the one already processed, is stored as a duplicate and starts no job. A store
-that is not active keeps its events pending, to be processed when it resumes.
+Duplicates are recognised: the same record with the same modification time and the same
+content (WooCommerce's dates have whole seconds, so two changes in one second differ only in
+content), or a version older than the one already processed, or as old but read at least a
+second after it was made, is stored as a duplicate and starts no job. An event that failed or
+was ignored does not count. A store that is not active keeps its events pending, to be
+processed when it resumes.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import hashlib
+import json
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,6 +22,7 @@ from server.extensions import db
 from server.models import EventSource, EventStatus, InboundEvent, Store, StoreState, WooRecord
 
 FOLLOWED_RESOURCES = ("order", "customer", "product")
+SECOND = timedelta(seconds=1)  # the resolution of WooCommerce's dates
 
 
 def record(
@@ -33,22 +39,39 @@ def record(
     """Store what arrived (flushed, not committed); its status says whether work is owed."""
     status = EventStatus.PENDING
     note = ""
+    digest = content_hash(payload)
     if resource not in FOLLOWED_RESOURCES:
         status, note = EventStatus.IGNORED, f"wooxero does not follow {resource}"
-    elif _already_known(store.id, resource, resource_id, modified_at, topic):
+    elif _already_known(store.id, resource, resource_id, modified_at, topic, digest):
         status, note = EventStatus.DUPLICATE, "this version was already received"
     event = InboundEvent(
         store_id=store.id, source=source, topic=topic, resource=resource,
         resource_id=resource_id, resource_modified_at=modified_at, delivery_id=delivery_id,
-        payload=payload, status=status, error=note,
+        payload=payload, payload_hash=digest, status=status, error=note,
     )  # fmt: skip
     db.session.add(event)
     db.session.flush()
     return event
 
 
+def content_hash(data: dict[str, Any] | None) -> str:
+    """A record's content, without the links that change with the address it was read at."""
+    if data is None:
+        return "deleted"
+    canonical = json.dumps({k: v for k, v in data.items() if k != "_links"}, sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+COUNTED = (EventStatus.PENDING, EventStatus.DONE, EventStatus.DUPLICATE)
+
+
 def _already_known(
-    store_id: int, resource: str, resource_id: str, modified_at: datetime | None, topic: str
+    store_id: int,
+    resource: str,
+    resource_id: str,
+    modified_at: datetime | None,
+    topic: str,
+    digest: str,
 ) -> bool:
     same_record = sa.and_(
         InboundEvent.store_id == store_id,
@@ -62,19 +85,27 @@ def _already_known(
         return bool(db.session.scalar(sa.select(sa.func.count()).where(waiting)))
     seen = db.session.scalar(
         sa.select(sa.func.count()).where(
-            same_record, InboundEvent.resource_modified_at == modified_at
+            same_record,
+            InboundEvent.resource_modified_at == modified_at,
+            InboundEvent.payload_hash == digest,
+            InboundEvent.status.in_(COUNTED),
         )
     )
     if seen:
         return True
-    processed = db.session.scalar(
-        sa.select(WooRecord.modified_at).where(
+    processed = db.session.execute(
+        sa.select(WooRecord.modified_at, WooRecord.read_at).where(
             WooRecord.store_id == store_id,
             WooRecord.resource == resource,
             WooRecord.woo_id == resource_id,
         )
-    )
-    return processed is not None and processed >= modified_at
+    ).first()
+    if processed is None or processed.modified_at is None:
+        return False
+    if processed.modified_at > modified_at:
+        return True
+    read_later = processed.read_at is not None and processed.read_at >= modified_at + SECOND
+    return processed.modified_at == modified_at and read_later
 
 
 def needs_job(store: Store, event: InboundEvent) -> bool:

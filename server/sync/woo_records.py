@@ -3,25 +3,27 @@ version from the store (payloads may be stale, or carry only an id), and if it c
 it and count one processed version, with a line in the audit trail. The sync engine takes
 over from each processed version.
 
-One process at a time per record (a Redis lock); the events that were pending when the
-record was read are settled together, so a burst of deliveries costs one read.
+One process at a time per record (a Redis lock that outlives the job, so two cannot
+overlap); the events that were pending when the record was read are settled together, so a
+burst of deliveries costs one read. A failure to read settles nothing: refused keys leave
+the events waiting for new ones, anything else (the store down, misconfigured, limiting)
+tries again later (server.sync.retries).
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import sqlalchemy as sa
 from redis.exceptions import LockError
 
-from server.connectors.base import AuthError, ConnectorError, NotFoundError
+from server.connectors.base import AuthError, ConnectorError, NotFoundError, PermanentError
 from server.connectors.woocommerce.client import WooClient
 from server.connectors.woocommerce.webhooks import parse_gmt
-from server.extensions import db
+from server.extensions import current_settings, db
 from server.models import (
     Direction,
     EventStatus,
@@ -35,19 +37,17 @@ from server.models import (
 from server.models.types import to_money, utcnow
 from server.redis_client import get_redis
 from server.sync import retries, woo_access, woo_connect
-
-LOCK_SECONDS = 300
+from server.sync.woo_intake import content_hash
 
 
 def process(store_id: int, resource: str, woo_id: str) -> str:
     """Handle every pending event of one record; safe to run twice or concurrently."""
+    hold = current_settings().worker.job_timeout + 60  # outlives the job that holds it
     lock = get_redis().lock(
-        f"wooxero:woo:record:{store_id}:{resource}:{woo_id}",
-        timeout=LOCK_SECONDS,
-        blocking_timeout=LOCK_SECONDS,
+        f"wooxero:woo:record:{store_id}:{resource}:{woo_id}", timeout=hold, blocking_timeout=hold
     )
     if not lock.acquire():
-        return "another job holds this record; it will see these events"
+        return "the record stayed locked; the sweeper will enqueue its events again"
     try:
         return _process(store_id, resource, woo_id)
     finally:
@@ -80,38 +80,41 @@ def _process(store_id: int, resource: str, woo_id: str) -> str:
         return "kept until WooCommerce is connected again"
     try:
         client = woo_access.client_for(store)
-        current = _read(client, resource, woo_id)
+        current, read_at = _read(client, resource, woo_id)
     except ConnectorError as error:
         if isinstance(error, AuthError) and error.needs_reauthorisation:
             woo_connect.mark_keys_refused(store_id, error.message)
-        return retries.defer(pending, error)
-    outcome = keep(store_id, resource, woo_id, current)
+        return retries.defer(pending, error, fail_on_permanent=False)
+    outcome = keep(store_id, resource, woo_id, current, read_at)
     _settle(pending, outcome)
     db.session.commit()
     return outcome
 
 
-def _read(client: WooClient, resource: str, woo_id: str) -> dict[str, Any] | None:
-    """The record as the store has it now; None if it is gone for good."""
+ENDPOINTS = {"order": "orders", "customer": "customers", "product": "products"}
+
+
+def _read(
+    client: WooClient, resource: str, woo_id: str
+) -> tuple[dict[str, Any] | None, datetime | None]:
+    """The record as the store has it now (None if it is gone for good), and the store's
+    clock when it answered."""
     try:
-        if resource == "order":
-            return client.order(woo_id)
-        if resource == "customer":
-            return client.customer(woo_id)
-        return client.product(woo_id)
+        response = client.request("GET", f"{ENDPOINTS[resource]}/{woo_id}")
     except NotFoundError:
-        return None
+        return None, None
+    if not isinstance(response.data, dict):
+        raise PermanentError(f"the store answered for {resource} {woo_id} with something else")
+    return response.data, response.server_time
 
 
-def content_hash(data: dict[str, Any] | None) -> str:
-    if data is None:
-        return "deleted"
-    volatile = {"_links"}
-    canonical = json.dumps({k: v for k, v in data.items() if k not in volatile}, sort_keys=True)
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def keep(store_id: int, resource: str, woo_id: str, current: dict[str, Any] | None) -> str:
+def keep(
+    store_id: int,
+    resource: str,
+    woo_id: str,
+    current: dict[str, Any] | None,
+    read_at: datetime | None = None,
+) -> str:
     """Store `current` if it differs from what was processed; say which it was."""
     digest = content_hash(current)
     row = db.session.scalar(
@@ -121,6 +124,8 @@ def keep(store_id: int, resource: str, woo_id: str, current: dict[str, Any] | No
             WooRecord.woo_id == woo_id,
         )
     )
+    if row is not None:
+        row.read_at = read_at
     if row is not None and row.content_hash == digest:
         return "unchanged"
     if row is None:
@@ -130,6 +135,7 @@ def keep(store_id: int, resource: str, woo_id: str, current: dict[str, Any] | No
     row.deleted = current is None
     row.data = current or {}
     row.modified_at = parse_gmt((current or {}).get("date_modified_gmt")) or row.modified_at
+    row.read_at = read_at
     row.versions_processed += 1
     row.processed_at = utcnow()
     db.session.add(_audit(store_id, resource, woo_id, current))

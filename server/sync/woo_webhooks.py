@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from server.connectors.base import ConnectorError
+from server.connectors.base import ConnectorError, PermanentError
 from server.connectors.woocommerce.client import WooClient
 from server.connectors.woocommerce.webhooks import TOPICS
 from server.extensions import current_settings, db
@@ -46,6 +46,7 @@ def ensure(store_id: int) -> WebhookReport:
     report = WebhookReport()
     if store is None or connection is None:
         return report
+    woo_access.store_facing_url()
     secret = webhook_secret(connection)
     url = woo_access.delivery_url(store)
     name_prefix = current_settings().woocommerce.app_name
@@ -55,7 +56,7 @@ def ensure(store_id: int) -> WebhookReport:
     by_topic: dict[str, dict[str, Any]] = {}
     for hook in ours:
         if hook.get("topic") in by_topic or hook.get("topic") not in TOPICS:
-            client.delete_webhook(hook["id"])
+            client.delete_webhook(webhook_id(hook))
             report.removed += 1
         else:
             by_topic[hook["topic"]] = hook
@@ -70,7 +71,7 @@ def ensure(store_id: int) -> WebhookReport:
         elif hook.get("status") != "active":
             # The secret is write-only in the REST API, so it is sent again: if someone changed
             # it, deliveries failed until WooCommerce disabled the webhook, which lands here.
-            hook = client.update_webhook(hook["id"], {"status": "active", "secret": secret})
+            hook = client.update_webhook(webhook_id(hook), {"status": "active", "secret": secret})
             report.reactivated.append(topic)
         kept[topic] = hook
     for topic, hook in kept.items():  # written after the calls: no transaction across them
@@ -79,27 +80,47 @@ def ensure(store_id: int) -> WebhookReport:
     return report
 
 
+def webhook_id(hook: dict[str, Any]) -> int:
+    """The id of a webhook as the store described it (PermanentError if it has none)."""
+    value = hook.get("id")
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise PermanentError("the store described a webhook without a valid id")
+    return value
+
+
 def _remember(store_id: int, topic: str, hook: dict[str, Any]) -> None:
     row = db.session.scalar(
         sa.select(WooWebhook).where(WooWebhook.store_id == store_id, WooWebhook.topic == topic)
     )
     if row is None:
-        row = WooWebhook(store_id=store_id, topic=topic, webhook_id=hook["id"])
+        row = WooWebhook(store_id=store_id, topic=topic, webhook_id=webhook_id(hook))
         db.session.add(row)
-    row.webhook_id = hook["id"]
-    row.status = str(hook.get("status", "active"))
+    row.webhook_id = webhook_id(hook)
+    row.status = str(hook.get("status", "active"))[:16]
     row.checked_at = utcnow()
 
 
-def remove(store: Store, client: WooClient) -> None:
-    """Delete ours from the store (best effort: the store may be gone) and forget them."""
-    rows = db.session.scalars(sa.select(WooWebhook).where(WooWebhook.store_id == store.id)).all()
-    ids = [row.webhook_id for row in rows]
+def remove(store: Store, client: WooClient | None) -> int:
+    """Delete every webhook of ours from the store (recognised by its delivery URL, recorded
+    or not) and forget them; without a client (no keys), nothing can be deleted. Returns how
+    many could not be deleted (the store is gone, or refused)."""
+    url = woo_access.delivery_url(store)
+    recorded = set(
+        db.session.scalars(sa.select(WooWebhook.webhook_id).where(WooWebhook.store_id == store.id))
+    )
     db.session.commit()
-    for webhook_id in ids:
+    left = len(recorded)
+    if client is not None:
         try:
-            client.delete_webhook(webhook_id)
+            ids = {webhook_id(h) for h in client.webhooks() if h.get("delivery_url") == url}
         except ConnectorError:
-            break
+            ids = recorded
+        left = 0
+        for hook_id in sorted(ids):
+            try:
+                client.delete_webhook(hook_id)
+            except ConnectorError:
+                left += 1
     db.session.execute(sa.delete(WooWebhook).where(WooWebhook.store_id == store.id))
     db.session.commit()
+    return left

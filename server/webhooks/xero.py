@@ -24,7 +24,6 @@ from server.connectors.xero.webhooks import (
 )
 from server.extensions import csrf, current_settings, db
 from server.jobs import tasks
-from server.jobs.queues import Priority, enqueue_once
 from server.models import EventSource, EventStatus, InboundEvent, XeroConnection
 from server.webhooks import bp
 
@@ -57,12 +56,7 @@ def xero() -> Response:
     db.session.commit()
     for event_id in stored:
         try:
-            enqueue_once(
-                tasks.process_xero_event,
-                event_id,
-                job_id=tasks.xero_event_job_id(event_id),
-                priority=Priority.LOW,
-            )
+            tasks.enqueue_xero_event(event_id)
         except RedisError as error:  # stored: the sweeper enqueues it later
             logger.warning("could not enqueue Xero event %s: %s", event_id, error)
     return _empty(200)

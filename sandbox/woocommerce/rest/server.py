@@ -1,9 +1,14 @@
-"""``/wp-json/*``: faults, authentication, routing, parameter parsing and JSON output.
+"""``/wp-json/*``: host quirks, faults, authentication, routing, parameters and JSON output.
 
-Order of checks, as in WordPress 6.1 with WooCommerce: WooCommerce authentication (only for
-``wc/`` routes) → the key's read/write permission (``rest_pre_dispatch``, before routing) →
-route match (``rest_no_route``) → JSON body → the handler, which validates its parameters
-before checking permission (``rest_invalid_param`` wins over 401, as in WordPress).
+Order of checks, as in WordPress 6.1 with WooCommerce: the host's redirect
+(``redirect_rest_to``, a 301 before PHP runs) → faults → WooCommerce authentication (only for
+``wc/`` routes; with ``strip_authorization_header`` the request has no ``Authorization``
+header, so only query-string keys or query/body OAuth remain) → the key's read/write
+permission (``rest_pre_dispatch``, before routing) → route match (``rest_no_route``) → JSON
+body → the handler, which validates its parameters before checking permission
+(``rest_invalid_param`` wins over 401, as in WordPress). A successful reply then goes through
+``_fields`` (``rest_filter_response_fields``, see ``fields``) and, with
+``omit_total_headers``, loses ``X-WP-Total``/``X-WP-TotalPages`` on its way out.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import json
 import socket
 import time
 from typing import Any
+from urllib.parse import quote
 
 from flask import Blueprint, Response, g, request
 
@@ -20,6 +26,7 @@ from ..faults import Fault
 from ..state import Sandbox, sandbox
 from . import auth
 from .errors import RestError, no_route
+from .fields import filter_fields
 from .params import Params, php_query
 from .router import Call, Reply
 
@@ -68,11 +75,26 @@ def serve(path: str) -> Response:
     """Serve one REST request."""
     box = sandbox()
     box.ensure_seeded(request.host_url)
+    moved = box.config().redirect_rest_to
+    if moved:
+        return _moved(moved)
     route_path = "/" + path.strip("/")
     injected = _faults(box, route_path)
     if injected is not None:
         return injected
     return _dispatch(box, route_path)
+
+
+def _moved(target: str) -> Response:
+    """A ``301`` to ``target`` plus the request's own path and query as sent (werkzeug then
+    percent-encodes anything outside URI syntax, e.g. ``[]``)."""
+    uri = request.environ.get("REQUEST_URI") or request.environ.get("RAW_URI")
+    if not uri:
+        query = request.query_string.decode("latin-1")
+        uri = quote(request.path) + (f"?{query}" if query else "")
+    response = Response(b"", 301, content_type="text/html; charset=UTF-8")
+    response.headers["Location"] = target.rstrip("/") + uri
+    return response
 
 
 def _faults(box: Sandbox, route_path: str) -> Response | None:
@@ -144,9 +166,12 @@ def _dispatch(box: Sandbox, route_path: str) -> Response:
         if request.mimetype == "application/x-www-form-urlencoded"
         else {}
     )
+    config = box.config()
     identity = auth.Identity(None, "")
     if route_path.startswith(("/wc/", "/wc-")):
-        authorization = request.headers.get("Authorization", "")
+        authorization = (
+            "" if config.strip_authorization_header else request.headers.get("Authorization", "")
+        )
         identity = auth.authenticate(
             store,
             ssl=is_ssl(),
@@ -209,7 +234,13 @@ def _dispatch(box: Sandbox, route_path: str) -> Response:
     except RestError as error:
         return _counted(box, name, error_reply(error))
     headers = {"Allow": ", ".join(sorted(route.endpoints)), **reply.headers}
-    return _counted(box, name, json_reply(reply.data, reply.status, headers))
+    if config.omit_total_headers:
+        headers.pop("X-WP-Total", None)
+        headers.pop("X-WP-TotalPages", None)
+    data = reply.data
+    if reply.status < 400 and call.params.has("_fields"):
+        data = filter_fields(data, call.params.raw("_fields"))
+    return _counted(box, name, json_reply(data, reply.status, headers))
 
 
 def _counted(box: Sandbox, name: str, response: Response) -> Response:

@@ -1,8 +1,18 @@
-"""Taxes, tax classes, payment gateways, system status and the route indexes.
+"""Taxes, tax classes, payment gateways, setting options, system status and the route indexes.
 
-Assumed: the indexes list every sandbox route with its methods but no argument schemas; the
-system status report carries the sections integrations read (environment, settings, active
-plugins, security, pages) with values of a plain WordPress 6.1 / WooCommerce 7.4 site.
+Sourced: the system status ``settings`` section has exactly the keys of WooCommerce 7.4's
+``WC_REST_System_Status_V2_Controller::get_settings`` (``api_enabled`` … ``taxonomies``,
+``product_visibility_terms``, ``woocommerce_com_connected``; the download-directory and HPOS
+keys only reached the REST report in 7.7, woocommerce PR #37425); whether prices include tax
+is read from ``GET /settings/tax/woocommerce_prices_include_tax`` (``WC_REST_Setting_Options``:
+the setting as ``WC_Register_WP_Admin_Settings`` registers it, ``id, label, description,
+type, default, options, tip, value`` plus ``self``/``collection`` links; unknown group 404
+``rest_setting_setting_group_invalid``, unknown setting 404 ``rest_setting_setting_invalid``).
+Assumed: a setting group lists only the settings the sandbox models (the tax group has just
+``woocommerce_prices_include_tax``); the indexes list every sandbox route with its methods but
+no argument schemas; the rest of the system status report carries the sections integrations
+read (environment, settings, active plugins, security, pages) with values of a plain
+WordPress 6.1 / WooCommerce 7.4 site.
 """
 
 from __future__ import annotations
@@ -11,6 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from .. import render_store
+from ..render_common import CURRENCY_SYMBOLS, href
 from ..state import sandbox
 from .collection import listing, page_params
 from .errors import RestError
@@ -68,12 +79,74 @@ def gateway(call: Call) -> Reply:
     raise RestError("woocommerce_rest_payment_gateway_invalid", "Invalid payment gateway ID.", 404)
 
 
+_PRICES_INCLUDE_TAX_TIP = (
+    "This option is important as it will affect how you input prices. Changing it will not"
+    " update existing products."
+)
+
+
+def _setting_groups(call: Call) -> dict[str, list[dict[str, Any]]]:
+    """The modelled settings per group, with their current values, in admin-page order."""
+    cfg = call.store.config
+    return {
+        "tax": [
+            {
+                "id": "woocommerce_prices_include_tax",
+                "label": "Prices entered with tax",
+                "description": "",
+                "type": "radio",
+                "default": "no",
+                "options": {
+                    "yes": "Yes, I will enter prices inclusive of tax",
+                    "no": "No, I will enter prices exclusive of tax",
+                },
+                "tip": _PRICES_INCLUDE_TAX_TIP,
+                "value": "yes" if cfg.prices_include_tax else "no",
+            }
+        ],
+    }
+
+
+def _setting_reply(call: Call, group_id: str, setting: dict[str, Any]) -> dict[str, Any]:
+    base = f"/settings/{group_id}"
+    return {
+        **setting,
+        "_links": {
+            "self": href(call.view.url(f"{base}/{setting['id']}")),
+            "collection": href(call.view.url(base)),
+        },
+    }
+
+
+def _group(call: Call) -> list[dict[str, Any]]:
+    group = _setting_groups(call).get(call.url_params["group_id"])
+    if not group:
+        raise RestError("rest_setting_setting_group_invalid", "Invalid setting group.", 404)
+    return group
+
+
+def setting_options(call: Call) -> Reply:
+    """``GET /settings/<group_id>``."""
+    call.permit()
+    group_id = call.url_params["group_id"]
+    return Reply([_setting_reply(call, group_id, s) for s in _group(call)])
+
+
+def setting_option(call: Call) -> Reply:
+    """``GET /settings/<group_id>/<id>``."""
+    call.permit()
+    group_id = call.url_params["group_id"]
+    for setting in _group(call):
+        if setting["id"] == call.url_params["id"]:
+            return Reply(_setting_reply(call, group_id, setting))
+    raise RestError("rest_setting_setting_invalid", "Invalid setting.", 404)
+
+
 def system_status(call: Call) -> Reply:
     """``GET /system_status``."""
     call.permit()
     cfg = call.store.config
     home = call.store.home_url.rstrip("/")
-    offset = datetime.now(call.store.zone).utcoffset()
     return Reply(
         {
             "environment": {
@@ -128,7 +201,7 @@ def system_status(call: Call) -> Reply:
                 "api_enabled": False,
                 "force_ssl": False,
                 "currency": cfg.currency,
-                "currency_symbol": "&#36;",
+                "currency_symbol": CURRENCY_SYMBOLS.get(cfg.currency, cfg.currency),
                 "currency_position": "left",
                 "thousand_separator": ",",
                 "decimal_separator": ".",
@@ -140,16 +213,17 @@ def system_status(call: Call) -> Reply:
                     "simple": "simple",
                     "variable": "variable",
                 },
-                "product_visibility_terms": {},
+                "product_visibility_terms": {
+                    term: term
+                    for term in (
+                        "exclude-from-catalog",
+                        "exclude-from-search",
+                        "featured",
+                        "outofstock",
+                        *(f"rated-{n}" for n in range(1, 6)),
+                    )
+                },
                 "woocommerce_com_connected": "no",
-                "enforce_approved_download_dirs": True,
-                "order_datastore": "WC_Order_Data_Store_CPT",
-                "HPOS_feature_screen_enabled": False,
-                "HPOS_enabled": False,
-                "HPOS_sync_enabled": False,
-                "prices_include_tax": cfg.prices_include_tax,
-                "timezone_string": cfg.timezone,
-                "gmt_offset": (offset.total_seconds() / 3600) if offset else 0,
             },
             "security": {"secure_connection": home.startswith("https"), "hide_errors": True},
             "pages": [],
@@ -222,4 +296,8 @@ def register(router: Router) -> None:
     router.add("/wc/v3/taxes/classes", READABLE, tax_classes, "list")
     router.add("/wc/v3/payment_gateways", READABLE, gateways, "list")
     router.add(r"/wc/v3/payment_gateways/(?P<id>[\w-]+)", READABLE, gateway, "view")
+    router.add(r"/wc/v3/settings/(?P<group_id>[\w-]+)", READABLE, setting_options, "list")
+    router.add(
+        r"/wc/v3/settings/(?P<group_id>[\w-]+)/(?P<id>[\w-]+)", READABLE, setting_option, "list"
+    )
     router.add("/wc/v3/system_status", READABLE, system_status, "list")

@@ -51,6 +51,10 @@ def parse_key_grant(raw_body: bytes) -> KeyGrant:
     for name, kind in CALLBACK_FIELDS.items():
         if not isinstance(data[name], kind) or isinstance(data[name], bool):
             raise InvalidKeyGrant(f"{name} is not a {kind.__name__}")
+    if not 0 < data["key_id"] < 2**31:
+        raise InvalidKeyGrant("key_id is out of range")
+    if any(len(data[name]) > 100 for name in ("user_id", "consumer_key", "consumer_secret")):
+        raise InvalidKeyGrant("a field is longer than WooCommerce makes it")
     if not data["consumer_key"].startswith("ck_") or not data["consumer_secret"].startswith("cs_"):
         raise InvalidKeyGrant("the keys do not look like WooCommerce keys (ck_…, cs_…)")
     if data["key_permissions"] != "read_write":

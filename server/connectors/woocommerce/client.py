@@ -1,9 +1,12 @@
 """The WooCommerce REST API (wc/v3) of one store, on the `woocommerce` package.
 
-Over https the package uses HTTP Basic auth; over plain http, OAuth 1.0a signatures (the only
-thing WooCommerce accepts there). Reads, PUTs and DELETEs are retried with backoff on 429,
-5xx and timeouts; a POST only when it certainly did not arrive. Every failure maps to one
-error type of `server.connectors.base`.
+Over https the package uses HTTP Basic auth; where the store's web server drops the
+Authorization header (many CGI/FastCGI hosts do), the keys go in the query string instead,
+as WooCommerce documents. Over plain http, OAuth 1.0a signatures (the only thing WooCommerce
+accepts there). Connections reach public addresses only and redirects are refused
+(`transport`). Reads, PUTs and DELETEs are retried with backoff on 429, 5xx and timeouts; a
+POST only when it certainly did not arrive. Every failure maps to one error type of
+`server.connectors.base`.
 """
 
 from __future__ import annotations
@@ -16,8 +19,10 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 import requests
+from urllib3.exceptions import NewConnectionError
 from woocommerce import API
 
 from server.connectors.base import (
@@ -28,6 +33,7 @@ from server.connectors.base import (
     TransientError,
     ValidationError,
 )
+from server.connectors.woocommerce.transport import PrivateAddressRefused, store_session
 
 MAX_PER_PAGE = 100
 RETRY_DELAYS = (1.0, 3.0, 9.0)
@@ -41,6 +47,8 @@ class WooStoreConfig:
     consumer_secret: str
     timeout: float = 30.0
     user_agent: str = "wooxero"
+    allow_private: bool = False  # connect to private and loopback addresses (dev and tests)
+    query_string_auth: bool = False  # over https: keys in the query string, not Basic auth
 
 
 @dataclass(frozen=True)
@@ -50,11 +58,19 @@ class WooResponse:
     headers: Mapping[str, str]
 
     @property
-    def total_pages(self) -> int:
+    def total_pages(self) -> int | None:
+        """X-WP-TotalPages; None when a proxy stripped it."""
         try:
-            return int(self.headers.get("X-WP-TotalPages", "1"))
-        except ValueError:
-            return 1
+            return int(self.headers["X-WP-TotalPages"])
+        except (KeyError, ValueError):
+            return None
+
+    def is_last_page(self, page: int, per_page: int = MAX_PER_PAGE) -> bool:
+        """Without the paging headers, a page that is not full is the last."""
+        if not isinstance(self.data, list) or not self.data:
+            return True
+        total = self.total_pages
+        return page >= total if total is not None else len(self.data) < per_page
 
     @property
     def server_time(self) -> datetime | None:
@@ -68,6 +84,41 @@ class WooResponse:
             return None
 
 
+class _StoreAPI(API):  # type: ignore[misc]
+    """The package's API, sending through our session: public addresses only, no redirects.
+
+    It overrides the package's one private sending method (`API.__request`, version 3.0.0),
+    keeping its URL building, its choice of authentication and its OAuth 1.0a signing.
+    """
+
+    def __init__(self, *args: Any, session: requests.Session, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.session = session
+
+    def _API__request(  # noqa: N802 - the name the package's methods call
+        self, method: str, endpoint: str, data: Any, params: dict[str, Any] | None = None
+    ) -> requests.Response:
+        params = dict(params or {})
+        url = self._API__get_url(endpoint)
+        auth = None
+        if self.is_ssl and not self.query_string_auth:
+            auth = requests.auth.HTTPBasicAuth(self.consumer_key, self.consumer_secret)
+        elif self.is_ssl:
+            params.update(consumer_key=self.consumer_key, consumer_secret=self.consumer_secret)
+        else:  # OAuth 1.0a: the signed URL carries every parameter
+            url = self._API__get_oauth_url(f"{url}?{urlencode(params)}", method)
+            params = {}
+        headers = {"user-agent": self.user_agent, "accept": "application/json"}
+        body = None
+        if data is not None:
+            body = json.dumps(data, ensure_ascii=False).encode()
+            headers["content-type"] = "application/json;charset=utf-8"
+        return self.session.request(
+            method, url, params=params, data=body, headers=headers, auth=auth,
+            timeout=self.timeout, verify=self.verify_ssl, allow_redirects=False,
+        )  # fmt: skip
+
+
 class WooClient:
     def __init__(
         self,
@@ -75,18 +126,24 @@ class WooClient:
         *,
         sleep: Callable[[float], None] = time.sleep,
         before_call: Callable[[], None] = lambda: None,
+        on_query_string_auth: Callable[[], None] = lambda: None,
     ) -> None:
-        """`before_call` runs before every HTTP call (to end the caller's transaction)."""
+        """`before_call` runs before every HTTP call (to end the caller's transaction);
+        `on_query_string_auth` once the store is found to need its keys in the query string
+        (to remember that for next time)."""
         self.config = config
         self.sleep = sleep
         self.before_call = before_call
-        self.api = API(
+        self.on_query_string_auth = on_query_string_auth
+        self.api = _StoreAPI(
             url=config.url,
             consumer_key=config.consumer_key,
             consumer_secret=config.consumer_secret,
             version="wc/v3",
             timeout=config.timeout,
             user_agent=config.user_agent,
+            query_string_auth=config.query_string_auth,
+            session=store_session(allow_private=config.allow_private),
         )
 
     # -- transport -----------------------------------------------------------------------
@@ -100,6 +157,7 @@ class WooClient:
         data: Mapping[str, Any] | None = None,
     ) -> WooResponse:
         delays = iter(RETRY_DELAYS)
+        trying_query_string = False
         while True:
             try:
                 response = self._send(method, endpoint, params, data)
@@ -115,7 +173,21 @@ class WooClient:
                 if delay is not None and (method != "POST" or response.status_code in (429, 503)):
                     self.sleep(max(delay, min(retry_after or 0, MAX_RETRY_AFTER)))
                     continue
-            return _result(response)
+            if response.status_code == 401 and not trying_query_string and self._basic_auth:
+                # the store's web server may have dropped the Authorization header: once,
+                # try the keys in the query string
+                self.api.query_string_auth = trying_query_string = True
+                continue
+            if trying_query_string:
+                if response.status_code == 401:
+                    self.api.query_string_auth = False
+                elif response.status_code < 300:
+                    self.on_query_string_auth()
+            return _result(response, method)
+
+    @property
+    def _basic_auth(self) -> bool:
+        return bool(self.api.is_ssl and not self.api.query_string_auth)
 
     def _send(
         self,
@@ -135,8 +207,16 @@ class WooClient:
                 return self.api.put(endpoint, dict(data or {}), params=query)
             if method == "DELETE":
                 return self.api.delete(endpoint, params=query)
+        except PrivateAddressRefused as error:
+            raise PermanentError(f"the store cannot be called: {error}") from None
         except requests.ConnectTimeout:
             raise TransientError("could not reach the store (connect timeout)") from None
+        except requests.ConnectionError as error:
+            if _never_connected(error):
+                raise TransientError(f"could not reach the store: {_reason(error)}") from None
+            raise TransientError(
+                f"no complete answer from the store: {type(error).__name__}", uncertain=True
+            ) from None
         except requests.RequestException as error:
             raise TransientError(
                 f"no complete answer from the store: {type(error).__name__}", uncertain=True
@@ -154,29 +234,35 @@ class WooClient:
             "GET", endpoint, params={**(params or {}), "page": page, "per_page": MAX_PER_PAGE}
         )
 
+    def rows(self, endpoint: str, params: Mapping[str, Any] | None, offset: int) -> WooResponse:
+        """Up to 100 records of a collection from position `offset`."""
+        return self.request(
+            "GET", endpoint, params={**(params or {}), "offset": offset, "per_page": MAX_PER_PAGE}
+        )
+
     def iterate(
         self, endpoint: str, params: Mapping[str, Any] | None = None
     ) -> Iterator[dict[str, Any]]:
-        """Every record of a collection, page after page, as X-WP-TotalPages says."""
+        """Every record of a collection, page after page."""
         number = 1
         while True:
             response = self.page(endpoint, params, number)
-            yield from response.data
-            if number >= response.total_pages or not response.data:
+            yield from _records(response.data)
+            if response.is_last_page(number):
                 return
             number += 1
 
     def order(self, order_id: int | str) -> dict[str, Any]:
-        return self.get(f"orders/{order_id}")
+        return _record(self.get(f"orders/{order_id}"))
 
     def refunds(self, order_id: int | str) -> list[dict[str, Any]]:
         return list(self.iterate(f"orders/{order_id}/refunds"))
 
     def customer(self, customer_id: int | str) -> dict[str, Any]:
-        return self.get(f"customers/{customer_id}")
+        return _record(self.get(f"customers/{customer_id}"))
 
     def product(self, product_id: int | str) -> dict[str, Any]:
-        return self.get(f"products/{product_id}")
+        return _record(self.get(f"products/{product_id}"))
 
     def variations(self, product_id: int | str) -> list[dict[str, Any]]:
         return list(self.iterate(f"products/{product_id}/variations"))
@@ -185,10 +271,15 @@ class WooClient:
         return list(self.iterate("taxes"))
 
     def payment_gateways(self) -> list[dict[str, Any]]:
-        return self.get("payment_gateways")
+        return _records(self.get("payment_gateways"))
 
-    def system_status(self) -> dict[str, Any]:
-        return self.get("system_status")
+    def system_status(self, fields: tuple[str, ...]) -> dict[str, Any]:
+        """Only `fields` (`environment.version`…): the whole report is slow to build."""
+        return _record(self.get("system_status", {"_fields": ",".join(fields)}))
+
+    def setting(self, group: str, option: str) -> Any:
+        """The value of one store setting (`tax`, `woocommerce_prices_include_tax`)."""
+        return _record(self.get(f"settings/{group}/{option}")).get("value")
 
     def webhooks(self) -> list[dict[str, Any]]:
         return list(self.iterate("webhooks"))
@@ -199,10 +290,10 @@ class WooClient:
         self, order_id: int | str, note: str, *, customer_note: bool = False
     ) -> dict[str, Any]:
         data = {"note": note, "customer_note": customer_note}
-        return self.request("POST", f"orders/{order_id}/notes", data=data).data
+        return _record(self.request("POST", f"orders/{order_id}/notes", data=data).data)
 
     def set_order_status(self, order_id: int | str, status: str) -> dict[str, Any]:
-        return self.request("PUT", f"orders/{order_id}", data={"status": status}).data
+        return _record(self.request("PUT", f"orders/{order_id}", data={"status": status}).data)
 
     def create_webhook(
         self, *, name: str, topic: str, delivery_url: str, secret: str
@@ -211,10 +302,10 @@ class WooClient:
             "name": name, "topic": topic, "delivery_url": delivery_url, "secret": secret,
             "status": "active",
         }  # fmt: skip
-        return self.request("POST", "webhooks", data=data).data
+        return _record(self.request("POST", "webhooks", data=data).data)
 
     def update_webhook(self, webhook_id: int, data: Mapping[str, Any]) -> dict[str, Any]:
-        return self.request("PUT", f"webhooks/{webhook_id}", data=data).data
+        return _record(self.request("PUT", f"webhooks/{webhook_id}", data=data).data)
 
     def delete_webhook(self, webhook_id: int) -> None:
         try:
@@ -240,17 +331,49 @@ def _retry_after(response: requests.Response) -> float | None:
         return None
 
 
-def _result(response: requests.Response) -> WooResponse:
+def _never_connected(error: requests.ConnectionError) -> bool:
+    """The request certainly never left: no address, or the connection was refused."""
+    reason = getattr(error.args[0], "reason", None) if error.args else None
+    return isinstance(reason, NewConnectionError)  # NameResolutionError is one
+
+
+def _reason(error: requests.ConnectionError) -> str:
+    reason = getattr(error.args[0], "reason", None) if error.args else None
+    return type(reason or error).__name__
+
+
+def _records(data: Any) -> list[dict[str, Any]]:
+    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+        raise PermanentError("the store answered a list request with something else")
+    return data
+
+
+def _record(data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise PermanentError("the store answered with something other than a JSON object")
+    return data
+
+
+def _result(response: requests.Response, method: str) -> WooResponse:
     status = response.status_code
-    try:
+    if 300 <= status < 400:
+        raise PermanentError(
+            f"the store redirects to {response.headers.get('Location', 'another address')}: "
+            "use the address it redirects to as the store's URL",
+            status=status,
+        )
+    uncertain = method == "POST" and status >= 500 and status != 503  # a proxy's 502 or 504
+    try:  # may hide a write that was done
         data = response.json() if response.content else None
     except ValueError:
         kind = response.headers.get("Content-Type", "")
-        raise (TransientError if status >= 500 else PermanentError)(
+        message = (
             f"the store answered {status} with {kind or 'something'} instead of JSON: a "
-            "security plugin, maintenance mode or a proxy may be in the way of the REST API",
-            status=status,
-        ) from None
+            "security plugin, maintenance mode or a proxy may be in the way of the REST API"
+        )
+        if status >= 500:
+            raise TransientError(message, status=status, uncertain=uncertain) from None
+        raise PermanentError(message, status=status) from None
     if status < 300:
         return WooResponse(status=status, data=data, headers=response.headers)
     code, message = _error(data, status)
@@ -276,7 +399,9 @@ def _result(response: requests.Response) -> WooResponse:
             status=429,
         )
     if status >= 500:
-        raise TransientError(f"the store failed ({status}): {message}", status=status)
+        raise TransientError(
+            f"the store failed ({status}): {message}", status=status, uncertain=uncertain
+        )
     if status == 400:
         raise ValidationError(
             f"the store refused the request: {message}", messages=[message], status=400

@@ -38,9 +38,21 @@ def normalise(url: str) -> str:
     return urlunsplit((scheme, netloc, parts.path.rstrip("/"), "", ""))
 
 
-def check(url: str, *, allow_http: bool, allow_private: bool) -> str:
-    """The normalised URL, if the server may call it: https (plain http only if allowed) and
-    every address the host resolves to public (private and loopback only if allowed)."""
+def is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Globally routable (an IPv4 address mapped into IPv6 is judged as IPv4)."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_global
+
+
+def check(url: str, *, allow_http: bool, allow_private: bool, resolve: bool = False) -> str:
+    """The normalised URL, if the server may call it: https (plain http only if allowed), and
+    a host that is not a private or loopback address (unless allowed).
+
+    A host name is resolved only with `resolve` (to refuse early, where a person is waiting);
+    every connection to a store checks the address it actually reached anyway
+    (`transport.store_session`), so a name that resolves differently later gains nothing.
+    """
     normalised = normalise(url)
     parts = urlsplit(normalised)
     if parts.scheme == "http" and not allow_http:
@@ -48,12 +60,17 @@ def check(url: str, *, allow_http: bool, allow_private: bool) -> str:
             "the store must use https (plain http is allowed only with "
             "woocommerce.allow_insecure_http)"
         )
-    if not allow_private:
-        for address in _addresses(parts.hostname or "", parts.port or DEFAULT_PORTS[parts.scheme]):
-            if not address.is_global:
-                raise UnsafeStoreURL(
-                    f"{parts.hostname} resolves to {address}, which is not a public address"
-                )
+    if allow_private:
+        return normalised
+    host = parts.hostname or ""
+    port = parts.port or DEFAULT_PORTS[parts.scheme]
+    try:
+        addresses = {ipaddress.ip_address(host.strip("[]"))}
+    except ValueError:
+        addresses = _addresses(host, port) if resolve else set()
+    for address in addresses:
+        if not is_public(address):
+            raise UnsafeStoreURL(f"{host} resolves to {address}, which is not a public address")
     return normalised
 
 
@@ -61,5 +78,5 @@ def _addresses(host: str, port: int) -> set[ipaddress.IPv4Address | ipaddress.IP
     try:
         infos = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
     except socket.gaierror as error:
-        raise UnsafeStoreURL(f"{host} cannot be resolved ({error.strerror})") from None
-    return {ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos}
+        raise UnsafeStoreURL(f"{host} cannot be found ({error.strerror})") from None
+    return {ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos}

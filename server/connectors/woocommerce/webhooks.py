@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 PING = re.compile(rb"^webhook_id=\d+$")
+TOPIC = re.compile(r"^[a-z_]{1,31}\.[a-z0-9_.]{1,68}$")  # fits InboundEvent.topic and .resource
 TOPICS = (
     "order.created", "order.updated", "order.deleted", "order.restored",
     "customer.created", "customer.updated", "product.created", "product.updated",
@@ -28,7 +29,6 @@ class Delivery:
     topic: str  # order.updated
     resource: str  # order
     event: str  # updated
-    webhook_id: str
     delivery_id: str
     resource_id: str
     modified_at: datetime | None  # None for deletions, whose payload is {"id": N}
@@ -64,7 +64,7 @@ def parse_delivery(raw_body: bytes, headers: Mapping[str, str]) -> Delivery:
     """A signed delivery's topic, resource id and modification time; InvalidDelivery if not."""
     topic = (headers.get("X-WC-Webhook-Topic") or "").strip().lower()
     resource, _, event = topic.partition(".")
-    if not resource or not event:
+    if not TOPIC.match(topic):
         raise InvalidDelivery("X-WC-Webhook-Topic is missing or not like order.updated")
     try:
         payload = json.loads(raw_body)
@@ -73,13 +73,14 @@ def parse_delivery(raw_body: bytes, headers: Mapping[str, str]) -> Delivery:
     if not isinstance(payload, dict):
         raise InvalidDelivery("the body is not a JSON object")
     resource_id = payload.get("id")
-    if isinstance(resource_id, bool) or not isinstance(resource_id, int) or resource_id <= 0:
-        raise InvalidDelivery("the payload has no positive integer id")
+    if isinstance(resource_id, bool) or not isinstance(resource_id, int):
+        raise InvalidDelivery("the payload has no integer id")
+    if not 0 < resource_id < 2**63:
+        raise InvalidDelivery("the payload's id is out of range")
     return Delivery(
         topic=topic,
         resource=resource,
         event=event,
-        webhook_id=(headers.get("X-WC-Webhook-ID") or "").strip()[:64],
         delivery_id=(headers.get("X-WC-Webhook-Delivery-ID") or "").strip()[:64],
         resource_id=str(resource_id),
         modified_at=parse_gmt(payload.get("date_modified_gmt")),

@@ -14,12 +14,19 @@ from werkzeug.serving import make_server
 
 from sandbox.woocommerce import StoreConfig, serve_in_thread
 from server import create_app
+from server.connectors.woocommerce import client as woo_client
 from server.extensions import db
 from server.models import ConnectionStatus, Store, StoreState, WooConnection
 from server.models.types import utcnow
 from tests.process_helpers import free_port
 
 WEBHOOK_SECRET = "f00d" * 16
+
+
+@pytest.fixture(autouse=True)
+def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The client's backoff between retries, in milliseconds rather than seconds."""
+    monkeypatch.setattr(woo_client, "RETRY_DELAYS", (0.01, 0.02, 0.04))
 
 
 @pytest.fixture(scope="session")

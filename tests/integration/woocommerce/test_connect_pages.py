@@ -9,8 +9,20 @@ from rq import Queue
 
 from sandbox.woocommerce import StoreConfig
 from server.extensions import db
-from server.models import ConnectionStatus, Store, StoreState, WooConnection
+from server.jobs.worker import build_worker
+from server.models import (
+    ConnectionStatus,
+    EventSource,
+    EventStatus,
+    InboundEvent,
+    Store,
+    StoreState,
+    WooConnection,
+    WooRecord,
+)
+from server.sync import woo_intake
 from tests.helpers import csrf_token, log_in, make_operator
+from tests.integration.woocommerce.conftest import sandbox_json
 
 
 def signed_in(client) -> None:
@@ -94,7 +106,7 @@ def test_test_connection_reports_the_store_and_marks_refused_keys(client, woo_st
     tested = press(client, woo_store, "test")
     assert tested.status_code == 302
     page = store_page(client, woo_store)
-    assert "WooCommerce 7.4.1 on WordPress 6.1.9 answers; prices in NZD" in page
+    assert "WooCommerce 7.4.1 on WordPress 6.1.9 answers; prices in NZD, including tax" in page
     assert connection_of(woo_store).last_checked_at is not None
 
     connection = connection_of(woo_store)
@@ -105,6 +117,14 @@ def test_test_connection_reports_the_store_and_marks_refused_keys(client, woo_st
     assert "The store did not answer as it should" in page
     assert connection_of(woo_store).status == ConnectionStatus.NEEDS_REAUTHORISATION
     assert "Connect WooCommerce" in page, "new keys are offered"
+    press(client, woo_store, "test")
+    assert "refused the API keys" in connection_of(woo_store).status_reason, "the real reason"
+
+    connection = connection_of(woo_store)
+    connection.consumer_secret = StoreConfig().consumer_secret  # the key works again
+    db.session.commit()
+    press(client, woo_store, "test")
+    assert connection_of(woo_store).status == ConnectionStatus.CONNECTED, "tested back to life"
 
 
 def test_disconnect_from_the_store_page(client, woo_store):
@@ -114,3 +134,66 @@ def test_disconnect_from_the_store_page(client, woo_store):
     assert "its webhooks were removed and the keys erased" in store_page(client, woo_store)
     connection = connection_of(woo_store)
     assert connection is None or not connection.consumer_key
+
+
+def admin_action(client, view: str, action: str, ids: list[int]):
+    token = csrf_token(client.get(f"/admin/{view}/").text)
+    return client.post(
+        f"/admin/{view}/action/",
+        data={"action": action, "rowid": [str(i) for i in ids], "csrf_token": token},
+    )
+
+
+def run_jobs(app) -> None:
+    db.session.commit()
+    build_worker(app, in_process=True).work(burst=True)
+
+
+def pending_delivery(store: Store, order_id: int) -> None:
+    woo_intake.record(
+        store, source=EventSource.WOOCOMMERCE_WEBHOOK, topic="order.updated", resource="order",
+        resource_id=str(order_id), modified_at=None, payload={"id": order_id},
+    )  # fmt: skip
+    db.session.commit()
+
+
+def test_resuming_a_store_takes_up_the_events_it_kept(client, woo_store, woo, app_context):
+    signed_in(client)
+    placed = sandbox_json(woo, "orders", "POST", status="processing")["id"]
+    woo_store.transition_to(StoreState.PAUSED, "test", "test")
+    db.session.commit()
+    pending_delivery(woo_store, placed)
+    run_jobs(app_context)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(WooRecord)) == 0
+    assert admin_action(client, "store", "resume", [woo_store.id]).status_code == 302
+    run_jobs(app_context)
+    assert db.session.scalar(sa.select(WooRecord.woo_id)) == str(placed)
+    assert {e.status for e in db.session.scalars(sa.select(InboundEvent))} == {EventStatus.DONE}
+
+
+def test_an_operator_retries_failed_events(client, woo_store, woo, app_context):
+    signed_in(client)
+    placed = sandbox_json(woo, "orders", "POST", status="processing")["id"]
+    pending_delivery(woo_store, placed)
+    event = db.session.scalar(sa.select(InboundEvent))
+    event.status, event.attempts, event.error = EventStatus.FAILED, 12, "gave up"
+    db.session.commit()
+    answer = admin_action(client, "inboundevent", "retry", [event.id])
+    assert answer.status_code == 302
+    assert "1 failed event(s) will be tried again" in html.unescape(client.get("/admin/").text)
+    run_jobs(app_context)
+    db.session.expire_all()
+    assert db.session.get(InboundEvent, event.id).status == EventStatus.DONE
+    assert db.session.scalar(sa.select(WooRecord.woo_id)) == str(placed)
+
+
+def test_the_poll_interval_is_set_per_store(client, woo_store):
+    signed_in(client)
+    connection = connection_of(woo_store)
+    form = f"/admin/wooconnection/edit/?id={connection.id}"
+    token = csrf_token(client.get(form).text)
+    refused = client.post(form, data={"poll_interval_minutes": "0", "csrf_token": token})
+    assert refused.status_code == 200 and connection_of(woo_store).poll_interval_minutes is None
+    saved = client.post(form, data={"poll_interval_minutes": "15", "csrf_token": token})
+    assert saved.status_code == 302 and connection_of(woo_store).poll_interval_minutes == 15
+    assert connection_of(woo_store).consumer_key == StoreConfig().consumer_key, "keys untouched"

@@ -26,8 +26,8 @@ from server.models import (
 SECRET = "0123456789abcdef" * 4
 
 
-def make_store(state=StoreState.ACTIVE) -> Store:
-    store = Store(url="https://shop.example", state=state)
+def make_store(state=StoreState.ACTIVE, url: str = "https://shop.example") -> Store:
+    store = Store(url=url, state=state)
     db.session.add(store)
     db.session.flush()
     db.session.add(WooConnection(store_id=store.id, webhook_secret=SECRET, status=ConnectionStatus.CONNECTED,
@@ -176,6 +176,47 @@ def test_a_version_older_than_the_one_processed_is_a_duplicate(client, redis):
     assert [e.status for e in events()] == [EventStatus.DUPLICATE]
     deliver(client, store, order(modified="2026-11-22T12:00:00"))
     assert [e.status for e in events()] == [EventStatus.DUPLICATE, EventStatus.PENDING]
+
+
+def test_two_changes_in_the_same_second_are_both_kept(client, redis):
+    """WooCommerce's dates have whole seconds: a payment a moment after the order was placed
+    carries the same modification time, and only its content differs."""
+    store = make_store()
+    deliver(client, store, order(status="pending"))
+    deliver(client, store, order(status="processing"))
+    deliver(client, store, order(status="processing"))
+    assert [e.status for e in events()] == [
+        EventStatus.PENDING, EventStatus.PENDING, EventStatus.DUPLICATE,
+    ]  # fmt: skip
+
+
+def processed(store, modified: datetime, read: datetime) -> None:
+    db.session.add(WooRecord(store_id=store.id, resource="order", woo_id="42", content_hash="x",
+                             modified_at=modified, read_at=read))  # fmt: skip
+    db.session.commit()
+
+
+def test_the_version_processed_is_a_duplicate_only_if_read_a_second_later(client, redis):
+    ten = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
+    same_second = make_store()
+    processed(same_second, modified=ten, read=ten.replace(microsecond=900_000))
+    deliver(client, same_second, order(modified="2026-11-22T10:00:00"))
+    assert [e.status for e in events()] == [EventStatus.PENDING], "may be a later change"
+    db.session.execute(sa.delete(InboundEvent))
+    db.session.commit()
+    later = make_store(url="https://later.example")
+    processed(later, modified=ten, read=ten.replace(second=2))
+    deliver(client, later, order(modified="2026-11-22T10:00:00"))
+    assert [e.status for e in events()] == [EventStatus.DUPLICATE]
+
+
+def test_a_failed_event_does_not_make_the_next_copy_a_duplicate(client, redis):
+    store = make_store()
+    deliver(client, store, order())
+    db.session.execute(sa.update(InboundEvent).values(status=EventStatus.FAILED))
+    db.session.commit()
+    deliver(client, store, order())
+    assert [e.status for e in events()] == [EventStatus.FAILED, EventStatus.PENDING]
 
 
 def test_a_burst_for_one_order_becomes_one_waiting_job(client, redis):

@@ -4,10 +4,14 @@ against the WooCommerce sandbox over HTTP."""
 import html
 import re
 import time
+from urllib.parse import parse_qs, urlsplit
 
+import pytest
 import requests
 import sqlalchemy as sa
 
+from server import create_app
+from server.connectors.base import PermanentError
 from server.connectors.woocommerce.webhooks import TOPICS
 from server.extensions import db
 from server.jobs import tasks
@@ -70,7 +74,7 @@ def test_webhooks_disabled_by_failures_are_put_back_and_the_gap_is_polled(
 ):
     woo_webhooks.ensure(woo_store.id)
     connection = db.session.scalar(sa.select(WooConnection))
-    connection.poll_cursor, connection.poll_page = utcnow(), 0
+    connection.poll_cursor = utcnow()
     db.session.commit()
     time.sleep(1.1)  # whole seconds, exclusive `after`: see test_records
     requests.post(
@@ -98,12 +102,30 @@ def test_webhooks_disabled_by_failures_are_put_back_and_the_gap_is_polled(
 
 def test_disconnecting_removes_our_webhooks_and_the_keys(woo_store, woo):
     woo_webhooks.ensure(woo_store.id)
-    woo_connect.disconnect(woo_store, "operator:1")
-    assert ours(woo, woo_store) == []
+    client = woo_access.client_for(woo_store)
+    url = woo_access.delivery_url(woo_store)
+    client.create_webhook(name="not recorded", topic="order.updated", delivery_url=url, secret="x")
+    assert woo_connect.disconnect(woo_store, "operator:1") == 0
+    assert ours(woo, woo_store) == [], "recorded or not, every webhook of ours"
     connection = db.session.scalar(sa.select(WooConnection))
     assert connection.status == ConnectionStatus.DISCONNECTED
     assert connection.consumer_key is None and connection.consumer_secret is None
+    assert connection.webhook_secret is None, "deliveries from any left behind are refused"
     assert db.session.scalar(sa.select(sa.func.count()).select_from(WooWebhook)) == 0
+
+
+def test_webhooks_that_cannot_be_removed_are_counted(woo_store, woo):
+    woo_webhooks.ensure(woo_store.id)
+    requests.post(
+        f"{woo.base_url}/_sandbox/config", json={"error_rate": 1.0}, timeout=10
+    ).raise_for_status()
+    try:
+        assert woo_connect.disconnect(woo_store, "operator:1") == len(TOPICS)
+    finally:
+        requests.post(f"{woo.base_url}/_sandbox/config", json={"error_rate": 0.0}, timeout=10)
+    connection = db.session.scalar(sa.select(WooConnection))
+    assert connection.status == ConnectionStatus.DISCONNECTED and connection.consumer_key is None
+    assert len(ours(woo, woo_store)) == len(TOPICS), "still in the store: said, not hidden"
 
 
 def sign_in(url: str) -> requests.Session:
@@ -192,3 +214,48 @@ def test_keys_posted_without_a_valid_token_are_refused(live_app, woo, app_contex
         == 400
     )
     assert db.session.scalar(sa.select(sa.func.count()).select_from(WooConnection)) == 0
+
+
+def callback_path(authorise_url: str) -> str:
+    callback = parse_qs(urlsplit(authorise_url).query)["callback_url"][0]
+    return urlsplit(callback).path
+
+
+def test_a_callback_token_is_used_once_and_for_its_store_only(client, woo, app_context):
+    store_id, public_id = unconnected_store(woo)
+    store = db.session.get(Store, store_id)
+    grant = {"key_id": 1, "user_id": public_id, "consumer_key": "ck_" + "a" * 40,
+             "consumer_secret": "cs_" + "b" * 40, "key_permissions": "read_write"}  # fmt: skip
+    other_store = callback_path(woo_connect.begin(store, "operator:1"))
+    db.session.commit()
+    assert client.post(other_store, json={**grant, "user_id": "someone-else"}).status_code == 400
+    assert client.post(other_store, json=grant).status_code == 400, "the token was spent"
+    fresh = callback_path(woo_connect.begin(store, "operator:1"))
+    db.session.commit()
+    assert client.post(fresh, json=grant).status_code == 200
+    assert client.post(fresh, json=grant).status_code == 400, "used once"
+    db.session.rollback()
+    connection = db.session.scalar(sa.select(WooConnection))
+    assert connection.consumer_key == grant["consumer_key"]
+    assert "started by operator:1" in connection.status_reason
+
+
+def test_a_public_url_no_store_can_call_is_refused_with_the_reason(settings, app_context):
+    cases = {
+        "http://wooxero.example.com": "must use https",
+        "https://wooxero.example.com:8443": "port 80, 443 or 8080",
+        "https://127.0.0.1": "not a public address",
+    }
+    for public_url, reason in cases.items():
+        strict = settings.with_overrides(
+            {"server": {"public_url": public_url},
+             "woocommerce": {"allow_insecure_http": False, "allow_private_addresses": False}}
+        )  # fmt: skip
+        with create_app(strict).app_context(), pytest.raises(PermanentError, match=reason):
+            woo_access.store_facing_url()
+    good = settings.with_overrides(
+        {"server": {"public_url": "https://93.184.215.14"},
+         "woocommerce": {"allow_insecure_http": False, "allow_private_addresses": False}}
+    )  # fmt: skip
+    with create_app(good).app_context():
+        assert woo_access.store_facing_url() == "https://93.184.215.14"

@@ -118,8 +118,14 @@ def test_an_event_is_stored_for_each_connected_store_and_one_job_enqueued_each(c
     assert {(r.topic, r.resource, r.status) for r in rows} == {
         ("invoice.update", "invoice", EventStatus.PENDING)
     }
-    queued = Queue("low", connection=redis).job_ids
-    assert sorted(queued) == sorted(tasks.xero_event_job_id(r.id) for r in rows)
+    assert sorted(queued_events(redis)) == sorted(r.id for r in rows)
+
+
+def queued_events(redis) -> list[int]:
+    """The event ids of the Xero event jobs waiting in the queue."""
+    jobs = Queue("low", connection=redis).jobs
+    assert {job.func_name for job in jobs} <= {"server.jobs.tasks.process_xero_event"}
+    return [job.args[0] for job in jobs]
 
 
 def test_a_redelivered_event_is_not_stored_twice(client):
@@ -254,7 +260,7 @@ def test_the_sweeper_enqueues_events_left_pending_by_active_stores_only(app_cont
     waiting = old_pending_event(active)
     old_pending_event(paused)
     assert tasks.requeue_pending_events() == 1
-    assert Queue("low", connection=redis).job_ids == [tasks.xero_event_job_id(waiting.id)]
+    assert queued_events(redis) == [waiting.id]
     (swept,) = [e for e in stored_events() if e.id == waiting.id]
     assert swept.attempts == 1 and swept.next_attempt_at is not None
     assert tasks.requeue_pending_events() == 0, "not again before its next attempt is due"

@@ -17,7 +17,6 @@ from server.connectors.xero import resources
 from server.connectors.xero.batch import write_batches
 from server.extensions import db
 from server.jobs import tasks
-from server.jobs.queues import Priority, enqueue_once
 from server.models import Binding, BindingKind, EventSource, EventStatus, InboundEvent, SyncRecord
 from server.sync import xero_access
 from tests.integration.xero.helpers import calls, configure
@@ -54,12 +53,7 @@ def test_eight_workers_draining_two_hundred_xero_calls_stay_within_xeros_limits(
     db.session.add_all(events)
     db.session.commit()
     for row in events:
-        enqueue_once(
-            tasks.process_xero_event,
-            row.id,
-            job_id=tasks.xero_event_job_id(row.id),
-            priority=Priority.LOW,
-        )
+        tasks.enqueue_xero_event(row.id)
     requests_before = calls(sandbox)
     configure(sandbox, minute_limit=PER_WINDOW, minute_window_seconds=WINDOW_SECONDS)
     db.session.commit()  # no lock held while the workers write

@@ -43,6 +43,9 @@ def base(running: RunningStore) -> str:
         "enforce_safe_urls": False,
         "error_rate": 0.0,
         "latency_ms": 0,
+        "strip_authorization_header": False,
+        "redirect_rest_to": "",
+        "omit_total_headers": False,
     }
     requests.post(f"{url}/_sandbox/config", json=knobs, timeout=5).raise_for_status()
     return url
@@ -102,7 +105,12 @@ class Receiver:
         request = Request(environ)
         with self.lock:
             self.requests.append(
-                {"headers": dict(request.headers), "body": request.get_data(), "path": request.path}
+                {
+                    "headers": dict(request.headers),
+                    "body": request.get_data(),
+                    "path": request.path,
+                    "received_at": time.time(),
+                }
             )
             status = self.status
         return Response(b"ok", status=status)(environ, start_response)

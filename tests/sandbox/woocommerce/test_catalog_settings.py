@@ -1,6 +1,10 @@
-"""Customers, products, variations, taxes, gateways and system status."""
+"""Customers, products, variations, taxes, gateways, setting options and system status."""
 
 from __future__ import annotations
+
+import requests
+
+from sandbox.woocommerce import StoreConfig, create_app
 
 from .conftest import https, https_get
 
@@ -69,3 +73,77 @@ def test_taxes_classes_gateways_and_status(base: str):
         "6.1.9",
     )
     assert status["settings"]["currency"] == "NZD"
+
+
+def test_system_status_settings_are_those_of_woocommerce_7_4(base: str):
+    settings = https_get(base, "/system_status").json()["settings"]
+    assert list(settings) == [
+        "api_enabled", "force_ssl", "currency", "currency_symbol", "currency_position",
+        "thousand_separator", "decimal_separator", "number_of_decimals", "geolocation_enabled",
+        "taxonomies", "product_visibility_terms", "woocommerce_com_connected",
+    ]  # fmt: skip
+    assert (settings["currency_symbol"], settings["number_of_decimals"]) == ("&#36;", 2)
+    assert settings["taxonomies"] == {
+        "external": "external", "grouped": "grouped", "simple": "simple", "variable": "variable"
+    }  # fmt: skip
+    assert list(settings["product_visibility_terms"])[:4] == [
+        "exclude-from-catalog", "exclude-from-search", "featured", "outofstock"
+    ]  # fmt: skip
+
+
+def test_prices_include_tax_setting_option(base: str):
+    response = https_get(base, "/settings/tax/woocommerce_prices_include_tax")
+    assert response.status_code == 200, response.text
+    assert response.json() == {
+        "id": "woocommerce_prices_include_tax",
+        "label": "Prices entered with tax",
+        "description": "",
+        "type": "radio",
+        "default": "no",
+        "options": {
+            "yes": "Yes, I will enter prices inclusive of tax",
+            "no": "No, I will enter prices exclusive of tax",
+        },
+        "tip": "This option is important as it will affect how you input prices. Changing it"
+        " will not update existing products.",
+        "value": "yes",  # the default StoreConfig is a New Zealand store entering GST-inclusive
+        "_links": {
+            "self": [
+                {"href": "https://" + base.split("://")[1]
+                 + "/wp-json/wc/v3/settings/tax/woocommerce_prices_include_tax"}
+            ],
+            "collection": [
+                {"href": "https://" + base.split("://")[1] + "/wp-json/wc/v3/settings/tax"}
+            ],
+        },
+    }  # fmt: skip
+    group = https_get(base, "/settings/tax").json()
+    assert [s["id"] for s in group] == ["woocommerce_prices_include_tax"]
+    assert https_get(base, "/settings/tax/nope").json() == {
+        "code": "rest_setting_setting_invalid",
+        "message": "Invalid setting.",
+        "data": {"status": 404},
+    }
+    assert https_get(base, "/settings/nope/woocommerce_prices_include_tax").json() == {
+        "code": "rest_setting_setting_group_invalid",
+        "message": "Invalid setting group.",
+        "data": {"status": 404},
+    }
+    anonymous = requests.get(
+        f"{base}/wp-json/wc/v3/settings/tax/woocommerce_prices_include_tax", timeout=5
+    )
+    assert (anonymous.status_code, anonymous.json()["code"]) == (
+        401,
+        "woocommerce_rest_cannot_view",
+    )
+
+
+def test_prices_include_tax_follows_the_store_config():
+    config = StoreConfig(seed=2, orders=2, prices_include_tax=False)
+    client = create_app(config, "https://shop.example").test_client()
+    response = client.get(
+        "/wp-json/wc/v3/settings/tax/woocommerce_prices_include_tax",
+        auth=(config.consumer_key, config.consumer_secret),
+        headers={"X-Forwarded-Proto": "https"},
+    )
+    assert (response.status_code, response.get_json()["value"]) == (200, "no")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 import pytest
 import requests
@@ -62,6 +64,8 @@ def test_storm_sends_signed_duplicated_out_of_order_deliveries(base: str, receiv
     assert (report["planned"], report["sent"], report["duplicates"]) == (40, 40, 10)
     assert report["out_of_order"] > 0
     assert report["by_status"] == {"200": 40}
+    finals = {f["order_id"]: f for f in report["final_states"]}
+    assert sorted(finals) == report["orders"]
     got = receiver.wait(40)
     assert len(got) == 40
     assert all(d["headers"]["X-Wc-Webhook-Signature"] == sign(d["body"], "storm") for d in got)
@@ -75,6 +79,92 @@ def test_storm_sends_signed_duplicated_out_of_order_deliveries(base: str, receiv
         current = https_get(base, f"/orders/{order_id}").json()
         assert current["date_modified_gmt"] == payload["date_modified_gmt"]
         assert current["meta_data"] == payload["meta_data"]
+        assert finals[order_id]["date_modified_gmt"] == payload["date_modified_gmt"]
+        assert finals[order_id]["revision"] == finals[order_id]["revisions"]
+
+
+def _wait_for_storm(base: str, timeout: float) -> dict:
+    deadline = time.monotonic() + timeout
+    report: dict = {}
+    while time.monotonic() < deadline:
+        report = requests.get(f"{base}/_sandbox/storm", params={"details": "1"}, timeout=5).json()
+        if report["state"] == "done":
+            return report
+        time.sleep(0.1)
+    return report
+
+
+def _gmt(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
+
+
+def test_live_storm_applies_each_revision_as_it_is_first_sent(base: str, receiver: Receiver):
+    create_webhook(base, "order.updated", receiver.url, secret="live")
+    started = control(
+        base,
+        "storm",
+        {"deliveries": 20, "duplicate_rate": 0.25, "shuffle": True, "concurrency": 4, "live": True},
+    )
+    assert started.status_code == 200, started.text
+    report = _wait_for_storm(base, 30)
+    assert report["state"] == "done" and report["live"] is True
+    assert (report["planned"], report["sent"], report["duplicates"]) == (20, 20, 5)
+    assert report["out_of_order"] > 0
+    assert report["by_status"] == {"200": 20}
+    got = receiver.wait(20)
+    assert all(d["headers"]["X-Wc-Webhook-Signature"] == sign(d["body"], "live") for d in got)
+
+    bodies: dict[tuple[int, int], bytes] = {}
+    first_received: dict[tuple[int, int], float] = {}
+    for delivery in got:
+        payload = json.loads(delivery["body"])
+        revision = int(
+            next(m["value"] for m in payload["meta_data"] if m["key"] == "_storm_revision")
+        )
+        key = (payload["id"], revision)
+        # Every delivery of one revision repeats the snapshot taken when it was applied.
+        assert bodies.setdefault(key, delivery["body"]) == delivery["body"]
+        first_received[key] = min(
+            first_received.get(key, delivery["received_at"]), delivery["received_at"]
+        )
+    by_order: dict[int, dict[int, str]] = {}
+    for entry in report["deliveries"]:
+        dates = by_order.setdefault(entry["order_id"], {})
+        assert (
+            dates.setdefault(entry["revision"], entry["date_modified_gmt"])
+            == entry["date_modified_gmt"]
+        )
+        body = json.loads(bodies[(entry["order_id"], entry["revision"])])
+        assert body["date_modified_gmt"] == entry["date_modified_gmt"]
+    assert sorted(by_order) == report["orders"]
+    finals = {f["order_id"]: f for f in report["final_states"]}
+    assert sorted(finals) == report["orders"]
+    for order_id, dates in by_order.items():
+        revisions = sorted(dates)
+        assert revisions == list(range(1, len(revisions) + 1))
+        stamps = [_gmt(dates[r]) for r in revisions]
+        # Real WooCommerce dates have one-second resolution: each revision a second later at least.
+        assert all(later - earlier >= timedelta(seconds=1) for earlier, later in pairwise(stamps))
+        final = finals[order_id]
+        assert (final["revisions"], final["revision"]) == (len(revisions), len(revisions))
+        assert final["date_modified_gmt"] == dates[revisions[-1]]
+        current = https_get(base, f"/orders/{order_id}").json()
+        assert current["date_modified_gmt"] == final["date_modified_gmt"]
+        assert current["meta_data"] == json.loads(bodies[(order_id, revisions[-1])])["meta_data"]
+        if len(revisions) >= 3:
+            # Live: revision 1 was out before the store reached its final state.
+            assert first_received[(order_id, 1)] < stamps[-1].timestamp()
+    # Applying the revisions fired no webhook of its own: only the ping and the storm went out.
+    time.sleep(0.3)
+    log = requests.get(f"{base}/_sandbox/deliveries", timeout=5).json()
+    assert sorted({entry["kind"] for entry in log}) == ["ping", "storm"]
+    assert requests.get(f"{base}/_sandbox/webhooks", timeout=5).json()["pending"] == []
+
+
+def test_live_must_be_a_boolean(base: str, receiver: Receiver):
+    create_webhook(base, "order.updated", receiver.url)
+    refused = control(base, "storm", {"deliveries": 4, "live": "yes"})
+    assert refused.status_code == 400
 
 
 def test_same_seed_same_data():

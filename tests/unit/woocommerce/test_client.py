@@ -239,3 +239,107 @@ def test_webhooks_are_created_active_with_our_secret_and_deleted_for_good():
         "status": "active",
     }
     assert parse_qs(urlsplit(responses.calls[1].request.url).query)["force"] == ["true"]
+
+
+@responses.activate
+def test_a_stripped_authorization_header_falls_back_to_keys_in_the_query():
+    remembered: list[bool] = []
+    responses.get(
+        f"{API}/orders/7",
+        status=401,
+        json={"code": "woocommerce_rest_cannot_view", "message": "Sorry, you cannot view this resource."},
+        match=[responses.matchers.query_param_matcher({})],
+    )  # fmt: skip
+    responses.get(
+        f"{API}/orders/7",
+        json={"id": 7},
+        match=[responses.matchers.query_param_matcher(
+            {"consumer_key": "ck_key", "consumer_secret": "cs_secret"}
+        )],
+    )  # fmt: skip
+    store = WooClient(
+        WooStoreConfig(url=HTTPS, consumer_key="ck_key", consumer_secret="cs_secret"),
+        sleep=lambda _: None, on_query_string_auth=lambda: remembered.append(True),
+    )  # fmt: skip
+    assert store.order(7) == {"id": 7}
+    assert remembered == [True], "the caller is told, to remember it"
+    assert store.order(7) == {"id": 7} and len(responses.calls) == 3, "no Basic attempt again"
+
+
+@responses.activate
+def test_wrong_keys_are_refused_both_ways_and_basic_auth_is_kept():
+    responses.get(
+        f"{API}/orders/7", status=401,
+        json={"code": "woocommerce_rest_authentication_error", "message": "Consumer secret is invalid."},
+    )  # fmt: skip
+    store = client()
+    with pytest.raises(AuthError, match="Consumer secret is invalid"):
+        store.order(7)
+    assert len(responses.calls) == 2
+    assert "Authorization" in responses.calls[0].request.headers
+    assert "consumer_key=ck_key" in responses.calls[1].request.url
+    assert not store.api.query_string_auth
+
+
+@responses.activate
+def test_a_redirect_is_refused_not_followed():
+    responses.get(
+        f"{API}/system_status",
+        status=301,
+        headers={"Location": "http://127.0.0.1:9/latest/meta-data"},
+    )
+    responses.get("http://127.0.0.1:9/latest/meta-data", json={"secret": "internal"})
+    with pytest.raises(
+        PermanentError, match=r"redirects to http://127\.0\.0\.1:9/latest/meta-data"
+    ):
+        client().system_status(("environment.version",))
+    assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_only_the_fields_asked_for_are_requested_from_the_status_report():
+    responses.get(f"{API}/system_status", json={"environment": {"version": "7.4.1"}})
+    responses.get(
+        f"{API}/settings/tax/woocommerce_prices_include_tax",
+        json={"id": "woocommerce_prices_include_tax", "value": "yes"},
+    )
+    store = client()
+    assert store.system_status(("environment.version", "settings.currency")) == {
+        "environment": {"version": "7.4.1"}
+    }
+    assert parse_qs(urlsplit(responses.calls[0].request.url).query)["_fields"] == [
+        "environment.version,settings.currency"
+    ]
+    assert store.setting("tax", "woocommerce_prices_include_tax") == "yes"
+
+
+@responses.activate
+def test_a_lost_answer_to_a_post_behind_a_proxy_is_uncertain():
+    responses.post(f"{API}/orders/7/notes", status=502, body="<html>Bad Gateway</html>")
+    with pytest.raises(TransientError) as raised:
+        client().add_order_note(7, "paid")
+    assert raised.value.uncertain and len(responses.calls) == 1
+
+
+@responses.activate
+def test_without_paging_headers_pages_are_read_until_one_is_not_full():
+    full = [{"id": n} for n in range(100)]
+    responses.get(f"{API}/orders", json=full, match=[responses.matchers.query_param_matcher(
+        {"page": "1", "per_page": "100"})])  # fmt: skip
+    responses.get(f"{API}/orders", json=[{"id": 100}], match=[responses.matchers.query_param_matcher(
+        {"page": "2", "per_page": "100"})])  # fmt: skip
+    assert len(list(client().iterate("orders"))) == 101
+
+
+@responses.activate
+def test_an_answer_of_the_wrong_shape_is_refused_plainly():
+    responses.get(f"{API}/orders/7", json=["not", "an", "order"])
+    with pytest.raises(PermanentError, match="other than a JSON object"):
+        client().order(7)
+
+
+def test_an_unknown_host_never_left_and_is_passing():
+    store = client("https://no-such-host.invalid", sleeps=[])
+    with pytest.raises(TransientError, match="could not reach the store") as raised:
+        store.order(7)
+    assert not raised.value.uncertain

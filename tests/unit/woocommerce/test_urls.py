@@ -28,13 +28,24 @@ def test_not_store_urls(url):
 
 
 @pytest.mark.parametrize(
-    "url", ["https://127.0.0.1", "https://localhost:8443", "https://10.1.2.3", "https://192.168.0.10",
-            "https://[::1]", "https://169.254.169.254", "https://0.0.0.0"],
+    "url", ["https://127.0.0.1", "https://10.1.2.3", "https://192.168.0.10", "https://[::1]",
+            "https://169.254.169.254", "https://0.0.0.0", "https://[::ffff:127.0.0.1]"],
 )  # fmt: skip
 def test_internal_addresses_are_refused_unless_allowed(url):
     with pytest.raises(UnsafeStoreURL, match="not a public address"):
         check(url, allow_http=False, allow_private=False)
     assert check(url, allow_http=False, allow_private=True) == normalise(url)
+
+
+def test_a_name_is_resolved_only_when_asked():
+    """Where a person waits (adding a store) the name is resolved to refuse early; calls to
+    the store check the address they reach (tests/unit/woocommerce/test_transport.py)."""
+    with pytest.raises(UnsafeStoreURL, match="not a public address"):
+        check("https://localhost:8443", allow_http=False, allow_private=False, resolve=True)
+    assert (
+        check("https://localhost:8443", allow_http=False, allow_private=False)
+        == "https://localhost:8443"
+    )
 
 
 def test_plain_http_only_when_allowed():
@@ -53,6 +64,6 @@ def test_a_public_address_passes():
     )
 
 
-def test_an_unresolvable_host_is_refused():
-    with pytest.raises(UnsafeStoreURL, match="cannot be resolved"):
-        check("https://no-such-host.invalid", allow_http=False, allow_private=False)
+def test_an_unresolvable_host_is_refused_when_resolved():
+    with pytest.raises(UnsafeStoreURL, match="cannot be found"):
+        check("https://no-such-host.invalid", allow_http=False, allow_private=False, resolve=True)
