@@ -24,6 +24,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.xero_limiter
+	$(BIN)/python -m benchmarks.backfill
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

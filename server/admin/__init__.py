@@ -7,11 +7,14 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
 from server.admin.access import OverviewView
+from server.admin.sync_settings import SyncSettingsView
 from server.admin.system import SystemView
 from server.admin.views import (
+    BackfillView,
     BindingView,
     InboundEventView,
     OperatorAccountView,
+    OutboxEntryView,
     PlanView,
     StoreTransitionView,
     StoreView,
@@ -22,9 +25,11 @@ from server.admin.views import (
 )
 from server.extensions import db
 from server.models import (
+    Backfill,
     Binding,
     InboundEvent,
     Operator,
+    OutboxEntry,
     Plan,
     Store,
     StoreTransition,
@@ -48,12 +53,15 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(
         StoreTransitionView(StoreTransition, session, name="State changes", category="Stores")
     )
+    admin.add_view(SyncSettingsView(name="Sync settings", endpoint="sync_settings"))
     admin.add_view(XeroConnectionView(XeroConnection, session, name="Xero", category="Connections"))
     admin.add_view(
         WooConnectionView(WooConnection, session, name="WooCommerce", category="Connections")
     )
     admin.add_view(InboundEventView(InboundEvent, session, name="Inbound events", category="Sync"))
     admin.add_view(SyncRecordView(SyncRecord, session, name="Sync records", category="Sync"))
+    admin.add_view(OutboxEntryView(OutboxEntry, session, name="Outbox", category="Sync"))
+    admin.add_view(BackfillView(Backfill, session, name="Backfills", category="Sync"))
     admin.add_view(BindingView(Binding, session, name="Bindings", category="Sync"))
     admin.add_view(PlanView(Plan, session, name="Plans", category="Billing"))
     admin.add_view(

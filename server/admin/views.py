@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from flask import flash, url_for
 from flask_admin.actions import action
 from flask_admin.babel import gettext
@@ -17,9 +18,10 @@ from wtforms.validators import NumberRange, Optional
 from server.admin.access import ReadOnlyModelView, SecureModelView
 from server.crypto import EncryptedText
 from server.extensions import db
-from server.jobs import tasks
-from server.models import ConnectionStatus, Operator, Store, StoreState
+from server.jobs import sync_tasks, tasks
+from server.models import ConnectionStatus, Operator, OutboxEntry, Store, StoreState
 from server.models.user import MIN_PASSWORD_LENGTH
+from server.sync import outbox
 
 
 def _secret_columns(model: type) -> list[str]:
@@ -82,16 +84,23 @@ def _woocommerce_cell(_view: Any, _context: Any, store: Store, _name: str) -> Ma
     )
 
 
+def _settings_link(_view: Any, _context: Any, store: Store, _name: str) -> Markup:
+    url = url_for("sync_settings.index", store=store.public_id)
+    return Markup('<a class="btn btn-sm btn-link" href="{}">Sync settings</a>').format(url)
+
+
 class StoreView(_HidesSecrets, SecureModelView):
     can_create = False  # stores are created by the bridge plugin's activation
     can_delete = False  # erasing a store's data is an explicit, separate operation
-    column_list = ["id", "name", "url", "state", "woocommerce", "xero", "created_at"]
+    column_list = ["id", "name", "url", "state", "woocommerce", "xero", "sync", "created_at"]
     column_details_list = [
-        "id", "public_id", "name", "url", "state", "woocommerce", "xero", "admin_email",
+        "id", "public_id", "name", "url", "state", "woocommerce", "xero", "sync", "admin_email",
         "admin_username", "wp_user_id", "plugin_version", "wp_version", "wc_version",
         "created_at", "updated_at",
     ]  # fmt: skip
-    column_formatters = {"xero": _xero_cell, "woocommerce": _woocommerce_cell}
+    column_formatters = {
+        "xero": _xero_cell, "woocommerce": _woocommerce_cell, "sync": _settings_link,
+    }  # fmt: skip
     column_formatters_detail = column_formatters
     column_searchable_list = ["name", "url", "admin_email"]
     column_filters = ["state"]
@@ -181,6 +190,40 @@ def _enqueue_or_say(enqueue: Any, store_id: int) -> None:
         enqueue(store_id)
     except RedisError as error:
         flash(f"Store {store_id}: its waiting events will be taken up by the sweeper ({error}).")
+
+
+class OutboxEntryView(ReadOnlyModelView):
+    """What each order should be in Xero, and why it is not there yet (held, failed)."""
+
+    column_list = [
+        "updated_at", "store_id", "woo_order_id", "kind", "number", "action", "status",
+        "total", "attempts", "error",
+    ]  # fmt: skip
+    column_filters = ["status", "kind", "action"]
+    column_searchable_list = ["woo_order_id", "number", "error"]
+    column_default_sort = ("id", True)
+
+    @action("replay", "Replay", "Send the selected failed or held orders again?")
+    def action_replay(self, ids: list[str]) -> None:
+        stores: set[int] = set()
+        count = 0
+        for entry in db.session.scalars(
+            sa.select(OutboxEntry).where(OutboxEntry.id.in_(_ids(ids)))
+        ):
+            replayed = outbox.replay(entry.store_id, entry.woo_order_id)
+            count += replayed
+            if replayed:
+                stores.add(entry.store_id)
+        db.session.commit()
+        for store_id in sorted(stores):
+            _enqueue_or_say(sync_tasks.enqueue_flush, store_id)
+        flash(f"{count} order(s) will be sent again; the others were neither failed nor held.")
+
+
+class BackfillView(ReadOnlyModelView):
+    column_list = ["started_at", "store_id", "since", "status", "read", "total", "error"]
+    column_filters = ["status"]
+    column_default_sort = ("id", True)
 
 
 class SyncRecordView(ReadOnlyModelView):

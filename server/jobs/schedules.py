@@ -12,7 +12,7 @@ from rq.cron import CronScheduler
 
 from server.config import Settings
 from server.extensions import current_settings
-from server.jobs import tasks
+from server.jobs import sync_tasks, tasks
 from server.jobs.queues import Priority
 from server.redis_client import get_redis
 
@@ -32,6 +32,8 @@ SCHEDULES: tuple[Schedule, ...] = (
     Schedule("purge-expired-records", tasks.purge_expired_records, cron="17 3 * * *"),
     Schedule("requeue-pending-events", tasks.requeue_pending_events, cron="*/5 * * * *"),
     Schedule("poll-woocommerce", tasks.poll_woo_stores, cron="* * * * *"),
+    Schedule("flush-outboxes", sync_tasks.flush_stores, cron="* * * * *"),
+    Schedule("refresh-xero-reference-data", sync_tasks.refresh_references, cron="41 4 * * *"),
     Schedule(
         "check-woocommerce-webhooks",
         tasks.check_woo_webhooks,

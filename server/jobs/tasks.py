@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from server.extensions import current_settings, db
+from server.jobs import sync_tasks
 from server.jobs.queues import Priority, enqueue_coalesced, is_waiting, started
 from server.models import (
     ConnectionStatus,
@@ -219,7 +220,10 @@ def enqueue_woo_record(store_id: int, resource: str, woo_id: str) -> None:
 
 def process_woo_record(store_id: int, resource: str, woo_id: str) -> str:
     started(woo_record_key(store_id, resource, woo_id))
-    return woo_records.process(store_id, resource, woo_id)
+    result = woo_records.process(store_id, resource, woo_id)
+    if result == "processed" and resource == "order":
+        sync_tasks.enqueue_flush(store_id)
+    return result
 
 
 def enqueue_poll(store_id: int, priority: Priority = Priority.LOW) -> None:

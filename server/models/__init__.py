@@ -5,6 +5,14 @@ from server.models.billing import Plan, Subscription, SubscriptionStatus, UsageC
 from server.models.binding import Binding, BindingKind
 from server.models.connection import ConnectionStatus, WooConnection, WooWebhook, XeroConnection
 from server.models.event import EventSource, EventStatus, InboundEvent
+from server.models.outbox import (
+    Backfill,
+    BackfillStatus,
+    OutboxAction,
+    OutboxEntry,
+    OutboxPriority,
+    OutboxStatus,
+)
 from server.models.settings import (
     AccountMapping,
     GatewayMapping,
@@ -16,9 +24,12 @@ from server.models.store import Store, StoreState, StoreTransition
 from server.models.system import EncryptionCanary
 from server.models.user import Operator
 from server.models.woo import WooRecord
+from server.models.xero_cache import ReferenceKind, XeroReference
 
 __all__ = [
     "AccountMapping",
+    "Backfill",
+    "BackfillStatus",
     "Binding",
     "BindingKind",
     "ConnectionStatus",
@@ -29,8 +40,13 @@ __all__ = [
     "GatewayMapping",
     "InboundEvent",
     "Operator",
+    "OutboxAction",
+    "OutboxEntry",
+    "OutboxPriority",
+    "OutboxStatus",
     "Outcome",
     "Plan",
+    "ReferenceKind",
     "Store",
     "StoreState",
     "StoreTransition",
@@ -45,4 +61,5 @@ __all__ = [
     "WooRecord",
     "WooWebhook",
     "XeroConnection",
+    "XeroReference",
 ]

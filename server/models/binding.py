@@ -40,5 +40,6 @@ class Binding(db.Model):
     xero_id: Mapped[str | None] = mapped_column(sa.String(36))
     xero_number: Mapped[str] = mapped_column(sa.String(255), default="")
     content_hash: Mapped[str] = mapped_column(sa.String(64), default="")
+    xero_status: Mapped[str] = mapped_column(sa.String(20), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -54,6 +54,7 @@ class XeroConnection(_ConnectionState, db.Model):
     access_token: Mapped[str | None] = mapped_column(EncryptedText, deferred=True)
     refresh_token: Mapped[str | None] = mapped_column(EncryptedText, deferred=True)
     access_token_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pulled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # Xero's changes read up to
 
     store: Mapped[Store] = relationship()
 

@@ -26,14 +26,18 @@ class SyncSettings(db.Model):
 
 
 class TaxMapping(db.Model):
-    """A WooCommerce tax rate → the Xero TaxType used on lines that carry it."""
+    """The WooCommerce tax rates a line carries → the Xero TaxType used on that line.
+
+    `woo_rates` is the key: "none" for a line without tax, a rate id ("5"), or the sorted ids
+    of a line taxed at several rates at once ("5+7", compound or not).
+    """
 
     __tablename__ = "tax_mappings"
-    __table_args__ = (sa.UniqueConstraint("store_id", "woo_tax_rate_id"),)
+    __table_args__ = (sa.UniqueConstraint("store_id", "woo_rates"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id", ondelete="CASCADE"))
-    woo_tax_rate_id: Mapped[int]
+    woo_rates: Mapped[str] = mapped_column(sa.String(64))
     woo_label: Mapped[str] = mapped_column(sa.String(200), default="")
     xero_tax_type: Mapped[str] = mapped_column(sa.String(50))
 

@@ -1,7 +1,7 @@
 """Processing a WooCommerce record after something arrived about it: read its current
 version from the store (payloads may be stale, or carry only an id), and if it changed, keep
-it and count one processed version, with a line in the audit trail. The sync engine takes
-over from each processed version.
+it and count one processed version, with a line in the audit trail. A processed order is
+marked in the outbox, from which the sync engine brings Xero up to date.
 
 One process at a time per record (a Redis lock that outlives the job, so two cannot
 overlap); the events that were pending when the record was read are settled together, so a
@@ -36,7 +36,7 @@ from server.models import (
 )
 from server.models.types import to_money, utcnow
 from server.redis_client import get_redis
-from server.sync import retries, woo_access, woo_connect
+from server.sync import outbox, retries, woo_access, woo_connect
 from server.sync.woo_intake import content_hash
 
 
@@ -139,6 +139,8 @@ def keep(
     row.versions_processed += 1
     row.processed_at = utcnow()
     db.session.add(_audit(store_id, resource, woo_id, current))
+    if resource == "order":
+        outbox.mark_order(store_id, woo_id)  # Xero is brought up to date by the flush
     return "processed"
 
 

@@ -52,8 +52,10 @@ def write_batches(
     path: str | None = None,
     priority: CallPriority = CallPriority.NORMAL,
     idempotency_salt: str = "",
+    params: Mapping[str, Any] | None = None,
 ) -> Iterator[list[ElementResult]]:
-    """PUT (create) or POST (update or create) `elements`; yield each batch's results."""
+    """PUT (create) or POST (update or create) `elements`; yield each batch's results.
+    `params` adds query parameters (e.g. `unitdp`)."""
     if not resource.summarises_errors:
         raise ValueError(f"{resource.path} takes no batches with per-element results")
     for indexes in chunks(elements, resource.collection):
@@ -62,7 +64,7 @@ def write_batches(
             method,
             path or resource.path,
             {resource.collection: batch},
-            params={"summarizeErrors": "false"},
+            params={**(params or {}), "summarizeErrors": "false"},
             priority=priority,
             idempotency_salt=idempotency_salt,
         )

@@ -1,0 +1,147 @@
+"""Backfill of 1,000 orders from 200 customers and 50 products into a sandbox Xero
+organisation: Xero calls in all (reference data included), calls per order, wall time.
+Prints figures; asserts nothing. The target is at most 60 calls (0.06 per order).
+
+    python -m benchmarks.backfill        (embedded Redis and a temporary SQLite database)
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+from cryptography.fernet import Fernet
+
+from sandbox.woocommerce import StoreConfig
+from sandbox.woocommerce import serve_in_thread as serve_store
+from sandbox.xero import SandboxConfig
+from sandbox.xero import serve_in_thread as serve_xero
+from server import create_app
+from server.config import build_settings
+from server.extensions import db
+from server.models import (
+    Backfill,
+    OutboxEntry,
+    OutboxStatus,
+    Store,
+)
+from server.runtime.embedded_redis import EmbeddedRedis
+from server.startup import apply_migrations
+from server.sync import backfill, engine, xero_connect
+from tests.integration.sync.conftest import switch_on_everything
+from tests.integration.woocommerce.conftest import connect_store
+
+ORDERS, CUSTOMERS, PRODUCTS = 1000, 200, 50
+PUBLIC_URL = "http://wooxero.bench"
+
+
+def _settings(directory: Path, redis_url: str, xero_url: str):  # type: ignore[no-untyped-def]
+    return build_settings(
+        {
+            "server": {"data_dir": str(directory), "public_url": PUBLIC_URL},
+            "database": {"url": f"sqlite:///{directory / 'bench.db'}"},
+            "redis": {"url": redis_url},
+            "security": {
+                "secret_key": secrets.token_urlsafe(32),
+                "encryption_keys": [Fernet.generate_key().decode()],
+            },
+            "xero": {
+                "client_id": "wooxero-sandbox",
+                "client_secret": "sandbox-secret",
+                "authorize_url": f"{xero_url}/identity/connect/authorize",
+                "token_url": f"{xero_url}/identity/connect/token",
+                "revocation_url": f"{xero_url}/identity/connect/revocation",
+                "connections_url": f"{xero_url}/connections",
+                "api_url": f"{xero_url}/api.xro/2.0",
+            },
+            "woocommerce": {"allow_insecure_http": True, "allow_private_addresses": True},
+        }
+    )
+
+
+def _connect(store: Store, xero_url: str) -> None:
+    """The OAuth dance, the browser played by requests (the sandbox approves at once)."""
+    tenants = requests.get(f"{xero_url}/_sandbox/tenants", timeout=10).json()
+    nz = next(t["tenantId"] for t in tenants if t["name"] == "Demo Company (NZ)")
+    requests.post(
+        f"{xero_url}/_sandbox/config", json={"auto_approve_tenants": [nz]}, timeout=10
+    ).raise_for_status()
+    consent = requests.get(xero_connect.begin(store, "bench"), allow_redirects=False, timeout=10)
+    query = parse_qs(urlsplit(consent.headers["Location"]).query)
+    pending = xero_connect.take_pending(query["state"][0], "bench")
+    xero_connect.complete(pending, query["code"][0])
+
+
+def _set_up(shop_url: str, xero_url: str) -> Store:
+    store = connect_store(shop_url)
+    _connect(store, xero_url)
+    switch_on_everything(store)
+    return store
+
+
+def _calls(xero_url: str) -> dict[str, int]:
+    stats = requests.get(f"{xero_url}/_sandbox/calls", timeout=10).json()
+    merged: dict[str, int] = {}
+    for tenant in stats.values():
+        for operation, count in tenant["calls"].items():
+            merged[operation] = merged.get(operation, 0) + count
+    return merged
+
+
+def main() -> None:
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    directory = Path(tempfile.mkdtemp(prefix="wx-bench-backfill-"))
+    redis = EmbeddedRedis(directory, directory / "redis.log")
+    redis.start()
+    xero_config = SandboxConfig(auto_approve=True).with_redirect_uris(
+        [PUBLIC_URL + "/xero/callback"]
+    )
+    shop_config = StoreConfig(orders=ORDERS, customers=CUSTOMERS, products=PRODUCTS)
+    try:
+        with serve_xero(xero_config) as xero, serve_store(shop_config) as shop:
+            app = create_app(_settings(directory, redis.url, xero.base_url))
+            with app.app_context():
+                apply_migrations()
+                store = _set_up(shop.base_url, xero.base_url)
+                setup_calls = sum(_calls(xero.base_url).values())
+                started = time.monotonic()
+                run = backfill.start(store.id, datetime(2000, 1, 1, tzinfo=UTC))
+                db.session.commit()
+                while backfill.read_page(run.id):
+                    pass
+                while engine.flush(store.id).more:
+                    pass
+                elapsed = time.monotonic() - started
+                _report(store, run.id, xero.base_url, setup_calls, elapsed)
+    finally:
+        redis.stop()
+
+
+def _report(store: Store, run_id: int, xero_url: str, setup_calls: int, elapsed: float) -> None:
+    calls = _calls(xero_url)
+    total = sum(calls.values())
+    statuses: dict[str, int] = {}
+    for entry in db.session.query(OutboxEntry).filter_by(store_id=store.id):
+        statuses[entry.status.value] = statuses.get(entry.status.value, 0) + 1
+    run = db.session.get(Backfill, run_id)
+    assert run is not None
+    progress = backfill.progress(run)
+    print(f"backfill of {ORDERS} orders ({CUSTOMERS} customers, {PRODUCTS} products):")
+    print(f"  outbox: {statuses}; progress {progress.done}/{progress.total}")
+    print(f"  Xero calls: {total} in all ({setup_calls} reading reference data), "
+          f"{total / ORDERS:.3f} per order — target at most 60 (0.06 per order)")  # fmt: skip
+    print(f"  by operation: {dict(sorted(calls.items()))}")
+    print(f"  wall time: {elapsed:.1f} s ({ORDERS / elapsed:.0f} orders/s)")
+    failed = [e.error for e in db.session.query(OutboxEntry).filter_by(status=OutboxStatus.FAILED)]
+    if failed:
+        print(f"  failed (Xero's reasons): {sorted(set(failed))[:3]}")
+
+
+if __name__ == "__main__":
+    main()

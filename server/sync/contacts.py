@@ -1,0 +1,188 @@
+"""Xero contacts for the customers of the orders being sent: bound ones cost nothing; the
+rest are looked up many at a call — by email (case-insensitively, archived ones too), then by
+ContactNumber (the WooCommerce customer id) — and the ones still missing created in batches.
+A name another contact has is made unique as "Name (email)"; an archived match is restored.
+Only customers with orders reach here, and nothing is ever deleted."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from server.connectors.xero import resources
+from server.connectors.xero.batch import write_batches
+from server.connectors.xero.client import XeroClient
+from server.extensions import db
+from server.models import Binding, BindingKind
+
+LOOKUPS_PER_CALL = 50  # values OR'd in one `where` (about 3 kB of URL for emails)
+NAME_TAKEN = "already assigned to another contact"
+SHARED_GUESTS = "guest:shared"
+
+
+@dataclass
+class Resolution:
+    contact_ids: dict[str, str] = field(default_factory=dict)  # customer key → ContactID
+    failures: dict[str, str] = field(default_factory=dict)  # customer key → Xero's reason
+
+
+def binding_key(customer_key: str) -> str:
+    """The binding's woo_id for a customer key (long guest emails are hashed to fit)."""
+    if len(customer_key) <= 64:
+        return customer_key
+    return "h:" + hashlib.sha256(customer_key.encode()).hexdigest()[:62]
+
+
+def resolve(
+    store_id: int, client: XeroClient, wanted: Mapping[str, Mapping[str, Any]]
+) -> Resolution:
+    """ContactIDs for every customer key in `wanted` (key → contact payload to create)."""
+    result = Resolution()
+    bound = _bound(store_id, wanted)
+    result.contact_ids.update(bound)
+    missing = {key: spec for key, spec in wanted.items() if key not in bound}
+    if not missing:
+        return result
+    found = _find(client, missing)
+    _restore_archived(client, [contact for contact in found.values() if _archived(contact)])
+    for key, contact in found.items():
+        _bind(store_id, key, contact)
+        result.contact_ids[key] = contact["ContactID"]
+    db.session.commit()
+    to_create = {key: spec for key, spec in missing.items() if key not in found}
+    _create(store_id, client, to_create, result)
+    return result
+
+
+def _bound(store_id: int, keys: Iterable[str]) -> dict[str, str]:
+    by_binding = {binding_key(key): key for key in keys}
+    rows = db.session.execute(
+        sa.select(Binding.woo_id, Binding.xero_id).where(
+            Binding.store_id == store_id,
+            Binding.kind == BindingKind.CONTACT,
+            Binding.woo_id.in_(list(by_binding)),
+            Binding.xero_id.is_not(None),
+        )
+    )
+    return {by_binding[woo_id]: xero_id for woo_id, xero_id in rows}
+
+
+def _find(client: XeroClient, missing: Mapping[str, Mapping[str, Any]]) -> dict[str, dict]:
+    """Existing contacts by email, then by ContactNumber, then (shared guests) by name."""
+    found: dict[str, dict[str, Any]] = {}
+    for field_name in ("EmailAddress", "ContactNumber", "Name"):
+        wanted = {
+            key: _lookup_value(field_name, key, spec)
+            for key, spec in missing.items()
+            if key not in found and _lookup_value(field_name, key, spec)
+        }
+        if not wanted:
+            continue
+        matches = _lookup(client, field_name, sorted(set(wanted.values())))
+        for key, value in wanted.items():
+            if matches.get(value.lower()):
+                found[key] = _best(matches[value.lower()], missing[key])
+    return found
+
+
+def _lookup_value(field_name: str, key: str, spec: Mapping[str, Any]) -> str:
+    if field_name == "Name":  # only the shared guest contact is found by its name
+        return str(spec["Name"]) if key == SHARED_GUESTS else ""
+    return str(spec.get(field_name) or "").lower()
+
+
+def _lookup(client: XeroClient, field_name: str, values: list[str]) -> dict[str, list[dict]]:
+    matches: dict[str, list[dict[str, Any]]] = {}
+    for start in range(0, len(values), LOOKUPS_PER_CALL):
+        chunk = values[start : start + LOOKUPS_PER_CALL]
+        where = " OR ".join(f'{field_name}=="{_quoted(value)}"' for value in chunk)
+        for contact in client.iterate(
+            resources.CONTACTS, {"where": where, "includeArchived": True}
+        ):
+            value = str(contact.get(field_name) or "").lower()
+            matches.setdefault(value, []).append(contact)
+    return matches
+
+
+def _quoted(value: str) -> str:
+    return value.replace('"', '""')
+
+
+def _best(candidates: list[dict[str, Any]], spec: Mapping[str, Any]) -> dict[str, Any]:
+    """Deterministic choice: active before archived, the same ContactNumber first, then the
+    lowest ContactID."""
+    number = str(spec.get("ContactNumber") or "")
+    return min(
+        candidates,
+        key=lambda c: (
+            _archived(c),
+            str(c.get("ContactNumber") or "") != number,
+            str(c.get("ContactID")),
+        ),
+    )
+
+
+def _archived(contact: Mapping[str, Any]) -> bool:
+    return str(contact.get("ContactStatus") or "ACTIVE") == "ARCHIVED"
+
+
+def _restore_archived(client: XeroClient, contacts: list[dict[str, Any]]) -> None:
+    """Xero refuses documents for archived contacts: make them active again."""
+    unique = {c["ContactID"]: c for c in contacts}
+    if not unique:
+        return
+    restores = [{"ContactID": cid, "ContactStatus": "ACTIVE"} for cid in sorted(unique)]
+    for _results in write_batches(client, resources.CONTACTS, restores, method="POST"):
+        pass
+
+
+def _create(
+    store_id: int,
+    client: XeroClient,
+    to_create: Mapping[str, Mapping[str, Any]],
+    result: Resolution,
+) -> None:
+    """Create in batches; names already taken are retried once as "Name (email)"."""
+    attempts = [dict(to_create), {}]
+    for round_number, batch in enumerate(attempts):
+        keys = sorted(batch)
+        specs = [batch[key] for key in keys]
+        for results in write_batches(client, resources.CONTACTS, specs, method="PUT"):
+            for outcome in results:
+                key = keys[outcome.index]
+                if outcome.ok and outcome.element.get("ContactID"):
+                    _bind(store_id, key, outcome.element)
+                    result.contact_ids[key] = outcome.element["ContactID"]
+                elif round_number == 0 and any(NAME_TAKEN in e for e in outcome.errors):
+                    attempts[1][key] = _renamed(batch[key], key)
+                else:
+                    result.failures[key] = "; ".join(outcome.errors) or outcome.status
+            db.session.commit()
+        if not attempts[1]:
+            return
+
+
+def _renamed(spec: Mapping[str, Any], key: str) -> dict[str, Any]:
+    qualifier = str(spec.get("EmailAddress") or spec.get("ContactNumber") or key)
+    return {**spec, "Name": f"{spec['Name']} ({qualifier})"[:255]}
+
+
+def _bind(store_id: int, key: str, contact: Mapping[str, Any]) -> None:
+    woo_id = binding_key(key)
+    binding = db.session.scalar(
+        sa.select(Binding).where(
+            Binding.store_id == store_id,
+            Binding.kind == BindingKind.CONTACT,
+            Binding.woo_id == woo_id,
+        )
+    )
+    if binding is None:
+        binding = Binding(store_id=store_id, kind=BindingKind.CONTACT, woo_id=woo_id)
+        db.session.add(binding)
+    binding.xero_id = str(contact["ContactID"])
+    binding.xero_number = str(contact.get("Name") or "")[:255]
+    binding.xero_status = "ACTIVE"

@@ -1,0 +1,322 @@
+"""Writing invoices and quotes to Xero in batches of up to 50, exactly once.
+
+Creates are PUT with an Idempotency-Key (derived from the content by the client) and
+`summarizeErrors=false`; each element is bound and committed as soon as its batch answers.
+Entries are marked `sending` (committed) before a batch leaves, so a worker killed mid-call
+leaves them to be reconciled: after any uncertain outcome the documents are looked up by
+their deterministic numbers before anything is created again. Updates are POSTed with the
+bound id; cancellations delete a draft or void an authorised document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import sqlalchemy as sa
+
+from server.connectors.base import (
+    ConnectorError,
+    PermanentError,
+    TransientError,
+    ValidationError,
+)
+from server.connectors.xero import resources
+from server.connectors.xero.batch import ElementResult, chunks, write_batches
+from server.connectors.xero.client import XeroClient
+from server.connectors.xero.ratelimit import CallPriority
+from server.connectors.xero.resources import Resource
+from server.extensions import db
+from server.models import Binding, BindingKind, OutboxEntry, OutboxPriority, OutboxStatus, Outcome
+from server.sync import audit, outbox
+from server.sync.mapper import MappedDocument, for_xero
+
+NUMBER_TAKEN = "must be unique"
+NOT_EDITABLE = "not of valid status for modification"
+FINAL_STATUSES = ("PAID", "VOIDED", "DELETED", "INVOICED")
+STATUS_RANK = {"DRAFT": 0, "SUBMITTED": 1, "AUTHORISED": 2, "SENT": 1}
+NUMBERS_PER_LOOKUP = 50
+
+
+@dataclass(frozen=True)
+class DocumentKind:
+    name: str
+    resource: Resource
+    binding: BindingKind
+    id_field: str
+    number_field: str
+    params: Mapping[str, Any]
+
+
+INVOICE = DocumentKind(
+    "invoice", resources.INVOICES, BindingKind.INVOICE, "InvoiceID", "InvoiceNumber",
+    {"unitdp": 4},
+)  # fmt: skip
+QUOTE = DocumentKind("quote", resources.QUOTES, BindingKind.QUOTE, "QuoteID", "QuoteNumber", {})
+KINDS = {kind.name: kind for kind in (INVOICE, QUOTE)}
+
+
+@dataclass
+class Plan:
+    """One entry's write: create, update or cancel one document."""
+
+    entry: OutboxEntry
+    version: int  # the entry version being written
+    kind: DocumentKind
+    action: str  # "create", "update" or "cancel"
+    mapped: MappedDocument | None = None
+    binding: Binding | None = None
+    content_hash: str = ""
+    contact_id: str = ""
+    cancel_status: str = ""
+
+
+def binding_for(store_id: int, kind: BindingKind, woo_order_id: str) -> Binding | None:
+    return db.session.scalar(
+        sa.select(Binding).where(
+            Binding.store_id == store_id, Binding.kind == kind, Binding.woo_id == woo_order_id
+        )
+    )
+
+
+def _priority(plan: Plan) -> CallPriority:
+    backfill = plan.entry.priority >= int(OutboxPriority.BACKFILL)
+    return CallPriority.LOW if backfill else CallPriority.NORMAL
+
+
+# -- writing -------------------------------------------------------------------------------
+
+
+def write(client: XeroClient, store_id: int, plans: Sequence[Plan]) -> None:
+    """Every plan, by kind and action, creates first. Raises the connector's error after
+    leaving the entries in flight `uncertain` (or pending, when nothing can have reached
+    Xero)."""
+    for kind in KINDS.values():
+        for action, build in (
+            ("create", _create_element),
+            ("update", _update_element),
+            ("cancel", _cancel_element),
+        ):
+            group = [plan for plan in plans if plan.kind is kind and plan.action == action]
+            if group:
+                _send(client, store_id, kind, action, group, build)
+
+
+def _send(
+    client: XeroClient,
+    store_id: int,
+    kind: DocumentKind,
+    action: str,
+    plans: list[Plan],
+    build: Callable[[Plan], dict[str, Any]],
+) -> None:
+    for plan in plans:
+        plan.entry.status = OutboxStatus.SENDING
+        plan.entry.attempts += 1
+    db.session.commit()
+    elements = [build(plan) for plan in plans]
+    method = "PUT" if action == "create" else "POST"
+    settled = 0
+    try:
+        for results in write_batches(
+            client, kind.resource, elements, method=method, params=kind.params,
+            priority=_priority(plans[0]),
+        ):  # fmt: skip
+            for outcome in results:
+                _settle(store_id, kind, action, plans[outcome.index], outcome)
+            settled += len(results)
+            db.session.commit()
+    except ConnectorError as error:
+        db.session.rollback()
+        in_flight = next(iter(chunks(elements[settled:], kind.resource.collection)), range(0))
+        _after_failure(
+            plans[settled : settled + len(in_flight)], plans[settled + len(in_flight) :], error
+        )
+        raise
+
+
+def _after_failure(in_flight: list[Plan], unsent: list[Plan], error: ConnectorError) -> None:
+    """The batch in flight may have been applied (uncertain), was refused as a whole
+    (failed, with Xero's messages), or never arrived (pending); later batches never left."""
+    uncertain = isinstance(error, TransientError) and error.uncertain
+    refused = isinstance(error, ValidationError | PermanentError)
+    for plan in in_flight:
+        if uncertain:
+            plan.entry.status = OutboxStatus.UNCERTAIN
+        elif refused:
+            messages = getattr(error, "messages", None) or [error.message]
+            outbox.settle(plan.entry, OutboxStatus.FAILED, plan.version, "; ".join(messages))
+            audit.record(plan.entry, plan.kind.name, plan.action, Outcome.ERROR,
+                         f"Xero refused the batch: {error.message}")  # fmt: skip
+        else:
+            plan.entry.status = OutboxStatus.PENDING
+    for plan in unsent:
+        plan.entry.status = OutboxStatus.PENDING
+    db.session.commit()
+
+
+def _contact(plan: Plan) -> dict[str, str]:
+    return {"ContactID": plan.contact_id}
+
+
+def _create_element(plan: Plan) -> dict[str, Any]:
+    assert plan.mapped is not None
+    return for_xero({**plan.mapped.document, "Contact": _contact(plan)})
+
+
+def _update_element(plan: Plan) -> dict[str, Any]:
+    assert plan.mapped is not None and plan.binding is not None
+    document = {**plan.mapped.document, "Contact": _contact(plan)}
+    document[plan.kind.id_field] = plan.binding.xero_id
+    wanted = str(document.get("Status", ""))
+    if STATUS_RANK.get(wanted, 0) < STATUS_RANK.get(plan.binding.xero_status, 0):
+        document.pop("Status", None)  # Xero moves a document forward only
+    return for_xero(document)
+
+
+def _cancel_element(plan: Plan) -> dict[str, Any]:
+    assert plan.binding is not None
+    element: dict[str, Any] = {
+        plan.kind.id_field: plan.binding.xero_id,
+        "Status": plan.cancel_status,
+    }
+    if plan.kind is QUOTE:  # Xero wants a quote's contact and date on every update
+        element["Contact"] = _contact(plan)
+        element["Date"] = plan.entry.document.get("Date")
+    return element
+
+
+def _settle(
+    store_id: int, kind: DocumentKind, action: str, plan: Plan, outcome: ElementResult
+) -> None:
+    element = outcome.element
+    entry = plan.entry
+    if outcome.ok and element.get(kind.id_field):
+        binding = bind(store_id, kind, entry.woo_order_id, element, plan.content_hash or None)
+        outbox.settle(entry, OutboxStatus.DONE, plan.version)
+        _record_written(plan, binding, element, action)
+        return
+    errors = "; ".join(outcome.errors) or f"Xero answered {outcome.status}"
+    if action == "create" and NUMBER_TAKEN in errors:
+        entry.status = OutboxStatus.UNCERTAIN  # it exists: find it by its number
+        audit.record(
+            entry, kind.name, "create", Outcome.WARNING,
+            f"{entry.number} already exists in Xero; it will be found by its number and bound",
+        )  # fmt: skip
+        return
+    if action != "create" and NOT_EDITABLE in errors:
+        assert plan.binding is not None
+        outbox.settle(entry, OutboxStatus.HELD, plan.version, not_editable(plan.binding, errors))
+        audit.record(entry, kind.name, action, Outcome.WARNING, entry.error)
+        return
+    outbox.settle(entry, OutboxStatus.FAILED, plan.version, errors)
+    audit.record(
+        entry, kind.name, action, Outcome.ERROR, f"Xero refused {entry.number}: {errors}",
+        xero_id=plan.binding.xero_id if plan.binding else None,
+        details={"xero_errors": list(outcome.errors)},
+    )  # fmt: skip
+
+
+def not_editable(binding: Binding, xero_says: str = "") -> str:
+    """The warning for an order that changed after its document became final in Xero."""
+    because = f" ({xero_says})" if xero_says else ""
+    return (
+        f"order changed, but {binding.xero_number} is {binding.xero_status or 'final'} in Xero "
+        f"and can no longer be edited{because}; change it in Xero by hand or credit it"
+    )
+
+
+def _record_written(plan: Plan, binding: Binding, element: Mapping[str, Any], action: str) -> None:
+    entry = plan.entry
+    xero_total = _decimal(element.get("Total"))
+    outcome, message = Outcome.OK, f"{action}d {binding.xero_number} ({binding.xero_status})"
+    if action == "cancel":
+        message = f"{binding.xero_number} is now {binding.xero_status}: the order was cancelled"
+    elif plan.mapped is not None and xero_total is not None and xero_total != plan.mapped.total:
+        outcome = Outcome.WARNING
+        message += f": Xero's total {xero_total} differs from WooCommerce's {plan.mapped.total}"
+    audit.record(
+        entry, plan.kind.name, action, outcome, message,
+        xero_id=binding.xero_id, xero_total=xero_total,
+        details={
+            "number": binding.xero_number,
+            "explanation": list(plan.mapped.explanation) if plan.mapped else [],
+            "xero": {key: str(element.get(key)) for key in ("SubTotal", "TotalTax", "Total")},
+        },
+    )  # fmt: skip
+
+
+def bind(
+    store_id: int,
+    kind: DocumentKind,
+    woo_order_id: str,
+    element: Mapping[str, Any],
+    content_hash: str | None,
+) -> Binding:
+    binding = binding_for(store_id, kind.binding, woo_order_id)
+    if binding is None:
+        binding = Binding(store_id=store_id, kind=kind.binding, woo_id=woo_order_id)
+        db.session.add(binding)
+    binding.xero_id = str(element[kind.id_field])
+    binding.xero_number = str(element.get(kind.number_field) or binding.xero_number)
+    binding.xero_status = str(element.get("Status") or binding.xero_status)
+    if content_hash is not None:
+        binding.content_hash = content_hash
+    return binding
+
+
+def _decimal(value: Any) -> Decimal | None:
+    try:
+        return Decimal(str(value)) if value is not None else None
+    except InvalidOperation:
+        return None
+
+
+# -- reconciling ---------------------------------------------------------------------------
+
+
+def reconcile(client: XeroClient, store_id: int, entries: Sequence[OutboxEntry]) -> None:
+    """Entries whose last write may have been applied: look their documents up by number,
+    bind what exists, and let the rest be created again. Commits."""
+    for kind in KINDS.values():
+        group = [entry for entry in entries if entry.kind == kind.name and entry.number]
+        found = _find_by_number(client, kind, [entry.number for entry in group])
+        for entry in group:
+            element = found.get(entry.number)
+            if element is not None:
+                bind(store_id, kind, entry.woo_order_id, element, entry.content_hash)
+                audit.record(
+                    entry, kind.name, "reconcile", Outcome.OK,
+                    f"{entry.number} was found in Xero after an uncertain write, and bound",
+                    xero_id=str(element[kind.id_field]),
+                )  # fmt: skip
+            entry.status = OutboxStatus.PENDING
+    for entry in entries:
+        if entry.status is not OutboxStatus.PENDING:  # never got as far as a number
+            entry.status = OutboxStatus.PENDING
+    db.session.commit()
+
+
+def _find_by_number(
+    client: XeroClient, kind: DocumentKind, numbers: list[str]
+) -> dict[str, Mapping[str, Any]]:
+    found: dict[str, Mapping[str, Any]] = {}
+    if kind is QUOTE:  # Quotes take one QuoteNumber per call
+        for number in numbers:
+            found |= _live(kind, client.get(kind.resource, {"QuoteNumber": number}))
+        return found
+    for start in range(0, len(numbers), NUMBERS_PER_LOOKUP):
+        chunk = numbers[start : start + NUMBERS_PER_LOOKUP]
+        found |= _live(kind, client.iterate(kind.resource, {"InvoiceNumbers": chunk}))
+    return found
+
+
+def _live(kind: DocumentKind, documents: Any) -> dict[str, Mapping[str, Any]]:
+    """By number, leaving out deleted documents (Xero lets their numbers be reused)."""
+    return {
+        str(document.get(kind.number_field)): document
+        for document in documents
+        if document.get("Status") != "DELETED"
+    }
