@@ -33,6 +33,8 @@ SCHEDULES: tuple[Schedule, ...] = (
     Schedule("requeue-pending-events", tasks.requeue_pending_events, cron="*/5 * * * *"),
     Schedule("poll-woocommerce", tasks.poll_woo_stores, cron="* * * * *"),
     Schedule("flush-outboxes", sync_tasks.flush_stores, cron="* * * * *"),
+    Schedule("resume-backfills", sync_tasks.resume_stalled_backfills, cron="* * * * *"),
+    Schedule("pull-from-xero", sync_tasks.pull_stores, cron="*/15 * * * *"),
     Schedule("refresh-xero-reference-data", sync_tasks.refresh_references, cron="41 4 * * *"),
     Schedule(
         "check-woocommerce-webhooks",

@@ -3,15 +3,21 @@ refresh. Each takes primitive ids and is safe to run twice."""
 
 from __future__ import annotations
 
+import contextlib
+from datetime import timedelta
+
 import sqlalchemy as sa
+from redis.exceptions import LockError
 
 from server.connectors.base import ConnectorError
-from server.extensions import db
+from server.extensions import current_settings, db
 from server.jobs.queues import Priority, enqueue_coalesced, started
 from server.models import ConnectionStatus, XeroConnection
+from server.redis_client import get_redis
 from server.sync import backfill, engine, outbox
 
 SCOPES = ("tax_rates", "contacts", "items", "push", "pull")
+BACKFILL_PAGE_LOCK = 300  # seconds: reading one page takes far less
 
 
 def scope_key(store_id: int, scope: str) -> str:
@@ -66,8 +72,7 @@ def flush_stores() -> int:
     return len(store_ids)
 
 
-def refresh_references() -> int:
-    """Daily: every connected organisation's reference data."""
+def _connected_store_ids() -> list[int]:
     store_ids = list(
         db.session.scalars(
             sa.select(XeroConnection.store_id).where(
@@ -76,6 +81,12 @@ def refresh_references() -> int:
         )
     )
     db.session.commit()
+    return store_ids
+
+
+def refresh_references() -> int:
+    """Daily: every connected organisation's reference data."""
+    store_ids = _connected_store_ids()
     for store_id in store_ids:
         enqueue_coalesced(
             run_scope, store_id, "tax_rates", key=scope_key(store_id, "tax_rates"),
@@ -95,19 +106,47 @@ def enqueue_backfill(backfill_id: int) -> None:
 
 
 def run_backfill(backfill_id: int) -> str:
-    """Read every page, starting the flush after each so writing overlaps reading."""
+    """One page of the backfill, then the flush that writes it and the job for the next page,
+    so writing overlaps reading and no job runs long."""
     started(backfill_key(backfill_id))
-    pages = 0
+    lock = get_redis().lock(f"wooxero:{backfill_key(backfill_id)}", timeout=BACKFILL_PAGE_LOCK)
+    if not lock.acquire(blocking=False):
+        return "another job is reading this backfill"
     try:
-        while True:
-            more = backfill.read_page(backfill_id)
-            pages += 1
-            store_id = backfill.store_of(backfill_id)
-            if store_id is not None:
-                enqueue_flush(store_id, Priority.LOW)
-            if not more:
-                return f"{pages} page(s) read"
+        more = backfill.read_page(backfill_id)
     except ConnectorError as error:
         db.session.rollback()
         backfill.fail(backfill_id, error.message)
         return f"stopped: {error.message}"
+    finally:
+        with contextlib.suppress(LockError):
+            lock.release()
+    store_id = backfill.store_of(backfill_id)
+    if store_id is not None:
+        enqueue_flush(store_id, Priority.LOW)
+    if more:
+        enqueue_backfill(backfill_id)
+    return "page read; more to come" if more else "every page read"
+
+
+def resume_stalled_backfills() -> int:
+    """Every minute: a backfill whose job was lost (a worker died) goes on."""
+    stalled = backfill.stalled(timedelta(seconds=current_settings().worker.job_timeout * 2))
+    db.session.commit()
+    for backfill_id in stalled:
+        enqueue_backfill(backfill_id)
+    return len(stalled)
+
+
+def pull_key(store_id: int) -> str:
+    return scope_key(store_id, "pull")
+
+
+def pull_stores() -> int:
+    """Every quarter of an hour: what Xero changed in each connected organisation."""
+    store_ids = _connected_store_ids()
+    for store_id in store_ids:
+        enqueue_coalesced(
+            run_scope, store_id, "pull", key=pull_key(store_id), priority=Priority.LOW
+        )
+    return len(store_ids)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -98,6 +98,18 @@ def read_page(backfill_id: int) -> bool:
         backfill.total = backfill.read if backfill.total is None else backfill.total
     db.session.commit()
     return more
+
+
+def stalled(older_than: timedelta) -> list[int]:
+    """Running backfills no job has moved for a while (a worker died): to be taken up."""
+    return list(
+        db.session.scalars(
+            sa.select(Backfill.id).where(
+                Backfill.status == BackfillStatus.RUNNING,
+                Backfill.updated_at < utcnow() - older_than,
+            )
+        )
+    )
 
 
 def store_of(backfill_id: int) -> int | None:

@@ -48,8 +48,12 @@ def resolve(
     if not missing:
         return result
     found = _find(client, missing)
-    _restore_archived(client, [contact for contact in found.values() if _archived(contact)])
-    for key, contact in found.items():
+    archived = [contact for contact in found.values() if _archived(contact)]
+    not_restored = _restore(client, archived)
+    for key, contact in list(found.items()):
+        if contact["ContactID"] in not_restored:
+            del found[key]  # made anew below, under a name of its own if need be
+            continue
         _bind(store_id, key, contact)
         result.contact_ids[key] = contact["ContactID"]
     db.session.commit()
@@ -72,9 +76,10 @@ def _bound(store_id: int, keys: Iterable[str]) -> dict[str, str]:
 
 
 def _find(client: XeroClient, missing: Mapping[str, Mapping[str, Any]]) -> dict[str, dict]:
-    """Existing contacts by email, then by ContactNumber, then (shared guests) by name."""
+    """Existing contacts by ContactNumber (the customer id), then by email, then (the shared
+    guest contact) by name."""
     found: dict[str, dict[str, Any]] = {}
-    for field_name in ("EmailAddress", "ContactNumber", "Name"):
+    for field_name in ("ContactNumber", "EmailAddress", "Name"):
         wanted = {
             key: _lookup_value(field_name, key, spec)
             for key, spec in missing.items()
@@ -84,9 +89,18 @@ def _find(client: XeroClient, missing: Mapping[str, Mapping[str, Any]]) -> dict[
             continue
         matches = _lookup(client, field_name, sorted(set(wanted.values())))
         for key, value in wanted.items():
-            if matches.get(value.lower()):
-                found[key] = _best(matches[value.lower()], missing[key])
+            candidates = [c for c in matches.get(value.lower(), []) if _may_be(c, missing[key])]
+            if candidates:
+                found[key] = _best(candidates, missing[key])
     return found
+
+
+def _may_be(contact: Mapping[str, Any], spec: Mapping[str, Any]) -> bool:
+    """A contact numbered for another customer is never this customer's, whatever its
+    email (two customers may share one)."""
+    theirs = str(contact.get("ContactNumber") or "")
+    ours = str(spec.get("ContactNumber") or "")
+    return not (theirs and ours and theirs != ours)
 
 
 def _lookup_value(field_name: str, key: str, spec: Mapping[str, Any]) -> str:
@@ -130,14 +144,27 @@ def _archived(contact: Mapping[str, Any]) -> bool:
     return str(contact.get("ContactStatus") or "ACTIVE") == "ARCHIVED"
 
 
-def _restore_archived(client: XeroClient, contacts: list[dict[str, Any]]) -> None:
-    """Xero refuses documents for archived contacts: make them active again."""
-    unique = {c["ContactID"]: c for c in contacts}
-    if not unique:
-        return
-    restores = [{"ContactID": cid, "ContactStatus": "ACTIVE"} for cid in sorted(unique)]
-    for _results in write_batches(client, resources.CONTACTS, restores, method="POST"):
-        pass
+def _restore(client: XeroClient, contacts: list[dict[str, Any]]) -> set[str]:
+    """Xero refuses documents for archived contacts: make them active again. Returns the
+    ContactIDs Xero would not restore (another active contact has the name, say)."""
+    ids = sorted({str(contact["ContactID"]) for contact in contacts})
+    refused: set[str] = set()
+    restores = [{"ContactID": cid, "ContactStatus": "ACTIVE"} for cid in ids]
+    for results in write_batches(client, resources.CONTACTS, restores, method="POST"):
+        refused |= {ids[outcome.index] for outcome in results if not outcome.ok}
+    return refused
+
+
+def forget(store_id: int, customer_key: str) -> None:
+    """Drop a customer's contact binding (Xero refused the contact): it is found or made
+    again next time."""
+    db.session.execute(
+        sa.delete(Binding).where(
+            Binding.store_id == store_id,
+            Binding.kind == BindingKind.CONTACT,
+            Binding.woo_id == binding_key(customer_key),
+        )
+    )
 
 
 def _create(

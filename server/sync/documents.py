@@ -30,14 +30,16 @@ from server.connectors.xero.ratelimit import CallPriority
 from server.connectors.xero.resources import Resource
 from server.extensions import db
 from server.models import Binding, BindingKind, OutboxEntry, OutboxPriority, OutboxStatus, Outcome
-from server.sync import audit, outbox
+from server.sync import audit, contacts, outbox
 from server.sync.mapper import MappedDocument, for_xero
 
 NUMBER_TAKEN = "must be unique"
+ARCHIVED_CONTACT = "archived contact"
 NOT_EDITABLE = "not of valid status for modification"
 FINAL_STATUSES = ("PAID", "VOIDED", "DELETED", "INVOICED")
 STATUS_RANK = {"DRAFT": 0, "SUBMITTED": 1, "AUTHORISED": 2, "SENT": 1}
 NUMBERS_PER_LOOKUP = 50
+MAX_ATTEMPTS = 5  # writes of one version that ended in doubt, before the order is failed
 
 
 @dataclass(frozen=True)
@@ -113,8 +115,8 @@ def _send(
     build: Callable[[Plan], dict[str, Any]],
 ) -> None:
     for plan in plans:
-        plan.entry.status = OutboxStatus.SENDING
         plan.entry.attempts += 1
+        outbox.set_status(plan.entry, OutboxStatus.SENDING)
     db.session.commit()
     elements = [build(plan) for plan in plans]
     method = "PUT" if action == "create" else "POST"
@@ -122,7 +124,7 @@ def _send(
     try:
         for results in write_batches(
             client, kind.resource, elements, method=method, params=kind.params,
-            priority=_priority(plans[0]),
+            priority=_priority(plans[0]), idempotency_salt=_salt(plans),
         ):  # fmt: skip
             for outcome in results:
                 _settle(store_id, kind, action, plans[outcome.index], outcome)
@@ -137,6 +139,12 @@ def _send(
         raise
 
 
+def _salt(plans: list[Plan]) -> str:
+    """Part of the Idempotency-Key: the same for a retry of these versions, different once
+    any order changed, so Xero never answers an edit from its cache of an older one."""
+    return ",".join(f"{plan.entry.id}:{plan.version}" for plan in plans)
+
+
 def _after_failure(in_flight: list[Plan], unsent: list[Plan], error: ConnectorError) -> None:
     """The batch in flight may have been applied (uncertain), was refused as a whole
     (failed, with Xero's messages), or never arrived (pending); later batches never left."""
@@ -144,16 +152,16 @@ def _after_failure(in_flight: list[Plan], unsent: list[Plan], error: ConnectorEr
     refused = isinstance(error, ValidationError | PermanentError)
     for plan in in_flight:
         if uncertain:
-            plan.entry.status = OutboxStatus.UNCERTAIN
+            outbox.set_status(plan.entry, OutboxStatus.UNCERTAIN)
         elif refused:
             messages = getattr(error, "messages", None) or [error.message]
             outbox.settle(plan.entry, OutboxStatus.FAILED, plan.version, "; ".join(messages))
             audit.record(plan.entry, plan.kind.name, plan.action, Outcome.ERROR,
                          f"Xero refused the batch: {error.message}")  # fmt: skip
         else:
-            plan.entry.status = OutboxStatus.PENDING
+            outbox.set_status(plan.entry, OutboxStatus.PENDING)
     for plan in unsent:
-        plan.entry.status = OutboxStatus.PENDING
+        outbox.set_status(plan.entry, OutboxStatus.PENDING)
     db.session.commit()
 
 
@@ -200,17 +208,24 @@ def _settle(
         return
     errors = "; ".join(outcome.errors) or f"Xero answered {outcome.status}"
     if action == "create" and NUMBER_TAKEN in errors:
-        entry.status = OutboxStatus.UNCERTAIN  # it exists: find it by its number
+        outbox.set_status(entry, OutboxStatus.UNCERTAIN)  # it exists: find it by its number
         audit.record(
             entry, kind.name, "create", Outcome.WARNING,
             f"{entry.number} already exists in Xero; it will be found by its number and bound",
         )  # fmt: skip
         return
-    if action != "create" and NOT_EDITABLE in errors:
-        assert plan.binding is not None
-        outbox.settle(entry, OutboxStatus.HELD, plan.version, not_editable(plan.binding, errors))
-        audit.record(entry, kind.name, action, Outcome.WARNING, entry.error)
+    if action != "create" and NOT_EDITABLE in errors and plan.binding is not None:
+        # Xero's status differs from the one we knew: learn it, and plan again from it
+        plan.binding.xero_status = ""
+        outbox.set_status(entry, OutboxStatus.UNCERTAIN)
+        audit.record(
+            entry, kind.name, action, Outcome.WARNING,
+            f"Xero refused to change {plan.binding.xero_number} ({errors}); its status is "
+            "read again before anything else is sent",
+        )  # fmt: skip
         return
+    if ARCHIVED_CONTACT in errors.lower():
+        contacts.forget(entry.store_id, entry.customer_key)  # found again, or made anew
     outbox.settle(entry, OutboxStatus.FAILED, plan.version, errors)
     audit.record(
         entry, kind.name, action, Outcome.ERROR, f"Xero refused {entry.number}: {errors}",
@@ -278,25 +293,80 @@ def _decimal(value: Any) -> Decimal | None:
 
 
 def reconcile(client: XeroClient, store_id: int, entries: Sequence[OutboxEntry]) -> None:
-    """Entries whose last write may have been applied: look their documents up by number,
-    bind what exists, and let the rest be created again. Commits."""
-    for kind in KINDS.values():
-        group = [entry for entry in entries if entry.kind == kind.name and entry.number]
-        found = _find_by_number(client, kind, [entry.number for entry in group])
-        for entry in group:
-            element = found.get(entry.number)
-            if element is not None:
-                bind(store_id, kind, entry.woo_order_id, element, entry.content_hash)
-                audit.record(
-                    entry, kind.name, "reconcile", Outcome.OK,
-                    f"{entry.number} was found in Xero after an uncertain write, and bound",
-                    xero_id=str(element[kind.id_field]),
-                )  # fmt: skip
-            entry.status = OutboxStatus.PENDING
+    """Entries whose last write may or may not have been applied. A create is looked up by
+    its number and bound if the document found is this order's (an update then makes it
+    current); a number held by another document holds the order. An update or cancel reads
+    its bound document again, so the next plan starts from Xero's real status. All lookups
+    come first, then the writes, committed together."""
+    creates: dict[str, list[OutboxEntry]] = {name: [] for name in KINDS}
+    bound: dict[str, list[tuple[OutboxEntry, Binding]]] = {name: [] for name in KINDS}
     for entry in entries:
-        if entry.status is not OutboxStatus.PENDING:  # never got as far as a number
-            entry.status = OutboxStatus.PENDING
+        kind = KINDS.get(entry.kind)
+        binding = binding_for(store_id, kind.binding, entry.woo_order_id) if kind else None
+        if kind is None:
+            continue
+        if binding is not None and binding.xero_id and binding.xero_status != "DELETED":
+            bound[kind.name].append((entry, binding))
+        elif entry.number:
+            creates[kind.name].append(entry)
+    by_number = {
+        name: _find_by_number(client, KINDS[name], [e.number for e in group])
+        for name, group in creates.items()
+    }
+    by_id = {
+        name: _find_by_id(client, KINDS[name], [b.xero_id or "" for _, b in group])
+        for name, group in bound.items()
+    }
+    for name, group in creates.items():
+        for entry in group:
+            _reconcile_create(store_id, KINDS[name], entry, by_number[name].get(entry.number))
+    for name, pairs in bound.items():
+        for entry, binding in pairs:
+            document = by_id[name].get(binding.xero_id or "")
+            if document is not None:
+                binding.xero_status = str(document.get("Status") or binding.xero_status)
+            outbox.set_status(entry, OutboxStatus.PENDING)
+    handled = {e.id for group in creates.values() for e in group}
+    handled |= {e.id for pairs in bound.values() for e, _ in pairs}
+    for entry in entries:
+        if entry.id not in handled:  # never got as far as a number
+            outbox.set_status(entry, OutboxStatus.PENDING)
     db.session.commit()
+
+
+def _reconcile_create(
+    store_id: int, kind: DocumentKind, entry: OutboxEntry, document: Mapping[str, Any] | None
+) -> None:
+    if document is not None and _made_from(document, entry):
+        bind(store_id, kind, entry.woo_order_id, document, "")  # "": brought up to date next
+        audit.record(
+            entry, kind.name, "reconcile", Outcome.OK,
+            f"{entry.number} was found in Xero after an uncertain write, and bound",
+            xero_id=str(document[kind.id_field]),
+        )  # fmt: skip
+        outbox.set_status(entry, OutboxStatus.PENDING)
+    elif document is not None:
+        message = (
+            f"the number {entry.number} is used by another document in Xero, not made from "
+            "this order; change the numbering in the settings or that document, then replay"
+        )
+        outbox.settle(entry, OutboxStatus.HELD, entry.version, message)
+        audit.record(entry, kind.name, "reconcile", Outcome.HELD, message,
+                     xero_id=str(document.get(kind.id_field)))  # fmt: skip
+    elif entry.attempts >= MAX_ATTEMPTS:
+        message = f"{entry.number} could not be written after {entry.attempts} attempts"
+        outbox.settle(entry, OutboxStatus.FAILED, entry.version, message)
+        audit.record(entry, kind.name, "create", Outcome.ERROR, message)
+    else:
+        outbox.set_status(entry, OutboxStatus.PENDING)
+
+
+def _made_from(document: Mapping[str, Any], entry: OutboxEntry) -> bool:
+    """Whether a document found by number is the one this order made: a sales document
+    with the order's reference."""
+    if document.get("Type", "ACCREC") != "ACCREC":
+        return False
+    return str(document.get("Reference") or "") == str(entry.document.get("Reference") or "")
 
 
 def _find_by_number(
@@ -305,18 +375,81 @@ def _find_by_number(
     found: dict[str, Mapping[str, Any]] = {}
     if kind is QUOTE:  # Quotes take one QuoteNumber per call
         for number in numbers:
-            found |= _live(kind, client.get(kind.resource, {"QuoteNumber": number}))
+            found |= _live(kind, client.iterate(kind.resource, {"QuoteNumber": number}))
         return found
-    for start in range(0, len(numbers), NUMBERS_PER_LOOKUP):
-        chunk = numbers[start : start + NUMBERS_PER_LOOKUP]
-        found |= _live(kind, client.iterate(kind.resource, {"InvoiceNumbers": chunk}))
+    listable = [number for number in numbers if "," not in number]
+    for start in range(0, len(listable), NUMBERS_PER_LOOKUP):
+        chunk = listable[start : start + NUMBERS_PER_LOOKUP]
+        query = {"InvoiceNumbers": chunk, "includeArchived": True}
+        found |= _live(kind, client.iterate(kind.resource, query))
+    for number in set(numbers) - set(listable):  # a comma would split the list
+        query = {"where": f'InvoiceNumber=="{number}"', "includeArchived": True}
+        found |= _live(kind, client.iterate(kind.resource, query))
+    return found
+
+
+def _find_by_id(
+    client: XeroClient, kind: DocumentKind, ids: list[str]
+) -> dict[str, Mapping[str, Any]]:
+    if not ids:
+        return {}
+    if kind is QUOTE:
+        return {i: client.get_one(kind.resource, i) for i in ids}
+    found: dict[str, Mapping[str, Any]] = {}
+    for start in range(0, len(ids), NUMBERS_PER_LOOKUP):
+        query = {"IDs": ids[start : start + NUMBERS_PER_LOOKUP], "includeArchived": True}
+        for document in client.iterate(kind.resource, query):
+            found[str(document.get(kind.id_field))] = document
     return found
 
 
 def _live(kind: DocumentKind, documents: Any) -> dict[str, Mapping[str, Any]]:
-    """By number, leaving out deleted documents (Xero lets their numbers be reused)."""
+    """Sales documents by number, leaving out deleted ones (Xero lets their numbers be
+    reused) and supplier bills (whose numbers may repeat ours)."""
     return {
         str(document.get(kind.number_field)): document
         for document in documents
-        if document.get("Status") != "DELETED"
+        if document.get("Status") != "DELETED" and document.get("Type", "ACCREC") == "ACCREC"
     }
+
+
+# -- quotes that became invoices ------------------------------------------------------------
+
+QUOTE_STEPS = {"DRAFT": "SENT", "SENT": "ACCEPTED", "ACCEPTED": "INVOICED"}
+
+
+def close_quotes(client: XeroClient, store_id: int, invoice_plans: Sequence[Plan]) -> None:
+    """The quotes of orders just invoiced are marked INVOICED, the way Xero's own "copy to
+    invoice" leaves them (a quote moves DRAFT → SENT → ACCEPTED → INVOICED, one step a
+    call, fifty quotes a call). Commits."""
+    open_quotes = []
+    for plan in invoice_plans:
+        invoice = binding_for(store_id, INVOICE.binding, plan.entry.woo_order_id)
+        if plan.action != "create" or plan.mapped is None or invoice is None:
+            continue  # not invoiced now
+        quote = binding_for(store_id, QUOTE.binding, plan.entry.woo_order_id)
+        if quote is not None and quote.xero_id and quote.xero_status in QUOTE_STEPS:
+            open_quotes.append((plan, quote))
+    db.session.commit()
+    while open_quotes:
+        elements = [
+            {"QuoteID": quote.xero_id, "Status": QUOTE_STEPS[quote.xero_status],
+             "Contact": _contact(plan), "Date": plan.mapped.document["Date"]}  # type: ignore[union-attr]
+            for plan, quote in open_quotes
+        ]  # fmt: skip
+        still_open = []
+        for results in write_batches(client, QUOTE.resource, elements, method="POST"):
+            for outcome in results:
+                plan, quote = open_quotes[outcome.index]
+                if outcome.ok:
+                    quote.xero_status = str(outcome.element.get("Status") or "")
+                    if quote.xero_status in QUOTE_STEPS:
+                        still_open.append((plan, quote))
+                else:
+                    why = "; ".join(outcome.errors)
+                    audit.record(
+                        plan.entry, "quote", "close", Outcome.WARNING,
+                        f"{quote.xero_number} stays {quote.xero_status}: {why}",
+                    )  # fmt: skip
+            db.session.commit()
+        open_quotes = still_open

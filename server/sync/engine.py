@@ -14,7 +14,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-from collections.abc import Mapping
+import logging
+import time
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,8 +56,8 @@ from server.sync.reference_data import Reference
 from server.sync.settings import StoreSettings
 
 ROUND_SIZE = 1000  # entries planned at a time (twenty batches of fifty): fewer lookups
-MAX_ROUNDS = 20  # then the job hands over to a fresh one (see `flush`)
 CANCELLED = "cancelled"
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,13 @@ def refresh_reference(store_id: int) -> str:
 def sync_dependencies(store_id: int, scope: str) -> str:
     """The contacts (or items) of every order that makes a document, made or found in Xero
     without writing the documents: what the Contacts and Items modules do on their own."""
+    with _store_lock(store_id) as taken:
+        if not taken:
+            return "a flush of this store is running; it brings contacts and items along"
+        return _sync_dependencies(store_id, scope)
+
+
+def _sync_dependencies(store_id: int, scope: str) -> str:
     store = db.session.get(Store, store_id)
     connection = xero_access.connection_for_store(store_id)
     if store is None or connection is None or connection.status != ConnectionStatus.CONNECTED:
@@ -139,16 +148,26 @@ def _mapped_or_none(
         return None
 
 
-def flush(store_id: int) -> FlushResult:
+@contextlib.contextmanager
+def _store_lock(store_id: int) -> Iterator[bool]:
+    """The one writer of a store's organisation at a time (flush, contacts, items); yields
+    whether it was taken. It outlives the job that holds it, should that job be killed."""
     hold = current_settings().worker.job_timeout + 60
     lock = get_redis().lock(f"wooxero:flush:{store_id}", timeout=hold, blocking_timeout=0)
-    if not lock.acquire():
-        return FlushResult(0, False, "another flush of this store is running")
+    taken = bool(lock.acquire())
     try:
-        return _flush(store_id)
+        yield taken
     finally:
-        with contextlib.suppress(LockError):
-            lock.release()
+        if taken:
+            with contextlib.suppress(LockError):
+                lock.release()
+
+
+def flush(store_id: int) -> FlushResult:
+    with _store_lock(store_id) as taken:
+        if not taken:
+            return FlushResult(0, False, "another flush of this store is running")
+        return _flush(store_id)
 
 
 def blocked_by(store_id: int) -> list[str]:
@@ -175,10 +194,11 @@ def _flush(store_id: int) -> FlushResult:
     settings = settings_store.load(store_id)
     client = xero_access.client_for(connection)
     written = 0
+    deadline = time.monotonic() + current_settings().worker.job_timeout / 2
     try:
         if not xero_reference.is_fresh(store_id, client.tenant_id):
             xero_reference.refresh_xero(store_id, client)
-        for _round in range(MAX_ROUNDS):
+        while time.monotonic() < deadline:
             entries = outbox.due(store_id, ROUND_SIZE)
             if not entries:
                 return FlushResult(written, False, f"{written} document(s) written")
@@ -195,13 +215,32 @@ def _round_of(
     in_doubt = [e for e in entries if e.status in (OutboxStatus.SENDING, OutboxStatus.UNCERTAIN)]
     if in_doubt:
         documents.reconcile(client, store.id, in_doubt)
+        entries = [e for e in entries if e.status is OutboxStatus.PENDING]  # not held by it
     reference = xero_reference.reference_for(store.id)
-    plans = [plan for entry in entries if (plan := _plan(store, settings, reference, entry))]
+    plans = [plan for entry in entries if (plan := _plan_safely(store, settings, reference, entry))]
     db.session.commit()
     plans = _with_contacts(store.id, client, plans)
     plans = _with_items(store.id, client, reference, plans)
     documents.write(client, store.id, plans)
+    documents.close_quotes(client, store.id, [p for p in plans if p.kind is INVOICE])
     return len(plans)
+
+
+def _plan_safely(
+    store: Store, settings: StoreSettings, reference: Reference, entry: OutboxEntry
+) -> Plan | None:
+    """One malformed order is held with what went wrong; the others go on."""
+    version = entry.version
+    try:
+        return _plan(store, settings, reference, entry)
+    except sa.exc.SQLAlchemyError:
+        raise
+    except Exception as error:  # one order's unexpected shape must not stop the store
+        logger.exception("order %s of store %s could not be planned", entry.woo_order_id, store.id)
+        message = f"could not be mapped ({type(error).__name__}: {error})"
+        outbox.settle(entry, OutboxStatus.HELD, version, message)
+        audit.record(entry, "order", "hold", Outcome.HELD, message)
+        return None
 
 
 # -- planning ------------------------------------------------------------------------------
@@ -236,6 +275,8 @@ def _plan(
         return _settle(entry, version, Outcome.SKIPPED, "already invoiced; no quote is made")
     _describe(entry, mapped)
     binding = documents.binding_for(store.id, kind.binding, entry.woo_order_id)
+    if binding is not None and binding.xero_status == "DELETED":
+        binding = None  # deleted in Xero (its number free again): made anew
     digest = content_hash(mapped)
     entry.content_hash = digest
     if binding is not None and binding.content_hash == digest:
@@ -264,27 +305,29 @@ def _describe(entry: OutboxEntry, mapped: MappedDocument) -> None:
 def _cancel_plan(
     store_id: int, settings: StoreSettings, entry: OutboxEntry, version: int
 ) -> Plan | None:
+    """The invoice (or, if the order never got one, the quote) is deleted while a draft,
+    voided once authorised; a paid invoice is left alone with a warning."""
     if settings.documents.cancelled == "keep":
         return _settle(entry, version, Outcome.SKIPPED, "cancelled; documents are kept (settings)")
-    gone = ""
+    binding, kind = None, INVOICE
     for kind in (INVOICE, QUOTE):
         binding = documents.binding_for(store_id, kind.binding, entry.woo_order_id)
-        if binding is not None and binding.xero_status in ("DELETED", "VOIDED"):
-            gone = f"{binding.xero_number} is already {binding.xero_status} in Xero"
-        if binding is None or binding.xero_status in ("DELETED", "VOIDED"):
-            continue
-        if binding.xero_status in ("PAID", "INVOICED"):
-            message = f"the order was cancelled but {binding.xero_number} is {binding.xero_status}"
-            outbox.settle(entry, OutboxStatus.HELD, version, message)
-            audit.record(entry, kind.name, "cancel", Outcome.WARNING, message)
-            return None
-        entry.kind, entry.action, entry.number = kind.name, OutboxAction.CANCEL, binding.xero_number
-        status = "VOIDED" if binding.xero_status == "AUTHORISED" else "DELETED"
-        return Plan(entry, version, kind, "cancel", binding=binding, cancel_status=status,
-                    content_hash=binding.content_hash)  # fmt: skip
-    return _settle(
-        entry, version, Outcome.SKIPPED, gone or "cancelled before anything reached Xero"
-    )
+        if binding is not None:
+            break
+    if binding is None:
+        return _settle(entry, version, Outcome.SKIPPED, "cancelled before anything reached Xero")
+    if binding.xero_status in ("DELETED", "VOIDED"):
+        message = f"{binding.xero_number} is already {binding.xero_status} in Xero"
+        return _settle(entry, version, Outcome.SKIPPED, message)
+    if binding.xero_status in ("PAID", "INVOICED"):
+        message = f"the order was cancelled but {binding.xero_number} is {binding.xero_status}"
+        outbox.settle(entry, OutboxStatus.HELD, version, message)
+        audit.record(entry, kind.name, "cancel", Outcome.WARNING, message)
+        return None
+    entry.kind, entry.action, entry.number = kind.name, OutboxAction.CANCEL, binding.xero_number
+    status = "VOIDED" if binding.xero_status == "AUTHORISED" else "DELETED"
+    return Plan(entry, version, kind, "cancel", binding=binding, cancel_status=status,
+                content_hash=binding.content_hash)  # fmt: skip
 
 
 def _settle(entry: OutboxEntry, version: int, outcome: Outcome, message: str) -> None:

@@ -23,6 +23,7 @@ from server.models.types import utcnow
 
 DOCUMENT_KINDS = (BindingKind.INVOICE, BindingKind.QUOTE)
 UNSETTLED = (OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.UNCERTAIN)
+IN_DOUBT = (OutboxStatus.SENDING, OutboxStatus.UNCERTAIN)
 REPLAYABLE = (OutboxStatus.FAILED, OutboxStatus.HELD)
 PREREQUISITES_HOLD = "not sent yet: "
 
@@ -35,23 +36,46 @@ def entry_for(store_id: int, woo_order_id: str) -> OutboxEntry | None:
     )
 
 
-def mark_order(store_id: int, woo_order_id: str, *, backfill_id: int | None = None) -> OutboxEntry:
-    """The order changed (or a backfill reached it): Xero must be brought up to date."""
-    entry = entry_for(store_id, woo_order_id)
-    if entry is None:
-        entry = OutboxEntry(
-            store_id=store_id, woo_order_id=woo_order_id, kind="", version=0, attempts=0,
-            action=OutboxAction.UPSERT, status=OutboxStatus.PENDING,
-        )  # fmt: skip
-        db.session.add(entry)
-    entry.version = (entry.version or 0) + 1
-    if entry.status not in (OutboxStatus.SENDING, OutboxStatus.UNCERTAIN):
-        entry.status = OutboxStatus.PENDING  # sending/uncertain ones are reconciled first
-    entry.error = ""
-    entry.priority = int(_priority(store_id, woo_order_id, backfill_id))
+def mark_order(store_id: int, woo_order_id: str, *, backfill_id: int | None = None) -> None:
+    """The order changed (or a backfill reached it): Xero must be brought up to date.
+
+    One UPDATE (version + 1, pending unless a write is in doubt), so a flush settling the
+    previous version at the same moment cannot swallow this one."""
+    priority = int(_priority(store_id, woo_order_id, backfill_id))
+    values: dict[str, object] = {
+        "version": OutboxEntry.version + 1,
+        "status": sa.case(
+            (OutboxEntry.status.in_(IN_DOUBT), OutboxEntry.status),
+            else_=sa.literal(OutboxStatus.PENDING.value),
+        ),
+        "error": "",
+        "priority": priority,
+        "updated_at": utcnow(),
+    }
     if backfill_id is not None:
-        entry.backfill_id = backfill_id
-    return entry
+        values["backfill_id"] = backfill_id
+    updated = db.session.execute(
+        sa.update(OutboxEntry)
+        .where(OutboxEntry.store_id == store_id, OutboxEntry.woo_order_id == woo_order_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if updated.rowcount:  # type: ignore[attr-defined]
+        return
+    db.session.add(
+        OutboxEntry(
+            store_id=store_id,
+            woo_order_id=woo_order_id,
+            kind="",
+            version=1,
+            attempts=0,
+            action=OutboxAction.UPSERT,
+            status=OutboxStatus.PENDING,
+            priority=priority,
+            backfill_id=backfill_id,
+        )
+    )
+    db.session.flush()
 
 
 def _priority(store_id: int, woo_order_id: str, backfill_id: int | None) -> OutboxPriority:
@@ -83,7 +107,7 @@ def stores_with_work() -> list[int]:
     return list(
         db.session.scalars(
             sa.select(OutboxEntry.store_id)
-            .where(OutboxEntry.status.in_((OutboxStatus.PENDING, OutboxStatus.UNCERTAIN)))
+            .where(OutboxEntry.status.in_(UNSETTLED))  # sending: a flush that was killed
             .distinct()
         )
     )
@@ -103,15 +127,37 @@ def stores_waiting_for_prerequisites() -> list[int]:
 
 
 def settle(entry: OutboxEntry, status: OutboxStatus, sent_version: int, error: str = "") -> None:
-    """Record the outcome for the version that was sent; a newer version stays pending."""
-    if entry.version != sent_version and status is not OutboxStatus.UNCERTAIN:
-        entry.status = OutboxStatus.PENDING
-        entry.error = ""
-        return
-    entry.status = status
-    entry.error = error
+    """Record the outcome for the version that was sent: one UPDATE that holds only while
+    no newer version arrived; a newer version leaves the entry pending instead."""
+    values: dict[str, object] = {"status": status, "error": error}
     if status is OutboxStatus.DONE:
-        entry.sent_at = utcnow()
+        values["sent_at"] = utcnow()
+    settled = db.session.execute(
+        sa.update(OutboxEntry)
+        .where(OutboxEntry.id == entry.id, OutboxEntry.version == sent_version)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if not settled.rowcount:  # type: ignore[attr-defined]
+        db.session.execute(
+            sa.update(OutboxEntry)
+            .where(OutboxEntry.id == entry.id)
+            .values(status=OutboxStatus.PENDING, error="")
+            .execution_options(synchronize_session=False)
+        )
+    db.session.expire(entry, ["status", "error", "sent_at", "version"])
+
+
+def set_status(entry: OutboxEntry, status: OutboxStatus) -> None:
+    """A status that does not settle the entry (sending, uncertain, pending again): it
+    keeps whatever version has arrived meanwhile."""
+    db.session.execute(
+        sa.update(OutboxEntry)
+        .where(OutboxEntry.id == entry.id)
+        .values(status=status)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(entry, ["status", "version"])
 
 
 def hold_for_prerequisites(store_id: int, reasons: Sequence[str]) -> int:

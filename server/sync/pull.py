@@ -24,11 +24,13 @@ def pull(store_id: int) -> str:
     since = connection.pulled_at
     started = utcnow()
     client = xero_access.client_for(connection)
-    changed = 0
-    for invoice in client.iterate(
-        resources.INVOICES, {"createdByMyApp": True, "summaryOnly": True}, modified_since=since
-    ):
-        changed += _apply(store_id, invoice)
+    invoices = list(  # every page read before anything is written
+        client.iterate(
+            resources.INVOICES, {"createdByMyApp": True, "summaryOnly": True},
+            modified_since=since,
+        )
+    )  # fmt: skip
+    changed = sum(_apply(store_id, invoice) for invoice in invoices)
     connection = xero_access.connection_for_store(store_id)
     assert connection is not None
     connection.pulled_at = started - OVERLAP

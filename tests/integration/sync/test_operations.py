@@ -4,17 +4,29 @@ cancellations, and edits of documents Xero can or cannot change."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import requests
 import sqlalchemy as sa
 
+from server.connectors.xero import resources
+from server.connectors.xero.batch import write_batches
 from server.extensions import db
-from server.jobs import sync_tasks
+from server.jobs import sync_tasks, tasks
 from server.models import Binding, BindingKind, OutboxEntry, OutboxStatus, Store, SyncRecord
-from server.sync import engine, settings_store, woo_records
-from tests.integration.sync.test_engine import _backfill_and_flush, _documents, _orders
-from tests.integration.woocommerce.test_connect_pages import admin_action, run_jobs
+from server.sync import engine, settings_store, woo_records, xero_access
+from tests.integration.sync.test_engine import (
+    _backfill_and_flush,
+    _documents,
+    _orders,
+    _xero_calls,
+)
+from tests.integration.woocommerce.test_connect_pages import (
+    admin_action,
+    pending_delivery,
+    run_jobs,
+)
 from tests.integration.xero.helpers import objects, tenants
 
 
@@ -230,3 +242,89 @@ def test_the_admin_sync_settings_page_works_through_the_api(client, synced_store
     assert client.get("/admin/sync_settings/?store=nope").status_code == 404
     listing = client.get("/admin/store/").get_data(as_text=True)
     assert f"/admin/sync_settings/?store={synced_store.public_id}" in listing
+
+
+def test_an_edited_order_updates_its_draft_invoice_in_place(synced_store, sandbox):
+    tenant_id = tenants(sandbox)["Demo Company (NZ)"]
+    settings = settings_store.load(synced_store.id)
+    drafts = settings.documents.model_copy(update={"invoice_status": "DRAFT"})
+    settings_store.save(synced_store.id, settings.model_copy(update={"documents": drafts}))
+    db.session.commit()
+    _backfill_and_flush(synced_store)
+    binding = db.session.scalars(
+        sa.select(Binding).where(Binding.kind == BindingKind.INVOICE)
+    ).first()
+    assert binding is not None and binding.xero_status == "DRAFT"
+    order = next(o for o in _orders(synced_store) if str(o["id"]) == binding.woo_id)
+    first, *rest = order["line_items"]
+    woo_records.keep(
+        synced_store.id, "order", binding.woo_id,
+        {**order, "line_items": [{**first, "name": "Renamed product"}, *rest]},
+    )  # fmt: skip
+    db.session.commit()
+    calls_before = _xero_calls(sandbox, tenant_id)
+
+    engine.flush(synced_store.id)
+
+    invoices = [
+        i
+        for i in objects(sandbox, tenant_id, "Invoices")
+        if i["InvoiceNumber"] == binding.xero_number
+    ]
+    assert len(invoices) == 1 and invoices[0]["InvoiceID"] == binding.xero_id
+    assert invoices[0]["LineItems"][0]["Description"] == "Renamed product"
+    assert Decimal(str(invoices[0]["Total"])) == Decimal(order["total"])
+    assert _xero_calls(sandbox, tenant_id) - calls_before == 1  # one POST, nothing else
+    update = db.session.scalars(
+        sa.select(SyncRecord).where(
+            SyncRecord.action == "update", SyncRecord.woo_id == binding.woo_id
+        )
+    ).one()
+    assert update.outcome.value == "ok"
+
+
+def test_a_webhook_delivery_becomes_an_invoice_through_the_queue(
+    app_context, synced_store, sandbox
+):
+    tenant_id = tenants(sandbox)["Demo Company (NZ)"]
+    order = next(
+        o for o in _orders(synced_store) if o["status"] == "processing" and o["currency"] == "NZD"
+    )
+    pending_delivery(synced_store, order["id"])
+    tasks.enqueue_woo_record(synced_store.id, "order", str(order["id"]))
+
+    run_jobs(app_context)  # reads the order, then the flush it enqueued writes the invoice
+
+    (invoice,) = [
+        i
+        for i in objects(sandbox, tenant_id, "Invoices")
+        if i["InvoiceNumber"] == f"WC-{order['number']}"
+    ]
+    assert Decimal(str(invoice["Total"])) == Decimal(order["total"])
+    assert invoice["Status"] == "AUTHORISED"
+
+
+def test_the_pull_learns_that_xero_marked_an_invoice_paid(synced_store, sandbox):
+    _backfill_and_flush(synced_store)
+    binding = db.session.scalars(
+        sa.select(Binding).where(
+            Binding.kind == BindingKind.INVOICE, Binding.xero_status == "AUTHORISED"
+        )
+    ).first()
+    assert binding is not None
+    client = xero_access.client_for(xero_access.connection_for_store(synced_store.id))
+    invoice = client.get_one(resources.INVOICES, binding.xero_id)
+    db.session.commit()
+    next(write_batches(client, resources.PAYMENTS, [{
+        "Invoice": {"InvoiceID": binding.xero_id}, "Account": {"Code": "090"},
+        "Amount": invoice["AmountDue"], "Date": invoice["DateString"][:10],
+    }]))  # fmt: skip
+
+    message = engine.run_scope(synced_store.id, "pull")
+
+    db.session.expire_all()
+    assert db.session.get(Binding, binding.id).xero_status == "PAID"
+    assert message.startswith("1 invoice(s)")
+    record = db.session.scalars(sa.select(SyncRecord).where(SyncRecord.action == "pull")).one()
+    assert "AUTHORISED to PAID" in record.message
+    assert engine.run_scope(synced_store.id, "pull").startswith("0 invoice(s)")  # nothing new
