@@ -246,3 +246,22 @@ def test_a_quote_whose_order_is_paid_becomes_an_invoice_and_is_marked_invoiced(
     assert invoice is not None and invoice.xero_number == f"WC-{order['number']}"
     (in_xero,) = [q for q in objects(sandbox, tenant, "Quotes") if q["QuoteID"] == quote.xero_id]
     assert in_xero["Status"] == "INVOICED"
+
+
+def test_two_customers_sharing_an_email_keep_contacts_of_their_own(synced_store, sandbox):
+    registered = [o for o in _orders_of_kind(synced_store, "invoice") if o["customer_id"]]
+    first = registered[0]
+    second = next(o for o in registered if o["customer_id"] != first["customer_id"])
+    shared = "orders@acme.example"
+    for order in (first, second):  # the first is in Xero before the second comes
+        _keep(synced_store, {**order, "billing": {**order["billing"], "email": shared}})
+        engine.flush(synced_store.id)
+
+    contacts = {
+        _entry(synced_store, str(order["id"])).customer_key: _binding(
+            BindingKind.CONTACT, f"customer:{order['customer_id']}"
+        )
+        for order in (first, second)
+    }
+    ids = {binding.xero_id for binding in contacts.values() if binding is not None}
+    assert len(ids) == 2
