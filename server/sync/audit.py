@@ -31,3 +31,13 @@ def record(
     )  # fmt: skip
     db.session.add(row)
     return row
+
+
+def record_store(store_id: int, action: str, outcome: Outcome, message: str) -> SyncRecord:
+    """A line about the store's orders as a whole (e.g. why they wait)."""
+    row = SyncRecord(
+        store_id=store_id, direction=Direction.PUSH, kind="order", action=action,
+        outcome=outcome, message=message[:5000], finished_at=utcnow(),
+    )  # fmt: skip
+    db.session.add(row)
+    return row

@@ -187,6 +187,9 @@ def _flush(store_id: int) -> FlushResult:
     reasons = blocked_by(store_id)
     if reasons:
         held = outbox.hold_for_prerequisites(store_id, reasons)
+        if held:
+            audit.record_store(store_id, "hold", Outcome.HELD,
+                               f"{held} order(s) wait: {'; '.join(reasons)}")  # fmt: skip
         db.session.commit()
         return FlushResult(0, False, f"{held} order(s) wait: {'; '.join(reasons)}")
     outbox.release_prerequisite_holds(store_id)

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from server.sync.reference_data import Reference
 from server.sync.settings import StoreSettings, rates_key
 from server.sync.xero_math import (
+    CENT,
     ZERO,
     PricedLine,
     allocate,
@@ -38,6 +39,7 @@ MAX_DESCRIPTION = 4000
 INVOICE_UNITDP = 4  # sent with ?unitdp=4
 QUOTE_UNITDP = 2  # Quotes take no unitdp
 CONTACT_NUMBER_MAX = 50
+MAX_NUMBER = Decimal(10) ** 12  # beyond any amount or quantity an order can hold
 PHONE_TYPES = {"default": "DEFAULT", "ddi": "DDI", "fax": "FAX", "mobile": "MOBILE"}
 
 
@@ -155,8 +157,6 @@ class _Mapping:
         payload_lines, priced = self._payload_lines(lines, unitdp)
         total = self._money(self.order.get("total"), "total")
         self._round_to(total, priced, payload_lines)
-        if self.problems:
-            raise CannotMapError(self.problems)
         number = document_number(
             self.order,
             self.settings.documents.invoice_number
@@ -164,6 +164,8 @@ class _Mapping:
             else self.settings.documents.quote_number,
         )
         document = self._header(kind, number, store_url) | {"LineItems": payload_lines}
+        if self.problems:
+            raise CannotMapError(self.problems)
         return MappedDocument(
             kind=kind,
             number=number,
@@ -252,10 +254,15 @@ class _Mapping:
                 if target:
                     self.problems.append(f"tax rate {rate_id} has tax {target} but no line")
                 continue
-            parts = allocate(target, raw)
+            rounded = [round2(value) for value in raw]
+            # WooCommerce's own tax per line where it adds up to the tax line (rounding per
+            # line): a proportional split could pile cents from several rates on a tiny line.
+            parts = rounded if target == sum(rounded, ZERO) else allocate(target, raw)
+            split = parts is not rounded
+            parts = self._within_lines(carriers, parts)
             for line, part in zip(carriers, parts, strict=True):
                 line.tax += part
-            if target != sum((round2(value) for value in raw), ZERO):
+            if split:
                 self.explanation.append(
                     f"tax rate {rate_id}: {target} (WooCommerce's tax line) split over "
                     f"{len(carriers)} line(s) to the cent"
@@ -265,6 +272,32 @@ class _Mapping:
                 line.target += line.tax
                 if line.amount < line.target:
                     line.amount = line.target
+
+    def _within_lines(self, carriers: list[_Line], parts: list[Decimal]) -> list[Decimal]:
+        """`parts` with the cents that would make a line's tax exceed its amount (Xero
+        refuses such a line) moved to other lines of the rate that have room for them."""
+        parts = list(parts)
+        for index, line in enumerate(carriers):
+            while parts[index] and not self._fits(line, line.tax + parts[index]):
+                step = CENT if parts[index] > 0 else -CENT
+                room = next(
+                    (
+                        other
+                        for other, (candidate, part) in enumerate(zip(carriers, parts, strict=True))
+                        if other != index and self._fits(candidate, candidate.tax + part + step)
+                    ),
+                    None,
+                )
+                if room is None:
+                    break
+                parts[index] -= step
+                parts[room] += step
+        return parts
+
+    def _fits(self, line: _Line, tax: Decimal) -> bool:
+        """Whether a line can carry `tax` (at most its amount, which includes the tax when
+        prices include it)."""
+        return abs(tax) <= abs(line.target + tax if self.inclusive else line.target)
 
     def _rate_totals(self) -> dict[int, Decimal]:
         totals: dict[int, Decimal] = defaultdict(lambda: ZERO)
@@ -443,14 +476,14 @@ class _Mapping:
                 for c in categories
             )
         values = {
-            "billing_country": (order.get("billing") or {}).get("country"),
-            "shipping_country": (order.get("shipping") or {}).get("country"),
+            "billing_country": _section(order, "billing").get("country"),
+            "shipping_country": _section(order, "shipping").get("country"),
             "payment_method": order.get("payment_method"),
             "created_via": order.get("created_via"),
             "order_meta": next(
                 (
                     m.get("value")
-                    for m in order.get("meta_data") or []
+                    for m in _listed(order.get("meta_data"))
                     if isinstance(m, Mapping) and m.get("key") == rule.source_key
                 ),
                 None,
@@ -525,8 +558,8 @@ class _Mapping:
             number = Decimal(str(value))
         except InvalidOperation:
             number = Decimal("NaN")
-        if not number.is_finite():
-            self.problems.append(f"the {what} '{value}' is not a number")
+        if not number.is_finite() or abs(number) >= MAX_NUMBER:
+            self.problems.append(f"the {what} '{value}' is not a number Xero can take")
             return ZERO
         return number
 
@@ -535,6 +568,9 @@ class _Mapping:
 
     def _taxes(self, value: Any, which: str) -> dict[int, Decimal]:
         taxes: dict[int, Decimal] = {}
+        if value is not None and not isinstance(value, list):
+            self.problems.append(f"a line's taxes are not a list: {value!r}")
+            return taxes
         for entry in value or []:
             if not isinstance(entry, Mapping):
                 continue
@@ -550,8 +586,8 @@ class _Mapping:
 
 def contact_payload(order: Mapping[str, Any], settings: StoreSettings) -> dict[str, Any]:
     """The Xero contact for the order's customer, with the chosen phone and address."""
-    billing = order.get("billing") or {}
-    shipping = order.get("shipping") or {}
+    billing = _section(order, "billing")
+    shipping = _section(order, "shipping")
     choices = settings.contacts
     if customer_key(order, settings) == "guest:shared":
         return {"Name": choices.shared_guest_name}
@@ -635,7 +671,17 @@ def order_url(store_url: str, order_id: Any) -> str:
 
 
 def _email(order: Mapping[str, Any]) -> str:
-    return str((order.get("billing") or {}).get("email") or "").strip().lower()
+    return str(_section(order, "billing").get("email") or "").strip().lower()
+
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _section(order: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    """An address block of the order ({} when missing or not an object)."""
+    value = order.get(key)
+    return value if isinstance(value, Mapping) else {}
 
 
 def _int(value: Any) -> int:

@@ -217,6 +217,8 @@ def test_orders_wait_while_a_prerequisite_is_missing_and_go_once_it_is_there(syn
     held = db.session.scalars(sa.select(OutboxEntry.error)).all()
     assert len(held) == len(orders)
     assert all("the Invoices module is off" in error for error in held)
+    (why,) = db.session.scalars(sa.select(SyncRecord.message).where(SyncRecord.action == "hold"))
+    assert why.startswith(f"{len(orders)} order(s) wait") and "Invoices module is off" in why
     assert sync_tasks.flush_stores() == 0  # still blocked: nothing to start
 
     settings_store.save(synced_store.id, settings)
