@@ -80,7 +80,7 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from server import api, auth, connect, health, webhooks
+    from server import api, auth, bridge, connect, dashboard, health, webhooks
     from server.admin import init_admin
 
     login_manager.user_loader(auth.load_operator)
@@ -89,6 +89,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(connect.bp)
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(bridge.bp)
+    app.register_blueprint(dashboard.bp)
     init_admin(app)
 
     @app.get("/")

@@ -227,6 +227,16 @@ class WorkerSettings(_Section):
 class RetentionSettings(_Section):
     inbound_event_days: int = Field(90, ge=7, le=36500)
     sync_record_days: int = Field(2557, ge=30, le=36500)
+    uninstalled_store_days: int = Field(30, ge=0, le=36500)
+
+
+class BridgeSettings(_Section):
+    clock_skew_seconds: int = Field(300, ge=30, le=3600)
+    challenge_timeout: int = Field(10, ge=1, le=60)
+    activation_rate_limit: str = "10 per minute; 100 per hour"
+    trial_days: int = Field(14, ge=0, le=365)
+    terms_url: str = ""
+    privacy_url: str = ""
 
 
 class Settings(_Section):
@@ -241,6 +251,7 @@ class Settings(_Section):
     woocommerce: WooCommerceSettings = Field(default_factory=WooCommerceSettings)
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
+    bridge: BridgeSettings = Field(default_factory=BridgeSettings)
 
     @property
     def database_url(self) -> str:

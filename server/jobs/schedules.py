@@ -12,7 +12,7 @@ from rq.cron import CronScheduler
 
 from server.config import Settings
 from server.extensions import current_settings
-from server.jobs import sync_tasks, tasks
+from server.jobs import store_tasks, sync_tasks, tasks
 from server.jobs.queues import Priority
 from server.redis_client import get_redis
 
@@ -30,6 +30,7 @@ class Schedule:
 
 SCHEDULES: tuple[Schedule, ...] = (
     Schedule("purge-expired-records", tasks.purge_expired_records, cron="17 3 * * *"),
+    Schedule("erase-uninstalled-stores", store_tasks.erase_expired_stores, cron="29 3 * * *"),
     Schedule("requeue-pending-events", tasks.requeue_pending_events, cron="*/5 * * * *"),
     Schedule("poll-woocommerce", tasks.poll_woo_stores, cron="* * * * *"),
     Schedule("flush-outboxes", sync_tasks.flush_stores, cron="* * * * *"),

@@ -1,0 +1,67 @@
+"""The pages store admins see inside WordPress: entered through a one-time embed token,
+bound to one store, framable by that store's site only. (The full dashboard builds on
+these: Settings, Xero Connection, Subscription.)"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response
+
+from server.api.access import DASHBOARD_STORE_KEY
+from server.bridge import embeds
+from server.extensions import db
+from server.models import Store
+from server.sync import settings_store, store_lifecycle
+
+bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+
+TITLES = {
+    "main": "Sync orders with Xero",
+    "settings": "Settings",
+    "xero": "Xero Connection",
+    "subscription": "Subscription",
+}
+
+
+@bp.get("/embed")
+def embed() -> Response | tuple[str, int]:
+    """Exchange a one-time token for a session bound to its store, then show the page."""
+    redeemed = embeds.redeem(request.args.get("token", ""))
+    if redeemed is None:
+        return render_template("dashboard/expired.html"), 403
+    store_id, target = redeemed
+    session.clear()
+    session[DASHBOARD_STORE_KEY] = store_id
+    return redirect(url_for("dashboard.page", target=target))
+
+
+@bp.get("/<target>")
+def page(target: str) -> Response | tuple[str, int]:
+    if target not in TITLES:
+        abort(404)
+    store = _session_store()
+    if store is None:
+        return render_template("dashboard/expired.html"), 401
+    html = render_template(
+        "dashboard/page.html",
+        target=target,
+        titles=TITLES,
+        store=store,
+        status=store_lifecycle.status(store),
+        modules=settings_store.load(store.id).modules.model_dump(),
+    )
+    response = Response(html)
+    response.headers["Content-Security-Policy"] = f"frame-ancestors {_origin(store.url)}"
+    return response
+
+
+def _session_store() -> Store | None:
+    store_id = session.get(DASHBOARD_STORE_KEY)
+    return db.session.get(Store, store_id) if isinstance(store_id, int) else None
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
