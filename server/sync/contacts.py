@@ -20,7 +20,7 @@ from server.extensions import db
 from server.models import Binding, BindingKind
 
 LOOKUPS_PER_CALL = 50  # values OR'd in one `where` (about 3 kB of URL for emails)
-NAME_TAKEN = "already assigned to another contact"
+NAME_TAKEN = "contact name"  # "The contact name X is already assigned to another contact"
 SHARED_GUESTS = "guest:shared"
 
 
@@ -50,14 +50,20 @@ def resolve(
     found = _find(client, missing)
     archived = [contact for contact in found.values() if _archived(contact)]
     not_restored = _restore(client, archived)
+    replaced: set[str] = set()
     for key, contact in list(found.items()):
         if contact["ContactID"] in not_restored:
             del found[key]  # made anew below, under a name of its own if need be
+            replaced.add(key)
             continue
         _bind(store_id, key, contact)
         result.contact_ids[key] = contact["ContactID"]
     db.session.commit()
-    to_create = {key: spec for key, spec in missing.items() if key not in found}
+    to_create = {
+        key: _without_number(spec) if key in replaced else spec
+        for key, spec in missing.items()
+        if key not in found
+    }
     _create(store_id, client, to_create, result)
     return result
 
@@ -153,6 +159,17 @@ def _restore(client: XeroClient, contacts: list[dict[str, Any]]) -> set[str]:
     for results in write_batches(client, resources.CONTACTS, restores, method="POST"):
         refused |= {ids[outcome.index] for outcome in results if not outcome.ok}
     return refused
+
+
+def bound_contact(store_id: int, customer_key: str) -> str | None:
+    """The ContactID a customer is bound to, if any."""
+    return _bound(store_id, [customer_key]).get(customer_key) if customer_key else None
+
+
+def _without_number(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """A replacement for an archived contact that keeps the customer's number (Xero wants
+    contact numbers unique): it goes without."""
+    return {key: value for key, value in spec.items() if key != "ContactNumber"}
 
 
 def forget(store_id: int, customer_key: str) -> None:

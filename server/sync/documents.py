@@ -10,15 +10,18 @@ bound id; cancellations delete a draft or void an authorised document.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from server.connectors.base import (
     ConnectorError,
+    NotFoundError,
     PermanentError,
     TransientError,
     ValidationError,
@@ -37,7 +40,7 @@ NUMBER_TAKEN = "must be unique"
 ARCHIVED_CONTACT = "archived contact"
 NOT_EDITABLE = "not of valid status for modification"
 FINAL_STATUSES = ("PAID", "VOIDED", "DELETED", "INVOICED")
-STATUS_RANK = {"DRAFT": 0, "SUBMITTED": 1, "AUTHORISED": 2, "SENT": 1}
+STATUS_RANK = {"DRAFT": 0, "SUBMITTED": 1, "AUTHORISED": 2, "SENT": 1, "DECLINED": 1, "ACCEPTED": 2}
 NUMBERS_PER_LOOKUP = 50
 MAX_ATTEMPTS = 5  # writes of one version that ended in doubt, before the order is failed
 
@@ -114,29 +117,28 @@ def _send(
     plans: list[Plan],
     build: Callable[[Plan], dict[str, Any]],
 ) -> None:
-    for plan in plans:
-        plan.entry.attempts += 1
-        outbox.set_status(plan.entry, OutboxStatus.SENDING)
-    db.session.commit()
+    """Batch after batch: each batch's entries are marked `sending` (committed) just before
+    it leaves, and settled (committed) as soon as it answers."""
     elements = [build(plan) for plan in plans]
     method = "PUT" if action == "create" else "POST"
-    settled = 0
-    try:
-        for results in write_batches(
-            client, kind.resource, elements, method=method, params=kind.params,
-            priority=_priority(plans[0]), idempotency_salt=_salt(plans),
-        ):  # fmt: skip
-            for outcome in results:
-                _settle(store_id, kind, action, plans[outcome.index], outcome)
-            settled += len(results)
-            db.session.commit()
-    except ConnectorError as error:
-        db.session.rollback()
-        in_flight = next(iter(chunks(elements[settled:], kind.resource.collection)), range(0))
-        _after_failure(
-            plans[settled : settled + len(in_flight)], plans[settled + len(in_flight) :], error
-        )
-        raise
+    for indexes in chunks(elements, kind.resource.collection):
+        batch = [plans[index] for index in indexes]
+        for plan in batch:
+            plan.entry.attempts += 1
+            outbox.set_status(plan.entry, OutboxStatus.SENDING)
+        db.session.commit()
+        try:
+            (results,) = write_batches(
+                client, kind.resource, [elements[index] for index in indexes], method=method,
+                params=kind.params, priority=_priority(batch[0]), idempotency_salt=_salt(batch),
+            )  # fmt: skip
+        except ConnectorError as error:
+            db.session.rollback()
+            _after_failure(batch, plans[indexes.stop :], error)
+            raise
+        for outcome in results:
+            _settle(store_id, kind, action, batch[outcome.index], outcome)
+        db.session.commit()
 
 
 def _salt(plans: list[Plan]) -> str:
@@ -215,6 +217,12 @@ def _settle(
         )  # fmt: skip
         return
     if action != "create" and NOT_EDITABLE in errors and plan.binding is not None:
+        if entry.attempts >= MAX_ATTEMPTS:
+            outbox.settle(
+                entry, OutboxStatus.HELD, plan.version, not_editable(plan.binding, errors)
+            )
+            audit.record(entry, kind.name, action, Outcome.WARNING, entry.error or errors)
+            return
         # Xero's status differs from the one we knew: learn it, and plan again from it
         plan.binding.xero_status = ""
         outbox.set_status(entry, OutboxStatus.UNCERTAIN)
@@ -224,8 +232,12 @@ def _settle(
             "read again before anything else is sent",
         )  # fmt: skip
         return
-    if ARCHIVED_CONTACT in errors.lower():
+    if ARCHIVED_CONTACT in errors.lower() and entry.attempts < MAX_ATTEMPTS:
         contacts.forget(entry.store_id, entry.customer_key)  # found again, or made anew
+        outbox.set_status(entry, OutboxStatus.PENDING)
+        message = f"the contact is archived in Xero; it is found or made again ({errors})"
+        audit.record(entry, kind.name, action, Outcome.WARNING, message)
+        return
     outbox.settle(entry, OutboxStatus.FAILED, plan.version, errors)
     audit.record(
         entry, kind.name, action, Outcome.ERROR, f"Xero refused {entry.number}: {errors}",
@@ -292,12 +304,22 @@ def _decimal(value: Any) -> Decimal | None:
 # -- reconciling ---------------------------------------------------------------------------
 
 
-def reconcile(client: XeroClient, store_id: int, entries: Sequence[OutboxEntry]) -> None:
+def reconcile(
+    client: XeroClient, store_id: int, entries: Sequence[OutboxEntry], deadline: float
+) -> None:
     """Entries whose last write may or may not have been applied. A create is looked up by
     its number and bound if the document found is this order's (an update then makes it
     current); a number held by another document holds the order. An update or cancel reads
-    its bound document again, so the next plan starts from Xero's real status. All lookups
-    come first, then the writes, committed together."""
+    its bound document again, so the next plan starts from Xero's real status. Fifty at a
+    time, lookups first, then the writes, committed; what the deadline leaves stays in
+    doubt for the next flush."""
+    for start in range(0, len(entries), NUMBERS_PER_LOOKUP):
+        if time.monotonic() > deadline:
+            return
+        _reconcile_chunk(client, store_id, entries[start : start + NUMBERS_PER_LOOKUP])
+
+
+def _reconcile_chunk(client: XeroClient, store_id: int, entries: Sequence[OutboxEntry]) -> None:
     creates: dict[str, list[OutboxEntry]] = {name: [] for name in KINDS}
     bound: dict[str, list[tuple[OutboxEntry, Binding]]] = {name: [] for name in KINDS}
     for entry in entries:
@@ -337,7 +359,7 @@ def reconcile(client: XeroClient, store_id: int, entries: Sequence[OutboxEntry])
 def _reconcile_create(
     store_id: int, kind: DocumentKind, entry: OutboxEntry, document: Mapping[str, Any] | None
 ) -> None:
-    if document is not None and _made_from(document, entry):
+    if document is not None and _made_from(store_id, document, entry):
         bind(store_id, kind, entry.woo_order_id, document, "")  # "": brought up to date next
         audit.record(
             entry, kind.name, "reconcile", Outcome.OK,
@@ -361,12 +383,24 @@ def _reconcile_create(
         outbox.set_status(entry, OutboxStatus.PENDING)
 
 
-def _made_from(document: Mapping[str, Any], entry: OutboxEntry) -> bool:
+def _made_from(store_id: int, document: Mapping[str, Any], entry: OutboxEntry) -> bool:
     """Whether a document found by number is the one this order made: a sales document
-    with the order's reference."""
+    with the order's reference, for the order's contact, bound to no other store."""
     if document.get("Type", "ACCREC") != "ACCREC":
         return False
-    return str(document.get("Reference") or "") == str(entry.document.get("Reference") or "")
+    if str(document.get("Reference") or "") != str(entry.document.get("Reference") or ""):
+        return False
+    contact_id = contacts.bound_contact(store_id, entry.customer_key)
+    found_for = str((document.get("Contact") or {}).get("ContactID") or "")
+    if contact_id is not None and found_for != contact_id:
+        return False
+    elsewhere = db.session.scalar(
+        sa.select(Binding.id).where(
+            Binding.xero_id == str(document.get("InvoiceID") or document.get("QuoteID") or ""),
+            Binding.store_id != store_id,
+        )
+    )
+    return elsewhere is None
 
 
 def _find_by_number(
@@ -393,8 +427,14 @@ def _find_by_id(
 ) -> dict[str, Mapping[str, Any]]:
     if not ids:
         return {}
-    if kind is QUOTE:
-        return {i: client.get_one(kind.resource, i) for i in ids}
+    if kind is QUOTE:  # one by one; a quote Xero no longer has is as good as deleted
+        found = {}
+        for quote_id in ids:
+            try:
+                found[quote_id] = client.get_one(kind.resource, quote_id)
+            except NotFoundError:
+                found[quote_id] = {"QuoteID": quote_id, "Status": "DELETED"}
+        return found
     found: dict[str, Mapping[str, Any]] = {}
     for start in range(0, len(ids), NUMBERS_PER_LOOKUP):
         query = {"IDs": ids[start : start + NUMBERS_PER_LOOKUP], "includeArchived": True}
@@ -418,37 +458,61 @@ def _live(kind: DocumentKind, documents: Any) -> dict[str, Mapping[str, Any]]:
 QUOTE_STEPS = {"DRAFT": "SENT", "SENT": "ACCEPTED", "ACCEPTED": "INVOICED"}
 
 
-def close_quotes(client: XeroClient, store_id: int, invoice_plans: Sequence[Plan]) -> None:
-    """The quotes of orders just invoiced are marked INVOICED, the way Xero's own "copy to
-    invoice" leaves them (a quote moves DRAFT → SENT → ACCEPTED → INVOICED, one step a
-    call, fifty quotes a call). Commits."""
-    open_quotes = []
-    for plan in invoice_plans:
-        invoice = binding_for(store_id, INVOICE.binding, plan.entry.woo_order_id)
-        if plan.action != "create" or plan.mapped is None or invoice is None:
-            continue  # not invoiced now
-        quote = binding_for(store_id, QUOTE.binding, plan.entry.woo_order_id)
-        if quote is not None and quote.xero_id and quote.xero_status in QUOTE_STEPS:
-            open_quotes.append((plan, quote))
+def close_quotes(client: XeroClient, store_id: int) -> None:
+    """Quotes whose orders are invoiced now are marked INVOICED, the way Xero's own "copy to
+    invoice" leaves them: a quote moves DRAFT → SENT → ACCEPTED → INVOICED, one step a call,
+    fifty quotes a call. Chosen from the bindings, so a step that failed is tried again by a
+    later flush. Commits."""
+    invoice = aliased(Binding)
+    rows = db.session.execute(
+        sa.select(Binding, OutboxEntry)
+        .join(
+            invoice,
+            sa.and_(
+                invoice.store_id == Binding.store_id,
+                invoice.woo_id == Binding.woo_id,
+                invoice.kind == BindingKind.INVOICE,
+                invoice.xero_id.is_not(None),
+                invoice.xero_status != "DELETED",
+            ),
+        )
+        .join(
+            OutboxEntry,
+            sa.and_(
+                OutboxEntry.store_id == Binding.store_id,
+                OutboxEntry.woo_order_id == Binding.woo_id,
+            ),
+        )
+        .where(
+            Binding.store_id == store_id,
+            Binding.kind == BindingKind.QUOTE,
+            Binding.xero_status.in_(list(QUOTE_STEPS)),
+        )
+    ).all()
+    open_quotes = [
+        (quote, entry, contact)
+        for quote, entry in rows
+        if (contact := contacts.bound_contact(store_id, entry.customer_key)) is not None
+    ]
     db.session.commit()
     while open_quotes:
         elements = [
             {"QuoteID": quote.xero_id, "Status": QUOTE_STEPS[quote.xero_status],
-             "Contact": _contact(plan), "Date": plan.mapped.document["Date"]}  # type: ignore[union-attr]
-            for plan, quote in open_quotes
+             "Contact": {"ContactID": contact}, "Date": entry.document.get("Date")}
+            for quote, entry, contact in open_quotes
         ]  # fmt: skip
         still_open = []
         for results in write_batches(client, QUOTE.resource, elements, method="POST"):
             for outcome in results:
-                plan, quote = open_quotes[outcome.index]
+                quote, entry, contact = open_quotes[outcome.index]
                 if outcome.ok:
                     quote.xero_status = str(outcome.element.get("Status") or "")
                     if quote.xero_status in QUOTE_STEPS:
-                        still_open.append((plan, quote))
+                        still_open.append((quote, entry, contact))
                 else:
                     why = "; ".join(outcome.errors)
                     audit.record(
-                        plan.entry, "quote", "close", Outcome.WARNING,
+                        entry, "quote", "close", Outcome.WARNING,
                         f"{quote.xero_number} stays {quote.xero_status}: {why}",
                     )  # fmt: skip
             db.session.commit()

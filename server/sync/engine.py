@@ -57,6 +57,7 @@ from server.sync.settings import StoreSettings
 
 ROUND_SIZE = 1000  # entries planned at a time (twenty batches of fifty): fewer lookups
 CANCELLED = "cancelled"
+MAPPING_ERRORS = (LookupError, TypeError, ValueError, AttributeError, ArithmeticError)
 logger = logging.getLogger(__name__)
 
 
@@ -204,8 +205,9 @@ def _flush(store_id: int) -> FlushResult:
         while time.monotonic() < deadline:
             entries = outbox.due(store_id, ROUND_SIZE)
             if not entries:
+                documents.close_quotes(client, store_id)  # any a failed step left open
                 return FlushResult(written, False, f"{written} document(s) written")
-            written += _round_of(store, client, settings, entries)
+            written += _round_of(store, client, settings, entries, deadline)
     except ConnectorError as error:
         db.session.rollback()
         return FlushResult(written, False, f"stopped after {written}: {error.message}")
@@ -213,11 +215,15 @@ def _flush(store_id: int) -> FlushResult:
 
 
 def _round_of(
-    store: Store, client: XeroClient, settings: StoreSettings, entries: list[OutboxEntry]
+    store: Store,
+    client: XeroClient,
+    settings: StoreSettings,
+    entries: list[OutboxEntry],
+    deadline: float,
 ) -> int:
     in_doubt = [e for e in entries if e.status in (OutboxStatus.SENDING, OutboxStatus.UNCERTAIN)]
     if in_doubt:
-        documents.reconcile(client, store.id, in_doubt)
+        documents.reconcile(client, store.id, in_doubt, deadline)
         entries = [e for e in entries if e.status is OutboxStatus.PENDING]  # not held by it
     reference = xero_reference.reference_for(store.id)
     plans = [plan for entry in entries if (plan := _plan_safely(store, settings, reference, entry))]
@@ -225,7 +231,7 @@ def _round_of(
     plans = _with_contacts(store.id, client, plans)
     plans = _with_items(store.id, client, reference, plans)
     documents.write(client, store.id, plans)
-    documents.close_quotes(client, store.id, [p for p in plans if p.kind is INVOICE])
+    documents.close_quotes(client, store.id)
     return len(plans)
 
 
@@ -236,9 +242,7 @@ def _plan_safely(
     version = entry.version
     try:
         return _plan(store, settings, reference, entry)
-    except sa.exc.SQLAlchemyError:
-        raise
-    except Exception as error:  # one order's unexpected shape must not stop the store
+    except MAPPING_ERRORS as error:  # one order's unexpected shape must not stop the store
         logger.exception("order %s of store %s could not be planned", entry.woo_order_id, store.id)
         message = f"could not be mapped ({type(error).__name__}: {error})"
         outbox.settle(entry, OutboxStatus.HELD, version, message)

@@ -7,8 +7,10 @@ version leaves the entry pending rather than done."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from server.extensions import db
 from server.models import (
@@ -39,43 +41,40 @@ def entry_for(store_id: int, woo_order_id: str) -> OutboxEntry | None:
 def mark_order(store_id: int, woo_order_id: str, *, backfill_id: int | None = None) -> None:
     """The order changed (or a backfill reached it): Xero must be brought up to date.
 
-    One UPDATE (version + 1, pending unless a write is in doubt), so a flush settling the
-    previous version at the same moment cannot swallow this one."""
+    One statement (insert, or on conflict version + 1 and pending unless a write is in
+    doubt), so neither a flush settling the previous version nor a second process marking
+    the same order at the same moment can swallow this change."""
     priority = int(_priority(store_id, woo_order_id, backfill_id))
-    values: dict[str, object] = {
-        "version": OutboxEntry.version + 1,
+    table = OutboxEntry.__table__
+    changes: dict[str, Any] = {
+        "version": table.c.version + 1,
         "status": sa.case(
-            (OutboxEntry.status.in_(IN_DOUBT), OutboxEntry.status),
+            (table.c.status.in_([s.value for s in IN_DOUBT]), table.c.status),
             else_=sa.literal(OutboxStatus.PENDING.value),
         ),
         "error": "",
+        "attempts": 0,
         "priority": priority,
         "updated_at": utcnow(),
     }
     if backfill_id is not None:
-        values["backfill_id"] = backfill_id
-    updated = db.session.execute(
-        sa.update(OutboxEntry)
-        .where(OutboxEntry.store_id == store_id, OutboxEntry.woo_order_id == woo_order_id)
-        .values(**values)
-        .execution_options(synchronize_session=False)
+        changes["backfill_id"] = backfill_id
+    insert = _dialect_insert()(table).values(
+        store_id=store_id, woo_order_id=woo_order_id, kind="", version=1, attempts=0,
+        action=OutboxAction.UPSERT.value, status=OutboxStatus.PENDING.value, priority=priority,
+        backfill_id=backfill_id, number="", customer_key="", document={}, contact={}, items=[],
+        explanation=[], content_hash="", currency="", error="", created_at=utcnow(),
+        updated_at=utcnow(),
+    )  # fmt: skip
+    db.session.execute(
+        insert.on_conflict_do_update(index_elements=["store_id", "woo_order_id"], set_=changes),
+        execution_options={"synchronize_session": False},
     )
-    if updated.rowcount:  # type: ignore[attr-defined]
-        return
-    db.session.add(
-        OutboxEntry(
-            store_id=store_id,
-            woo_order_id=woo_order_id,
-            kind="",
-            version=1,
-            attempts=0,
-            action=OutboxAction.UPSERT,
-            status=OutboxStatus.PENDING,
-            priority=priority,
-            backfill_id=backfill_id,
-        )
-    )
-    db.session.flush()
+
+
+def _dialect_insert() -> Any:
+    name = db.session.get_bind().dialect.name
+    return postgresql.insert if name == "postgresql" else sqlite.insert
 
 
 def _priority(store_id: int, woo_order_id: str, backfill_id: int | None) -> OutboxPriority:
@@ -132,6 +131,7 @@ def settle(entry: OutboxEntry, status: OutboxStatus, sent_version: int, error: s
     values: dict[str, object] = {"status": status, "error": error}
     if status is OutboxStatus.DONE:
         values["sent_at"] = utcnow()
+        values["attempts"] = 0
     settled = db.session.execute(
         sa.update(OutboxEntry)
         .where(OutboxEntry.id == entry.id, OutboxEntry.version == sent_version)
@@ -145,7 +145,7 @@ def settle(entry: OutboxEntry, status: OutboxStatus, sent_version: int, error: s
             .values(status=OutboxStatus.PENDING, error="")
             .execution_options(synchronize_session=False)
         )
-    db.session.expire(entry, ["status", "error", "sent_at", "version"])
+    db.session.expire(entry, ["status", "error", "sent_at", "version", "attempts"])
 
 
 def set_status(entry: OutboxEntry, status: OutboxStatus) -> None:

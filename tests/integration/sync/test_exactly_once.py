@@ -265,3 +265,68 @@ def test_two_customers_sharing_an_email_keep_contacts_of_their_own(synced_store,
     }
     ids = {binding.xero_id for binding in contacts.values() if binding is not None}
     assert len(ids) == 2
+
+
+def test_an_invoice_with_our_number_and_reference_for_another_contact_is_left_alone(
+    synced_store, sandbox
+):
+    order = _orders_of_kind(synced_store, "invoice")[0]
+    theirs = _put(synced_store, "Invoices", {
+        "Type": "ACCREC", "InvoiceNumber": f"WC-{order['number']}", "Status": "DRAFT",
+        "Reference": str(order["number"]), "Contact": {"Name": "Another store's customer"},
+        "LineItems": [{"Description": "theirs", "Quantity": 1, "UnitAmount": 1.23, "AccountCode": "200"}],
+    })  # fmt: skip
+    woo_id = _keep(synced_store, order)
+
+    engine.flush(synced_store.id)
+    engine.flush(synced_store.id)
+
+    assert _lines(sandbox, theirs["InvoiceID"]) == ["theirs"]
+    assert _entry(synced_store, woo_id).status is OutboxStatus.HELD
+
+
+def test_an_edit_of_an_accepted_quote_updates_it_without_moving_it_back(synced_store, sandbox):
+    tenant = tenants(sandbox)[NZ]
+    order = _orders_of_kind(synced_store, "quote")[0]
+    woo_id = _keep(synced_store, order)
+    engine.flush(synced_store.id)
+    quote = _binding(BindingKind.QUOTE, woo_id)
+    entry = _entry(synced_store, woo_id)
+    contact = _binding(BindingKind.CONTACT, entry.customer_key)
+    assert quote is not None and contact is not None
+    for status in ("SENT", "ACCEPTED"):  # the customer accepted it in Xero
+        _xero(synced_store).write("POST", "Quotes", {"Quotes": [{
+            "QuoteID": quote.xero_id, "Status": status, "Contact": {"ContactID": contact.xero_id},
+            "Date": entry.document["Date"],
+        }]}, params={"summarizeErrors": "false"})  # fmt: skip
+
+    _keep(synced_store, _renamed(order, "Edited while accepted"))
+    result = engine.flush(synced_store.id)
+
+    assert not result.more
+    (in_xero,) = [q for q in objects(sandbox, tenant, "Quotes") if q["QuoteID"] == quote.xero_id]
+    assert in_xero["Status"] == "ACCEPTED"
+    assert in_xero["LineItems"][0]["Description"] == "Edited while accepted"
+
+
+def test_a_quote_is_marked_invoiced_even_when_the_invoices_answer_was_lost(synced_store, sandbox):
+    tenant = tenants(sandbox)[NZ]
+    order = _orders_of_kind(synced_store, "quote")[0]
+    woo_id = _keep(synced_store, order)
+    engine.flush(synced_store.id)
+    quote = _binding(BindingKind.QUOTE, woo_id)
+    assert quote is not None
+    _keep(synced_store, {**order, "status": "processing", "date_paid_gmt": "2026-11-20T10:00:00"})
+    _fault(sandbox, "/Invoices", "PUT", drop_response=True, count=3)  # applied, answers lost
+
+    engine.flush(synced_store.id)
+    engine.flush(synced_store.id)
+
+    (in_xero,) = [q for q in objects(sandbox, tenant, "Quotes") if q["QuoteID"] == quote.xero_id]
+    assert in_xero["Status"] == "INVOICED"
+    invoices = [
+        i
+        for i in objects(sandbox, tenant, "Invoices")
+        if i["InvoiceNumber"] == f"WC-{order['number']}"
+    ]
+    assert len(invoices) == 1
