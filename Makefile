@@ -17,7 +17,12 @@ $(STAMP): pyproject.toml | $(BIN)/python
 run: $(STAMP)
 	$(BIN)/wooxero serve
 
-test: $(STAMP)
+# The bridge plugin's tests run PHP (Debian's php-cli).
+PHP := /usr/bin/php
+$(PHP):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq php-cli
+
+test: $(STAMP) $(PHP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest

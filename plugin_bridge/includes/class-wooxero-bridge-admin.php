@@ -1,0 +1,241 @@
+<?php
+/**
+ * The store admin's side: the consent notice (nothing is sent before "I Agree"), the menu
+ * with its embedded server pages, and the calls made on deactivation.
+ *
+ * @package WooxeroBridge
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * WordPress admin screens and hooks of the bridge.
+ */
+class Wooxero_Bridge_Admin {
+
+	const CAPABILITY      = 'manage_woocommerce';
+	const NEEDS_CONSENT   = 'wooxero_bridge_needs_consent';
+	const NOTICE          = 'wooxero_bridge_notice';
+	const STATUS_CACHE    = 'wooxero_bridge_status';
+	const STATUS_SECONDS  = 60;
+	const CONSENT_ACTION  = 'wooxero_bridge_consent';
+	const MENU_SLUG       = 'wooxero-bridge';
+
+	/**
+	 * Hook everything that runs while WooCommerce is active.
+	 */
+	public static function register() {
+		add_action( 'admin_notices', array( __CLASS__, 'consent_notice' ) );
+		add_action( 'admin_notices', array( __CLASS__, 'result_notice' ) );
+		add_action( 'admin_post_' . self::CONSENT_ACTION, array( __CLASS__, 'handle_consent' ) );
+		add_action( 'admin_menu', array( __CLASS__, 'menu' ) );
+	}
+
+	/**
+	 * Activation sends nothing: it only asks for consent (again, after a deactivation).
+	 */
+	public static function on_activation() {
+		update_option( self::NEEDS_CONSENT, 1, false );
+	}
+
+	/**
+	 * Tell the server the store is paused; never hold up the deactivation.
+	 */
+	public static function on_deactivation() {
+		if ( Wooxero_Bridge_Client::is_linked() ) {
+			Wooxero_Bridge_Client::call( 'POST', 'deactivate', array(), 3 );
+		}
+		delete_transient( self::STATUS_CACHE );
+	}
+
+	/**
+	 * Without WooCommerce the plugin does nothing but say so.
+	 */
+	public static function woocommerce_missing_notice() {
+		if ( ! current_user_can( 'activate_plugins' ) ) {
+			return;
+		}
+		echo '<div class="notice notice-error"><p>' . esc_html__( 'Sync orders with Xero needs WooCommerce. Install and activate WooCommerce; until then this plugin does nothing.', 'wooxero-bridge' ) . '</p></div>';
+	}
+
+	/**
+	 * The consent notice: exactly what will be sent, and where.
+	 */
+	public static function consent_notice() {
+		if ( ! current_user_can( self::CAPABILITY ) || ! get_option( self::NEEDS_CONSENT ) ) {
+			return;
+		}
+		$user   = wp_get_current_user();
+		$fields = Wooxero_Bridge_Client::consent_fields( $user );
+		$labels = array(
+			'admin_email'    => __( 'Your admin email address', 'wooxero-bridge' ),
+			'admin_username' => __( 'Your admin username', 'wooxero-bridge' ),
+			'user_id'        => __( 'Your WordPress user ID', 'wooxero-bridge' ),
+			'site_url'       => __( 'This store’s URL', 'wooxero-bridge' ),
+		);
+		?>
+		<div class="notice notice-info wooxero-bridge-consent">
+			<p><strong><?php esc_html_e( 'Sync orders with Xero needs your consent before it connects.', 'wooxero-bridge' ); ?></strong></p>
+			<p>
+				<?php
+				/* translators: %s: the server's address. */
+				printf( esc_html__( 'When you click the button, these details are sent to %s to set up your account:', 'wooxero-bridge' ), '<code>' . esc_html( WOOXERO_BRIDGE_SERVER_URL ) . '</code>' );
+				?>
+			</p>
+			<ul>
+				<?php foreach ( $labels as $key => $label ) : ?>
+					<li><?php echo esc_html( $label ); ?>: <code><?php echo esc_html( (string) $fields[ $key ] ); ?></code></li>
+				<?php endforeach; ?>
+			</ul>
+			<p><?php esc_html_e( 'The WordPress, WooCommerce and plugin versions are sent with them. Nothing is sent before you agree.', 'wooxero-bridge' ); ?></p>
+			<form method="post" action="<?php echo esc_url( admin_url( 'admin-post.php' ) ); ?>">
+				<input type="hidden" name="action" value="<?php echo esc_attr( self::CONSENT_ACTION ); ?>">
+				<?php wp_nonce_field( self::CONSENT_ACTION ); ?>
+				<button type="submit" class="button button-primary"><?php esc_html_e( 'I Agree — Set Up My Account', 'wooxero-bridge' ); ?></button>
+			</form>
+		</div>
+		<?php
+	}
+
+	/**
+	 * The click on "I Agree": nonce and capability checked, then the activation call.
+	 */
+	public static function handle_consent() {
+		if ( ! current_user_can( self::CAPABILITY ) ) {
+			wp_die( esc_html__( 'You are not allowed to set up this store.', 'wooxero-bridge' ), 403 );
+		}
+		check_admin_referer( self::CONSENT_ACTION );
+		$result = Wooxero_Bridge_Client::activate( wp_get_current_user() );
+		if ( is_wp_error( $result ) ) {
+			set_transient( self::NOTICE, array( 'error', $result->get_error_message() ), 60 );
+		} else {
+			delete_option( self::NEEDS_CONSENT );
+			delete_transient( self::STATUS_CACHE );
+			set_transient( self::NOTICE, array( 'success', __( 'Your store is set up. Connect Xero from “Sync orders with Xero”.', 'wooxero-bridge' ) ), 60 );
+		}
+		wp_safe_redirect( admin_url( 'admin.php?page=' . self::MENU_SLUG ) );
+		exit;
+	}
+
+	/**
+	 * The outcome of the last consent, once.
+	 */
+	public static function result_notice() {
+		$notice = get_transient( self::NOTICE );
+		if ( ! is_array( $notice ) || ! current_user_can( self::CAPABILITY ) ) {
+			return;
+		}
+		delete_transient( self::NOTICE );
+		$class = 'error' === $notice[0] ? 'notice-error' : 'notice-success';
+		printf( '<div class="notice %1$s"><p>%2$s</p></div>', esc_attr( $class ), esc_html( (string) $notice[1] ) );
+	}
+
+	/**
+	 * "Sync orders with Xero" and its pages.
+	 */
+	public static function menu() {
+		add_menu_page(
+			__( 'Sync orders with Xero', 'wooxero-bridge' ),
+			__( 'Sync orders with Xero', 'wooxero-bridge' ),
+			self::CAPABILITY,
+			self::MENU_SLUG,
+			array( __CLASS__, 'main_page' ),
+			'dashicons-update'
+		);
+		$pages = array(
+			'settings'     => __( 'Settings', 'wooxero-bridge' ),
+			'xero'         => __( 'Xero Connection', 'wooxero-bridge' ),
+			'subscription' => __( 'Subscription', 'wooxero-bridge' ),
+		);
+		foreach ( $pages as $target => $title ) {
+			add_submenu_page(
+				self::MENU_SLUG,
+				$title,
+				$title,
+				self::CAPABILITY,
+				self::MENU_SLUG . '-' . $target,
+				static function () use ( $target, $title ) {
+					self::embedded_page( $target, $title );
+				}
+			);
+		}
+	}
+
+	/**
+	 * The main page: the store's status (briefly cached) and the server's overview.
+	 */
+	public static function main_page() {
+		$status = get_transient( self::STATUS_CACHE );
+		if ( false === $status && Wooxero_Bridge_Client::is_linked() ) {
+			$status = Wooxero_Bridge_Client::call( 'GET', 'status' );
+			if ( ! is_wp_error( $status ) ) {
+				set_transient( self::STATUS_CACHE, $status, self::STATUS_SECONDS );
+			}
+		}
+		echo '<div class="wrap"><h1>' . esc_html__( 'Sync orders with Xero', 'wooxero-bridge' ) . '</h1>';
+		if ( is_wp_error( $status ) ) {
+			echo '<div class="notice notice-error"><p>' . esc_html( $status->get_error_message() ) . '</p></div>';
+		} elseif ( is_array( $status ) ) {
+			self::status_table( $status );
+		} else {
+			echo '<p>' . esc_html__( 'Agree to the notice above to set up your account.', 'wooxero-bridge' ) . '</p>';
+		}
+		echo '</div>';
+		if ( Wooxero_Bridge_Client::is_linked() ) {
+			self::iframe( 'main' );
+		}
+	}
+
+	/**
+	 * The status the server gave.
+	 *
+	 * @param array $status The server's answer.
+	 */
+	private static function status_table( $status ) {
+		$xero = isset( $status['xero'] ) && is_array( $status['xero'] ) ? $status['xero'] : array();
+		$sub  = isset( $status['subscription'] ) && is_array( $status['subscription'] ) ? $status['subscription'] : array();
+		$rows = array(
+			__( 'Xero', 'wooxero-bridge' )          => ! empty( $xero['connected'] ) ? (string) $xero['organisation'] : __( 'not connected', 'wooxero-bridge' ),
+			__( 'WooCommerce', 'wooxero-bridge' )   => isset( $status['woocommerce']['status'] ) ? (string) $status['woocommerce']['status'] : '',
+			__( 'Subscription', 'wooxero-bridge' )  => isset( $sub['status'] ) ? (string) $sub['status'] : '',
+			__( 'Trial days left', 'wooxero-bridge' ) => isset( $sub['trial_days_left'] ) ? (string) $sub['trial_days_left'] : '—',
+			__( 'Last sync', 'wooxero-bridge' )     => ! empty( $status['last_sync'] ) ? (string) $status['last_sync'] : __( 'not yet', 'wooxero-bridge' ),
+			__( 'Open errors', 'wooxero-bridge' )   => isset( $status['open_errors'] ) ? (string) $status['open_errors'] : '0',
+		);
+		echo '<table class="widefat striped wooxero-bridge-status"><tbody>';
+		foreach ( $rows as $label => $value ) {
+			echo '<tr><th scope="row">' . esc_html( $label ) . '</th><td>' . esc_html( $value ) . '</td></tr>';
+		}
+		echo '</tbody></table>';
+	}
+
+	/**
+	 * One of the server's dashboard pages inside wp-admin.
+	 *
+	 * @param string $target main, settings, xero or subscription.
+	 * @param string $title  The page title.
+	 */
+	public static function embedded_page( $target, $title ) {
+		echo '<div class="wrap"><h1>' . esc_html( $title ) . '</h1></div>';
+		self::iframe( $target );
+	}
+
+	/**
+	 * An iframe on a one-time embed URL obtained with a signed call.
+	 *
+	 * @param string $target The dashboard page.
+	 */
+	private static function iframe( $target ) {
+		$embed = Wooxero_Bridge_Client::call( 'POST', 'embed', array( 'target' => $target ) );
+		if ( is_wp_error( $embed ) || empty( $embed['url'] ) ) {
+			$message = is_wp_error( $embed ) ? $embed->get_error_message() : __( 'The server gave no page.', 'wooxero-bridge' );
+			echo '<div class="notice notice-error"><p>' . esc_html( $message ) . '</p></div>';
+			return;
+		}
+		printf(
+			'<iframe class="wooxero-bridge-frame" title="%1$s" src="%2$s" style="width:100%%;min-height:720px;border:0;background:#fff"></iframe>',
+			esc_attr__( 'Sync orders with Xero', 'wooxero-bridge' ),
+			esc_url( (string) $embed['url'] )
+		);
+	}
+}

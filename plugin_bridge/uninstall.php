@@ -1,0 +1,33 @@
+<?php
+/**
+ * Uninstalling: tell the server (its data is kept for the operator's retention period),
+ * then remove every option and transient of the plugin.
+ *
+ * @package WooxeroBridge
+ */
+
+defined( 'WP_UNINSTALL_PLUGIN' ) || exit;
+defined( 'ABSPATH' ) || exit;
+
+if ( file_exists( __DIR__ . '/config.php' ) ) {
+	require_once __DIR__ . '/config.php';
+}
+if ( ! defined( 'WOOXERO_BRIDGE_SERVER_URL' ) ) {
+	define( 'WOOXERO_BRIDGE_SERVER_URL', '' );
+}
+if ( ! defined( 'WOOXERO_BRIDGE_VERSION' ) ) {
+	define( 'WOOXERO_BRIDGE_VERSION', '1.0.0' );
+}
+require_once __DIR__ . '/includes/class-wooxero-bridge-signer.php';
+require_once __DIR__ . '/includes/class-wooxero-bridge-client.php';
+
+if ( Wooxero_Bridge_Client::is_linked() && '' !== WOOXERO_BRIDGE_SERVER_URL ) {
+	Wooxero_Bridge_Client::call( 'POST', 'uninstall', array( 'erase' => false ), 5 );
+}
+
+foreach ( array( 'wooxero_bridge_store_id', 'wooxero_bridge_signing_secret', 'wooxero_bridge_needs_consent' ) as $wooxero_bridge_option ) {
+	delete_option( $wooxero_bridge_option );
+}
+foreach ( array( 'wooxero_bridge_challenge', 'wooxero_bridge_notice', 'wooxero_bridge_status' ) as $wooxero_bridge_transient ) {
+	delete_transient( $wooxero_bridge_transient );
+}
