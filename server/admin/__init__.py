@@ -7,6 +7,7 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
 from server.admin.access import OverviewView
+from server.admin.plugin_download import PluginDownloadView
 from server.admin.sync_settings import SyncSettingsView
 from server.admin.system import SystemView
 from server.admin.views import (
@@ -69,4 +70,5 @@ def init_admin(app: Flask) -> Admin:
     )
     admin.add_view(OperatorAccountView(Operator, session, name="Operators", category="System"))
     admin.add_view(SystemView(name="Status", endpoint="system", category="System"))
+    admin.add_view(PluginDownloadView(name="Bridge plugin", endpoint="plugin", category="System"))
     return admin

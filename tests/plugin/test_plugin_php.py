@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import json
 import re
 import secrets
 import subprocess
+import zipfile
 from pathlib import Path
 
 import pytest
 
 from server.bridge.signing import sign
 from server.connectors.woocommerce.bridge import proof
+from tests.conftest import PUBLIC_URL
+from tests.integration.xero.helpers import signed_in_operator as signed_in
 
 PLUGIN = Path(__file__).resolve().parents[2] / "plugin_bridge"
 PHP_FILES = sorted(PLUGIN.rglob("*.php"))
@@ -80,3 +84,28 @@ def test_the_plugin_answers_the_challenge_as_the_server_expects() -> None:
     source = (PLUGIN / "includes" / "class-wooxero-bridge-challenge.php").read_text()
     assert "hash_hmac( 'sha256', (string) $request['nonce'], $challenge )" in source
     assert php == proof(challenge, nonce)
+
+
+def test_the_operator_downloads_the_plugin_configured_for_this_server(client, tmp_path) -> None:
+    signed_in(client)
+    answer = client.get("/admin/plugin/download")
+    assert answer.status_code == 200 and answer.mimetype == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(answer.data)) as archive:
+        names = set(archive.namelist())
+        archive.extractall(tmp_path)
+    assert "wooxero-bridge/wooxero-bridge.php" in names
+    assert "wooxero-bridge/uninstall.php" in names and "wooxero-bridge/readme.txt" in names
+    assert not [n for n in names if n.endswith(".py") or "__pycache__" in n]
+    config = tmp_path / "wooxero-bridge" / "config.php"
+    assert f"define( 'WOOXERO_BRIDGE_SERVER_URL', '{PUBLIC_URL}' );" in config.read_text()
+    assert (
+        subprocess.run(["php", "-l", str(config)], capture_output=True, timeout=30).returncode == 0
+    )
+    readme = (tmp_path / "wooxero-bridge" / "readme.txt").read_text()
+    assert PUBLIC_URL in readme and "__" + "SERVER_URL__" not in readme
+    assert client.get("/admin/plugin/").status_code == 200
+
+
+def test_the_download_is_for_operators_only(client) -> None:
+    answer = client.get("/admin/plugin/download")
+    assert answer.status_code in (302, 401, 403)
