@@ -17,12 +17,12 @@ $(STAMP): pyproject.toml | $(BIN)/python
 run: $(STAMP)
 	$(BIN)/wooxero serve
 
-# The bridge plugin's tests run PHP (Debian's php-cli).
-PHP := /usr/bin/php
-$(PHP):
-	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq php-cli
+# The bridge plugin's tests run PHP and PHPUnit (Debian's php-cli and phpunit).
+PHPUNIT := /usr/bin/phpunit
+$(PHPUNIT):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq php-cli phpunit
 
-test: $(STAMP) $(PHP)
+test: $(STAMP) $(PHPUNIT)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest

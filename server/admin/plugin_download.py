@@ -15,7 +15,7 @@ from server.admin.access import SecureView
 from server.extensions import current_settings
 
 SLUG = "wooxero-bridge"
-LEFT_OUT = {"__init__.py", "__pycache__"}
+LEFT_OUT = {"__init__.py", "__pycache__", "tests", "phpunit.xml.dist"}  # not for WordPress
 
 
 def plugin_directory() -> Path:

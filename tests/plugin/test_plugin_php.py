@@ -21,7 +21,7 @@ from tests.conftest import PUBLIC_URL
 from tests.integration.xero.helpers import signed_in_operator as signed_in
 
 PLUGIN = Path(__file__).resolve().parents[2] / "plugin_bridge"
-PHP_FILES = sorted(PLUGIN.rglob("*.php"))
+PHP_FILES = sorted(p for p in PLUGIN.rglob("*.php") if "tests" not in p.relative_to(PLUGIN).parts)
 
 
 def _php(code: str) -> str:
@@ -37,6 +37,16 @@ def test_every_php_file_parses_and_refuses_direct_loading(path: Path) -> None:
     assert linted.returncode == 0, linted.stdout + linted.stderr
     source = path.read_text()
     assert "defined( 'ABSPATH' ) || exit;" in source
+
+
+def test_the_plugins_phpunit_suite_passes() -> None:
+    """Signing and the payloads, in PHP (Debian's phpunit)."""
+    done = subprocess.run(
+        ["phpunit", "-c", str(PLUGIN / "phpunit.xml.dist")], capture_output=True, text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "OK (" in done.stdout
 
 
 def test_the_plugin_header_declares_what_wordpress_and_woocommerce_check() -> None:
@@ -95,7 +105,8 @@ def test_the_operator_downloads_the_plugin_configured_for_this_server(client, tm
         archive.extractall(tmp_path)
     assert "wooxero-bridge/wooxero-bridge.php" in names
     assert "wooxero-bridge/uninstall.php" in names and "wooxero-bridge/readme.txt" in names
-    assert not [n for n in names if n.endswith(".py") or "__pycache__" in n]
+    assert not [n for n in names if n.endswith(".py") or "__pycache__" in n or "/tests/" in n]
+    assert "wooxero-bridge/phpunit.xml.dist" not in names
     config = tmp_path / "wooxero-bridge" / "config.php"
     assert f"define( 'WOOXERO_BRIDGE_SERVER_URL', '{PUBLIC_URL}' );" in config.read_text()
     assert (

@@ -1,0 +1,97 @@
+<?php
+/**
+ * PHPUnit bootstrap: just enough of WordPress for the bridge's classes to run outside it
+ * (options and transients in memory, the HTTP calls recorded and answered by the test).
+ *
+ * @package WooxeroBridge
+ */
+
+define( 'ABSPATH', __DIR__ . '/' );
+define( 'WOOXERO_BRIDGE_VERSION', '1.0.0' );
+define( 'WOOXERO_BRIDGE_SERVER_URL', 'https://sync.example.com' );
+
+$GLOBALS['wooxero_test_options']  = array();
+$GLOBALS['wooxero_test_requests'] = array();
+$GLOBALS['wooxero_test_answer']   = null;
+
+/** WP_Error stand-in. */
+class WP_Error {
+	/** @var string */
+	private $message;
+	public function __construct( $code = '', $message = '' ) {
+		$this->message = $message;
+	}
+	public function get_error_message() {
+		return $this->message;
+	}
+}
+
+/** WP_User stand-in. */
+class WP_User {
+	public $ID = 7;
+	public $user_email = 'owner@shop.example';
+	public $user_login = 'owner';
+}
+
+function is_wp_error( $thing ) {
+	return $thing instanceof WP_Error;
+}
+function __( $text, $domain = '' ) {
+	return $text;
+}
+function home_url( $path = '' ) {
+	return 'https://shop.example' . $path;
+}
+function get_bloginfo( $what ) {
+	return 'version' === $what ? '6.1.9' : 'Kiwi Shop';
+}
+function wp_json_encode( $data ) {
+	return json_encode( $data );
+}
+function wp_parse_url( $url, $component = -1 ) {
+	return parse_url( $url, $component );
+}
+function untrailingslashit( $value ) {
+	return rtrim( $value, '/\\' );
+}
+function sanitize_text_field( $value ) {
+	return trim( (string) $value );
+}
+function get_option( $name, $default = false ) {
+	return array_key_exists( $name, $GLOBALS['wooxero_test_options'] ) ? $GLOBALS['wooxero_test_options'][ $name ] : $default;
+}
+function add_option( $name, $value, $deprecated = '', $autoload = null ) {
+	$GLOBALS['wooxero_test_options'][ $name ] = $value;
+	$GLOBALS['wooxero_test_options'][ "{$name}:autoload" ] = $autoload;
+	return true;
+}
+function update_option( $name, $value, $autoload = null ) {
+	return add_option( $name, $value, '', $autoload );
+}
+function set_transient( $name, $value, $seconds ) {
+	$GLOBALS['wooxero_test_options'][ "transient:{$name}" ] = $value;
+	return true;
+}
+function get_transient( $name ) {
+	return get_option( "transient:{$name}" );
+}
+function delete_transient( $name ) {
+	unset( $GLOBALS['wooxero_test_options'][ "transient:{$name}" ] );
+	return true;
+}
+function wp_remote_post( $url, $args ) {
+	return wp_remote_request( $url, $args + array( 'method' => 'POST' ) );
+}
+function wp_remote_request( $url, $args ) {
+	$GLOBALS['wooxero_test_requests'][] = array( 'url' => $url, 'args' => $args, 'challenge' => get_transient( 'wooxero_bridge_challenge' ) );
+	return $GLOBALS['wooxero_test_answer'];
+}
+function wp_remote_retrieve_response_code( $answer ) {
+	return $answer['response']['code'];
+}
+function wp_remote_retrieve_body( $answer ) {
+	return $answer['body'];
+}
+
+require_once dirname( __DIR__ ) . '/includes/class-wooxero-bridge-signer.php';
+require_once dirname( __DIR__ ) . '/includes/class-wooxero-bridge-client.php';
