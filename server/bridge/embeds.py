@@ -12,7 +12,8 @@ from server.models import Store
 from server.redis_client import get_redis
 
 TOKEN_SECONDS = 60
-TARGETS = ("main", "settings", "xero", "subscription")
+CONNECT_SECONDS = 600  # a connect button may wait on an open page a while
+CONNECT_XERO = "connect-xero"  # a token for the top-level Xero connection, not a page
 
 
 def _key(token: str) -> str:
@@ -22,7 +23,8 @@ def _key(token: str) -> str:
 def issue(store: Store, target: str) -> str:
     token = secrets.token_urlsafe(32)
     value = json.dumps({"store_id": store.id, "target": target})
-    get_redis().set(_key(token), value, ex=TOKEN_SECONDS)
+    seconds = CONNECT_SECONDS if target == CONNECT_XERO else TOKEN_SECONDS
+    get_redis().set(_key(token), value, ex=seconds)
     return token
 
 

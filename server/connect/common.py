@@ -2,16 +2,50 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
 import sqlalchemy as sa
-from flask import abort, url_for
+from flask import abort, session, url_for
 from flask_login import current_user
 
-from server.extensions import db
+from server.api.access import DASHBOARD_STORE_KEY
+from server.extensions import db, login_manager
 from server.models import Store
+
+WORDPRESS_XERO_PAGE = "/wp-admin/admin.php?page=wooxero-bridge-xero"
+
+
+def _dashboard_store_id() -> int | None:
+    value = session.get(DASHBOARD_STORE_KEY)
+    return value if isinstance(value, int) else None
 
 
 def actor() -> str:
-    return f"operator:{current_user.id}"
+    """Who acts: an operator, or a store admin in the store's dashboard session."""
+    if current_user.is_authenticated:
+        return f"operator:{current_user.id}"
+    return f"dashboard:{_dashboard_store_id()}"
+
+
+def operator_or_store_admin(view: Callable[..., Any]) -> Callable[..., Any]:
+    """An operator (any store), or a store admin whose dashboard session is bound to the
+    store of the URL (or, without one in the URL, to some store)."""
+
+    @wraps(view)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        if current_user.is_authenticated:
+            return view(*args, **kwargs)
+        store_id = _dashboard_store_id()
+        public_id = kwargs.get("public_id")
+        if store_id is None:
+            return login_manager.unauthorized()
+        if public_id is not None and store_or_404(public_id).id != store_id:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return checked
 
 
 def store_or_404(public_id: str) -> Store:
@@ -22,4 +56,7 @@ def store_or_404(public_id: str) -> Store:
 
 
 def back_to(store: Store) -> str:
-    return url_for("store.details_view", id=store.id)
+    """Where the person goes back to: the admin panel, or WordPress for a store admin."""
+    if current_user.is_authenticated:
+        return url_for("store.details_view", id=store.id)
+    return store.url.rstrip("/") + WORDPRESS_XERO_PAGE

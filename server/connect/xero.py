@@ -1,5 +1,6 @@
 """Xero: start the consent (top-level, Xero cannot be framed), take the callback, let the
-person choose among several organisations, disconnect. Operators only for now."""
+person choose among several organisations, disconnect. Operators for any store; a store's
+admin from the dashboard (started with a one-time token, see `server.dashboard`), for theirs."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from werkzeug.wrappers import Response
 from server.connect import bp
 from server.connect.common import actor as _actor
 from server.connect.common import back_to as _back
+from server.connect.common import operator_or_store_admin
 from server.connect.common import store_or_404 as _store
 from server.connectors.base import ConnectorError
 from server.extensions import db
@@ -29,7 +31,7 @@ def xero_connect_start(public_id: str) -> Response:
 
 
 @bp.get("/xero/callback")
-@login_required
+@operator_or_store_admin
 def xero_callback() -> Response | tuple[str, int]:
     if request.args.get("error"):
         reason = (
@@ -56,7 +58,7 @@ def xero_callback() -> Response | tuple[str, int]:
 
 
 @bp.route("/xero/choose/<public_id>", methods=["GET", "POST"])
-@login_required
+@operator_or_store_admin
 def xero_choose(public_id: str) -> Response | str | tuple[str, int]:
     store = _store(public_id)
     if request.method == "POST":
@@ -79,7 +81,7 @@ def xero_choose(public_id: str) -> Response | str | tuple[str, int]:
 
 
 @bp.get("/xero/connected/<public_id>")
-@login_required
+@operator_or_store_admin
 def xero_connected(public_id: str) -> str:
     store = _store(public_id)
     connection = store.xero_connection

@@ -11,9 +11,10 @@ from werkzeug.wrappers import Response
 
 from server.api.access import DASHBOARD_STORE_KEY
 from server.bridge import embeds
-from server.extensions import db
+from server.connectors.base import ConnectorError
+from server.extensions import csrf, db
 from server.models import Store
-from server.sync import settings_store, store_lifecycle
+from server.sync import settings_store, store_lifecycle, xero_connect
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -29,7 +30,7 @@ TITLES = {
 def embed() -> Response | tuple[str, int]:
     """Exchange a one-time token for a session bound to its store, then show the page."""
     redeemed = embeds.redeem(request.args.get("token", ""))
-    if redeemed is None:
+    if redeemed is None or redeemed[1] not in TITLES:
         return render_template("dashboard/expired.html"), 403
     store_id, target = redeemed
     session.clear()
@@ -44,17 +45,45 @@ def page(target: str) -> Response | tuple[str, int]:
     store = _session_store()
     if store is None:
         return render_template("dashboard/expired.html"), 401
+    status = store_lifecycle.status(store)
+    connect_token = (
+        embeds.issue(store, embeds.CONNECT_XERO)
+        if target == "xero" and not status["xero"]["connected"]
+        else ""
+    )
     html = render_template(
         "dashboard/page.html",
         target=target,
         titles=TITLES,
         store=store,
-        status=store_lifecycle.status(store),
+        status=status,
         modules=settings_store.load(store.id).modules.model_dump(),
+        connect_token=connect_token,
     )
     response = Response(html)
     response.headers["Content-Security-Policy"] = f"frame-ancestors {_origin(store.url)}"
     return response
+
+
+@bp.post("/xero/connect")
+@csrf.exempt  # the single-use token in the form is the proof
+def connect_xero() -> Response | tuple[str, int]:
+    """The Xero Connection page's button, opened top-level (Xero cannot be framed): a
+    single-use token binds this window's session to the store, then Xero's consent."""
+    redeemed = embeds.redeem(request.form.get("token", ""))
+    if redeemed is None or redeemed[1] != embeds.CONNECT_XERO:
+        return render_template("dashboard/expired.html"), 403
+    store = db.session.get(Store, redeemed[0])
+    if store is None:
+        abort(404)
+    session.clear()
+    session[DASHBOARD_STORE_KEY] = store.id
+    try:
+        return redirect(xero_connect.begin(store, f"dashboard:{store.id}"))
+    except ConnectorError as error:
+        return render_template(
+            "connect/result.html", service="Xero", ok=False, message=error.message
+        ), 502
 
 
 def _session_store() -> Store | None:

@@ -316,6 +316,7 @@ class _Mapping:
         payload: list[dict[str, Any]] = []
         priced: list[PricedLine] = []
         discounts: dict[tuple[str, str], list[Decimal]] = {}
+        discounted: dict[tuple[str, str], list[int]] = {}  # the product lines behind each
         for line in lines:
             tax_type = self._tax_type(line)
             amount = line.amount if line.amount >= line.target else line.target
@@ -326,6 +327,7 @@ class _Mapping:
                 entry = discounts.setdefault(key, [ZERO, ZERO])
                 entry[0] += line.target - amount
                 entry[1] += tax - before_tax
+                discounted.setdefault(key, []).append(len(payload))
                 tax = before_tax
                 target = amount
             else:
@@ -336,7 +338,9 @@ class _Mapping:
             payload.append(self._payload_line(line.description, numbers, line, tax_type))
             priced.append(numbers)
         for (tax_type, account), (amount, tax) in discounts.items():
-            numbers = PricedLine(Decimal(1), amount, ZERO, tax)
+            tax = self._discount_tax_within(
+                amount, tax, discounted[(tax_type, account)], payload, priced
+            )
             payload.append(
                 {
                     "Description": "Discount",
@@ -348,8 +352,29 @@ class _Mapping:
                     "Tracking": self._tracking(()),
                 }
             )
-            priced.append(numbers)
+            priced.append(PricedLine(Decimal(1), amount, ZERO, tax))
         return payload, priced
+
+    @staticmethod
+    def _discount_tax_within(
+        amount: Decimal,
+        tax: Decimal,
+        product_lines: list[int],
+        payload: list[dict[str, Any]],
+        priced: list[PricedLine],
+    ) -> Decimal:
+        """A discount line's tax kept within its amount (Xero refuses more): the cents over
+        go back to the largest product line it discounts, so the tax per rate is unchanged."""
+        if abs(tax) <= abs(amount):
+            return tax
+        kept = abs(amount) if tax >= 0 else -abs(amount)
+        index = max(product_lines, key=lambda i: priced[i].line_amount)
+        line = priced[index]
+        priced[index] = PricedLine(
+            line.quantity, line.unit_amount, line.discount_amount, line.tax_amount + tax - kept
+        )
+        payload[index]["TaxAmount"] = str(priced[index].tax_amount)
+        return kept
 
     def _payload_line(
         self, description: str, numbers: PricedLine, line: _Line, tax_type: str

