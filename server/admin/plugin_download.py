@@ -15,7 +15,13 @@ from server.admin.access import SecureView
 from server.extensions import current_settings
 
 SLUG = "wooxero-bridge"
-LEFT_OUT = {"__init__.py", "__pycache__", "tests", "phpunit.xml.dist"}  # not for WordPress
+LEFT_OUT = {  # not for WordPress
+    "__init__.py",
+    "__pycache__",
+    "tests",
+    "phpunit.xml.dist",
+    ".phpunit.result.cache",
+}
 
 
 def plugin_directory() -> Path:
