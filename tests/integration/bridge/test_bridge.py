@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 import sqlalchemy as sa
@@ -31,6 +32,12 @@ from tests.integration.xero.helpers import configure, follow_to_callback, tenant
 
 def _activate(client: Any, site: Any, **overrides: Any) -> Any:
     return client.post("/api/bridge/v1/activate", json=consent(site, **overrides))
+
+
+def _open(client: Any, embed_url: str) -> Any:
+    """Follow an embed URL the server gave (its path and query, on the test client)."""
+    parts = urlsplit(embed_url)
+    return client.get(f"{parts.path}?{parts.query}")
 
 
 def _store(url: str) -> Store:
@@ -241,14 +248,12 @@ def test_an_embed_token_opens_its_stores_pages_once_and_only_its_store(client, s
     )
     assert token_answer.status_code == 200
     url = token_answer.get_json()["url"]
-    path = url.split("://", 1)[1].split("/", 1)[1]
-
-    opened = client.get("/" + path)
+    opened = _open(client, url)
     assert opened.status_code == 302 and opened.headers["Location"].endswith("/dashboard/settings")
     page = client.get("/dashboard/settings")
     assert page.status_code == 200 and "Kiwi Shop" in page.get_data(as_text=True)
     assert page.headers["Content-Security-Policy"] == f"frame-ancestors {site.url}"
-    assert client.get("/" + path).status_code == 403  # once only
+    assert _open(client, url).status_code == 403  # once only
 
     own = client.get(f"/api/v1/stores/{linked['store_id']}/settings")
     assert own.status_code == 200
@@ -268,8 +273,7 @@ def test_an_embed_token_expires_after_a_minute(client, site, redis):
     (key,) = redis.keys("wooxero:embed:*")
     assert 0 < redis.ttl(key) <= 60
     redis.delete(key)  # as sixty seconds later
-    path = url.split("://", 1)[1].split("/", 1)[1]
-    assert client.get("/" + path).status_code == 403
+    assert _open(client, url).status_code == 403
 
 
 def test_a_store_admin_connects_xero_top_level_from_the_dashboard(client, site, sandbox):
@@ -278,7 +282,7 @@ def test_a_store_admin_connects_xero_top_level_from_the_dashboard(client, site, 
         client, linked["store_id"], linked["signing_secret"], "POST", "/api/bridge/v1/embed",
         {"target": "xero"},
     ).get_json()["url"]  # fmt: skip
-    client.get("/" + url.split("://", 1)[1].split("/", 1)[1])
+    _open(client, url)
     page = client.get("/dashboard/xero").get_data(as_text=True)
     assert 'target="_top"' in page
     token = re.search(r'name="token" value="([^"]+)"', page).group(1)
@@ -306,7 +310,7 @@ def test_a_dashboard_session_cannot_finish_another_stores_connection(client, sit
         client, linked["store_id"], linked["signing_secret"], "POST", "/api/bridge/v1/embed",
         {"target": "main"},
     ).get_json()["url"]  # fmt: skip
-    client.get("/" + url.split("://", 1)[1].split("/", 1)[1])
+    _open(client, url)
     other = Store(url="https://other-shop.example", name="Other", state=StoreState.ACTIVE)
     db.session.add(other)
     db.session.commit()

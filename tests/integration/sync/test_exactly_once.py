@@ -80,6 +80,17 @@ def _renamed(order: dict[str, Any], name: str) -> dict[str, Any]:
     return {**order, "line_items": [{**first, "name": name}, *rest]}
 
 
+def _quote_then_paid(store: Store) -> tuple[dict[str, Any], str, Binding]:
+    """An order quoted in Xero, then paid in WooCommerce (not flushed yet)."""
+    order = _orders_of_kind(store, "quote")[0]
+    woo_id = _keep(store, order)
+    engine.flush(store.id)
+    quote = _binding(BindingKind.QUOTE, woo_id)
+    assert quote is not None
+    _keep(store, {**order, "status": "processing", "date_paid_gmt": "2026-11-20T10:00:00"})
+    return order, woo_id, quote
+
+
 def _lines(sandbox: Any, invoice_id: str) -> list[str]:
     tenant = tenants(sandbox)[NZ]
     invoice = next(i for i in objects(sandbox, tenant, "Invoices") if i["InvoiceID"] == invoice_id)
@@ -233,13 +244,7 @@ def test_a_quote_whose_order_is_paid_becomes_an_invoice_and_is_marked_invoiced(
     synced_store, sandbox
 ):
     tenant = tenants(sandbox)[NZ]
-    order = _orders_of_kind(synced_store, "quote")[0]
-    woo_id = _keep(synced_store, order)
-    engine.flush(synced_store.id)
-    quote = _binding(BindingKind.QUOTE, woo_id)
-    assert quote is not None
-
-    _keep(synced_store, {**order, "status": "processing", "date_paid_gmt": "2026-11-20T10:00:00"})
+    order, woo_id, quote = _quote_then_paid(synced_store)
     engine.flush(synced_store.id)
 
     invoice = _binding(BindingKind.INVOICE, woo_id)
@@ -311,12 +316,7 @@ def test_an_edit_of_an_accepted_quote_updates_it_without_moving_it_back(synced_s
 
 def test_a_quote_is_marked_invoiced_even_when_the_invoices_answer_was_lost(synced_store, sandbox):
     tenant = tenants(sandbox)[NZ]
-    order = _orders_of_kind(synced_store, "quote")[0]
-    woo_id = _keep(synced_store, order)
-    engine.flush(synced_store.id)
-    quote = _binding(BindingKind.QUOTE, woo_id)
-    assert quote is not None
-    _keep(synced_store, {**order, "status": "processing", "date_paid_gmt": "2026-11-20T10:00:00"})
+    order, _woo_id, quote = _quote_then_paid(synced_store)
     _fault(sandbox, "/Invoices", "PUT", drop_response=True, count=3)  # applied, answers lost
 
     engine.flush(synced_store.id)

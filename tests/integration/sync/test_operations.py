@@ -43,6 +43,16 @@ class Api:
         return self.client.get(self.base + path)
 
 
+def _an_authorised_invoice() -> Binding:
+    binding = db.session.scalars(
+        sa.select(Binding).where(
+            Binding.kind == BindingKind.INVOICE, Binding.xero_status == "AUTHORISED"
+        )
+    ).first()
+    assert binding is not None
+    return binding
+
+
 def _refuse_next(sandbox: Any, path: str) -> None:
     """Xero answers the next PUT of `path` with a 400 for the whole batch."""
     requests.post(
@@ -128,12 +138,7 @@ def test_the_contacts_scope_makes_only_contacts(synced_store, sandbox):
 def test_a_cancelled_order_voids_its_authorised_invoice(synced_store, sandbox, shop):
     tenant_id = tenants(sandbox)["Demo Company (NZ)"]
     _backfill_and_flush(synced_store)
-    binding = db.session.scalars(
-        sa.select(Binding).where(
-            Binding.kind == BindingKind.INVOICE, Binding.xero_status == "AUTHORISED"
-        )
-    ).first()
-    assert binding is not None
+    binding = _an_authorised_invoice()
     order = next(o for o in _orders(synced_store) if str(o["id"]) == binding.woo_id)
     woo_records.keep(synced_store.id, "order", binding.woo_id, {**order, "status": "cancelled"})
     db.session.commit()
@@ -308,12 +313,7 @@ def test_a_webhook_delivery_becomes_an_invoice_through_the_queue(
 
 def test_the_pull_learns_that_xero_marked_an_invoice_paid(synced_store, sandbox):
     _backfill_and_flush(synced_store)
-    binding = db.session.scalars(
-        sa.select(Binding).where(
-            Binding.kind == BindingKind.INVOICE, Binding.xero_status == "AUTHORISED"
-        )
-    ).first()
-    assert binding is not None
+    binding = _an_authorised_invoice()
     client = xero_access.client_for(xero_access.connection_for_store(synced_store.id))
     invoice = client.get_one(resources.INVOICES, binding.xero_id)
     db.session.commit()
