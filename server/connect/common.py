@@ -7,26 +7,21 @@ from functools import wraps
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, session, url_for
+from flask import abort, url_for
 from flask_login import current_user
 
-from server.api.access import DASHBOARD_STORE_KEY
+from server.api.access import dashboard_store_id
 from server.extensions import db, login_manager
 from server.models import Store
 
 WORDPRESS_XERO_PAGE = "/wp-admin/admin.php?page=wooxero-bridge-xero"
 
 
-def _dashboard_store_id() -> int | None:
-    value = session.get(DASHBOARD_STORE_KEY)
-    return value if isinstance(value, int) else None
-
-
 def actor() -> str:
     """Who acts: an operator, or a store admin in the store's dashboard session."""
     if current_user.is_authenticated:
         return f"operator:{current_user.id}"
-    return f"dashboard:{_dashboard_store_id()}"
+    return f"dashboard:{dashboard_store_id()}"
 
 
 def operator_or_store_admin(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -37,7 +32,7 @@ def operator_or_store_admin(view: Callable[..., Any]) -> Callable[..., Any]:
     def checked(*args: Any, **kwargs: Any) -> Any:
         if current_user.is_authenticated:
             return view(*args, **kwargs)
-        store_id = _dashboard_store_id()
+        store_id = dashboard_store_id()
         public_id = kwargs.get("public_id")
         if store_id is None:
             return login_manager.unauthorized()

@@ -1,6 +1,6 @@
 """The pages store admins see inside WordPress: entered through a one-time embed token,
-bound to one store, framable by that store's site only. (The full dashboard builds on
-these: Settings, Xero Connection, Subscription.)"""
+which opens a dashboard session bound to one store (a token carried by the pages, since
+cookies do not work in another site's iframe), framable by that store's site only."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from werkzeug.wrappers import Response
 
-from server.api.access import DASHBOARD_STORE_KEY
+from server.api import access
 from server.bridge import embeds
 from server.connectors.base import ConnectorError
 from server.extensions import csrf, db
@@ -33,9 +33,10 @@ def embed() -> Response | tuple[str, int]:
     if redeemed is None or redeemed[1] not in TITLES:
         return render_template("dashboard/expired.html"), 403
     store_id, target = redeemed
-    session.clear()
-    session[DASHBOARD_STORE_KEY] = store_id
-    return redirect(url_for("dashboard.page", target=target))
+    token = access.open_dashboard_session(store_id)
+    response = redirect(url_for("dashboard.page", target=target, **{access.DASHBOARD_PARAM: token}))
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 @bp.get("/<target>")
@@ -59,9 +60,12 @@ def page(target: str) -> Response | tuple[str, int]:
         status=status,
         modules=settings_store.load(store.id).modules.model_dump(),
         connect_token=connect_token,
+        session_param={access.DASHBOARD_PARAM: access.dashboard_token()},
     )
     response = Response(html)
     response.headers["Content-Security-Policy"] = f"frame-ancestors {_origin(store.url)}"
+    response.headers["Referrer-Policy"] = "no-referrer"  # the URL carries the session
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 
@@ -77,7 +81,7 @@ def connect_xero() -> Response | tuple[str, int]:
     if store is None:
         abort(404)
     session.clear()
-    session[DASHBOARD_STORE_KEY] = store.id
+    session[access.DASHBOARD_STORE_KEY] = store.id  # top-level: a first-party cookie works
     try:
         return redirect(xero_connect.begin(store, f"dashboard:{store.id}"))
     except ConnectorError as error:
@@ -87,8 +91,8 @@ def connect_xero() -> Response | tuple[str, int]:
 
 
 def _session_store() -> Store | None:
-    store_id = session.get(DASHBOARD_STORE_KEY)
-    return db.session.get(Store, store_id) if isinstance(store_id, int) else None
+    store_id = access.dashboard_store_id()
+    return db.session.get(Store, store_id) if store_id is not None else None
 
 
 def _origin(url: str) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import time
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import requests
 import sqlalchemy as sa
@@ -233,31 +233,70 @@ def test_uninstall_with_erase_removes_the_store(client, site, app_context):
     assert db.session.scalars(sa.select(Store).where(Store.url == site.url)).first() is None
 
 
+def _embed_url(client: Any, linked: dict[str, str], target: str) -> str:
+    answer = signed(
+        client, linked["store_id"], linked["signing_secret"], "POST", "/api/bridge/v1/embed",
+        {"target": target},
+    )  # fmt: skip
+    assert answer.status_code == 200
+    return answer.get_json()["url"]
+
+
+def _session_token(location: str) -> str:
+    (token,) = parse_qs(urlsplit(location).query)["s"]
+    return token
+
+
 def test_an_embed_token_opens_its_stores_pages_once_and_only_its_store(client, site, redis):
     linked = _activate(client, site).get_json()
     other = Store(url="https://other-shop.example", name="Other", state=StoreState.ACTIVE)
     db.session.add(other)
     db.session.commit()
-    token_answer = signed(
-        client,
-        linked["store_id"],
-        linked["signing_secret"],
-        "POST",
-        "/api/bridge/v1/embed",
-        {"target": "settings"},
-    )
-    assert token_answer.status_code == 200
-    url = token_answer.get_json()["url"]
+    url = _embed_url(client, linked, "settings")
     opened = _open(client, url)
-    assert opened.status_code == 302 and opened.headers["Location"].endswith("/dashboard/settings")
-    page = client.get("/dashboard/settings")
+    assert opened.status_code == 302
+    assert urlsplit(opened.headers["Location"]).path == "/dashboard/settings"
+    token = _session_token(opened.headers["Location"])
+    page = client.get(opened.headers["Location"])
     assert page.status_code == 200 and "Kiwi Shop" in page.get_data(as_text=True)
     assert page.headers["Content-Security-Policy"] == f"frame-ancestors {site.url}"
+    assert page.headers["Referrer-Policy"] == "no-referrer"
     assert _open(client, url).status_code == 403  # once only
 
-    own = client.get(f"/api/v1/stores/{linked['store_id']}/settings")
+    api = {"X-Wooxero-Dashboard": token}
+    own = client.get(f"/api/v1/stores/{linked['store_id']}/settings", headers=api)
     assert own.status_code == 200
-    assert client.get(f"/api/v1/stores/{other.public_id}/settings").status_code == 401
+    assert client.get(f"/api/v1/stores/{other.public_id}/settings", headers=api).status_code == 401
+
+
+def test_the_dashboard_session_needs_no_cookie(app_context, client, site, redis):
+    """In another site's iframe browsers drop or partition cookies: the token carries it."""
+    linked = _activate(client, site).get_json()
+    location = _open(client, _embed_url(client, linked, "main")).headers["Location"]
+    token = _session_token(location)
+    cookieless = app_context.test_client(use_cookies=False)
+    page = cookieless.get(location).get_data(as_text=True)
+    assert "Kiwi Shop" in page
+    links = re.findall(r'href="(/dashboard/(?:main|settings|xero|subscription)[^"]*)"', page)
+    assert len(links) == 4 and all(f"s={token}" in link for link in links)
+    assert cookieless.get(links[1].replace("&amp;", "&")).status_code == 200
+
+    settings_url = f"/api/v1/stores/{linked['store_id']}/settings"
+    changed = cookieless.patch(
+        settings_url, json={"contacts": {"phone": "none"}}, headers={"X-Wooxero-Dashboard": token}
+    )
+    assert changed.status_code == 200 and changed.get_json()["contacts"]["phone"] == "none"
+    assert cookieless.get("/dashboard/main").status_code == 401  # no token, no session
+    assert cookieless.get("/dashboard/main?s=forged").status_code == 401
+    assert cookieless.patch(
+        settings_url, json={"contacts": {"phone": "default"}},
+        headers={"X-Wooxero-Dashboard": "forged"},
+    ).status_code == 401  # fmt: skip
+
+    (key,) = redis.keys("wooxero:dashboard:*")
+    assert 3500 < redis.ttl(key) <= 3600  # an hour from the last use
+    redis.delete(key)  # as an hour unused
+    assert cookieless.get(location).status_code == 401
 
 
 def test_an_embed_token_expires_after_a_minute(client, site, redis):
@@ -282,8 +321,7 @@ def test_a_store_admin_connects_xero_top_level_from_the_dashboard(client, site, 
         client, linked["store_id"], linked["signing_secret"], "POST", "/api/bridge/v1/embed",
         {"target": "xero"},
     ).get_json()["url"]  # fmt: skip
-    _open(client, url)
-    page = client.get("/dashboard/xero").get_data(as_text=True)
+    page = client.get(_open(client, url).headers["Location"]).get_data(as_text=True)
     assert 'target="_top"' in page
     token = re.search(r'name="token" value="([^"]+)"', page).group(1)
 
@@ -306,13 +344,9 @@ def test_a_store_admin_connects_xero_top_level_from_the_dashboard(client, site, 
 
 def test_a_dashboard_session_cannot_finish_another_stores_connection(client, site):
     linked = _activate(client, site).get_json()
-    url = signed(
-        client, linked["store_id"], linked["signing_secret"], "POST", "/api/bridge/v1/embed",
-        {"target": "main"},
-    ).get_json()["url"]  # fmt: skip
-    _open(client, url)
+    token = _session_token(_open(client, _embed_url(client, linked, "main")).headers["Location"])
     other = Store(url="https://other-shop.example", name="Other", state=StoreState.ACTIVE)
     db.session.add(other)
     db.session.commit()
-    assert client.get(f"/xero/connected/{other.public_id}").status_code == 403
-    assert client.get(f"/xero/connected/{linked['store_id']}").status_code == 200
+    assert client.get(f"/xero/connected/{other.public_id}?s={token}").status_code == 403
+    assert client.get(f"/xero/connected/{linked['store_id']}?s={token}").status_code == 200
