@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean pot
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,12 +17,18 @@ $(STAMP): pyproject.toml | $(BIN)/python
 run: $(STAMP)
 	$(BIN)/wooxero serve
 
-# The bridge plugin's tests run PHP and PHPUnit (Debian's php-cli and phpunit).
-PHPUNIT := /usr/bin/phpunit
-$(PHPUNIT):
-	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq php-cli phpunit
+# The bridge plugin's tests need Debian's PHP and PHPUnit, and its end-to-end test a real
+# WordPress (on php -S, with php-mysql and a private MariaDB server) driven by Chromium.
+SYSTEM_PACKAGES := php-cli php-mysql phpunit gettext wordpress chromium mariadb-server mariadb-client
 
-test: $(STAMP) $(PHPUNIT)
+.PHONY: system-packages
+system-packages:
+	@installed=$$(dpkg-query -W -f='$${Status}\n' $(SYSTEM_PACKAGES) 2>/dev/null | grep -c 'ok installed'); \
+	if [ "$$installed" != "$(words $(SYSTEM_PACKAGES))" ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES); \
+	fi
+
+test: $(STAMP) system-packages
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
@@ -37,4 +43,17 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis .import_linter_cache *.egg-info build
+	rm -rf $(VENV) artifacts .pytest_cache .ruff_cache .hypothesis .import_linter_cache *.egg-info build
+
+# The bridge plugin's translation template, from every translatable string in its PHP.
+POT ?= $(CURDIR)/plugin_bridge/languages/wooxero-bridge.pot
+pot: system-packages
+	mkdir -p $(dir $(POT))
+	cd plugin_bridge && find . -name '*.php' -not -path './tests/*' | sort | xgettext \
+		--files-from=- --language=PHP --from-code=UTF-8 --add-comments=translators: \
+		--keyword=__ --keyword=_e --keyword=esc_html__ --keyword=esc_html_e \
+		--keyword=esc_attr__ --keyword=esc_attr_e --keyword=_x:1,2c --keyword=_n:1,2 \
+		--package-name=wooxero-bridge --package-version=1.0.0 \
+		--msgid-bugs-address=https://github.com/wooxero/wooxero/issues \
+		--copyright-holder=wooxero --sort-by-file --output=- \
+		| sed -e 's/charset=CHARSET/charset=UTF-8/' > $(POT)

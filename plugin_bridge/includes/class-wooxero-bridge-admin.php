@@ -180,10 +180,10 @@ class Wooxero_Bridge_Admin {
 		} else {
 			echo '<p>' . esc_html__( 'Agree to the notice above to set up your account.', 'wooxero-bridge' ) . '</p>';
 		}
-		echo '</div>';
 		if ( Wooxero_Bridge_Client::is_linked() ) {
 			self::iframe( 'main' );
 		}
+		echo '</div>';
 	}
 
 	/**
@@ -216,8 +216,9 @@ class Wooxero_Bridge_Admin {
 	 * @param string $title  The page title.
 	 */
 	public static function embedded_page( $target, $title ) {
-		echo '<div class="wrap"><h1>' . esc_html( $title ) . '</h1></div>';
+		echo '<div class="wrap"><h1>' . esc_html( $title ) . '</h1>';
 		self::iframe( $target );
+		echo '</div>';
 	}
 
 	/**
@@ -233,7 +234,7 @@ class Wooxero_Bridge_Admin {
 			return;
 		}
 		printf(
-			'<iframe class="wooxero-bridge-frame" title="%1$s" src="%2$s" style="width:100%%;min-height:720px;border:0;background:#fff"></iframe>',
+			'<iframe class="wooxero-bridge-frame" title="%1$s" src="%2$s" style="display:block;width:100%%;min-height:720px;margin-top:12px;border:0;background:#fff"></iframe>',
 			esc_attr__( 'Sync orders with Xero', 'wooxero-bridge' ),
 			esc_url( (string) $embed['url'] )
 		);

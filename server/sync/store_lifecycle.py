@@ -5,6 +5,7 @@ for the retention period or erased on request). Every state change is recorded."
 
 from __future__ import annotations
 
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -267,7 +268,8 @@ def _subscription(subscription: Subscription | None) -> dict[str, Any]:
         return {"status": "none", "trial_days_left": None}
     days_left = None
     if subscription.status == SubscriptionStatus.TRIALING and subscription.trial_ends_at:
-        days_left = max((subscription.trial_ends_at - utcnow()).days, 0)
+        seconds = (subscription.trial_ends_at - utcnow()).total_seconds()
+        days_left = max(math.ceil(seconds / 86400), 0)  # a day begun counts as a day
     return {
         "status": subscription.status.value,
         "plan": subscription.plan.name if subscription.plan else "",

@@ -67,6 +67,33 @@ def test_every_translatable_string_uses_the_plugins_text_domain() -> None:
     assert domains == {"wooxero-bridge"}
 
 
+def _msgids(pot: Path) -> set[str]:
+    """The msgids of a .po/.pot file, continuation lines joined (the header's empty one out)."""
+    ids, current = set(), None
+    for line in [*pot.read_text().splitlines(), ""]:
+        if line.startswith("msgid "):
+            current = line[len("msgid ") :].strip('"')
+        elif current is not None and line.startswith('"'):
+            current += line.strip('"')
+        elif current is not None:
+            ids.add(current)
+            current = None
+    return ids - {""}
+
+
+def test_the_translation_template_holds_every_string(project_root, tmp_path) -> None:
+    """`make pot` run now gives the committed template's strings: none missing, none stale."""
+    fresh = tmp_path / "fresh.pot"
+    done = subprocess.run(
+        ["make", "--no-print-directory", "-s", "pot", f"POT={fresh}"], cwd=project_root,
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    committed = _msgids(PLUGIN / "languages" / "wooxero-bridge.pot")
+    assert _msgids(fresh) == committed
+    assert "I Agree — Set Up My Account" in committed and len(committed) > 20
+
+
 @pytest.mark.parametrize("body", ["", '{"target":"main"}', json.dumps({"erase": True})])
 def test_the_plugin_signs_calls_as_the_server_verifies_them(body: str) -> None:
     secret, nonce = secrets.token_urlsafe(32), secrets.token_hex(16)
@@ -105,6 +132,7 @@ def test_the_operator_downloads_the_plugin_configured_for_this_server(client, tm
         archive.extractall(tmp_path)
     assert "wooxero-bridge/wooxero-bridge.php" in names
     assert "wooxero-bridge/uninstall.php" in names and "wooxero-bridge/readme.txt" in names
+    assert "wooxero-bridge/languages/wooxero-bridge.pot" in names
     assert not [n for n in names if n.endswith(".py") or "__pycache__" in n or "/tests/" in n]
     assert "wooxero-bridge/phpunit.xml.dist" not in names
     config = tmp_path / "wooxero-bridge" / "config.php"

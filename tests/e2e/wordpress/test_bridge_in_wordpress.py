@@ -1,0 +1,199 @@
+"""The bridge plugin in a real WordPress, driven by headless Chromium from the operator's
+download to the uninstall: nothing is sent before consent; "I Agree" links the store after
+the server's challenge; the embedded pages open inside wp-admin; deactivation pauses,
+activation again resumes, deletion uninstalls. Screenshots of every step are saved in
+artifacts/wordpress-e2e/."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import Page, expect
+
+from server.extensions import db
+from server.models import Store, StoreState
+from tests.e2e.wordpress.conftest import Wooxero, WordPress
+from tests.helpers import PASSWORD, make_operator
+
+pytestmark = pytest.mark.slow
+
+ADMIN = {"user": "owner", "email": "owner@shop.example", "password": "Kiwi-e2e-Pass-2026!"}
+AGREE = "I Agree — Set Up My Account"
+
+
+def _stores(wooxero: Wooxero) -> list[tuple[str, str, StoreState, str]]:
+    """Every store on the server: (public id, url, state, admin email)."""
+    with wooxero.app.app_context():
+        rows = db.session.scalars(sa.select(Store).order_by(Store.id)).all()
+        return [(s.public_id, s.url, s.state, s.admin_email) for s in rows]
+
+
+def _transitions(wooxero: Wooxero) -> list[tuple[str | None, str]]:
+    with wooxero.app.app_context():
+        (store,) = db.session.scalars(sa.select(Store)).all()
+        return [
+            (t.from_state.value if t.from_state else None, t.to_state.value)
+            for t in sorted(store.transitions, key=lambda t: t.id)
+        ]
+
+
+def _download_plugin(page: Page, wooxero: Wooxero, folder: Path, shoot) -> Path:
+    with wooxero.app.app_context():
+        make_operator()
+    page.goto(f"{wooxero.url}/login")
+    page.fill("input[name=email]", "ops@example.com")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit], input[type=submit]")
+    page.goto(f"{wooxero.url}/admin/plugin/")
+    shoot(page, "operator-downloads-the-plugin")
+    with page.expect_download() as download:
+        page.click("text=Download wooxero-bridge.zip")
+    path = folder / "wooxero-bridge.zip"
+    download.value.save_as(path)
+    return path
+
+
+def _install_wordpress(page: Page, site: WordPress, shoot) -> None:
+    page.goto(f"{site.url}/wp-admin/install.php")
+    page.fill("#weblog_title", "Kiwi Shop")
+    page.fill("#user_login", ADMIN["user"])
+    page.fill("#pass1", ADMIN["password"])
+    page.fill("#admin_email", ADMIN["email"])
+    page.click("#submit")
+    expect(page.locator("h1")).to_have_text("Success!")
+    shoot(page, "wordpress-installed")
+    page.goto(f"{site.url}/wp-login.php")
+    page.fill("#user_login", ADMIN["user"])
+    page.fill("#user_pass", ADMIN["password"])
+    page.click("#wp-submit")
+    expect(page.locator("#wpadminbar")).to_be_visible()
+
+
+def _row(page: Page, slug: str, state: str = ""):
+    return page.locator(f'tr{state}[data-plugin="{slug}/{slug}.php"]')
+
+
+def _plugin_row(page: Page, site: WordPress, slug: str):
+    page.goto(f"{site.url}/wp-admin/plugins.php")
+    return _row(page, slug)
+
+
+def _activate(page: Page, site: WordPress, slug: str) -> None:
+    _plugin_row(page, site, slug).locator(".activate a").click()
+    expect(_row(page, slug, ".active")).to_have_count(1)
+
+
+def _agree(page: Page) -> None:
+    page.get_by_role("button", name=AGREE).click()
+    expect(page.locator(".notice-success")).to_contain_text("Your store is set up")
+
+
+def _embedded(page: Page):
+    frame = page.frame_locator("iframe.wooxero-bridge-frame")
+    expect(frame.locator("h1")).to_be_visible()
+    return frame
+
+
+def test_the_bridge_plugin_in_a_real_wordpress(
+    browser_page: Page, wordpress: WordPress, wooxero: Wooxero, screenshots, tmp_path
+) -> None:
+    page, shoot, site = browser_page, screenshots, wordpress
+    plugin_zip = _download_plugin(page, wooxero, tmp_path, shoot)
+    _install_wordpress(page, site, shoot)
+
+    # The operator's zip installs through WordPress's own uploader.
+    page.goto(f"{site.url}/wp-admin/plugin-install.php?tab=upload")
+    page.set_input_files("#pluginzip", str(plugin_zip))
+    page.click("#install-plugin-submit")
+    expect(page.locator("body")).to_contain_text("Plugin installed successfully.")
+    shoot(page, "plugin-uploaded")
+    assert (site.plugins / "wooxero-bridge" / "config.php").read_text().count(wooxero.url) == 1
+
+    # Without WooCommerce the plugin only says so.
+    _activate(page, site, "wooxero-bridge")
+    expect(page.locator(".notice-error")).to_contain_text("needs WooCommerce")
+    expect(page.get_by_role("button", name=AGREE)).to_have_count(0)
+    shoot(page, "woocommerce-missing")
+    _plugin_row(page, site, "wooxero-bridge").locator(".deactivate a").click()
+    _activate(page, site, "woocommerce")
+    assert _stores(wooxero) == []
+
+    # Activation sends nothing: it shows exactly what will be sent, and where.
+    _activate(page, site, "wooxero-bridge")
+    notice = page.locator(".wooxero-bridge-consent")
+    for shown in (ADMIN["email"], ADMIN["user"], f"{site.url}/", wooxero.url):
+        expect(notice).to_contain_text(shown)
+    expect(notice.locator("li").nth(2)).to_contain_text(": 1")  # the WordPress user ID
+    shoot(page, "consent-notice")
+    assert _stores(wooxero) == [], "nothing may be sent before the store admin agrees"
+
+    # "I Agree": the server challenges the site, then links the store.
+    _agree(page)
+    ((public_id, url, state, email),) = _stores(wooxero)
+    assert (url.rstrip("/"), state, email) == (site.url, StoreState.ACTIVE, ADMIN["email"])
+    assert site.option("wooxero_bridge_store_id") == public_id
+    assert site.autoload("wooxero_bridge_signing_secret") == "no"
+    assert site.option("wooxero_bridge_challenge") == ""  # spent
+    expect(page.locator("table.wooxero-bridge-status")).to_contain_text("trial")
+    expect(_embedded(page).locator("h1")).to_have_text("Sync orders with Xero")
+    shoot(page, "store-set-up")
+
+    # Settings opens the server's page inside wp-admin, on another site, without cookies.
+    page.locator("#toplevel_page_wooxero-bridge").get_by_role("link", name="Settings").click()
+    settings = _embedded(page)
+    expect(settings.locator("h1")).to_have_text("Settings")
+    expect(settings.locator("body")).to_contain_text("Kiwi Shop")
+    shoot(page, "settings-embedded")
+    settings.get_by_role("link", name="Subscription").click()
+    expect(settings.locator("body")).to_contain_text("Trial days left")
+
+    # Xero cannot be framed: "Connect to Xero" leaves WordPress for Xero, then comes back.
+    page.locator("#toplevel_page_wooxero-bridge").get_by_role(
+        "link", name="Xero Connection"
+    ).click()
+    connect = _embedded(page).get_by_role("button", name="Connect to Xero")
+    shoot(page, "xero-connection-embedded")
+    connect.click()
+    expect(page.locator("body")).to_contain_text(
+        "Connected to the Xero organisation Demo Company (NZ)"
+    )
+    assert page.url.startswith(wooxero.url)  # top-level, not in the frame
+    shoot(page, "xero-connected-top-level")
+    page.get_by_role("link", name="Back to the store").click()
+    assert page.url == f"{site.url}/wp-admin/admin.php?page=wooxero-bridge-xero"
+    expect(_embedded(page).locator("body")).to_contain_text("Demo Company (NZ)")
+    shoot(page, "xero-connected-in-wordpress")
+
+    # Deactivation pauses the store; activating again asks consent again and resumes it.
+    _plugin_row(page, site, "wooxero-bridge").locator(".deactivate a").click()
+    expect(_row(page, "wooxero-bridge", ".inactive")).to_have_count(1)
+    assert [row[2] for row in _stores(wooxero)] == [StoreState.PAUSED]
+    shoot(page, "deactivated-paused")
+    _activate(page, site, "wooxero-bridge")
+    expect(page.get_by_role("button", name=AGREE)).to_be_visible()
+    _agree(page)
+    assert [(row[0], row[2]) for row in _stores(wooxero)] == [(public_id, StoreState.ACTIVE)]
+    shoot(page, "reactivated-active")
+    assert _transitions(wooxero) == [
+        (None, "pending"), ("pending", "active"), ("active", "paused"), ("paused", "active"),
+    ]  # fmt: skip
+
+    # Deleting the plugin runs uninstall.php: the server is told, the options are gone.
+    _plugin_row(page, site, "wooxero-bridge").locator(".deactivate a").click()
+    delete = _plugin_row(page, site, "wooxero-bridge").locator(".delete a").get_attribute("href")
+    page.goto(f"{site.url}/wp-admin/{delete}")  # WordPress's confirmation page, without script
+    page.get_by_role("button", name="Yes, delete these files and data").click()
+    expect(page.locator("#message, .notice-success").first).to_contain_text("deleted")
+    shoot(page, "deleted-uninstalled")
+    assert [row[2] for row in _stores(wooxero)] == [StoreState.UNINSTALLED]
+    for option in ("wooxero_bridge_store_id", "wooxero_bridge_signing_secret"):
+        assert site.option(option) == ""
+
+    declared = site.option("wc_standin_features")
+    assert re.search(
+        r'wooxero-bridge/wooxero-bridge.php";a:2:\{s:19:"custom_order_tables";b:1', declared
+    )
+    assert site.plugin_messages() == [], "PHP reported errors or notices in the plugin"
