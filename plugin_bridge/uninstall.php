@@ -1,7 +1,7 @@
 <?php
 /**
- * Uninstalling: tell the server (its data is kept for the operator's retention period),
- * then remove every option and transient of the plugin.
+ * Uninstalling: tell the server (its data is kept for the operator's retention period, or
+ * erased at once if the admin chose so), then remove every option and transient of the plugin.
  *
  * @package WooxeroBridge
  */
@@ -21,13 +21,23 @@ if ( ! defined( 'WOOXERO_BRIDGE_VERSION' ) ) {
 require_once __DIR__ . '/includes/class-wooxero-bridge-signer.php';
 require_once __DIR__ . '/includes/class-wooxero-bridge-client.php';
 
+// A staging copy or a moved site is not linked (is_linked() checks the address): it tells
+// the server nothing, so deleting the plugin there never uninstalls the real store.
 if ( Wooxero_Bridge_Client::is_linked() && '' !== WOOXERO_BRIDGE_SERVER_URL ) {
-	Wooxero_Bridge_Client::call( 'POST', 'uninstall', array( 'erase' => false ), 5 );
+	$wooxero_bridge_erase = 'yes' === get_option( 'wooxero_bridge_erase_on_uninstall', 'no' );
+	Wooxero_Bridge_Client::call( 'POST', 'uninstall', array( 'erase' => $wooxero_bridge_erase ), 5 );
 }
 
-foreach ( array( 'wooxero_bridge_store_id', 'wooxero_bridge_signing_secret', 'wooxero_bridge_needs_consent' ) as $wooxero_bridge_option ) {
+$wooxero_bridge_options = array(
+	'wooxero_bridge_store_id',
+	'wooxero_bridge_signing_secret',
+	'wooxero_bridge_site_url',
+	'wooxero_bridge_needs_consent',
+	'wooxero_bridge_erase_on_uninstall',
+);
+foreach ( $wooxero_bridge_options as $wooxero_bridge_option ) {
 	delete_option( $wooxero_bridge_option );
 }
-foreach ( array( 'wooxero_bridge_challenge', 'wooxero_bridge_notice', 'wooxero_bridge_status' ) as $wooxero_bridge_transient ) {
+foreach ( array( 'wooxero_bridge_challenge', 'wooxero_bridge_notice_' . get_current_user_id(), 'wooxero_bridge_status' ) as $wooxero_bridge_transient ) {
 	delete_transient( $wooxero_bridge_transient );
 }

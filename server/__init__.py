@@ -58,7 +58,15 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
 
     _init_extensions(app, settings)
     _register_blueprints(app)
+    app.after_request(_not_framed_by_default)
     return app
+
+
+def _not_framed_by_default(response: Response) -> Response:
+    """No page may be framed (clickjacking) unless it says who may frame it, as the store
+    dashboard does."""
+    response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
+    return response
 
 
 def _init_extensions(app: Flask, settings: Settings) -> None:

@@ -14,17 +14,32 @@ class Wooxero_Bridge_Client {
 
 	const OPTION_STORE_ID   = 'wooxero_bridge_store_id';
 	const OPTION_SECRET     = 'wooxero_bridge_signing_secret';
+	const OPTION_SITE_URL   = 'wooxero_bridge_site_url';
 	const CHALLENGE         = 'wooxero_bridge_challenge';
 	const CHALLENGE_SECONDS = 600;
 	const API_PATH          = '/api/bridge/v1/';
 
 	/**
-	 * Whether this site holds a store id and secret from the server.
+	 * Whether this site holds a store id and secret from the server, for its own address.
 	 *
 	 * @return bool
 	 */
 	public static function is_linked() {
-		return '' !== (string) get_option( self::OPTION_STORE_ID, '' ) && '' !== (string) get_option( self::OPTION_SECRET, '' );
+		return '' !== (string) get_option( self::OPTION_STORE_ID, '' )
+			&& '' !== (string) get_option( self::OPTION_SECRET, '' )
+			&& ! self::site_moved();
+	}
+
+	/**
+	 * Whether this site's address is not the one it was linked with: a staging copy or a
+	 * local clone of the database, or a move. Such a site must not act for the store it
+	 * was copied from, so it asks for consent again.
+	 *
+	 * @return bool
+	 */
+	public static function site_moved() {
+		$linked = (string) get_option( self::OPTION_SITE_URL, '' );
+		return '' !== $linked && home_url( '/' ) !== $linked;
 	}
 
 	/**
@@ -39,6 +54,8 @@ class Wooxero_Bridge_Client {
 			'admin_email'    => $user->user_email,
 			'admin_username' => $user->user_login,
 			'user_id'        => (int) $user->ID,
+			'site_name'      => wp_specialchars_decode( (string) get_bloginfo( 'name' ), ENT_QUOTES ),
+			'admin_url'      => admin_url(),
 		);
 	}
 
@@ -53,7 +70,6 @@ class Wooxero_Bridge_Client {
 		set_transient( self::CHALLENGE, $challenge, self::CHALLENGE_SECONDS );
 		$body = self::consent_fields( $user ) + array(
 			'challenge'      => $challenge,
-			'site_name'      => get_bloginfo( 'name' ),
 			'plugin_version' => WOOXERO_BRIDGE_VERSION,
 			'wp_version'     => get_bloginfo( 'version' ),
 			'wc_version'     => defined( 'WC_VERSION' ) ? WC_VERSION : '',
@@ -76,6 +92,7 @@ class Wooxero_Bridge_Client {
 		}
 		self::save_option( self::OPTION_STORE_ID, sanitize_text_field( $data['store_id'] ) );
 		self::save_option( self::OPTION_SECRET, sanitize_text_field( $data['signing_secret'] ) );
+		self::save_option( self::OPTION_SITE_URL, home_url( '/' ) );
 		return true;
 	}
 
@@ -88,7 +105,7 @@ class Wooxero_Bridge_Client {
 	 * @param int        $timeout Seconds.
 	 * @return array|WP_Error The decoded answer.
 	 */
-	public static function call( $method, $name, $payload = null, $timeout = 15 ) {
+	public static function call( $method, $name, $payload = null, $timeout = 5 ) {
 		if ( ! self::is_linked() ) {
 			return new WP_Error( 'wooxero_bridge', __( 'This store is not set up with the server yet.', 'wooxero-bridge' ) );
 		}

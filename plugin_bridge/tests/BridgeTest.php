@@ -15,6 +15,7 @@ final class BridgeTest extends TestCase {
 	protected function setUp(): void {
 		$GLOBALS['wooxero_test_options']  = array();
 		$GLOBALS['wooxero_test_requests'] = array();
+		$GLOBALS['wooxero_test_home']     = 'https://shop.example';
 	}
 
 	private function answer( int $code, array $body ): void {
@@ -44,10 +45,14 @@ final class BridgeTest extends TestCase {
 		$this->assertSame( 'https://sync.example.com/api/bridge/v1/activate', $request['url'] );
 		$sent = json_decode( $request['args']['body'], true );
 		$this->assertSame(
-			array( 'site_url', 'admin_email', 'admin_username', 'user_id', 'challenge', 'site_name', 'plugin_version', 'wp_version', 'wc_version' ),
+			array( 'site_url', 'admin_email', 'admin_username', 'user_id', 'site_name', 'admin_url', 'challenge', 'plugin_version', 'wp_version', 'wc_version' ),
 			array_keys( $sent )
 		);
 		$this->assertSame( array( 'https://shop.example/', 'owner@shop.example', 'owner', 7 ), array( $sent['site_url'], $sent['admin_email'], $sent['admin_username'], $sent['user_id'] ) );
+		$this->assertSame( "Kiwi & Co's Shop", $sent['site_name'] ); // not HTML-encoded
+		$this->assertSame( 'https://shop.example/wp/wp-admin/', $sent['admin_url'] );
+		// The notice lists every field sent but the challenge and the versions it names.
+		$this->assertSame( array_keys( Wooxero_Bridge_Client::consent_fields( new WP_User() ) ), array_slice( array_keys( $sent ), 0, 6 ) );
 		$this->assertSame( $sent['challenge'], $request['challenge'] ); // held while the server asks
 		$this->assertFalse( get_transient( 'wooxero_bridge_challenge' ) ); // and gone afterwards
 		$this->assertSame( 'shh', get_option( 'wooxero_bridge_signing_secret' ) );
@@ -76,5 +81,18 @@ final class BridgeTest extends TestCase {
 			$headers['X-Wooxero-Signature']
 		);
 		$this->assertSame( 'abc', $headers['X-Wooxero-Store'] );
+	}
+
+	public function test_a_copy_of_the_site_at_another_address_does_not_act_for_the_store(): void {
+		$this->answer( 200, array( 'store_id' => 'abc', 'signing_secret' => 'shh', 'state' => 'active' ) );
+		Wooxero_Bridge_Client::activate( new WP_User() );
+		$this->assertTrue( Wooxero_Bridge_Client::is_linked() );
+		$GLOBALS['wooxero_test_home']     = 'https://staging.shop.example'; // the database cloned
+		$GLOBALS['wooxero_test_requests'] = array();
+
+		$this->assertTrue( Wooxero_Bridge_Client::site_moved() );
+		$this->assertFalse( Wooxero_Bridge_Client::is_linked() );
+		$this->assertInstanceOf( WP_Error::class, Wooxero_Bridge_Client::call( 'POST', 'deactivate', array() ) );
+		$this->assertSame( array(), $GLOBALS['wooxero_test_requests'] ); // nothing sent for the real store
 	}
 }

@@ -39,11 +39,19 @@ function is_wp_error( $thing ) {
 function __( $text, $domain = '' ) {
 	return $text;
 }
+$GLOBALS['wooxero_test_home'] = 'https://shop.example';
+
 function home_url( $path = '' ) {
-	return 'https://shop.example' . $path;
+	return $GLOBALS['wooxero_test_home'] . $path;
+}
+function admin_url( $path = '' ) {
+	return $GLOBALS['wooxero_test_home'] . '/wp/wp-admin/' . $path;
 }
 function get_bloginfo( $what ) {
-	return 'version' === $what ? '6.1.9' : 'Kiwi Shop';
+	return 'version' === $what ? '6.1.9' : 'Kiwi &amp; Co&#039;s Shop'; // as WordPress encodes it
+}
+function wp_specialchars_decode( $text, $quote_style = ENT_NOQUOTES ) {
+	return htmlspecialchars_decode( $text, $quote_style );
 }
 function wp_json_encode( $data ) {
 	return json_encode( $data );

@@ -21,6 +21,7 @@ TIMESTAMP_HEADER = "X-Wooxero-Timestamp"
 NONCE_HEADER = "X-Wooxero-Nonce"
 SIGNATURE_HEADER = "X-Wooxero-Signature"
 NONCE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+SIGNATURE = re.compile(r"^[A-Fa-f0-9]{64}$")
 
 
 class SignatureError(Exception):
@@ -58,11 +59,12 @@ def verify(request: Request) -> Store:
         )
     if not NONCE.fullmatch(nonce):
         raise SignatureError(f"{NONCE_HEADER} must be 16 to 64 letters, digits, - or _")
+    if not SIGNATURE.fullmatch(signature):
+        raise SignatureError(f"{SIGNATURE_HEADER} must be 64 hexadecimal digits")
     store = db.session.scalar(sa.select(Store).where(Store.public_id == public_id))
     secret = store.signing_secret if store is not None else None
-    expected = sign(
-        secret or "", request.method, request.path, timestamp, nonce, request.get_data()
-    )
+    path = request.script_root + request.path  # as the plugin sees it, behind a path prefix
+    expected = sign(secret or "", request.method, path, timestamp, nonce, request.get_data())
     if store is None or not secret or not hmac.compare_digest(expected, signature.lower()):
         raise SignatureError("the signature does not match this store's secret")
     if not get_redis().set(f"wooxero:bridge:nonce:{store.id}:{nonce}", "1", nx=True, ex=2 * skew):

@@ -18,7 +18,6 @@ from server.models import Store
 from server.sync import store_lifecycle
 
 Answer = tuple[dict[str, Any], int]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 
 
 class ActivationBody(BaseModel):
@@ -35,7 +34,8 @@ class ActivationBody(BaseModel):
     ]
     user_id: int = Field(gt=0)
     challenge: Annotated[str, StringConstraints(pattern=r"^[A-Fa-f0-9]{32,128}$")]
-    site_name: Text = ""
+    site_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] = ""
+    admin_url: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2048)] = ""
     plugin_version: Annotated[str, StringConstraints(max_length=32)] = ""
     wp_version: Annotated[str, StringConstraints(max_length=32)] = ""
     wc_version: Annotated[str, StringConstraints(max_length=32)] = ""
@@ -96,7 +96,7 @@ def activate() -> Answer:
         admin_username=fields.admin_username, wp_user_id=fields.user_id,
         challenge=fields.challenge, site_name=fields.site_name,
         plugin_version=fields.plugin_version, wp_version=fields.wp_version,
-        wc_version=fields.wc_version,
+        wc_version=fields.wc_version, admin_url=fields.admin_url,
     )  # fmt: skip
     try:
         activated = store_lifecycle.activate(consent)

@@ -14,7 +14,7 @@ from server.api.access import dashboard_store_id
 from server.extensions import db, login_manager
 from server.models import Store
 
-WORDPRESS_XERO_PAGE = "/wp-admin/admin.php?page=wooxero-bridge-xero"
+WORDPRESS_XERO_PAGE = "admin.php?page=wooxero-bridge-xero"
 
 
 def actor() -> str:
@@ -54,4 +54,5 @@ def back_to(store: Store) -> str:
     """Where the person goes back to: the admin panel, or WordPress for a store admin."""
     if current_user.is_authenticated:
         return url_for("store.details_view", id=store.id)
-    return store.url.rstrip("/") + WORDPRESS_XERO_PAGE
+    admin = store.admin_url or store.url.rstrip("/") + "/wp-admin/"
+    return admin + WORDPRESS_XERO_PAGE

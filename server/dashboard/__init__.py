@@ -20,7 +20,7 @@ from flask import (
 from server.api import access
 from server.bridge import embeds
 from server.connectors.base import ConnectorError
-from server.extensions import csrf, db
+from server.extensions import csrf, current_settings, db
 from server.models import Store
 from server.sync import settings_store, store_lifecycle, xero_connect
 
@@ -35,25 +35,28 @@ TITLES = {
 
 
 @bp.get("/embed")
-def embed() -> Response | tuple[str, int]:
+def embed() -> Response | tuple[Response, int]:
     """Exchange a one-time token for a session bound to its store, then show the page."""
     redeemed = embeds.redeem(request.args.get("token", ""))
     if redeemed is None or redeemed[1] not in TITLES:
-        return render_template("dashboard/expired.html"), 403
+        return _expired()
     store_id, target = redeemed
-    token = access.open_dashboard_session(store_id)
+    store = db.session.get(Store, store_id)
+    if store is None:
+        return _expired()
+    token = access.open_dashboard_session(store)
     response = redirect(url_for("dashboard.page", target=target, **{access.DASHBOARD_PARAM: token}))
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
 
 
 @bp.get("/<target>")
-def page(target: str) -> Response | tuple[str, int]:
+def page(target: str) -> Response | tuple[Response, int]:
     if target not in TITLES:
         abort(404)
     store = _session_store()
     if store is None:
-        return render_template("dashboard/expired.html"), 401
+        return _expired(401)
     status = store_lifecycle.status(store)
     connect_token = (
         embeds.issue(store, embeds.CONNECT_XERO)
@@ -71,7 +74,7 @@ def page(target: str) -> Response | tuple[str, int]:
         session_param={access.DASHBOARD_PARAM: access.dashboard_token()},
     )
     response = Response(html)
-    response.headers["Content-Security-Policy"] = f"frame-ancestors {_origin(store.url)}"
+    response.headers["Content-Security-Policy"] = f"frame-ancestors {' '.join(_origins(store))}"
     response.headers["Referrer-Policy"] = "no-referrer"  # the URL carries the session
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -79,12 +82,14 @@ def page(target: str) -> Response | tuple[str, int]:
 
 @bp.post("/xero/connect")
 @csrf.exempt  # the single-use token in the form is the proof
-def connect_xero() -> Response | tuple[str, int]:
+def connect_xero() -> Response | tuple[str, int] | tuple[Response, int]:
     """The Xero Connection page's button, opened top-level (Xero cannot be framed): a
     single-use token binds this window's session to the store, then Xero's consent."""
+    if not _from_this_server():
+        abort(403, "the Xero connection starts from the store's own dashboard page")
     redeemed = embeds.redeem(request.form.get("token", ""))
     if redeemed is None or redeemed[1] != embeds.CONNECT_XERO:
-        return render_template("dashboard/expired.html"), 403
+        return _expired()
     store = db.session.get(Store, redeemed[0])
     if store is None:
         abort(404)
@@ -103,6 +108,31 @@ def _session_store() -> Store | None:
     return db.session.get(Store, store_id) if store_id is not None else None
 
 
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
+def _origins(store: Store) -> list[str]:
+    """Where the store's pages may be framed: its site, and its wp-admin if elsewhere."""
+    origins = []
+    for url in (store.url, store.admin_url):
+        parts = urlsplit(url)
+        if parts.scheme and parts.netloc and f"{parts.scheme}://{parts.netloc}" not in origins:
+            origins.append(f"{parts.scheme}://{parts.netloc}")
+    return origins
+
+
+def _expired(status: int = 403) -> tuple[Response, int]:
+    """The page an unknown, used or expired link opens; shown inside any store's iframe."""
+    response = Response(render_template("dashboard/expired.html"))
+    response.headers["Content-Security-Policy"] = "frame-ancestors *"
+    return response, status
+
+
+def _from_this_server() -> bool:
+    """Whether a form was posted from this server's own page (the dashboard in its iframe):
+    another site cannot make a browser send its token here (login CSRF). Browsers that send
+    Sec-Fetch-Site are judged by it alone (the page's no-referrer policy makes their Origin
+    "null"); older ones by Origin."""
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None:
+        return fetch_site == "same-origin"
+    origin = request.headers.get("Origin")
+    public = urlsplit(current_settings().public_url)
+    return origin is None or origin == f"{public.scheme}://{public.netloc}"

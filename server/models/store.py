@@ -36,6 +36,8 @@ class Store(db.Model):
     public_id: Mapped[str] = mapped_column(sa.String(32), unique=True, default=new_public_id)
     name: Mapped[str] = mapped_column(sa.String(200), default="")
     url: Mapped[str] = mapped_column(sa.String(2048), unique=True)
+    # where the site's wp-admin lives (WordPress in a subfolder, an admin host); "" = url
+    admin_url: Mapped[str] = mapped_column(sa.String(2048), default="", server_default="")
     state: Mapped[StoreState] = mapped_column(string_enum(StoreState), default=StoreState.PENDING)
     admin_email: Mapped[str] = mapped_column(sa.String(254), default="")
     admin_username: Mapped[str] = mapped_column(sa.String(60), default="")

@@ -25,6 +25,8 @@ class WebServer(BaseApplication):
             "timeout": web.timeout,
             "graceful_timeout": 10,
             "accesslog": "-",
+            # the path without its query: dashboard sessions and one-time tokens travel there
+            "access_log_format": '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)ss "%(a)s"',
             "errorlog": "-",
             "loglevel": self.settings.server.log_level.lower(),
             "proc_name": "wooxero-web",

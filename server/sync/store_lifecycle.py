@@ -5,13 +5,16 @@ for the retention period or erased on request). Every state change is recorded."
 
 from __future__ import annotations
 
+import logging
 import math
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from server.connectors.base import AuthError, ConnectorError
 from server.connectors.woocommerce import bridge, urls
@@ -36,6 +39,7 @@ from server.models.types import utcnow
 from server.sync import end_transaction, woo_access, woo_connect, xero_access, xero_connect
 
 DEFAULT_PLAN = "standard"
+logger = logging.getLogger(__name__)
 
 
 class ActivationError(Exception):
@@ -60,6 +64,7 @@ class Consent:
     plugin_version: str = ""
     wp_version: str = ""
     wc_version: str = ""
+    admin_url: str = ""  # the site's wp-admin, when not at <site_url>/wp-admin/
 
 
 @dataclass(frozen=True)
@@ -71,28 +76,26 @@ class Activated:
 
 def activate(consent: Consent) -> Activated:
     """Link the site to a store (new, or the one it had) once the site proves it sent this
-    request; a new signing secret replaces any old one. Commits."""
-    woo = current_settings().woocommerce
-    try:
-        url = urls.check(
-            consent.site_url, allow_http=woo.allow_insecure_http,
-            allow_private=woo.allow_private_addresses, resolve=True,
-        )  # fmt: skip
-    except urls.UnsafeStoreURL as error:
-        raise ActivationError(f"site_url cannot be used: {error}", 422) from None
-    store = db.session.scalar(sa.select(Store).where(Store.url == url))
-    if store is None:
-        store = Store(url=url, name=consent.site_name[:200], state=StoreState.PENDING)
-        db.session.add(store)
-        store.transitions.append(_consent_transition(consent))
-    db.session.commit()
+    request; a new signing secret replaces any old one. A new store is pending while the
+    site is asked, and forgotten if it cannot prove control. A store an operator paused
+    stays paused. Commits."""
+    url = _checked_site_url(consent.site_url)
+    admin_url = _checked_admin_url(consent.admin_url)
+    store, created = _store_for_consent(url, consent)
     store_id = store.id
-    _prove(url, consent.challenge)
+    try:
+        _prove(url, consent.challenge)
+    except ActivationError:
+        if created:
+            _forget_pending(store_id)
+        raise
     store = db.session.get(Store, store_id)
-    assert store is not None
+    if store is None:
+        raise ActivationError("the store was removed while its activation was under way", 409)
     before = store.state
     secret = secrets.token_urlsafe(32)
     store.signing_secret = secret
+    store.admin_url = admin_url
     store.admin_email = consent.admin_email[:254]
     store.admin_username = consent.admin_username[:60]
     store.wp_user_id = consent.wp_user_id
@@ -100,11 +103,92 @@ def activate(consent: Consent) -> Activated:
     store.plugin_version = consent.plugin_version[:32]
     store.wp_version = consent.wp_version[:32]
     store.wc_version = consent.wc_version[:32]
-    reason = "activated" if before == StoreState.PENDING else "re-linked by the plugin"
-    store.transition_to(StoreState.ACTIVE, f"{reason}: control of {url} proven", _actor(consent))
+    held = paused_by_operator(store)
+    if held:
+        store.transitions.append(StoreTransition(
+            from_state=before, to_state=before, actor=_actor(consent),
+            reason=f"re-linked by the plugin (control of {url} proven); "
+            "stays paused by an operator",
+        ))  # fmt: skip
+    else:
+        reason = "activated" if before == StoreState.PENDING else "re-linked by the plugin"
+        store.transition_to(
+            StoreState.ACTIVE, f"{reason}: control of {url} proven", _actor(consent)
+        )
     start_trial(store)
     db.session.commit()
-    return Activated(store, secret, before in (StoreState.PAUSED, StoreState.UNINSTALLED))
+    resumed = not held and before in (StoreState.PAUSED, StoreState.UNINSTALLED)
+    return Activated(store, secret, resumed)
+
+
+def _checked_site_url(site_url: str) -> str:
+    woo = current_settings().woocommerce
+    try:
+        return urls.check(
+            site_url, allow_http=woo.allow_insecure_http,
+            allow_private=woo.allow_private_addresses, resolve=True,
+        )  # fmt: skip
+    except urls.UnsafeStoreURL as error:
+        raise ActivationError(f"site_url cannot be used: {error}", 422) from None
+
+
+def _checked_admin_url(admin_url: str) -> str:
+    """The wp-admin address the plugin reports (only shown and framed, never called)."""
+    if not admin_url:
+        return ""
+    parts = urlsplit(admin_url)
+    allowed = (
+        ("https", "http") if current_settings().woocommerce.allow_insecure_http else ("https",)
+    )
+    if parts.scheme not in allowed or not parts.hostname or parts.username or parts.password:
+        raise ActivationError(
+            f"admin_url must be an {' or '.join(allowed)} address without credentials", 422
+        )
+    return admin_url if admin_url.endswith("/") else admin_url + "/"
+
+
+def _store_for_consent(url: str, consent: Consent) -> tuple[Store, bool]:
+    """The store of `url`, made pending if new (two activations at once make one)."""
+    store = db.session.scalar(sa.select(Store).where(Store.url == url))
+    if store is not None:
+        db.session.commit()
+        return store, False
+    store = Store(url=url, name=consent.site_name[:200], state=StoreState.PENDING)
+    store.transitions.append(_consent_transition(consent))
+    db.session.add(store)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        existing = db.session.scalar(sa.select(Store).where(Store.url == url))
+        if existing is None:
+            raise
+        return existing, False
+    return store, True
+
+
+def _forget_pending(store_id: int) -> None:
+    """A store made for an activation that failed: nothing else refers to it yet."""
+    store = db.session.get(Store, store_id)
+    if store is not None and store.state == StoreState.PENDING:
+        logger.info("activation of %s failed; its pending store is forgotten", store.url)
+        db.session.delete(store)
+        db.session.commit()
+
+
+def paused_by_operator(store: Store) -> bool:
+    """Whether the store is paused by an operator rather than by its plugin's deactivation
+    (only an operator lifts an operator's pause)."""
+    if store.state != StoreState.PAUSED:
+        return False
+    pause = db.session.scalar(
+        sa.select(StoreTransition)
+        .where(StoreTransition.store_id == store.id, StoreTransition.to_state == StoreState.PAUSED)
+        .where(StoreTransition.from_state != StoreState.PAUSED)
+        .order_by(StoreTransition.id.desc())
+        .limit(1)
+    )
+    return pause is not None and not pause.actor.startswith("wordpress")
 
 
 def _consent_transition(consent: Consent) -> StoreTransition:
@@ -191,13 +275,29 @@ def close_connections(store_id: int, *, erase: bool) -> str:
     return f"closed ({left} webhook(s) could not be removed)" + ("; erased" if erase else "")
 
 
+PENDING_DAYS = 1  # a store whose activation never finished (the server stopped mid-way)
+
+
 def erase_expired_uninstalled() -> int:
-    """Stores uninstalled longer ago than the retention period are erased."""
+    """Stores uninstalled longer ago than the retention period (counted from the
+    uninstallation itself) are erased, and stores left pending by an unfinished activation."""
     days = current_settings().retention.uninstalled_store_days
-    cutoff = utcnow() - timedelta(days=days)
-    stores = db.session.scalars(
-        sa.select(Store).where(Store.state == StoreState.UNINSTALLED, Store.updated_at < cutoff)
-    ).all()
+    uninstalled_at = (
+        sa.select(sa.func.max(StoreTransition.at))
+        .where(
+            StoreTransition.store_id == Store.id,
+            StoreTransition.to_state == StoreState.UNINSTALLED,
+        )
+        .scalar_subquery()
+    )
+    expired = sa.and_(
+        Store.state == StoreState.UNINSTALLED, uninstalled_at < utcnow() - timedelta(days=days)
+    )
+    abandoned = sa.and_(
+        Store.state == StoreState.PENDING,
+        Store.created_at < utcnow() - timedelta(days=PENDING_DAYS),
+    )
+    stores = db.session.scalars(sa.select(Store).where(sa.or_(expired, abandoned))).all()
     for store in stores:
         db.session.delete(store)
     db.session.commit()

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import secrets
+import time
 
 import requests
 
@@ -17,6 +19,8 @@ from server.connectors.base import AuthError, TransientError
 # `?rest_route=` reaches the WordPress REST API with or without pretty permalinks.
 CHALLENGE_ROUTE = "/?rest_route=/wooxero-bridge/v1/challenge"
 MAX_ANSWER_BYTES = 4096
+# Firewalls in front of WordPress (Wordfence, Cloudflare…) often refuse python-requests.
+USER_AGENT = "wooxero-bridge-check/1.0 (ownership challenge of the Sync orders with Xero plugin)"
 
 
 def proof(challenge: str, nonce: str) -> str:
@@ -28,31 +32,50 @@ def prove_control(
     session: requests.Session, site_url: str, challenge: str, *, timeout: float
 ) -> None:
     """Return if the site at `site_url` holds `challenge`; raise AuthError if it does not,
-    TransientError if it could not be asked."""
+    TransientError if it could not be asked. The answer is read up to MAX_ANSWER_BYTES and
+    within `timeout` in all, however slowly the site sends it."""
     nonce = secrets.token_hex(16)
+    deadline = time.monotonic() + timeout
     try:
-        response = session.post(
-            site_url.rstrip("/") + CHALLENGE_ROUTE, json={"nonce": nonce},
-            timeout=timeout, allow_redirects=False,
-        )  # fmt: skip
+        with session.post(
+            site_url.rstrip("/") + CHALLENGE_ROUTE, json={"nonce": nonce}, timeout=timeout,
+            allow_redirects=False, stream=True, headers={"User-Agent": USER_AGENT},
+        ) as response:  # fmt: skip
+            _check_status(response)
+            body = _read_capped(response, deadline)
     except requests.RequestException as error:
         raise TransientError(f"the site could not be reached ({type(error).__name__})") from None
-    if response.status_code == 404:
-        raise AuthError("the site does not run the bridge plugin's challenge route")
-    if response.status_code != 200:
-        raise AuthError(
-            f"the site answered the ownership challenge with HTTP {response.status_code}"
-        )
-    answer = _answer(response)
-    if not hmac.compare_digest(answer, proof(challenge, nonce)):
+    if not hmac.compare_digest(_answer(body), proof(challenge, nonce)):
         raise AuthError("the site's answer does not match: this activation did not come from it")
 
 
-def _answer(response: requests.Response) -> str:
-    if len(response.content) > MAX_ANSWER_BYTES:
-        raise AuthError("the site's answer to the challenge is too large")
+def _check_status(response: requests.Response) -> None:
+    status = response.status_code
+    if status in (301, 302, 303, 307, 308):
+        raise AuthError(
+            f"the site redirects its REST API to {response.headers.get('Location', '?')!r}: "
+            "set WordPress's Site Address to the address the site is really served from"
+        )
+    if status == 404:
+        raise AuthError("the site does not run the bridge plugin's challenge route")
+    if status != 200:
+        raise AuthError(f"the site answered the ownership challenge with HTTP {status}")
+
+
+def _read_capped(response: requests.Response, deadline: float) -> bytes:
+    body = b""
+    for chunk in response.iter_content(chunk_size=1024):
+        body += chunk
+        if len(body) > MAX_ANSWER_BYTES:
+            raise AuthError("the site's answer to the challenge is too large")
+        if time.monotonic() > deadline:
+            raise AuthError("the site's answer to the challenge took too long")
+    return body
+
+
+def _answer(body: bytes) -> str:
     try:
-        data = response.json()
+        data = json.loads(body)
     except ValueError:
         raise AuthError("the site's answer to the challenge is not JSON") from None
     value = data.get("proof") if isinstance(data, dict) else None

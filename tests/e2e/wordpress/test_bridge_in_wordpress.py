@@ -127,6 +127,7 @@ def test_the_bridge_plugin_in_a_real_wordpress(
     for shown in (ADMIN["email"], ADMIN["user"], f"{site.url}/", wooxero.url):
         expect(notice).to_contain_text(shown)
     expect(notice.locator("li").nth(2)).to_contain_text(": 1")  # the WordPress user ID
+    expect(notice).to_contain_text(f"{site.url}/wp-admin/")
     shoot(page, "consent-notice")
     assert _stores(wooxero) == [], "nothing may be sent before the store admin agrees"
 
@@ -140,6 +141,17 @@ def test_the_bridge_plugin_in_a_real_wordpress(
     expect(page.locator("table.wooxero-bridge-status")).to_contain_text("trial")
     expect(_embedded(page).locator("h1")).to_have_text("Sync orders with Xero")
     shoot(page, "store-set-up")
+    with wooxero.app.app_context():
+        assert db.session.scalars(sa.select(Store.admin_url)).one() == f"{site.url}/wp-admin/"
+
+    # The admin chooses whether deleting the plugin erases the store's data at once.
+    page.locator(".wooxero-bridge-erase input[name=erase]").check()
+    page.locator(".wooxero-bridge-erase button").click()
+    expect(page.locator(".notice-success")).to_contain_text("Saved.")
+    assert site.option("wooxero_bridge_erase_on_uninstall") == "yes"
+    page.locator(".wooxero-bridge-erase input[name=erase]").uncheck()
+    page.locator(".wooxero-bridge-erase button").click()
+    assert site.option("wooxero_bridge_erase_on_uninstall") == "no"  # kept: uninstalled below
 
     # Settings opens the server's page inside wp-admin, on another site, without cookies.
     page.locator("#toplevel_page_wooxero-bridge").get_by_role("link", name="Settings").click()

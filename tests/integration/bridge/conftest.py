@@ -10,13 +10,18 @@ import json
 import secrets
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask, request
 from werkzeug.serving import make_server
+
+from server.extensions import db
+from server.models import Store
 
 
 @dataclass
@@ -28,6 +33,8 @@ class FakeSite:
     answers: int = 0
     plugin_installed: bool = True
     asked: list[str] = field(default_factory=list)
+    user_agents: list[str] = field(default_factory=list)
+    answer_instead: Callable[[], Any] | None = None  # a misbehaving site's own answer
 
     def new_challenge(self) -> str:
         self.challenge = secrets.token_hex(32)
@@ -46,6 +53,9 @@ def _site_app(site: FakeSite) -> Flask:
             return {"code": "rest_no_route"}, 404
         nonce = (request.get_json(silent=True) or {}).get("nonce", "")
         site.asked.append(nonce)
+        site.user_agents.append(request.headers.get("User-Agent", ""))
+        if site.answer_instead is not None:
+            return site.answer_instead()
         proof = hmac.new(site.challenge.encode(), nonce.encode(), hashlib.sha256).hexdigest()
         return {"proof": proof}
 
@@ -89,3 +99,34 @@ def signed(
     if body is not None:
         headers["Content-Type"] = "application/json"
     return client.open(path, method=method, data=raw, headers=headers)
+
+
+def activate(client: Any, site: FakeSite, **overrides: Any) -> Any:
+    return client.post("/api/bridge/v1/activate", json=consent(site, **overrides))
+
+
+def store_of(url: str) -> Store:
+    db.session.expire_all()
+    return db.session.scalars(sa.select(Store).where(Store.url == url)).one()
+
+
+def embed_url(client: Any, linked: dict[str, str], target: str) -> str:
+    """A one-time embed URL for `target`, asked for with a signed call as the plugin does."""
+    answer = signed(
+        client, linked["store_id"], linked["signing_secret"], "POST", "/api/bridge/v1/embed",
+        {"target": target},
+    )  # fmt: skip
+    assert answer.status_code == 200
+    return answer.get_json()["url"]
+
+
+def open_embed(client: Any, url: str) -> Any:
+    """Follow an embed URL the server gave (its path and query, on the test client)."""
+    parts = urlsplit(url)
+    return client.get(f"{parts.path}?{parts.query}")
+
+
+def session_token(location: str) -> str:
+    """The dashboard session token of the page an embed URL redirected to."""
+    (token,) = parse_qs(urlsplit(location).query)["s"]
+    return token

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import requests
 import sqlalchemy as sa
@@ -25,32 +24,25 @@ from server.models import (
     SubscriptionStatus,
     WooConnection,
 )
-from tests.integration.bridge.conftest import consent, signed
+from tests.integration.bridge.conftest import (
+    activate,
+    consent,
+    embed_url,
+    open_embed,
+    session_token,
+    signed,
+    store_of,
+)
 from tests.integration.woocommerce.test_connect_pages import run_jobs
 from tests.integration.xero.helpers import configure, follow_to_callback, tenants
 
 
-def _activate(client: Any, site: Any, **overrides: Any) -> Any:
-    return client.post("/api/bridge/v1/activate", json=consent(site, **overrides))
-
-
-def _open(client: Any, embed_url: str) -> Any:
-    """Follow an embed URL the server gave (its path and query, on the test client)."""
-    parts = urlsplit(embed_url)
-    return client.get(f"{parts.path}?{parts.query}")
-
-
-def _store(url: str) -> Store:
-    db.session.expire_all()
-    return db.session.scalars(sa.select(Store).where(Store.url == url)).one()
-
-
 def test_activation_proves_control_then_links_the_store_and_starts_its_trial(client, site):
-    answer = _activate(client, site)
+    answer = activate(client, site)
 
     assert answer.status_code == 200, answer.get_json()
     body = answer.get_json()
-    store = _store(site.url)
+    store = store_of(site.url)
     assert body["store_id"] == store.public_id and len(body["signing_secret"]) >= 32
     assert store.state is StoreState.ACTIVE and store.signing_secret == body["signing_secret"]
     assert (store.admin_email, store.admin_username, store.wp_user_id) == (
@@ -83,26 +75,26 @@ def test_a_site_that_did_not_start_the_activation_cannot_prove_it(client, site):
 
     assert answer.status_code == 403
     assert "could not be proven" in answer.get_json()["error"]
-    assert _store(site.url).state is StoreState.PENDING
-    assert _store(site.url).signing_secret is None
+    db.session.expire_all()
+    assert db.session.scalars(sa.select(Store)).all() == []  # the pending store is forgotten
 
 
 def test_a_site_without_the_plugin_is_refused(client, site):
     site.plugin_installed = False
-    answer = _activate(client, site)
+    answer = activate(client, site)
     assert answer.status_code == 403
     assert "challenge route" in answer.get_json()["error"]
 
 
 def test_another_caller_cannot_take_over_a_linked_store(client, site):
-    first = _activate(client, site).get_json()
+    first = activate(client, site).get_json()
     stranger = consent(site)
     site.challenge = "0" * 64  # the real site still holds its own, not the stranger's
 
     answer = client.post("/api/bridge/v1/activate", json=stranger)
 
     assert answer.status_code == 403
-    store = _store(site.url)
+    store = store_of(site.url)
     assert store.signing_secret == first["signing_secret"] and store.state is StoreState.ACTIVE
     status = signed(
         client, first["store_id"], first["signing_secret"], "GET", "/api/bridge/v1/status"
@@ -111,8 +103,8 @@ def test_another_caller_cannot_take_over_a_linked_store(client, site):
 
 
 def test_activating_again_relinks_with_a_new_secret(client, site):
-    first = _activate(client, site).get_json()
-    second = _activate(client, site).get_json()
+    first = activate(client, site).get_json()
+    second = activate(client, site).get_json()
 
     assert second["store_id"] == first["store_id"]
     assert second["signing_secret"] != first["signing_secret"]
@@ -121,7 +113,7 @@ def test_activating_again_relinks_with_a_new_secret(client, site):
 
 
 def test_bad_activation_input_is_refused_field_by_field(client, site):
-    answer = _activate(client, site, admin_email="not an email", user_id=0, challenge="xyz")
+    answer = activate(client, site, admin_email="not an email", user_id=0, challenge="xyz")
     assert answer.status_code == 422
     assert set(answer.get_json()["errors"]) == {"admin_email", "user_id", "challenge"}
     assert (
@@ -130,11 +122,11 @@ def test_bad_activation_input_is_refused_field_by_field(client, site):
         ).status_code
         == 400
     )
-    assert _activate(client, site, site_url="ftp://shop.example").status_code == 422
+    assert activate(client, site, site_url="ftp://shop.example").status_code == 422
 
 
 def test_signed_calls_refuse_bad_signatures_stale_clocks_and_replays(client, site):
-    linked = _activate(client, site).get_json()
+    linked = activate(client, site).get_json()
     store_id, secret = linked["store_id"], linked["signing_secret"]
     path = "/api/bridge/v1/status"
 
@@ -156,7 +148,7 @@ def test_signed_calls_refuse_bad_signatures_stale_clocks_and_replays(client, sit
 
 
 def test_the_status_says_what_the_plugin_shows(client, site):
-    linked = _activate(client, site).get_json()
+    linked = activate(client, site).get_json()
     body = signed(
         client, linked["store_id"], linked["signing_secret"], "GET", "/api/bridge/v1/status"
     ).get_json()
@@ -168,7 +160,7 @@ def test_the_status_says_what_the_plugin_shows(client, site):
 
 
 def test_deactivation_pauses_and_activation_resumes_what_waited(client, site, redis):
-    linked = _activate(client, site).get_json()
+    linked = activate(client, site).get_json()
     answer = signed(
         client,
         linked["store_id"],
@@ -178,23 +170,23 @@ def test_deactivation_pauses_and_activation_resumes_what_waited(client, site, re
         {},
     )
     assert answer.status_code == 200 and answer.get_json()["state"] == "paused"
-    store = _store(site.url)
+    store = store_of(site.url)
     db.session.add(InboundEvent(
         store_id=store.id, source=EventSource.WOOCOMMERCE_WEBHOOK, topic="order.created",
         resource="order", resource_id="41", delivery_id="while-paused",
     ))  # fmt: skip
     db.session.commit()
 
-    again = _activate(client, site)
+    again = activate(client, site)
 
-    assert again.status_code == 200 and _store(site.url).state is StoreState.ACTIVE
+    assert again.status_code == 200 and store_of(site.url).state is StoreState.ACTIVE
     queued = [job.func_name for job in Queue("high", connection=redis).get_jobs()]
     assert "server.jobs.tasks.requeue_store_events" in queued
 
 
 def test_uninstall_marks_the_store_and_closes_its_connections(client, site, app_context):
-    linked = _activate(client, site).get_json()
-    store = _store(site.url)
+    linked = activate(client, site).get_json()
+    store = store_of(site.url)
     db.session.add(WooConnection(
         store_id=store.id, consumer_key="ck_x", consumer_secret="cs_x", webhook_secret="s" * 32,
         status=ConnectionStatus.CONNECTED,
@@ -209,20 +201,20 @@ def test_uninstall_marks_the_store_and_closes_its_connections(client, site, app_
         {"erase": False},
     )
     assert answer.status_code == 200
-    store = _store(site.url)
+    store = store_of(site.url)
     assert store.state is StoreState.UNINSTALLED and store.signing_secret is None
     later = signed(
         client, linked["store_id"], linked["signing_secret"], "GET", "/api/bridge/v1/status"
     )
     assert later.status_code == 401
     run_jobs(app_context)
-    assert _store(site.url).state is StoreState.UNINSTALLED  # kept for the retention period
+    assert store_of(site.url).state is StoreState.UNINSTALLED  # kept for the retention period
     woo = db.session.scalars(sa.select(WooConnection)).one()
     assert woo.status is ConnectionStatus.DISCONNECTED and woo.consumer_key is None
 
 
 def test_uninstall_with_erase_removes_the_store(client, site, app_context):
-    linked = _activate(client, site).get_json()
+    linked = activate(client, site).get_json()
     answer = signed(
         client, linked["store_id"], linked["signing_secret"], "POST", "/api/bridge/v1/uninstall",
         {"erase": True},
@@ -233,36 +225,22 @@ def test_uninstall_with_erase_removes_the_store(client, site, app_context):
     assert db.session.scalars(sa.select(Store).where(Store.url == site.url)).first() is None
 
 
-def _embed_url(client: Any, linked: dict[str, str], target: str) -> str:
-    answer = signed(
-        client, linked["store_id"], linked["signing_secret"], "POST", "/api/bridge/v1/embed",
-        {"target": target},
-    )  # fmt: skip
-    assert answer.status_code == 200
-    return answer.get_json()["url"]
-
-
-def _session_token(location: str) -> str:
-    (token,) = parse_qs(urlsplit(location).query)["s"]
-    return token
-
-
 def test_an_embed_token_opens_its_stores_pages_once_and_only_its_store(client, site, redis):
-    linked = _activate(client, site).get_json()
+    linked = activate(client, site).get_json()
     other = Store(url="https://other-shop.example", name="Other", state=StoreState.ACTIVE)
     db.session.add(other)
     db.session.commit()
-    url = _embed_url(client, linked, "settings")
-    opened = _open(client, url)
+    url = embed_url(client, linked, "settings")
+    opened = open_embed(client, url)
     assert opened.status_code == 302
     assert urlsplit(opened.headers["Location"]).path == "/dashboard/settings"
-    token = _session_token(opened.headers["Location"])
+    token = session_token(opened.headers["Location"])
     page = client.get(opened.headers["Location"])
     assert page.status_code == 200 and "Kiwi Shop" in page.get_data(as_text=True)
     assert page.headers["Content-Security-Policy"] == f"frame-ancestors {site.url}"
     assert page.headers["Referrer-Policy"] == "no-referrer"
     assert page.mimetype == "text/html"
-    assert _open(client, url).status_code == 403  # once only
+    assert open_embed(client, url).status_code == 403  # once only
 
     api = {"X-Wooxero-Dashboard": token}
     own = client.get(f"/api/v1/stores/{linked['store_id']}/settings", headers=api)
@@ -272,9 +250,9 @@ def test_an_embed_token_opens_its_stores_pages_once_and_only_its_store(client, s
 
 def test_the_dashboard_session_needs_no_cookie(app_context, client, site, redis):
     """In another site's iframe browsers drop or partition cookies: the token carries it."""
-    linked = _activate(client, site).get_json()
-    location = _open(client, _embed_url(client, linked, "main")).headers["Location"]
-    token = _session_token(location)
+    linked = activate(client, site).get_json()
+    location = open_embed(client, embed_url(client, linked, "main")).headers["Location"]
+    token = session_token(location)
     cookieless = app_context.test_client(use_cookies=False)
     page = cookieless.get(location).get_data(as_text=True)
     assert "Kiwi Shop" in page
@@ -301,7 +279,7 @@ def test_the_dashboard_session_needs_no_cookie(app_context, client, site, redis)
 
 
 def test_an_embed_token_expires_after_a_minute(client, site, redis):
-    linked = _activate(client, site).get_json()
+    linked = activate(client, site).get_json()
     url = signed(
         client,
         linked["store_id"],
@@ -313,16 +291,16 @@ def test_an_embed_token_expires_after_a_minute(client, site, redis):
     (key,) = redis.keys("wooxero:embed:*")
     assert 0 < redis.ttl(key) <= 60
     redis.delete(key)  # as sixty seconds later
-    assert _open(client, url).status_code == 403
+    assert open_embed(client, url).status_code == 403
 
 
 def test_a_store_admin_connects_xero_top_level_from_the_dashboard(client, site, sandbox):
-    linked = _activate(client, site).get_json()
+    linked = activate(client, site).get_json()
     url = signed(
         client, linked["store_id"], linked["signing_secret"], "POST", "/api/bridge/v1/embed",
         {"target": "xero"},
     ).get_json()["url"]  # fmt: skip
-    page = client.get(_open(client, url).headers["Location"]).get_data(as_text=True)
+    page = client.get(open_embed(client, url).headers["Location"]).get_data(as_text=True)
     assert 'target="_top"' in page
     token = re.search(r'name="token" value="([^"]+)"', page).group(1)
 
@@ -338,14 +316,14 @@ def test_a_store_admin_connects_xero_top_level_from_the_dashboard(client, site, 
         as_text=True
     )
     assert f"{site.url}/wp-admin/admin.php?page=wooxero-bridge-xero" in done.get_data(as_text=True)
-    store = _store(site.url)
+    store = store_of(site.url)
     assert store.xero_connection is not None and store.xero_connection.tenant_name
     assert client.post("/dashboard/xero/connect", data={"token": token}).status_code == 403  # once
 
 
 def test_a_dashboard_session_cannot_finish_another_stores_connection(client, site):
-    linked = _activate(client, site).get_json()
-    token = _session_token(_open(client, _embed_url(client, linked, "main")).headers["Location"])
+    linked = activate(client, site).get_json()
+    token = session_token(open_embed(client, embed_url(client, linked, "main")).headers["Location"])
     other = Store(url="https://other-shop.example", name="Other", state=StoreState.ACTIVE)
     db.session.add(other)
     db.session.commit()
