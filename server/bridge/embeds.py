@@ -13,7 +13,10 @@ from server.redis_client import get_redis
 
 TOKEN_SECONDS = 60
 CONNECT_SECONDS = 600  # a connect button may wait on an open page a while
-CONNECT_XERO = "connect-xero"  # a token for the top-level Xero connection, not a page
+# tokens for the top-level connections (Xero's consent, WooCommerce's wc-auth), not pages
+CONNECT_XERO = "connect-xero"
+CONNECT_WOOCOMMERCE = "connect-woocommerce"
+CONNECTS = (CONNECT_XERO, CONNECT_WOOCOMMERCE)
 
 
 def _key(token: str) -> str:
@@ -23,7 +26,7 @@ def _key(token: str) -> str:
 def issue(store: Store, target: str) -> str:
     token = secrets.token_urlsafe(32)
     value = json.dumps({"store_id": store.id, "target": target})
-    seconds = CONNECT_SECONDS if target == CONNECT_XERO else TOKEN_SECONDS
+    seconds = CONNECT_SECONDS if target in CONNECTS else TOKEN_SECONDS
     get_redis().set(_key(token), value, ex=seconds)
     return token
 

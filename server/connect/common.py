@@ -15,6 +15,7 @@ from server.extensions import db, login_manager
 from server.models import Store
 
 WORDPRESS_XERO_PAGE = "admin.php?page=wooxero-bridge-xero"
+WORDPRESS_MAIN_PAGE = "admin.php?page=wooxero-bridge"
 
 
 def actor() -> str:
@@ -50,9 +51,10 @@ def store_or_404(public_id: str) -> Store:
     return store
 
 
-def back_to(store: Store) -> str:
-    """Where the person goes back to: the admin panel, or WordPress for a store admin."""
+def back_to(store: Store, wordpress_page: str = WORDPRESS_XERO_PAGE) -> str:
+    """Where the person goes back to: the admin panel, or the plugin's page in WordPress
+    for a store admin."""
     if current_user.is_authenticated:
         return url_for("store.details_view", id=store.id)
     admin = store.admin_url or store.url.rstrip("/") + "/wp-admin/"
-    return admin + WORDPRESS_XERO_PAGE
+    return admin + wordpress_page

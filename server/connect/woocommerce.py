@@ -14,7 +14,13 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from server.connect import bp
-from server.connect.common import actor, back_to, store_or_404
+from server.connect.common import (
+    WORDPRESS_MAIN_PAGE,
+    actor,
+    back_to,
+    operator_or_store_admin,
+    store_or_404,
+)
 from server.connectors.base import ConnectorError
 from server.extensions import csrf
 from server.jobs.tasks import enqueue_woo_setup
@@ -63,9 +69,12 @@ def woocommerce_auth_callback(token: str) -> tuple[str, int]:
 
 
 @bp.get("/woocommerce/return/<public_id>")
-@login_required
+@operator_or_store_admin
 def woocommerce_return(public_id: str) -> tuple[str, int] | str:
+    """Where wc-auth sends the person back: an operator, or the store admin who granted
+    access from the dashboard (then sent back to WordPress)."""
     store = store_or_404(public_id)
+    back = back_to(store, WORDPRESS_MAIN_PAGE)
     if request.args.get("success") != "1":
         message = "WooCommerce access was refused in the store, so nothing was connected."
         return render_template(
@@ -73,7 +82,7 @@ def woocommerce_return(public_id: str) -> tuple[str, int] | str:
             service="WooCommerce",
             ok=False,
             message=message,
-            back=back_to(store),
+            back=back,
         ), 400
     connection = woo_access.connection_for_store(store.id)
     if connection is None or not connection.consumer_key:
@@ -83,10 +92,10 @@ def woocommerce_return(public_id: str) -> tuple[str, int] | str:
             service="WooCommerce",
             ok=False,
             message=message,
-            back=back_to(store),
+            back=back,
         ), 400
     return render_template(
-        "connect/result.html", service="WooCommerce", ok=True, back=back_to(store),
+        "connect/result.html", service="WooCommerce", ok=True, back=back,
         message="WooCommerce is connected. Its webhooks are being set up.",
     )  # fmt: skip
 

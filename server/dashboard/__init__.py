@@ -22,7 +22,7 @@ from server.bridge import embeds
 from server.connectors.base import ConnectorError
 from server.extensions import csrf, current_settings, db
 from server.models import Store
-from server.sync import settings_store, store_lifecycle, xero_connect
+from server.sync import settings_store, store_lifecycle, woo_connect, xero_connect
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -58,11 +58,11 @@ def page(target: str) -> Response | tuple[Response, int]:
     if store is None:
         return _expired(401)
     status = store_lifecycle.status(store)
-    connect_token = (
-        embeds.issue(store, embeds.CONNECT_XERO)
-        if target == "xero" and not status["xero"]["connected"]
-        else ""
-    )
+    connect_token = ""
+    if target == "xero" and not status["xero"]["connected"]:
+        connect_token = embeds.issue(store, embeds.CONNECT_XERO)
+    elif target == "main" and status["woocommerce"]["status"] != "connected":
+        connect_token = embeds.issue(store, embeds.CONNECT_WOOCOMMERCE)
     html = render_template(
         "dashboard/page.html",
         target=target,
@@ -80,15 +80,25 @@ def page(target: str) -> Response | tuple[Response, int]:
     return response
 
 
-@bp.post("/xero/connect")
+CONNECTS = {  # service: (its token's target, where its consent starts)
+    "xero": (embeds.CONNECT_XERO, xero_connect.begin),
+    "woocommerce": (embeds.CONNECT_WOOCOMMERCE, woo_connect.begin),
+}
+
+
+@bp.post("/<service>/connect")
 @csrf.exempt  # the single-use token in the form is the proof
-def connect_xero() -> Response | tuple[str, int] | tuple[Response, int]:
-    """The Xero Connection page's button, opened top-level (Xero cannot be framed): a
-    single-use token binds this window's session to the store, then Xero's consent."""
+def connect(service: str) -> Response | tuple[str, int] | tuple[Response, int]:
+    """A connect button of the dashboard, opened top-level (Xero cannot be framed; wc-auth
+    runs in the store itself): a single-use token binds this window's session to the store,
+    then the service's consent."""
+    if service not in CONNECTS:
+        abort(404)
     if not _from_this_server():
-        abort(403, "the Xero connection starts from the store's own dashboard page")
+        abort(403, "connections start from the store's own dashboard page")
+    target, begin = CONNECTS[service]
     redeemed = embeds.redeem(request.form.get("token", ""))
-    if redeemed is None or redeemed[1] != embeds.CONNECT_XERO:
+    if redeemed is None or redeemed[1] != target:
         return _expired()
     store = db.session.get(Store, redeemed[0])
     if store is None:
@@ -96,10 +106,11 @@ def connect_xero() -> Response | tuple[str, int] | tuple[Response, int]:
     session.clear()
     session[access.DASHBOARD_STORE_KEY] = store.id  # top-level: a first-party cookie works
     try:
-        return redirect(xero_connect.begin(store, f"dashboard:{store.id}"))
+        return redirect(begin(store, f"dashboard:{store.id}"))
     except ConnectorError as error:
+        name = "Xero" if service == "xero" else "WooCommerce"
         return render_template(
-            "connect/result.html", service="Xero", ok=False, message=error.message
+            "connect/result.html", service=name, ok=False, message=error.message
         ), 502
 
 
