@@ -37,8 +37,15 @@ class Wooxero_Bridge_Admin {
 
 	/**
 	 * Activation sends nothing: it only asks for consent (again, after a deactivation).
+	 * Each shop of a multisite network is a store of its own, so network activation is
+	 * refused: the plugin is activated on each shop site.
+	 *
+	 * @param bool $network_wide Whether the plugin is being activated for the whole network.
 	 */
-	public static function on_activation() {
+	public static function on_activation( $network_wide = false ) {
+		if ( is_multisite() && $network_wide ) {
+			wp_die( esc_html__( 'Sync orders with Xero links one shop to one account: activate it on each shop site of the network, not network-wide.', 'wooxero-bridge' ) );
+		}
 		update_option( self::NEEDS_CONSENT, 1, false );
 	}
 
