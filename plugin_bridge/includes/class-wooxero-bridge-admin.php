@@ -99,6 +99,9 @@ class Wooxero_Bridge_Admin {
 				printf( esc_html__( 'When you click the button, these details are sent to %s to set up your account:', 'wooxero-bridge' ), '<code>' . esc_html( WOOXERO_BRIDGE_SERVER_URL ) . '</code>' );
 				?>
 			</p>
+			<?php if ( 0 === strpos( WOOXERO_BRIDGE_SERVER_URL, 'http://' ) ) : ?>
+				<p><strong><?php esc_html_e( 'This server’s address is not https: what is sent to it travels unencrypted. Use it only on a private network or for testing.', 'wooxero-bridge' ); ?></strong></p>
+			<?php endif; ?>
 			<ul>
 				<?php foreach ( $labels as $key => $label ) : ?>
 					<li><?php echo esc_html( $label ); ?>: <code><?php echo esc_html( (string) $fields[ $key ] ); ?></code></li>

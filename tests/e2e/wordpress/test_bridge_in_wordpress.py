@@ -128,6 +128,7 @@ def test_the_bridge_plugin_in_a_real_wordpress(
         expect(notice).to_contain_text(shown)
     expect(notice.locator("li").nth(2)).to_contain_text(": 1")  # the WordPress user ID
     expect(notice).to_contain_text(f"{site.url}/wp-admin/")
+    expect(notice).to_contain_text("is not https")  # this test's server is plain http
     shoot(page, "consent-notice")
     assert _stores(wooxero) == [], "nothing may be sent before the store admin agrees"
 
