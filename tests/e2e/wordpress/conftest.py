@@ -245,7 +245,9 @@ def browser_page(request: pytest.FixtureRequest) -> Iterator[Page]:
     """A page in Debian's headless Chromium; if the test fails, its last screen is saved."""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        # tall enough for wp-admin pages with the embedded page: Chromium paints a cross-site
+        # iframe below the viewport blank in full-page screenshots
+        context = browser.new_context(viewport={"width": 1280, "height": 1400})
         context.set_default_timeout(30_000)
         page = context.new_page()
         try:
