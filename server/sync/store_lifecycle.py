@@ -188,7 +188,13 @@ def paused_by_operator(store: Store) -> bool:
         .order_by(StoreTransition.id.desc())
         .limit(1)
     )
-    return pause is not None and not pause.actor.startswith("wordpress")
+    return pause is not None and not _by_the_plugin(pause.actor)
+
+
+def _by_the_plugin(actor: str) -> bool:
+    """Actors of the plugin's calls ("wordpress", "wordpress:<admin>"), not an operator's
+    email address (which might begin with "wordpress" too)."""
+    return actor == "wordpress" or actor.startswith("wordpress:")
 
 
 def _consent_transition(consent: Consent) -> StoreTransition:

@@ -44,7 +44,7 @@ def test_a_site_that_redirects_its_rest_api_is_told_where_it_went(client, site):
 
 def _pause_as_operator(url: str) -> None:
     store = store_of(url)
-    store.transition_to(StoreState.PAUSED, "paused by an operator", "ops@example.com")
+    store.transition_to(StoreState.PAUSED, "paused by an operator", "wordpress.ops@example.com")
     db.session.commit()
 
 
