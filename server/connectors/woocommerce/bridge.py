@@ -45,7 +45,7 @@ def prove_control(
             body = _read_capped(response, deadline)
     except requests.RequestException as error:
         raise TransientError(f"the site could not be reached ({type(error).__name__})") from None
-    if not hmac.compare_digest(_answer(body), proof(challenge, nonce)):
+    if not hmac.compare_digest(_answer(body).encode(), proof(challenge, nonce).encode()):
         raise AuthError("the site's answer does not match: this activation did not come from it")
 
 

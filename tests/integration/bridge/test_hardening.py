@@ -34,6 +34,12 @@ def test_the_challenge_call_names_itself_and_refuses_oversized_answers(client, s
     assert db.session.scalars(sa.select(Store)).all() == []
 
 
+def test_a_proof_that_is_not_ascii_is_refused_plainly(client, site):
+    site.answer_instead = lambda: {"proof": "é" * 64}
+    answer = activate(client, site)
+    assert answer.status_code == 403 and "does not match" in answer.get_json()["error"]
+
+
 def test_a_site_that_redirects_its_rest_api_is_told_where_it_went(client, site):
     site.answer_instead = lambda: Response("", 301, {"Location": "https://www.shop.example/"})
     answer = activate(client, site)
