@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 
 from server.extensions import db
 from server.models import Store, StoreState
-from tests.e2e.wordpress.conftest import Wooxero, WordPress
+from tests.e2e.wordpress.conftest import Screenshot, Wooxero, WordPress
 from tests.helpers import PASSWORD, make_operator
 
 pytestmark = pytest.mark.slow
@@ -40,7 +40,7 @@ def _transitions(wooxero: Wooxero) -> list[tuple[str | None, str]]:
         ]
 
 
-def _download_plugin(page: Page, wooxero: Wooxero, folder: Path, shoot) -> Path:
+def _download_plugin(page: Page, wooxero: Wooxero, folder: Path, shoot: Screenshot) -> Path:
     with wooxero.app.app_context():
         make_operator()
     page.goto(f"{wooxero.url}/login")
@@ -56,7 +56,7 @@ def _download_plugin(page: Page, wooxero: Wooxero, folder: Path, shoot) -> Path:
     return path
 
 
-def _install_wordpress(page: Page, site: WordPress, shoot) -> None:
+def _install_wordpress(page: Page, site: WordPress, shoot: Screenshot) -> None:
     page.goto(f"{site.url}/wp-admin/install.php")
     page.fill("#weblog_title", "Kiwi Shop")
     page.fill("#user_login", ADMIN["user"])
@@ -98,7 +98,11 @@ def _embedded(page: Page):
 
 
 def test_the_bridge_plugin_in_a_real_wordpress(
-    browser_page: Page, wordpress: WordPress, wooxero: Wooxero, screenshots, tmp_path
+    browser_page: Page,
+    wordpress: WordPress,
+    wooxero: Wooxero,
+    screenshots: Screenshot,
+    tmp_path: Path,
 ) -> None:
     page, shoot, site = browser_page, screenshots, wordpress
     plugin_zip = _download_plugin(page, wooxero, tmp_path, shoot)
