@@ -280,14 +280,7 @@ def test_the_dashboard_session_needs_no_cookie(app_context, client, site, redis)
 
 def test_an_embed_token_expires_after_a_minute(client, site, redis):
     linked = activate(client, site).get_json()
-    url = signed(
-        client,
-        linked["store_id"],
-        linked["signing_secret"],
-        "POST",
-        "/api/bridge/v1/embed",
-        {"target": "main"},
-    ).get_json()["url"]
+    url = embed_url(client, linked, "main")
     (key,) = redis.keys("wooxero:embed:*")
     assert 0 < redis.ttl(key) <= 60
     redis.delete(key)  # as sixty seconds later
@@ -296,10 +289,7 @@ def test_an_embed_token_expires_after_a_minute(client, site, redis):
 
 def test_a_store_admin_connects_xero_top_level_from_the_dashboard(client, site, sandbox):
     linked = activate(client, site).get_json()
-    url = signed(
-        client, linked["store_id"], linked["signing_secret"], "POST", "/api/bridge/v1/embed",
-        {"target": "xero"},
-    ).get_json()["url"]  # fmt: skip
+    url = embed_url(client, linked, "xero")
     page = client.get(open_embed(client, url).headers["Location"]).get_data(as_text=True)
     assert 'target="_top"' in page
     token = re.search(r'name="token" value="([^"]+)"', page).group(1)
