@@ -8,7 +8,9 @@ the iframe.
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import subprocess
 import threading
 import time
@@ -181,13 +183,13 @@ def wordpress(tmp_path_factory: pytest.TempPathFactory, mariadb: MariaDB) -> Ite
         server = subprocess.Popen(
             ["php", "-S", f"127.0.0.1:{port}", "-t", str(root)],
             env={"PATH": "/usr/bin:/bin", "PHP_CLI_SERVER_WORKERS": "4"},
-            stdout=log, stderr=subprocess.STDOUT,
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
     try:
         _wait(lambda: _answers(f"http://127.0.0.1:{port}/wp-login.php"), "php -S")
         yield WordPress(url, root, mariadb)
     finally:
-        server.terminate()
+        os.killpg(server.pid, signal.SIGTERM)  # its workers too: they outlive their parent
         server.wait(30)
 
 
