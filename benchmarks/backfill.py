@@ -23,26 +23,28 @@ from sandbox.woocommerce import serve_in_thread as serve_store
 from sandbox.xero import SandboxConfig
 from sandbox.xero import serve_in_thread as serve_xero
 from server import create_app
-from server.config import build_settings
+from server.config import build_config
+from server.connections.xero import connect as xero_connect
 from server.extensions import db
+from server.inbound import backfill
 from server.models import (
     Backfill,
     OutboxEntry,
     OutboxStatus,
     Store,
 )
+from server.push import flush as engine
 from server.runtime.embedded_redis import EmbeddedRedis
 from server.startup import apply_migrations
-from server.sync import backfill, engine, xero_connect
-from tests.integration.sync.conftest import switch_on_everything
-from tests.integration.woocommerce.conftest import connect_store
+from tests.support.stores import switch_on_everything
+from tests.support.woocommerce import connect_store
 
 ORDERS, CUSTOMERS, PRODUCTS = 1000, 200, 50
 PUBLIC_URL = "http://wooxero.bench"
 
 
 def _settings(directory: Path, redis_url: str, xero_url: str):  # type: ignore[no-untyped-def]
-    return build_settings(
+    return build_config(
         {
             "server": {"data_dir": str(directory), "public_url": PUBLIC_URL},
             "database": {"url": f"sqlite:///{directory / 'bench.db'}"},

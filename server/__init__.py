@@ -12,9 +12,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 from server import crypto, redis_client
-from server.config import Settings, build_settings, load_settings
+from server.config import Config, build_config, load_config
 from server.database import configure_sqlite, engine_options, track_writes
-from server.extensions import SETTINGS_KEY, csrf, db, limiter, login_manager, migrate
+from server.extensions import CONFIG_KEY, csrf, db, limiter, login_manager, migrate
 
 
 def migrations_directory() -> str:
@@ -25,18 +25,18 @@ def migrations_directory() -> str:
     return str(Path(next(iter(spec.submodule_search_locations))))
 
 
-def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
-    """Build the app from `config` (Settings, sections of values, or None to load the
+def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
+    """Build the app from `config` (Config, sections of values, or None to load the
     config file and the environment)."""
     if config is None:
-        settings = load_settings()
-    elif isinstance(config, Settings):
+        settings = load_config()
+    elif isinstance(config, Config):
         settings = config
     else:
-        settings = build_settings(config)
+        settings = build_config(config)
 
     app = Flask(__name__)
-    app.extensions[SETTINGS_KEY] = settings
+    app.extensions[CONFIG_KEY] = settings
     app.config.update(
         SECRET_KEY=settings.security.secret_key.get_secret_value() or None,
         SQLALCHEMY_DATABASE_URI=settings.database_url,
@@ -69,7 +69,7 @@ def _not_framed_by_default(response: Response) -> Response:
     return response
 
 
-def _init_extensions(app: Flask, settings: Settings) -> None:
+def _init_extensions(app: Flask, settings: Config) -> None:
     import server.models  # noqa: F401 - registers every table with the metadata
 
     db.init_app(app)
@@ -88,17 +88,10 @@ def _init_extensions(app: Flask, settings: Settings) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from server import api, auth, bridge, connect, dashboard, health, webhooks
     from server.admin import init_admin
+    from server.web import register_blueprints
 
-    login_manager.user_loader(auth.load_operator)
-    app.register_blueprint(health.bp)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(connect.bp)
-    app.register_blueprint(webhooks.bp)
-    app.register_blueprint(api.bp)
-    app.register_blueprint(bridge.bp)
-    app.register_blueprint(dashboard.bp)
+    register_blueprints(app)
     init_admin(app)
 
     @app.get("/")

@@ -13,9 +13,9 @@ from flask.cli import ScriptInfo, routes_command, shell_command
 from flask_migrate.cli import db as db_commands
 
 from server import create_app
-from server.config import ConfigError, Settings, load_settings
+from server.config import Config, ConfigError, load_config
 from server.crypto import DecryptionError, rotate_secrets
-from server.extensions import current_settings, db
+from server.extensions import current_config, db
 from server.runtime.embedded_redis import EmbeddedRedisError
 from server.runtime.keys import (
     generate_fernet_key,
@@ -30,16 +30,16 @@ from server.startup import StartupError, require_current_schema, verify_encrypti
 EXPECTED_ERRORS = (ConfigError, StartupError, ServeError, EmbeddedRedisError, DecryptionError)
 
 
-def _local_settings() -> Settings:
+def _local_config() -> Config:
     """Settings for commands run by hand: missing keys are read from the data directory."""
-    return with_local_keys(load_settings(), generate=False)
+    return with_local_keys(load_config(), generate=False)
 
 
 def _app_for_cli() -> Flask:
-    return create_app(_local_settings())
+    return create_app(_local_config())
 
 
-def _configure_logging(settings: Settings, *, show_migrations: bool = False) -> None:
+def _configure_logging(settings: Config, *, show_migrations: bool = False) -> None:
     logging.basicConfig(
         level=settings.server.log_level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -49,10 +49,10 @@ def _configure_logging(settings: Settings, *, show_migrations: bool = False) -> 
         logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
-def _production_app() -> tuple[Settings, Flask]:
+def _production_app() -> tuple[Config, Flask]:
     """Settings and app for web/worker/scheduler: keys configured, Redis configured, schema
     current, keys matching the database."""
-    settings = load_settings()
+    settings = load_config()
     require_keys(settings)
     if not settings.redis.url:
         raise ConfigError("redis.url: not set; web, worker and scheduler need Redis")
@@ -80,7 +80,7 @@ def serve() -> None:
     """Everything on one machine: Redis, web, worker and scheduler, data in ./var/."""
     from server.runtime.serve import serve as run_all
 
-    settings = load_settings()
+    settings = load_config()
     _configure_logging(settings, show_migrations=True)
     sys.exit(run_all(settings))
 
@@ -161,7 +161,7 @@ def add_store(url: str, name: str) -> None:
     app = _app_for_cli()
     with app.app_context():
         require_current_schema()
-        woo = current_settings().woocommerce
+        woo = current_config().woocommerce
         try:
             url = urls.check(
                 url, allow_http=woo.allow_insecure_http, allow_private=woo.allow_private_addresses
@@ -191,10 +191,10 @@ def rotate_key() -> None:
     old ones), restart, run this, then remove the old keys. With the keys `serve` generated:
     stop `serve` and run this; it makes a new key, re-encrypts, and retires the old one.
     """
-    settings = _local_settings()
+    settings = _local_config()
     if not settings.security.encryption_keys:
         raise ConfigError("security.encryption_keys: no key configured or generated yet")
-    if uses_local_encryption_keys(load_settings()):
+    if uses_local_encryption_keys(load_config()):
         with serve_lock(settings.server.data_dir):  # `serve` cannot start meanwhile
             moved = _rotate_generated_key(settings)
         click.echo(f"Re-encrypted {moved} secret(s) with a new key; the old key is retired.")
@@ -208,7 +208,7 @@ def rotate_key() -> None:
         )
 
 
-def _rotate_generated_key(settings: Settings) -> int:
+def _rotate_generated_key(settings: Config) -> int:
     data_dir = settings.server.data_dir
     keys = [
         generate_fernet_key(),
@@ -220,7 +220,7 @@ def _rotate_generated_key(settings: Settings) -> int:
     return moved
 
 
-def _reencrypt(settings: Settings, keys: list[str]) -> int:
+def _reencrypt(settings: Config, keys: list[str]) -> int:
     """Rotate until nothing is left under an old key; the count leaves out the canary."""
     from server.models import EncryptionCanary
 

@@ -1,7 +1,8 @@
-"""Settings: `config.toml` (path from WOOXERO_CONFIG), then WOOXERO_* environment overrides.
+"""The server's configuration: `config.toml` (path from WOOXERO_CONFIG), then WOOXERO_*
+environment overrides.
 
 Nested keys use a double underscore in the environment: `WOOXERO_DATABASE__URL` overrides
-`[database] url`. Every value is validated; `load_settings` turns the first problem into a
+`[database] url`. Every value is validated; `load_config` turns the first problem into a
 `ConfigError` whose message is one line naming the key and what is wrong with it.
 """
 
@@ -49,7 +50,7 @@ def _split_list(value: Any) -> Any:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
-class ServerSettings(_Section):
+class ServerConfig(_Section):
     public_url: str = ""  # empty: http://<host>:<port>
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
@@ -75,13 +76,13 @@ class ServerSettings(_Section):
         return value.expanduser().absolute()
 
 
-class WebSettings(_Section):
+class WebConfig(_Section):
     workers: int = Field(2, ge=1, le=64)
     threads: int = Field(4, ge=1, le=64)
     timeout: int = Field(30, ge=5, le=600)
 
 
-class DatabaseSettings(_Section):
+class DatabaseConfig(_Section):
     url: str = ""
 
     @field_validator("url")
@@ -106,7 +107,7 @@ class DatabaseSettings(_Section):
         return value
 
 
-class RedisSettings(_Section):
+class RedisConfig(_Section):
     url: str = ""
 
     @field_validator("url")
@@ -117,7 +118,7 @@ class RedisSettings(_Section):
         return value
 
 
-class SecuritySettings(_Section):
+class SecurityConfig(_Section):
     secret_key: SecretStr = SecretStr("")
     encryption_keys: list[SecretStr] = []
     login_rate_limit: str = "10 per minute; 50 per hour"
@@ -179,7 +180,7 @@ def _https_url(value: str) -> str:
     return value.rstrip("/")
 
 
-class XeroSettings(_Section):
+class XeroConfig(_Section):
     client_id: str = ""
     client_secret: SecretStr = SecretStr("")
     scopes: str = GRANULAR_SCOPES
@@ -210,7 +211,7 @@ class XeroSettings(_Section):
         return " ".join(scopes)
 
 
-class WooCommerceSettings(_Section):
+class WooCommerceConfig(_Section):
     app_name: str = Field("wooxero", min_length=1, max_length=100)
     allow_insecure_http: bool = False
     allow_private_addresses: bool = False
@@ -220,17 +221,17 @@ class WooCommerceSettings(_Section):
     max_webhook_bytes: int = Field(5 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
 
 
-class WorkerSettings(_Section):
+class WorkerConfig(_Section):
     job_timeout: int = Field(600, ge=10, le=86400)
 
 
-class RetentionSettings(_Section):
+class RetentionConfig(_Section):
     inbound_event_days: int = Field(90, ge=7, le=36500)
     sync_record_days: int = Field(2557, ge=30, le=36500)
     uninstalled_store_days: int = Field(30, ge=0, le=36500)
 
 
-class BridgeSettings(_Section):
+class BridgeConfig(_Section):
     clock_skew_seconds: int = Field(300, ge=30, le=3600)
     challenge_timeout: int = Field(10, ge=1, le=60)
     activation_rate_limit: str = "10 per minute; 100 per hour"
@@ -239,19 +240,19 @@ class BridgeSettings(_Section):
     privacy_url: str = ""
 
 
-class Settings(_Section):
+class Config(_Section):
     """Every setting of wooxero; see config.example.toml for what each one does."""
 
-    server: ServerSettings = Field(default_factory=ServerSettings)
-    web: WebSettings = Field(default_factory=WebSettings)
-    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
-    redis: RedisSettings = Field(default_factory=RedisSettings)
-    security: SecuritySettings = Field(default_factory=SecuritySettings)
-    xero: XeroSettings = Field(default_factory=XeroSettings)
-    woocommerce: WooCommerceSettings = Field(default_factory=WooCommerceSettings)
-    worker: WorkerSettings = Field(default_factory=WorkerSettings)
-    retention: RetentionSettings = Field(default_factory=RetentionSettings)
-    bridge: BridgeSettings = Field(default_factory=BridgeSettings)
+    server: ServerConfig = Field(default_factory=ServerConfig)
+    web: WebConfig = Field(default_factory=WebConfig)
+    database: DatabaseConfig = Field(default_factory=DatabaseConfig)
+    redis: RedisConfig = Field(default_factory=RedisConfig)
+    security: SecurityConfig = Field(default_factory=SecurityConfig)
+    xero: XeroConfig = Field(default_factory=XeroConfig)
+    woocommerce: WooCommerceConfig = Field(default_factory=WooCommerceConfig)
+    worker: WorkerConfig = Field(default_factory=WorkerConfig)
+    retention: RetentionConfig = Field(default_factory=RetentionConfig)
+    bridge: BridgeConfig = Field(default_factory=BridgeConfig)
 
     @property
     def database_url(self) -> str:
@@ -267,9 +268,9 @@ class Settings(_Section):
     def is_https(self) -> bool:
         return urlsplit(self.public_url).scheme == "https"
 
-    def with_overrides(self, overrides: Mapping[str, Mapping[str, Any]]) -> Settings:
+    def with_overrides(self, overrides: Mapping[str, Mapping[str, Any]]) -> Config:
         """A validated copy with some values replaced: `{"section": {"key": value}}`."""
-        return build_settings(_merge(_unwrap_secrets(self.model_dump()), overrides))
+        return build_config(_merge(_unwrap_secrets(self.model_dump()), overrides))
 
 
 def _unwrap_secrets(value: Any) -> Any:
@@ -296,21 +297,21 @@ def _merge(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, A
     return merged
 
 
-def build_settings(data: Mapping[str, Any]) -> Settings:
+def build_config(data: Mapping[str, Any]) -> Config:
     """Validate sections of values; raise ConfigError on the first problem."""
     try:
-        return Settings(**_unwrap_secrets(dict(data)))
+        return Config(**_unwrap_secrets(dict(data)))
     except ValidationError as error:
         raise ConfigError(_describe(error)) from None
 
 
-def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+def load_config(environ: Mapping[str, str] | None = None) -> Config:
     """Read the config file and the environment; raise ConfigError on the first problem."""
     env = os.environ if environ is None else environ
     path = Path(env.get(CONFIG_PATH_VARIABLE) or DEFAULT_CONFIG_PATH)
     data = _merge(_read_toml(path, explicit=CONFIG_PATH_VARIABLE in env), _env_sections(env))
     try:
-        return Settings(**data)
+        return Config(**data)
     except ValidationError as error:
         raise ConfigError(_describe(error, path, env)) from None
 

@@ -9,6 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 
+from server.extensions import db
+
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 NO_TRANSACTION = {"wooxero_no_transaction": True}  # execution option: a probe that takes no lock
 
@@ -94,3 +96,10 @@ def end_read_only_transaction(session: Any) -> None:
     if session.new or session.dirty or session.deleted or session.info.get(WROTE):
         raise UncommittedWritesError("commit (or roll back) before calling another system")
     session.rollback()
+
+
+def end_transaction() -> None:
+    """The rule for every flow that calls another system (Xero, a store, a WordPress site):
+    no transaction, so no lock, is held while it answers. Commit what you wrote first; the
+    clients built in `server.connections` call this before each request."""
+    end_read_only_transaction(db.session)

@@ -9,7 +9,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 
-from server.config import Settings
+from server.config import Config
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -25,9 +25,9 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
 
-SETTINGS_KEY = "wooxero.settings"
+CONFIG_KEY = "wooxero.config"
 
 
-def current_settings() -> Settings:
+def current_config() -> Config:
     """The validated settings of the running app."""
-    return current_app.extensions[SETTINGS_KEY]
+    return current_app.extensions[CONFIG_KEY]

@@ -28,11 +28,11 @@ from sandbox.xero import SandboxConfig, serve_in_thread
 from sandbox.xero.api.spec import SpecUnavailableError
 from sandbox.xero.server import RunningSandbox
 from server import create_app
-from server.config import Settings, build_settings
-from server.extensions import db
+from server.config import Config, build_config
+from server.extensions import current_config, db
 from server.runtime.embedded_redis import EmbeddedRedis
 from server.startup import apply_migrations
-from tests.process_helpers import free_port
+from tests.support.processes import free_port
 
 DATABASE_URL_VARIABLE = "WOOXERO_DATABASE__URL"
 REDIS_URL_VARIABLE = "WOOXERO_REDIS__URL"
@@ -145,13 +145,13 @@ def xero_settings(base_url: str) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def make_settings(
+def make_config(
     tmp_path_factory: pytest.TempPathFactory, redis_url: str, xero_sandbox_url: str
-) -> Callable[..., Settings]:
+) -> Callable[..., Config]:
     """Settings for a test app: fresh keys, a temporary data dir, the suite's Redis, the
     Xero sandbox."""
 
-    def make(database_url: str, **sections: dict[str, Any]) -> Settings:
+    def make(database_url: str, **sections: dict[str, Any]) -> Config:
         data: dict[str, dict[str, Any]] = {
             "server": {"data_dir": str(tmp_path_factory.mktemp("var")), "public_url": PUBLIC_URL},
             "database": {"url": database_url},
@@ -166,16 +166,14 @@ def make_settings(
         }
         for section, values in sections.items():
             data.setdefault(section, {}).update(values)
-        return build_settings(data)
+        return build_config(data)
 
     return make
 
 
 @pytest.fixture(scope="session")
-def settings(
-    make_settings: Callable[..., Settings], database_factory: Callable[[], str]
-) -> Settings:
-    return make_settings(database_factory())
+def settings(make_config: Callable[..., Config], database_factory: Callable[[], str]) -> Config:
+    return make_config(database_factory())
 
 
 class IsolatedClient(FlaskClient):
@@ -190,7 +188,7 @@ class IsolatedClient(FlaskClient):
 
 
 @pytest.fixture(scope="session")
-def app(settings: Settings) -> Iterator[Flask]:
+def app(settings: Config) -> Iterator[Flask]:
     """The suite's app, its database migrated once to the latest revision."""
     application = create_app(settings)
     application.test_client_class = IsolatedClient
@@ -216,11 +214,12 @@ def _empty_tables() -> None:
 def app_context(app: Flask) -> Iterator[Flask]:
     """An app context on an empty database and an empty Redis, emptied again afterwards."""
     with app.app_context():
+        redis_url = current_config().redis.url
         yield app
         db.session.rollback()
         _empty_tables()
         db.session.remove()
-    Redis.from_url(app.extensions["wooxero.settings"].redis.url).flushdb()
+    Redis.from_url(redis_url).flushdb()
 
 
 @pytest.fixture
@@ -230,7 +229,7 @@ def client(app_context: Flask) -> Any:
 
 @pytest.fixture
 def redis(app_context: Flask) -> Redis:
-    return Redis.from_url(app_context.extensions["wooxero.settings"].redis.url)
+    return Redis.from_url(current_config().redis.url)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from flask import Response, send_file
 from flask_admin import expose
 
 from server.admin.access import SecureView
-from server.extensions import current_settings
+from server.extensions import current_config
 
 SLUG = "wooxero-bridge"
 LEFT_OUT = {  # not for WordPress
@@ -36,7 +36,7 @@ def _php_string(value: str) -> str:
 
 
 def config_php() -> str:
-    settings = current_settings()
+    settings = current_config()
     bridge = settings.bridge
     return (
         "<?php\n"
@@ -50,7 +50,7 @@ def config_php() -> str:
 
 
 def readme() -> str:
-    settings = current_settings()
+    settings = current_config()
     text = (plugin_directory() / "readme.txt").read_text()
     not_given = "(ask your provider)"
     return (
@@ -78,7 +78,7 @@ def build_zip() -> bytes:
 class PluginDownloadView(SecureView):
     @expose("/")
     def index(self) -> str:
-        return self.render("admin/plugin.html", server_url=current_settings().public_url)
+        return self.render("admin/plugin.html", server_url=current_config().public_url)
 
     @expose("/download")
     def download(self) -> Response:

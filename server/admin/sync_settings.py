@@ -12,8 +12,9 @@ from flask_admin import expose
 
 from server.admin.access import SecureView
 from server.extensions import db
+from server.inbound import backfill
 from server.models import Store
-from server.sync import backfill, settings_store
+from server.stores.settings import storage as settings_store
 
 SCOPES = ("tax_rates", "contacts", "items", "push", "pull")
 

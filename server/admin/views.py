@@ -21,7 +21,7 @@ from server.extensions import db
 from server.jobs import sync_tasks, tasks
 from server.models import ConnectionStatus, Operator, OutboxEntry, Store, StoreState
 from server.models.user import MIN_PASSWORD_LENGTH
-from server.sync import outbox
+from server.push import outbox
 
 
 def _secret_columns(model: type) -> list[str]:

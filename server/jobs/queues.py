@@ -10,7 +10,7 @@ from typing import Any
 from rq import Queue
 from rq.job import Job
 
-from server.extensions import current_settings
+from server.extensions import current_config
 from server.redis_client import get_redis
 
 
@@ -27,7 +27,7 @@ def get_queue(priority: Priority = Priority.DEFAULT) -> Queue:
     return Queue(
         priority.value,
         connection=get_redis(),
-        default_timeout=current_settings().worker.job_timeout,
+        default_timeout=current_config().worker.job_timeout,
     )
 
 

@@ -10,8 +10,8 @@ from typing import Any
 from flask import Flask
 from rq.cron import CronScheduler
 
-from server.config import Settings
-from server.extensions import current_settings
+from server.config import Config
+from server.extensions import current_config
 from server.jobs import store_tasks, sync_tasks, tasks
 from server.jobs.queues import Priority
 from server.redis_client import get_redis
@@ -24,7 +24,7 @@ class Schedule:
     name: str
     func: Callable[..., Any]
     cron: str | None = None
-    interval: Callable[[Settings], int] | None = None
+    interval: Callable[[Config], int] | None = None
     priority: Priority = Priority.LOW
 
 
@@ -48,7 +48,7 @@ SCHEDULES: tuple[Schedule, ...] = (
 def build_scheduler(app: Flask) -> CronScheduler:
     with app.app_context():
         connection = get_redis()
-        settings = current_settings()
+        settings = current_config()
     scheduler = CronScheduler(
         connection=connection, logging_level=logging.getLevelName(settings.server.log_level)
     )

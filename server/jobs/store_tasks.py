@@ -4,7 +4,7 @@ stores uninstalled longer ago than the retention period."""
 from __future__ import annotations
 
 from server.jobs.queues import Priority, enqueue_coalesced, started
-from server.sync import store_lifecycle
+from server.stores import lifecycle as store_lifecycle
 
 
 def close_key(store_id: int) -> str:

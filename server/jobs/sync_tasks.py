@@ -10,11 +10,13 @@ import sqlalchemy as sa
 from redis.exceptions import LockError
 
 from server.connectors.base import ConnectorError
-from server.extensions import current_settings, db
+from server.extensions import current_config, db
+from server.inbound import backfill
 from server.jobs.queues import Priority, enqueue_coalesced, started
 from server.models import ConnectionStatus, XeroConnection
+from server.push import flush as engine
+from server.push import outbox
 from server.redis_client import get_redis
-from server.sync import backfill, engine, outbox
 
 SCOPES = ("tax_rates", "contacts", "items", "push", "pull")
 BACKFILL_PAGE_LOCK = 300  # seconds: reading one page takes far less
@@ -25,7 +27,8 @@ def scope_key(store_id: int, scope: str) -> str:
 
 
 def enqueue_manual_sync(store_id: int, scope: str) -> None:
-    """A manual trigger of one scope (cooldowns are the caller's: `server.sync.rules`)."""
+    """A manual trigger of one scope (cooldowns are the caller's: see
+    `server.stores.settings.rules`)."""
     if scope not in SCOPES:
         raise ValueError(f"unknown sync scope: {scope}")
     if scope == "push":
@@ -131,7 +134,7 @@ def run_backfill(backfill_id: int) -> str:
 
 def resume_stalled_backfills() -> int:
     """Every minute: a backfill whose job was lost (a worker died) goes on."""
-    stalled = backfill.stalled(timedelta(seconds=current_settings().worker.job_timeout * 2))
+    stalled = backfill.stalled(timedelta(seconds=current_config().worker.job_timeout * 2))
     db.session.commit()
     for backfill_id in stalled:
         enqueue_backfill(backfill_id)

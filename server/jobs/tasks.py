@@ -9,7 +9,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from server.extensions import current_settings, db
+from server.extensions import current_config, db
+from server.inbound import polling as woo_polling
+from server.inbound import records as woo_records
+from server.inbound import retries
+from server.inbound import webhooks as woo_webhooks
 from server.jobs import sync_tasks
 from server.jobs.queues import Priority, enqueue_coalesced, is_waiting, started
 from server.models import (
@@ -24,7 +28,7 @@ from server.models import (
     XeroConnection,
 )
 from server.models.types import utcnow
-from server.sync import retries, woo_polling, woo_records, woo_webhooks, xero_events
+from server.pull import events as xero_events
 
 SETTLED_EVENT_STATUSES = (EventStatus.DONE, EventStatus.DUPLICATE, EventStatus.IGNORED)
 PURGE_BATCH = 1000
@@ -49,7 +53,7 @@ def purge_expired_records() -> dict[str, int]:
 
     Pending and failed events are never deleted: they are work still owed.
     """
-    retention = current_settings().retention
+    retention = current_config().retention
     now = utcnow()
     events = _delete_in_batches(
         InboundEvent,
@@ -123,7 +127,7 @@ def _job_key(event: InboundEvent) -> str:
 def requeue_pending_events() -> int:
     """Enqueue again the events still pending a while after they arrived (Redis was down,
     a job failed, a retry is due): each time counts an attempt, and past the limit the event
-    is failed for a person to look at (server.sync.retries). An event whose job is still
+    is failed for a person to look at (server.inbound.retries). An event whose job is still
     waiting in the queue is left to it and spends no attempt."""
     now = utcnow()
     xero = _due_events(InboundEvent.source == EventSource.XERO_WEBHOOK, XeroConnection, now)

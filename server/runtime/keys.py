@@ -13,7 +13,7 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet
 
-from server.config import ConfigError, Settings
+from server.config import Config, ConfigError
 
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
 ENCRYPTION_KEYS_FILE = "encryption_keys"
@@ -45,11 +45,11 @@ def write_encryption_keys(data_dir: Path, keys: list[str]) -> None:
     write_private_file(data_dir / ENCRYPTION_KEYS_FILE, "\n".join(keys) + "\n")
 
 
-def uses_local_encryption_keys(settings: Settings) -> bool:
+def uses_local_encryption_keys(settings: Config) -> bool:
     return not settings.security.encryption_keys
 
 
-def with_local_keys(settings: Settings, *, generate: bool) -> Settings:
+def with_local_keys(settings: Config, *, generate: bool) -> Config:
     """Fill the keys missing from the configuration from data_dir, generating them if asked."""
     data_dir = settings.server.data_dir
     overrides: dict[str, object] = {}
@@ -70,7 +70,7 @@ def with_local_keys(settings: Settings, *, generate: bool) -> Settings:
     return settings.with_overrides({"security": overrides}) if overrides else settings
 
 
-def require_keys(settings: Settings) -> None:
+def require_keys(settings: Config) -> None:
     """Production commands refuse to start without configured keys."""
     if not settings.security.secret_key.get_secret_value():
         raise ConfigError(

@@ -23,7 +23,7 @@ from typing import IO, TextIO
 
 import psutil
 
-from server.config import Settings
+from server.config import Config
 from server.runtime.embedded_redis import EmbeddedRedis, EmbeddedRedisError
 from server.runtime.keys import with_local_keys
 from server.runtime.process import die_with_parent
@@ -265,7 +265,7 @@ class Supervisor:
         print(f"wooxero   | {message}", file=self.echo, flush=True)
 
 
-def child_environment(settings: Settings) -> dict[str, str]:
+def child_environment(settings: Config) -> dict[str, str]:
     """What the children need beyond the config file: generated keys and the Redis URL."""
     security = settings.security
     return {
@@ -280,7 +280,7 @@ def child_environment(settings: Settings) -> dict[str, str]:
     }
 
 
-def serve(settings: Settings, echo: TextIO = sys.stdout) -> int:
+def serve(settings: Config, echo: TextIO = sys.stdout) -> int:
     """Run the all-in-one until SIGINT or SIGTERM; return the exit status."""
     data_dir = settings.server.data_dir
     log_dir = data_dir / LOG_DIR
@@ -320,7 +320,7 @@ def serve(settings: Settings, echo: TextIO = sys.stdout) -> int:
                 signal.signal(number, handler)
 
 
-def _prepare_database(settings: Settings) -> str | None:
+def _prepare_database(settings: Config) -> str | None:
     """Apply migrations, check the keys, create the first operator; return its password."""
     from server import create_app
     from server.extensions import db
@@ -350,7 +350,7 @@ def _print_first_operator(password: str, echo: TextIO) -> None:
     )
 
 
-def _banner(settings: Settings, echo: TextIO) -> None:
+def _banner(settings: Config, echo: TextIO) -> None:
     local = f"http://{settings.server.host}:{settings.server.port}"
     lines = [
         "wooxero is running",

@@ -7,11 +7,11 @@ from typing import Any
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
-from server.config import Settings
+from server.config import Config
 
 
 class WebServer(BaseApplication):
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Config) -> None:
         self.settings = settings
         super().__init__()
 

@@ -17,7 +17,7 @@ from redis import Redis
 from rq import Queue
 from rq.cron import CronScheduler
 
-from tests.process_helpers import clean_environment, free_port, run_wooxero
+from tests.support.processes import clean_environment, free_port, run_wooxero
 
 pytestmark = pytest.mark.slow
 

@@ -21,12 +21,12 @@ from redis import Redis
 from rq import Queue
 
 from server import create_app
-from server.config import build_settings
+from server.config import build_config
 from server.extensions import db
 from server.models import Store
 from server.runtime.keys import ENCRYPTION_KEYS_FILE, with_local_keys, write_encryption_keys
-from tests.helpers import csrf_token
-from tests.process_helpers import clean_environment, free_port
+from tests.support.processes import clean_environment, free_port
+from tests.support.web import csrf_token
 
 pytestmark = pytest.mark.slow
 START_TIMEOUT = 90
@@ -95,7 +95,7 @@ def serve_dir(tmp_path: Path) -> Iterator[Path]:
 
 
 def local_settings(directory: Path):
-    settings = build_settings({"server": {"data_dir": str(directory / "var")}})
+    settings = build_config({"server": {"data_dir": str(directory / "var")}})
     return with_local_keys(settings, generate=False)
 
 

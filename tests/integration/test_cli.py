@@ -7,13 +7,13 @@ from cryptography.fernet import Fernet
 
 from server import create_app
 from server.cli import cli
-from server.config import build_settings
+from server.config import build_config
 from server.extensions import db
 from server.models import Operator, Store
 from server.runtime.keys import ENCRYPTION_KEYS_FILE, read_key_file, with_local_keys
 from server.runtime.serve import serve_lock
 from server.startup import apply_migrations, verify_encryption_keys
-from tests.process_helpers import clean_environment, run_wooxero
+from tests.support.processes import clean_environment, run_wooxero
 
 PASSWORD = "a long enough password"
 
@@ -32,7 +32,7 @@ def local_install(tmp_path, database_factory, **env):
         WOOXERO_DATABASE__URL=database_factory(),
         **env,
     )
-    settings = build_settings(
+    settings = build_config(
         {
             "server": {"data_dir": environment["WOOXERO_SERVER__DATA_DIR"]},
             "database": {"url": environment["WOOXERO_DATABASE__URL"]},

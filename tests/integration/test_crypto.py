@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from server import create_app
 from server.crypto import DecryptionError, rotate_secrets
-from server.extensions import db
+from server.extensions import current_config, db
 from server.models import Plan, Store, XeroConnection
 from server.models.types import MONEY_LIMIT
 from server.startup import StartupError, verify_encryption_keys
@@ -33,12 +33,9 @@ def test_secret_is_unreadable_in_the_raw_row_and_round_trips(app_context):
     token = raw("stores", "signing_secret", store.id)
     assert "s3cret" not in token
     assert (
-        Fernet(
-            app_context.extensions["wooxero.settings"]
-            .security.encryption_keys[0]
-            .get_secret_value()
-            .encode()
-        ).decrypt(token.encode())
+        Fernet(current_config().security.encryption_keys[0].get_secret_value().encode()).decrypt(
+            token.encode()
+        )
         == b"s3cret-signing-value"
     )
     db.session.expire_all()
@@ -51,9 +48,7 @@ def test_rotation_moves_every_secret_to_the_new_key(app_context):
     db.session.add(connection)
     db.session.commit()
     connection_id = connection.id
-    old_key = (
-        app_context.extensions["wooxero.settings"].security.encryption_keys[0].get_secret_value()
-    )
+    old_key = current_config().security.encryption_keys[0].get_secret_value()
     new_key = Fernet.generate_key().decode()
     before = raw("xero_connections", "refresh_token", connection_id)
 
@@ -70,9 +65,7 @@ def test_rotation_moves_every_secret_to_the_new_key(app_context):
 
 def test_rotation_leaves_secrets_already_under_the_new_key(app_context):
     make_store()
-    current = (
-        app_context.extensions["wooxero.settings"].security.encryption_keys[0].get_secret_value()
-    )
+    current = current_config().security.encryption_keys[0].get_secret_value()
     before = raw("stores", "signing_secret", 1)
     moved = rotate_secrets(
         db.session.connection(), db.metadata, [current, Fernet.generate_key().decode()]

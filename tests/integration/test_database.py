@@ -31,9 +31,9 @@ def downgrade():
 
 
 def test_a_table_rebuilt_by_a_migration_keeps_the_rows_that_refer_to_it(
-    make_settings, database_factory, tmp_path
+    make_config, database_factory, tmp_path
 ):
-    app = create_app(make_settings(database_factory()))
+    app = create_app(make_config(database_factory()))
     with app.app_context():
         apply_migrations()
         store = Store(url="https://shop.example", signing_secret="s")

@@ -18,8 +18,8 @@ def test_there_is_exactly_one_head(app):
         assert len(script_directory(app).get_heads()) == 1
 
 
-def test_upgrade_on_an_empty_database_then_models_match(make_settings, database_factory):
-    app = create_app(make_settings(database_factory()))
+def test_upgrade_on_an_empty_database_then_models_match(make_config, database_factory):
+    app = create_app(make_config(database_factory()))
     with app.app_context():
         with db.engine.connect() as connection:
             assert sa.inspect(connection).get_table_names() == []
@@ -33,8 +33,8 @@ def test_upgrade_on_an_empty_database_then_models_match(make_settings, database_
         db.engine.dispose()
 
 
-def test_downgrade_to_nothing_and_back(make_settings, database_factory):
-    app = create_app(make_settings(database_factory()))
+def test_downgrade_to_nothing_and_back(make_config, database_factory):
+    app = create_app(make_config(database_factory()))
     with app.app_context():
         apply_migrations()
         downgrade(directory=app.extensions["migrate"].directory, revision="base")

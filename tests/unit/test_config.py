@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from server.config import ConfigError, load_settings
+from server.config import ConfigError, load_config
 
 KEY = Fernet.generate_key().decode()
 
@@ -16,7 +16,7 @@ def write(tmp_path: Path, text: str) -> dict[str, str]:
 
 def error_for(environ: dict[str, str]) -> str:
     with pytest.raises(ConfigError) as caught:
-        load_settings(environ)
+        load_config(environ)
     message = str(caught.value)
     assert "\n" not in message, "a config error is one line"
     return message
@@ -24,7 +24,7 @@ def error_for(environ: dict[str, str]) -> str:
 
 def test_defaults_without_file_or_environment(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    settings = load_settings({})
+    settings = load_config({})
     assert settings.server.port == 8000
     assert settings.server.host == "127.0.0.1"
     assert settings.server.data_dir == tmp_path / "var"
@@ -38,7 +38,7 @@ def test_defaults_without_file_or_environment(tmp_path, monkeypatch):
 def test_default_path_is_config_toml_in_working_directory(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "config.toml").write_text("[server]\nport = 9001\n")
-    assert load_settings({}).server.port == 9001
+    assert load_config({}).server.port == 9001
 
 
 def test_file_values_are_read(tmp_path):
@@ -54,7 +54,7 @@ def test_file_values_are_read(tmp_path):
         encryption_keys = ["{KEY}"]
         """,
     )
-    settings = load_settings(env)
+    settings = load_config(env)
     assert settings.server.port == 8100
     assert settings.server.public_url == "https://sync.example.com"
     assert settings.is_https
@@ -65,19 +65,19 @@ def test_file_values_are_read(tmp_path):
 def test_environment_overrides_one_key_and_keeps_the_rest_of_the_section(tmp_path):
     env = write(tmp_path, '[server]\nhost = "0.0.0.0"\nport = 8100\n')
     env["WOOXERO_SERVER__PORT"] = "9100"
-    settings = load_settings(env)
+    settings = load_config(env)
     assert settings.server.port == 9100
     assert settings.server.host == "0.0.0.0"
 
 
 @pytest.mark.parametrize("value", [f"{KEY},{KEY}", f'["{KEY}", "{KEY}"]', f" {KEY} , {KEY} "])
 def test_lists_from_the_environment(value):
-    settings = load_settings({"WOOXERO_SECURITY__ENCRYPTION_KEYS": value})
+    settings = load_config({"WOOXERO_SECURITY__ENCRYPTION_KEYS": value})
     assert len(settings.security.encryption_keys) == 2
 
 
 def test_secrets_are_not_shown_in_representations():
-    settings = load_settings({"WOOXERO_SECURITY__ENCRYPTION_KEYS": KEY})
+    settings = load_config({"WOOXERO_SECURITY__ENCRYPTION_KEYS": KEY})
     assert KEY not in repr(settings)
     assert KEY not in str(settings.model_dump())
 
@@ -145,20 +145,20 @@ def test_each_invalid_environment_value_names_its_key(environ, expected):
 
 
 def test_public_url_defaults_to_the_listening_address():
-    settings = load_settings({"WOOXERO_SERVER__HOST": "127.0.0.2", "WOOXERO_SERVER__PORT": "9100"})
+    settings = load_config({"WOOXERO_SERVER__HOST": "127.0.0.2", "WOOXERO_SERVER__PORT": "9100"})
     assert settings.public_url == "http://127.0.0.2:9100"
     assert not settings.is_https
 
 
 def test_an_upper_case_https_scheme_still_means_https():
-    settings = load_settings({"WOOXERO_SERVER__PUBLIC_URL": "HTTPS://Sync.Example.com/"})
+    settings = load_config({"WOOXERO_SERVER__PUBLIC_URL": "HTTPS://Sync.Example.com/"})
     assert settings.public_url == "https://Sync.Example.com"
     assert settings.is_https
 
 
 def test_a_relative_sqlite_path_is_made_absolute(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    settings = load_settings({"WOOXERO_DATABASE__URL": "sqlite:///relative.db"})
+    settings = load_config({"WOOXERO_DATABASE__URL": "sqlite:///relative.db"})
     assert settings.database_url == f"sqlite:///{tmp_path / 'relative.db'}"
 
 
@@ -196,7 +196,7 @@ def test_more_invalid_values(environ, expected):
 
 
 def test_xero_urls_may_be_plain_http_on_this_machine_only():
-    settings = load_settings({"WOOXERO_XERO__API_URL": "http://127.0.0.1:9000/api.xro/2.0"})
+    settings = load_config({"WOOXERO_XERO__API_URL": "http://127.0.0.1:9000/api.xro/2.0"})
     assert settings.xero.api_url == "http://127.0.0.1:9000/api.xro/2.0"
 
 
@@ -231,7 +231,7 @@ def test_explicit_config_path_must_exist(tmp_path):
 
 def test_example_config_is_valid_and_documents_every_setting(project_root):
     example = project_root / "config.example.toml"
-    settings = load_settings({"WOOXERO_CONFIG": str(example)})
+    settings = load_config({"WOOXERO_CONFIG": str(example)})
     text = example.read_text()
     for section_name, section in settings:
         assert f"[{section_name}]" in text
@@ -242,4 +242,4 @@ def test_example_config_is_valid_and_documents_every_setting(project_root):
 def test_example_config_shows_the_defaults(project_root, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     example = project_root / "config.example.toml"
-    assert load_settings({"WOOXERO_CONFIG": str(example)}) == load_settings({})
+    assert load_config({"WOOXERO_CONFIG": str(example)}) == load_config({})

@@ -31,7 +31,7 @@ from server import create_app
 from server.extensions import db
 from server.startup import apply_migrations
 from tests.conftest import xero_settings
-from tests.process_helpers import PROJECT_ROOT, free_port
+from tests.support.processes import PROJECT_ROOT, free_port
 
 pytestmark = pytest.mark.slow
 
@@ -201,7 +201,7 @@ class Wooxero:
 
 
 @pytest.fixture(scope="module")
-def wooxero(make_settings, database_factory, redis_url: str) -> Iterator[Wooxero]:
+def wooxero(make_config, database_factory, redis_url: str) -> Iterator[Wooxero]:
     """The server on a free loopback port, its public URL that address, with a Xero sandbox
     that approves the Demo Company (NZ) at once."""
     port = free_port()
@@ -213,7 +213,7 @@ def wooxero(make_settings, database_factory, redis_url: str) -> Iterator[Wooxero
         requests.post(
             f"{xero.base_url}/_sandbox/config", json={"auto_approve_tenants": [demo]}, timeout=10
         ).raise_for_status()
-        settings = make_settings(
+        settings = make_config(
             database_factory(), server={"public_url": url}, xero=xero_settings(xero.base_url)
         )
         app = create_app(settings)

@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 from server.extensions import db
 from server.models import Store, StoreState
 from tests.e2e.wordpress.conftest import Screenshot, Wooxero, WordPress
-from tests.helpers import PASSWORD, make_operator
+from tests.support.web import PASSWORD, make_operator
 
 pytestmark = pytest.mark.slow
 

@@ -1,5 +1,0 @@
-"""Operator login and logout."""
-
-from server.auth.views import bp, load_operator
-
-__all__ = ["bp", "load_operator"]

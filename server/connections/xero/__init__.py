@@ -1,0 +1,1 @@
+"""The store's Xero organisation: OAuth2 connect, choose, disconnect; clients with fresh tokens."""

@@ -1,0 +1,190 @@
+"""Processing a WooCommerce record after something arrived about it: read its current
+version from the store (payloads may be stale, or carry only an id), and if it changed, keep
+it and count one processed version, with a line in the audit trail. A processed order is
+marked in the outbox, from which the sync engine brings Xero up to date.
+
+One process at a time per record (a Redis lock that outlives the job, so two cannot
+overlap); the events that were pending when the record was read are settled together, so a
+burst of deliveries costs one read. A failure to read settles nothing: refused keys leave
+the events waiting for new ones, anything else (the store down, misconfigured, limiting)
+tries again later (server.inbound.retries).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import sqlalchemy as sa
+from redis.exceptions import LockError
+
+from server.connections.woocommerce import access as woo_access
+from server.connections.woocommerce import connect as woo_connect
+from server.connectors.base import AuthError, ConnectorError, NotFoundError, PermanentError
+from server.connectors.woocommerce.client import WooClient
+from server.connectors.woocommerce.webhooks import parse_gmt
+from server.extensions import current_config, db
+from server.inbound import retries
+from server.inbound.intake import content_hash
+from server.models import (
+    Direction,
+    EventStatus,
+    InboundEvent,
+    Outcome,
+    Store,
+    StoreState,
+    SyncRecord,
+    WooRecord,
+)
+from server.models.types import to_money, utcnow
+from server.push import outbox
+from server.redis_client import get_redis
+
+
+def process(store_id: int, resource: str, woo_id: str) -> str:
+    """Handle every pending event of one record; safe to run twice or concurrently."""
+    hold = current_config().worker.job_timeout + 60  # outlives the job that holds it
+    lock = get_redis().lock(
+        f"wooxero:woo:record:{store_id}:{resource}:{woo_id}", timeout=hold, blocking_timeout=hold
+    )
+    if not lock.acquire():
+        return "the record stayed locked; the sweeper will enqueue its events again"
+    try:
+        return _process(store_id, resource, woo_id)
+    finally:
+        with contextlib.suppress(LockError):  # expired: the work is done anyway
+            lock.release()
+
+
+def _pending(store_id: int, resource: str, woo_id: str) -> list[int]:
+    return list(
+        db.session.scalars(
+            sa.select(InboundEvent.id).where(
+                InboundEvent.store_id == store_id,
+                InboundEvent.resource == resource,
+                InboundEvent.resource_id == woo_id,
+                InboundEvent.status == EventStatus.PENDING,
+            )
+        )
+    )
+
+
+def _process(store_id: int, resource: str, woo_id: str) -> str:
+    store = db.session.get(Store, store_id)
+    if store is None or store.state != StoreState.ACTIVE:
+        return "kept until the store is active"
+    pending = _pending(store_id, resource, woo_id)
+    if not pending:
+        return "nothing to do"
+    connection = woo_access.connection_for_store(store_id)
+    if connection is None or connection.status not in woo_access.USABLE:
+        return "kept until WooCommerce is connected again"
+    try:
+        client = woo_access.client_for(store)
+        current, read_at = _read(client, resource, woo_id)
+    except ConnectorError as error:
+        if isinstance(error, AuthError) and error.needs_reauthorisation:
+            woo_connect.mark_keys_refused(store_id, error.message)
+        return retries.defer(pending, error, fail_on_permanent=False)
+    outcome = keep(store_id, resource, woo_id, current, read_at)
+    _settle(pending, outcome)
+    db.session.commit()
+    return outcome
+
+
+ENDPOINTS = {"order": "orders", "customer": "customers", "product": "products"}
+
+
+def _read(
+    client: WooClient, resource: str, woo_id: str
+) -> tuple[dict[str, Any] | None, datetime | None]:
+    """The record as the store has it now (None if it is gone for good), and the store's
+    clock when it answered."""
+    try:
+        response = client.request("GET", f"{ENDPOINTS[resource]}/{woo_id}")
+    except NotFoundError:
+        return None, None
+    if not isinstance(response.data, dict):
+        raise PermanentError(f"the store answered for {resource} {woo_id} with something else")
+    return response.data, response.server_time
+
+
+def keep(
+    store_id: int,
+    resource: str,
+    woo_id: str,
+    current: dict[str, Any] | None,
+    read_at: datetime | None = None,
+) -> str:
+    """Store `current` if it differs from what was processed; say which it was."""
+    digest = content_hash(current)
+    row = db.session.scalar(
+        sa.select(WooRecord).where(
+            WooRecord.store_id == store_id,
+            WooRecord.resource == resource,
+            WooRecord.woo_id == woo_id,
+        )
+    )
+    if row is not None:
+        row.read_at = read_at
+    if row is not None and row.content_hash == digest:
+        return "unchanged"
+    if row is None:
+        row = WooRecord(store_id=store_id, resource=resource, woo_id=woo_id, versions_processed=0)
+        db.session.add(row)
+    row.content_hash = digest
+    row.deleted = current is None
+    row.data = current or {}
+    row.modified_at = parse_gmt((current or {}).get("date_modified_gmt")) or row.modified_at
+    row.read_at = read_at
+    row.versions_processed += 1
+    row.processed_at = utcnow()
+    db.session.add(_audit(store_id, resource, woo_id, current))
+    if resource == "order":
+        outbox.mark_order(store_id, woo_id)  # Xero is brought up to date by the flush
+    return "processed"
+
+
+def _audit(store_id: int, resource: str, woo_id: str, current: dict[str, Any] | None) -> SyncRecord:
+    record = SyncRecord(
+        store_id=store_id, direction=Direction.PUSH, kind=resource, woo_id=woo_id,
+        action="receive", outcome=Outcome.OK, finished_at=utcnow(),
+    )  # fmt: skip
+    if current is None:
+        record.message = f"{resource} {woo_id} was deleted in WooCommerce"
+        return record
+    if resource == "order":
+        record.currency = str(current.get("currency", ""))[:3]
+        record.woo_total = _amount(current.get("total"))
+        record.message = (
+            f"order #{current.get('number', woo_id)} is {current.get('status')}: "
+            f"total {current.get('total')} {record.currency}"
+        )
+        record.details = {
+            "status": current.get("status"),
+            "modified": current.get("date_modified_gmt"),
+        }
+    else:
+        record.message = f"{resource} {woo_id} changed in WooCommerce"
+    return record
+
+
+def _amount(value: Any) -> Decimal | None:
+    try:
+        return to_money(str(value))
+    except (ValueError, InvalidOperation):
+        return None
+
+
+def _settle(event_ids: list[int], outcome: str) -> None:
+    db.session.execute(
+        sa.update(InboundEvent)
+        .where(InboundEvent.id.in_(event_ids), InboundEvent.status == EventStatus.PENDING)
+        .values(
+            status=EventStatus.DONE,
+            processed_at=utcnow(),
+            error="" if outcome == "processed" else outcome,
+        )
+    )

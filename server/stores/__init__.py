@@ -1,0 +1,1 @@
+"""A store's life (activation, pause, uninstallation) and its sync settings."""

@@ -1,0 +1,285 @@
+"""What the server enforces around the settings: the module dependency chain, the tax mapping
+being complete, settings that name things active in Xero, and manual-sync cooldowns.
+
+Chain: Tax Rates sync → tax mapping complete → Items and Contacts → Invoices. The checks are
+pure functions of the settings and cached reference rows; small readers fetch those rows.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import sqlalchemy as sa
+
+from server.extensions import db
+from server.mapping import reference as reference_data
+from server.models import ReferenceKind, XeroReference
+from server.redis_client import get_redis
+from server.stores.settings import storage as settings_store
+from server.stores.settings.schema import MODULE_PREREQUISITES, Modules, StoreSettings
+from server.stores.settings.storage import SINGLE_ACCOUNTS
+
+Rows = Sequence[Mapping[str, Any]]
+
+MODULE_LABELS = {
+    "tax_rates": "Tax Rates",
+    "contacts": "Contacts",
+    "items": "Items",
+    "invoices": "Invoices",
+}
+NO_TAX = "none"
+COOLDOWN_SECONDS = {"tax_rates": 60, "contacts": 60, "items": 60, "push": 5, "pull": 10}
+# The module a manual sync of each scope needs.
+SCOPE_MODULES = {
+    "tax_rates": "tax_rates",
+    "contacts": "contacts",
+    "items": "items",
+    "push": "invoices",
+    "pull": "invoices",
+}
+
+
+class RuleError(Exception):
+    """A change the chain refuses; the message says what is missing."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class CooldownError(Exception):
+    """A manual sync of this scope ran too recently."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"try again in {retry_after} s")
+        self.retry_after = retry_after
+
+
+def prerequisites(module: str) -> set[str]:
+    """Every module `module` needs, directly or not."""
+    needed: set[str] = set()
+    pending = list(MODULE_PREREQUISITES[module])
+    while pending:
+        current = pending.pop()
+        if current not in needed:
+            needed.add(current)
+            pending.extend(MODULE_PREREQUISITES[current])
+    return needed
+
+
+NEEDS_TAX_MAPPING = frozenset(m for m in MODULE_PREREQUISITES if "tax_rates" in prerequisites(m))
+
+
+def _on(modules: Modules) -> set[str]:
+    return {module for module, on in modules.model_dump().items() if on}
+
+
+def _names(modules: Iterable[str]) -> str:
+    labels = [MODULE_LABELS[module] for module in MODULE_LABELS if module in set(modules)]
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+
+
+def resolve_modules(current: Modules, requested: Mapping[str, bool]) -> Modules:
+    """`current` with the `requested` switches applied: a module switched on brings its
+    prerequisites; switching off one that a module staying on needs is refused."""
+    switched_off = {module for module, on in requested.items() if not on}
+    wanted = _on(current) - switched_off
+    wanted |= {module for module, on in requested.items() if on}
+    resolved = wanted | {needed for module in wanted for needed in prerequisites(module)}
+    for module in (module for module in MODULE_LABELS if module in switched_off):
+        dependents = [other for other in resolved - switched_off if module in prerequisites(other)]
+        if len(dependents) == 1:
+            needs = MODULE_PREREQUISITES[dependents[0]]
+            raise RuleError(
+                f"{_names(dependents)} needs {_names(needs)}; turn {_names(dependents)} off first"
+            )
+        if dependents:
+            raise RuleError(
+                f"{_names(dependents)} need {MODULE_LABELS[module]}; turn them off first"
+            )
+    return Modules(**{module: module in resolved for module in MODULE_LABELS})
+
+
+@dataclass(frozen=True)
+class TaxMappingStatus:
+    """Which tax mapping keys are missing: a key per WooCommerce rate of the store, and
+    "none" for lines without tax. `rates_read` is False if the store's rates were never read."""
+
+    rates_read: bool
+    unmapped: Mapping[str, str]  # key → label ("VAT 20%"; "" if the rate has neither)
+
+    @property
+    def complete(self) -> bool:
+        return not self.unmapped
+
+    def describe(self) -> str:
+        """What is missing, in words."""
+        rates = [
+            f"{key} ({label})" if label else key
+            for key, label in self.unmapped.items()
+            if key != NO_TAX
+        ]
+        parts = []
+        if len(rates) == 1:
+            parts.append(f"WooCommerce rate {rates[0]} is not mapped")
+        elif rates:
+            parts.append(f"WooCommerce rates {', '.join(rates)} are not mapped")
+        if NO_TAX in self.unmapped:
+            parts.append("nor 'no tax'" if parts else "'no tax' is not mapped")
+        text = ", ".join(parts)
+        if not self.rates_read:
+            text += "; the store's WooCommerce tax rates were never read: refresh tax rates first"
+        return text
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "complete": self.complete,
+            "rates_read": self.rates_read,
+            "unmapped": [{"key": key, "label": label} for key, label in self.unmapped.items()],
+        }
+
+
+def _rate_label(rate: Mapping[str, Any]) -> str:
+    try:
+        percent = format(Decimal(str(rate.get("rate", ""))).normalize(), "f") + "%"
+    except InvalidOperation:
+        percent = ""
+    return " ".join(part for part in (str(rate.get("name") or "").strip(), percent) if part)
+
+
+def tax_mapping_status(settings: StoreSettings, woo_rates: Rows | None) -> TaxMappingStatus:
+    """Which of the store's WooCommerce rates (None: never read), and "none", are unmapped."""
+    mapped = settings.tax_types()
+    unmapped = {
+        str(rate["id"]): _rate_label(rate)
+        for rate in sorted(woo_rates or (), key=lambda rate: int(rate["id"]))
+        if str(rate["id"]) not in mapped
+    }
+    if NO_TAX not in mapped:
+        unmapped[NO_TAX] = "no tax"
+    return TaxMappingStatus(rates_read=woo_rates is not None, unmapped=unmapped)
+
+
+def check_tax_mapping(before: StoreSettings, after: StoreSettings, woo_rates: Rows | None) -> None:
+    """Refuse turning on a module that needs the tax mapping while it is incomplete, and
+    unmapping rates while such a module is on."""
+    status_before = tax_mapping_status(before, woo_rates)
+    status_after = tax_mapping_status(after, woo_rates)
+    on_after = _on(after.modules)
+    if (on_after - _on(before.modules)) & NEEDS_TAX_MAPPING and not status_after.complete:
+        raise RuleError(f"complete the tax mapping first: {status_after.describe()}")
+    dependents = on_after & NEEDS_TAX_MAPPING
+    lost = {
+        key: label
+        for key, label in status_after.unmapped.items()
+        if key not in status_before.unmapped
+    }
+    if lost and dependents:
+        names = _names(dependents)
+        verb = "needs" if len(dependents) == 1 else "need"
+        raise RuleError(
+            f"{names} {verb} a complete tax mapping: "
+            f"{TaxMappingStatus(rates_read=True, unmapped=lost).describe()}; "
+            f"keep the mapping complete or turn {names} off first"
+        )
+
+
+def apply_change(
+    before: StoreSettings,
+    candidate: StoreSettings,
+    requested: Mapping[str, bool],
+    woo_rates: Rows | None,
+) -> StoreSettings:
+    """`candidate` (validated) with its modules resolved through the chain from `before`'s
+    and the `requested` switches; RuleError if the chain refuses the change."""
+    after = candidate.model_copy(update={"modules": resolve_modules(before.modules, requested)})
+    check_tax_mapping(before, after, woo_rates)
+    return after
+
+
+def blocking_reasons(
+    settings: StoreSettings, status: TaxMappingStatus, module: str = "invoices"
+) -> list[str]:
+    """Why `module` may send nothing (empty if it may)."""
+    off = (prerequisites(module) | {module}) - _on(settings.modules)
+    reasons = [f"the {MODULE_LABELS[name]} module is off" for name in MODULE_LABELS if name in off]
+    if module in NEEDS_TAX_MAPPING and not status.complete:
+        reasons.append(f"the tax mapping is incomplete: {status.describe()}")
+    return reasons
+
+
+def reference_errors(
+    settings: StoreSettings, cached: Mapping[ReferenceKind, Rows], sections: Collection[str]
+) -> dict[str, str]:
+    """Per-field errors of the `sections` whose codes and names are not active in the Xero
+    organisation; a kind of reference data never cached is not checked."""
+    reference = reference_data.from_rows(
+        cached.get(ReferenceKind.ORGANISATION, ()),
+        cached.get(ReferenceKind.TAX_RATES, ()),
+        cached.get(ReferenceKind.ACCOUNTS, ()),
+        cached.get(ReferenceKind.TRACKING_CATEGORIES, ()),
+        (),
+    )
+    errors: dict[str, str] = {}
+    if "accounts" in sections and ReferenceKind.ACCOUNTS in cached:
+        accounts = settings.accounts
+        codes = {name: getattr(accounts, name) for name in SINGLE_ACCOUNTS}
+        codes |= {f"products.{ref}": code for ref, code in accounts.products.items()}
+        codes |= {f"categories.{ref}": code for ref, code in accounts.categories.items()}
+        for field, code in codes.items():
+            if code is not None and code not in reference.accounts:
+                errors[f"accounts.{field}"] = f"no active Xero account with code {code}"
+    if "tax_mapping" in sections and ReferenceKind.TAX_RATES in cached:
+        for index, row in enumerate(settings.tax_mapping):
+            if row.xero_tax_type not in reference.tax_rates:
+                errors[f"tax_mapping.{index}.xero_tax_type"] = (
+                    f"no active Xero tax rate of type {row.xero_tax_type}"
+                )
+    if "tracking" in sections and ReferenceKind.TRACKING_CATEGORIES in cached:
+        for index, rule in enumerate(settings.tracking):
+            category = reference.tracking.get(rule.tracking_category.lower())
+            if category is None:
+                errors[f"tracking.{index}.tracking_category"] = (
+                    f"no active Xero tracking category named '{rule.tracking_category}'"
+                )
+            elif rule.tracking_option.lower() not in category.options:
+                errors[f"tracking.{index}.tracking_option"] = (
+                    f"no active option '{rule.tracking_option}' in '{category.name}'"
+                )
+    return errors
+
+
+def cached_references(store_id: int) -> dict[ReferenceKind, Rows]:
+    """The store's cached reference rows, by kind (kinds never read are absent)."""
+    rows = db.session.execute(
+        sa.select(XeroReference.kind, XeroReference.rows).where(XeroReference.store_id == store_id)
+    )
+    return {kind: list(data or ()) for kind, data in rows}
+
+
+def woo_tax_rates(store_id: int) -> Rows | None:
+    """The store's WooCommerce tax rates as last read, or None if never read."""
+    return cached_references(store_id).get(ReferenceKind.WOO_TAX_RATES)
+
+
+def why_not_syncing(store_id: int, module: str = "invoices") -> list[str]:
+    """Why `module` of the store may send nothing now (empty if it may)."""
+    settings = settings_store.load(store_id)
+    return blocking_reasons(settings, tax_mapping_status(settings, woo_tax_rates(store_id)), module)
+
+
+def _cooldown_key(store_id: int, scope: str) -> str:
+    return f"wooxero:cooldown:{store_id}:{scope}"
+
+
+def claim_cooldown(store_id: int, scope: str) -> None:
+    """Start the cooldown of a manual sync of `scope`; CooldownError if it is running."""
+    redis = get_redis()
+    key = _cooldown_key(store_id, scope)
+    if not redis.set(key, "1", nx=True, ex=COOLDOWN_SECONDS[scope]):
+        remaining_ms = int(redis.pttl(key))  # type: ignore[arg-type]
+        raise CooldownError(max(1, math.ceil(remaining_ms / 1000)))

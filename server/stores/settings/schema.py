@@ -1,0 +1,207 @@
+"""A store's sync settings as one validated document: modules, document rules, accounts, the
+tax mapping, tracking rules, contact field choices and numbering.
+
+The document is what the settings API reads and writes, and what the mapper is given.
+Validation here is about shape and values (per-field messages); whether the codes exist in
+the organisation and whether the module chain holds is checked by `server.stores.settings.rules`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+DocumentKind = Literal["invoice", "quote", "none"]
+AccountCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10)]
+RATES_KEY = re.compile(r"^(none|\d{1,9}(\+\d{1,9}){0,4})$")
+NUMBER_FIELDS = ("{number}", "{id}")
+WOO_STATUSES = (
+    "pending", "processing", "on-hold", "completed", "cancelled", "refunded", "failed",
+    "checkout-draft",
+)  # fmt: skip
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Modules(_Strict):
+    """What is synced. Chain: tax_rates → (tax mapping complete) → contacts, items → invoices."""
+
+    tax_rates: bool = False
+    contacts: bool = False
+    items: bool = False
+    invoices: bool = False
+
+
+MODULE_PREREQUISITES: dict[str, tuple[str, ...]] = {
+    "tax_rates": (),
+    "contacts": ("tax_rates",),
+    "items": ("tax_rates",),
+    "invoices": ("contacts", "items"),
+}
+
+
+def _default_rules() -> dict[str, DocumentKind]:
+    return {
+        "pending": "quote",
+        "on-hold": "quote",
+        "processing": "invoice",
+        "completed": "invoice",
+    }
+
+
+def _check_template(value: str) -> str:
+    if not any(field in value for field in NUMBER_FIELDS):
+        raise ValueError("must contain {number} or {id}, so every order gets its own number")
+    leftover = re.sub(r"\{(number|id)\}", "", value)
+    if "{" in leftover or "}" in leftover:
+        raise ValueError("only {number} and {id} can be filled in")
+    return value
+
+
+class Documents(_Strict):
+    """Which document each order status makes, and how it is numbered and dated."""
+
+    by_status: dict[str, DocumentKind] = Field(default_factory=_default_rules)
+    invoice_status: Literal["DRAFT", "SUBMITTED", "AUTHORISED"] = "DRAFT"
+    quote_status: Literal["DRAFT", "SENT"] = "DRAFT"
+    cancelled: Literal["delete_or_void", "keep"] = "delete_or_void"
+    invoice_number: Annotated[str, StringConstraints(min_length=1, max_length=200)] = "WC-{number}"
+    quote_number: Annotated[str, StringConstraints(min_length=1, max_length=200)] = "WCQ-{number}"
+    due_type: Literal[
+        "DAYSAFTERBILLDATE", "DAYSAFTERBILLMONTH", "OFCURRENTMONTH", "OFFOLLOWINGMONTH"
+    ] = "DAYSAFTERBILLDATE"
+    due_days: int = Field(default=0, ge=0, le=365)
+    discounts: Literal["line", "separate_line"] = "line"
+    products_without_sku: Literal["description_only", "hold"] = "description_only"
+    link_to_order: bool = True
+
+    @field_validator("by_status")
+    @classmethod
+    def _known_statuses(cls, value: dict[str, DocumentKind]) -> dict[str, DocumentKind]:
+        for status in value:
+            if not re.fullmatch(r"[a-z0-9_-]{1,40}", status):
+                raise ValueError(f"'{status}' is not an order status")
+        if value.get("cancelled", "none") != "none":
+            raise ValueError("cancelled orders make no document (see 'cancelled')")
+        return value
+
+    @field_validator("invoice_number", "quote_number")
+    @classmethod
+    def _template(cls, value: str) -> str:
+        return _check_template(value)
+
+    @field_validator("due_days")
+    @classmethod
+    def _day_of_month(cls, value: int, info) -> int:  # type: ignore[no-untyped-def]
+        if info.data.get("due_type", "").startswith("OF") and not 1 <= value <= 31:
+            raise ValueError("a day of the month is between 1 and 31")
+        return value
+
+
+class Contacts(_Strict):
+    phone: Literal["default", "ddi", "fax", "mobile", "none"] = "default"
+    address: Literal["billing", "delivery", "none"] = "billing"
+    guests: Literal["individual", "shared"] = "individual"
+    shared_guest_name: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)
+    ] = "WooCommerce guest customers"
+
+
+class Accounts(_Strict):
+    """Xero account codes: per product, then per category, then the store default."""
+
+    sales: AccountCode = "200"
+    shipping: AccountCode | None = None  # None: the sales account
+    fees: AccountCode | None = None
+    discounts: AccountCode | None = None  # for a separate discount line
+    rounding: AccountCode | None = None  # None: the organisation's ROUNDING system account
+    products: dict[Annotated[str, StringConstraints(pattern=r"^\d{1,18}$")], AccountCode] = {}
+    categories: dict[Annotated[str, StringConstraints(pattern=r"^\d{1,18}$")], AccountCode] = {}
+
+
+class TaxMappingRow(_Strict):
+    woo_rates: str  # "none", "5", or "5+7" for a line taxed at both
+    xero_tax_type: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)
+    ]
+    label: Annotated[str, StringConstraints(max_length=200)] = ""
+
+    @field_validator("woo_rates")
+    @classmethod
+    def _rates_key(cls, value: str) -> str:
+        value = value.strip()
+        if not RATES_KEY.fullmatch(value):
+            raise ValueError('"none", a rate id, or rate ids joined by "+" (at most 5)')
+        return rates_key(value.split("+")) if value != "none" else value
+
+
+TrackingSource = Literal[
+    "product_category", "billing_country", "shipping_country", "payment_method", "order_meta",
+    "created_via",
+]  # fmt: skip
+
+
+class TrackingRuleRow(_Strict):
+    position: Literal[1, 2]
+    source: TrackingSource
+    source_key: Annotated[str, StringConstraints(max_length=100)] = ""  # the meta key
+    match_value: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
+    ]
+    tracking_category: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
+    ]
+    tracking_option: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)
+    ]
+
+    @field_validator("source_key")
+    @classmethod
+    def _meta_key(cls, value: str, info) -> str:  # type: ignore[no-untyped-def]
+        if info.data.get("source") == "order_meta" and not value.strip():
+            raise ValueError("name the order meta key this rule reads")
+        return value.strip()
+
+
+class StoreSettings(_Strict):
+    modules: Modules = Modules()
+    documents: Documents = Documents()
+    contacts: Contacts = Contacts()
+    accounts: Accounts = Accounts()
+    tax_mapping: list[TaxMappingRow] = []
+    tracking: list[TrackingRuleRow] = []
+
+    @field_validator("tax_mapping")
+    @classmethod
+    def _one_row_per_key(cls, rows: list[TaxMappingRow]) -> list[TaxMappingRow]:
+        seen: set[str] = set()
+        for row in rows:
+            if row.woo_rates in seen:
+                raise ValueError(f"rates {row.woo_rates} are mapped twice")
+            seen.add(row.woo_rates)
+        return rows
+
+    @field_validator("tracking")
+    @classmethod
+    def _two_categories(cls, rows: list[TrackingRuleRow]) -> list[TrackingRuleRow]:
+        categories: dict[int, str] = {}
+        for row in rows:
+            known = categories.setdefault(row.position, row.tracking_category.lower())
+            if known != row.tracking_category.lower():
+                raise ValueError(f"position {row.position} is one tracking category")
+        if len(set(categories.values())) < len(categories):
+            raise ValueError("positions 1 and 2 must be different tracking categories")
+        return rows
+
+    def tax_types(self) -> dict[str, str]:
+        return {row.woo_rates: row.xero_tax_type for row in self.tax_mapping}
+
+
+def rates_key(rate_ids: object) -> str:
+    """The tax mapping key of a line taxed at these WooCommerce rates."""
+    ids = sorted({int(rate_id) for rate_id in rate_ids})  # type: ignore[attr-defined]
+    return "+".join(str(rate_id) for rate_id in ids) if ids else "none"

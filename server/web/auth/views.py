@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+from werkzeug.security import check_password_hash
+from werkzeug.wrappers import Response
+
+from server.extensions import current_config, db, limiter
+from server.models import Operator
+from server.models.types import utcnow
+from server.web.auth.forms import LoginForm
+from server.web.auth.safe_next import safe_next_path
+
+bp = Blueprint("auth", __name__)
+
+# Checked when the email is unknown, so a wrong email costs as long as a wrong password.
+_UNKNOWN_OPERATOR_HASH = "scrypt:32768:8:1$wooxero$" + "0" * 128
+
+
+def load_operator(session_id: str) -> Operator | None:
+    """The operator of a session, unless deactivated or their password changed since."""
+    operator_id, _, version = session_id.partition(":")
+    if not operator_id.isdigit() or not version.isdigit():
+        return None
+    operator = db.session.get(Operator, int(operator_id))
+    if operator is None or not operator.active or operator.session_version != int(version):
+        return None
+    return operator
+
+
+def _login_limit() -> str:
+    return current_config().security.login_rate_limit
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login() -> Response | str:
+    default = url_for("admin.index")
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+        if current_user.is_authenticated:
+            return redirect(safe_next_path(form.next.data, default))
+    if form.validate_on_submit():
+        email = Operator.normalise_email(form.email.data or "")
+        operator = db.session.scalar(sa.select(Operator).where(Operator.email == email))
+        password = form.password.data or ""
+        if operator is None:
+            check_password_hash(_UNKNOWN_OPERATOR_HASH, password)
+        elif operator.check_password(password) and operator.active:
+            operator.last_login_at = utcnow()
+            db.session.commit()
+            login_user(operator)
+            return redirect(safe_next_path(form.next.data, default))
+        flash("Wrong email or password.", "error")
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    """POST only; CSRFProtect has checked the token before this runs."""
+    logout_user()
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,165 @@
+"""The bridge endpoints. Every answer is JSON; every call but activation is signed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Annotated, Any, Literal
+
+from flask import g, request
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from redis.exceptions import RedisError
+from werkzeug.exceptions import HTTPException
+
+from server.extensions import csrf, current_config, limiter
+from server.jobs import store_tasks, sync_tasks, tasks
+from server.models import Store
+from server.stores import lifecycle as store_lifecycle
+from server.web.bridge import bp, embeds, signing
+
+Answer = tuple[dict[str, Any], int]
+
+
+class ActivationBody(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    site_url: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2048)
+    ]
+    admin_email: Annotated[
+        str, StringConstraints(strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
+    ]
+    admin_username: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)
+    ]
+    user_id: int = Field(gt=0)
+    challenge: Annotated[str, StringConstraints(pattern=r"^[A-Fa-f0-9]{32,128}$")]
+    site_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] = ""
+    admin_url: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2048)] = ""
+    plugin_version: Annotated[str, StringConstraints(max_length=32)] = ""
+    wp_version: Annotated[str, StringConstraints(max_length=32)] = ""
+    wc_version: Annotated[str, StringConstraints(max_length=32)] = ""
+
+
+class UninstallBody(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    erase: bool = False
+
+
+class EmbedBody(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    target: Literal["main", "settings", "xero", "subscription"]
+
+
+def _errors(error: ValidationError) -> dict[str, str]:
+    return {".".join(str(p) for p in e["loc"]) or "body": e["msg"] for e in error.errors()}
+
+
+def _json_object() -> dict[str, Any] | None:
+    body = request.get_json(silent=True)
+    return body if isinstance(body, dict) else None
+
+
+def signed(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Only a call signed with the store's secret reaches `view` (as `g.store`)."""
+
+    @wraps(view)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        try:
+            g.store = signing.verify(request)
+        except signing.SignatureError as error:
+            return {"error": str(error)}, 401
+        return view(*args, **kwargs)
+
+    return checked
+
+
+def _activation_limit() -> str:
+    return current_config().bridge.activation_rate_limit
+
+
+@bp.post("/activate")
+@csrf.exempt
+@limiter.limit(_activation_limit)
+def activate() -> Answer:
+    body = _json_object()
+    if body is None:
+        return {"error": "the body must be a JSON object"}, 400
+    try:
+        fields = ActivationBody.model_validate(body)
+    except ValidationError as error:
+        return {"errors": _errors(error)}, 422
+    consent = store_lifecycle.Consent(
+        site_url=fields.site_url, admin_email=fields.admin_email,
+        admin_username=fields.admin_username, wp_user_id=fields.user_id,
+        challenge=fields.challenge, site_name=fields.site_name,
+        plugin_version=fields.plugin_version, wp_version=fields.wp_version,
+        wc_version=fields.wc_version, admin_url=fields.admin_url,
+    )  # fmt: skip
+    try:
+        activated = store_lifecycle.activate(consent)
+    except store_lifecycle.ActivationError as error:
+        return {"error": error.message}, error.status
+    store = activated.store
+    if activated.resumed:
+        tasks.enqueue_requeue_store(store.id)  # what waited while paused is processed now
+        sync_tasks.enqueue_flush(store.id)
+    return {
+        "store_id": store.public_id,
+        "signing_secret": activated.signing_secret,
+        "state": store.state.value,
+        "server_url": current_config().public_url,
+    }, 200
+
+
+@bp.post("/deactivate")
+@csrf.exempt
+@signed
+def deactivate() -> Answer:
+    store: Store = g.store
+    store_lifecycle.deactivate(store)
+    return {"state": store.state.value}, 200
+
+
+@bp.get("/status")
+@signed
+def status() -> Answer:
+    return store_lifecycle.status(g.store), 200
+
+
+@bp.post("/embed")
+@csrf.exempt
+@signed
+def embed() -> Answer:
+    try:
+        fields = EmbedBody.model_validate(_json_object() or {})
+    except ValidationError as error:
+        return {"errors": _errors(error)}, 422
+    token = embeds.issue(g.store, fields.target)
+    return {"url": embeds.url(token), "expires_in": embeds.TOKEN_SECONDS}, 200
+
+
+@bp.post("/uninstall")
+@csrf.exempt
+@signed
+def uninstall() -> Answer:
+    try:
+        fields = UninstallBody.model_validate(_json_object() or {})
+    except ValidationError as error:
+        return {"errors": _errors(error)}, 422
+    store: Store = g.store
+    store_lifecycle.uninstall(store, erase=fields.erase)
+    store_tasks.enqueue_close_connections(store.id, erase=fields.erase)
+    return {"state": "uninstalled", "erase": fields.erase}, 200
+
+
+@bp.errorhandler(HTTPException)
+def http_error(error: HTTPException) -> Answer:
+    return {"error": error.description or error.name}, error.code or 500
+
+
+@bp.errorhandler(RedisError)
+def redis_error(_error: RedisError) -> Answer:
+    return {"error": "the server's Redis is unavailable; try again shortly"}, 503

@@ -1,0 +1,92 @@
+"""Manual syncs of one scope, each behind its cooldown; backfills with their progress;
+replays of failed and held orders. The work runs in jobs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import abort, request
+
+from server.extensions import db
+from server.inbound import backfill
+from server.jobs.sync_tasks import enqueue_backfill, enqueue_flush, enqueue_manual_sync
+from server.push import outbox
+from server.stores.settings import rules
+from server.stores.settings import storage as settings_store
+from server.web.dashboard.api import bp
+from server.web.dashboard.sessions import store_for_request
+
+
+@bp.post("/stores/<public_id>/sync/<scope>")
+def manual_sync(public_id: str, scope: str) -> tuple[dict[str, Any], int, dict[str, str]]:
+    store = store_for_request(public_id)
+    module = rules.SCOPE_MODULES.get(scope)
+    if module is None:
+        abort(404, f"no sync scope '{scope}'")
+    if not getattr(settings_store.load(store.id).modules, module):
+        label = rules.MODULE_LABELS[module]
+        return {"error": f"the {label} module is off; turn it on first"}, 409, {}
+    try:
+        rules.claim_cooldown(store.id, scope)
+    except rules.CooldownError as error:
+        seconds = error.retry_after
+        answer = {"error": f"synced moments ago; try again in {seconds} s", "retry_after": seconds}
+        return answer, 429, {"Retry-After": str(seconds)}
+    enqueue_manual_sync(store.id, scope)
+    return {"scope": scope, "status": "queued"}, 202, {}
+
+
+@bp.post("/stores/<public_id>/backfill")
+def start_backfill(public_id: str) -> tuple[dict[str, Any], int]:
+    """Every order created since `since` (a date or an ISO 8601 time, UTC) to Xero."""
+    store = store_for_request(public_id)
+    body = request.get_json()
+    since = _since(body.get("since") if isinstance(body, dict) else None)
+    if since is None:
+        return {"errors": {"since": "a date (YYYY-MM-DD) or an ISO 8601 time"}}, 422
+    if not settings_store.load(store.id).modules.invoices:
+        return {"error": "the Invoices module is off; turn it on first"}, 409
+    try:
+        run = backfill.start(store.id, since)
+    except backfill.BackfillError as error:
+        return {"error": str(error)}, 409
+    db.session.commit()
+    enqueue_backfill(run.id)
+    return {"id": run.id, **backfill.progress(run).as_dict()}, 202
+
+
+@bp.get("/stores/<public_id>/backfill")
+def backfill_progress(public_id: str) -> dict[str, Any]:
+    """The latest backfill: orders done of the total, and the seconds left at the rate
+    Xero allows."""
+    store = store_for_request(public_id)
+    run = backfill.latest(store.id)
+    if run is None:
+        abort(404, "no backfill has been started for this store")
+    return {"id": run.id, "since": run.since.isoformat(), **backfill.progress(run).as_dict()}
+
+
+@bp.post("/stores/<public_id>/replay")
+def replay(public_id: str) -> dict[str, Any]:
+    """Failed and held orders back to the outbox: one (`order_id`) or all of the store."""
+    store = store_for_request(public_id)
+    body = request.get_json(silent=True) or {}
+    order_id = body.get("order_id") if isinstance(body, dict) else None
+    if order_id is not None and not str(order_id).isdigit():
+        abort(400, "order_id must be a WooCommerce order id")
+    count = outbox.replay(store.id, None if order_id is None else str(order_id))
+    db.session.commit()
+    if count:
+        enqueue_flush(store.id)
+    return {"replayed": count}
+
+
+def _since(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

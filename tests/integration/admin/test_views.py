@@ -1,0 +1,257 @@
+import pytest
+import sqlalchemy as sa
+
+from server.extensions import db
+from server.models import (
+    Operator,
+    Store,
+    StoreState,
+    StoreTransition,
+    WooConnection,
+    XeroConnection,
+)
+from tests.support.web import PASSWORD, csrf_token, log_in, make_operator
+
+ADMIN_PAGES = [
+    "/admin/",
+    "/admin/store/",
+    "/admin/storetransition/",
+    "/admin/xeroconnection/",
+    "/admin/wooconnection/",
+    "/admin/inboundevent/",
+    "/admin/syncrecord/",
+    "/admin/binding/",
+    "/admin/plan/",
+    "/admin/subscription/",
+    "/admin/operator/",
+    "/admin/system/",
+]
+
+
+@pytest.mark.parametrize("page", ADMIN_PAGES)
+def test_anonymous_visitors_are_sent_to_login_and_back(client, page):
+    response = client.get(page)
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/login?next={page}"
+
+
+def test_root_leads_to_the_admin(client):
+    assert client.get("/").headers["Location"] == "/admin/"
+
+
+def test_operator_signs_in_and_returns_to_the_page_asked_for(client):
+    make_operator()
+    response = log_in(client, next_="/admin/store/")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/admin/store/"
+    assert client.get("/admin/store/").status_code == 200
+    assert db.session.scalar(sa.select(Operator.last_login_at)) is not None
+
+
+def test_email_is_matched_case_insensitively(client):
+    make_operator()
+    assert log_in(client, email="  OPS@Example.com").status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("email", "password"),
+    [("ops@example.com", "wrong password!!"), ("nobody@example.com", PASSWORD)],
+)
+def test_wrong_credentials_are_refused(client, email, password):
+    make_operator()
+    response = log_in(client, email=email, password=password)
+    assert response.status_code == 200
+    assert "Wrong email or password." in response.text
+    assert client.get("/admin/").status_code == 302
+
+
+def test_inactive_operator_cannot_sign_in(client):
+    make_operator(active=False)
+    assert "Wrong email or password." in log_in(client).text
+    assert client.get("/admin/").status_code == 302
+
+
+def test_login_without_csrf_token_is_rejected(client):
+    make_operator()
+    response = client.post("/login", data={"email": "ops@example.com", "password": PASSWORD})
+    assert response.status_code == 400
+    assert client.get("/admin/").status_code == 302
+
+
+def test_an_external_next_is_ignored(client):
+    make_operator()
+    response = log_in(client, next_="https://evil.example/")
+    assert response.headers["Location"] == "/admin/"
+
+
+def test_login_attempts_are_rate_limited(client):
+    make_operator()
+    statuses = [log_in(client, password="wrong password!!").status_code for _ in range(11)]
+    assert statuses[:10] == [200] * 10
+    assert statuses[10] == 429
+
+
+def test_logout_needs_post_with_csrf(client):
+    make_operator()
+    log_in(client)
+    assert client.get("/logout").status_code == 405
+    assert client.post("/logout").status_code == 400
+    page = client.get("/admin/")
+    assert page.status_code == 200, "a POST without token must not log out"
+    assert 'action="/logout"' in page.text
+    client.post("/logout", data={"csrf_token": csrf_token(page.text)})
+    assert client.get("/admin/").status_code == 302
+
+
+@pytest.mark.parametrize("page", ADMIN_PAGES)
+def test_signed_in_operator_sees_every_page_without_any_secret(client, page):
+    make_operator()
+    store = Store(url="https://shop.example", name="Shop", signing_secret="signing-SECRET-1")
+    db.session.add(store)
+    db.session.flush()
+    db.session.add(
+        XeroConnection(
+            store_id=store.id,
+            tenant_name="Org",
+            access_token="access-SECRET-2",
+            refresh_token="refresh-SECRET-3",
+        )
+    )
+    db.session.add(
+        WooConnection(
+            store_id=store.id,
+            consumer_key="ck_SECRET-4",
+            consumer_secret="cs_SECRET-5",
+            webhook_secret="hook-SECRET-6",
+        )
+    )
+    db.session.commit()
+    log_in(client)
+    response = client.get(page)
+    assert response.status_code == 200
+    assert "SECRET" not in response.text
+    assert "gAAAAA" not in response.text, "no Fernet token may be shown either"
+    for detail in (
+        "/admin/store/details/?id=1",
+        "/admin/xeroconnection/details/?id=1",
+        "/admin/wooconnection/details/?id=1",
+        "/admin/store/edit/?id=1",
+    ):
+        shown = client.get(detail)
+        assert shown.status_code == 200
+        assert "SECRET" not in shown.text and "gAAAAA" not in shown.text
+
+
+def test_overview_counts_stores_by_state(client):
+    make_operator()
+    db.session.add_all(
+        [Store(url=f"https://s{n}.example", state=StoreState.ACTIVE) for n in range(3)]
+    )
+    db.session.add(Store(url="https://p.example", state=StoreState.PAUSED))
+    db.session.commit()
+    log_in(client)
+    html = client.get("/admin/").text
+    assert 'data-state="active">3<' in html
+    assert 'data-state="paused">1<' in html
+
+
+def test_pausing_a_store_records_who_and_why(client):
+    operator = make_operator()
+    store = Store(url="https://shop.example", state=StoreState.ACTIVE)
+    db.session.add(store)
+    db.session.commit()
+    log_in(client)
+    token = csrf_token(client.get("/admin/store/").text)
+    response = client.post(
+        "/admin/store/action/",
+        data={"action": "pause", "rowid": str(store.id), "csrf_token": token},
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Store, store.id).state == StoreState.PAUSED
+    change = db.session.scalar(sa.select(StoreTransition))
+    assert (change.from_state, change.to_state) == (StoreState.ACTIVE, StoreState.PAUSED)
+    assert change.actor == operator.email
+
+
+def test_creating_an_operator_from_the_panel_hashes_the_password(client):
+    make_operator()
+    log_in(client)
+    token = csrf_token(client.get("/admin/operator/new/").text)
+    client.post(
+        "/admin/operator/new/",
+        data={
+            "email": " New@Example.com ",
+            "active": "y",
+            "new_password": "another long password",
+            "csrf_token": token,
+        },
+    )
+    created = db.session.scalar(sa.select(Operator).where(Operator.email == "new@example.com"))
+    assert created is not None
+    assert created.password_hash.startswith("scrypt:")
+    assert created.check_password("another long password")
+
+
+def test_a_short_password_is_refused_in_the_panel(client):
+    make_operator()
+    log_in(client)
+    token = csrf_token(client.get("/admin/operator/new/").text)
+    response = client.post(
+        "/admin/operator/new/",
+        data={"email": "short@example.com", "new_password": "short", "csrf_token": token},
+        follow_redirects=True,
+    )
+    assert "at least 12 characters" in response.text
+    assert (
+        db.session.scalar(sa.select(Operator).where(Operator.email == "short@example.com")) is None
+    )
+
+
+def test_admin_forms_require_csrf(client):
+    make_operator()
+    log_in(client)
+    response = client.post(
+        "/admin/operator/new/",
+        data={"email": "x@example.com", "active": "y", "new_password": "another long password"},
+    )
+    assert response.status_code == 400
+    assert db.session.scalar(sa.select(Operator).where(Operator.email == "x@example.com")) is None
+
+
+def test_a_new_password_ends_every_existing_session(app_context):
+    operator = make_operator()
+    first, second = app_context.test_client(), app_context.test_client()
+    log_in(first)
+    log_in(second)
+    operator.set_password("a brand new password")
+    db.session.commit()
+    assert first.get("/admin/").status_code == 302
+    assert second.get("/admin/").status_code == 302
+    assert log_in(first, password="a brand new password").status_code == 302
+
+
+def test_deactivating_an_operator_ends_their_session(client):
+    operator = make_operator()
+    log_in(client)
+    operator.active = False
+    db.session.commit()
+    assert client.get("/admin/").status_code == 302
+
+
+def test_an_email_differing_only_in_case_is_refused_without_leaking_anything(client):
+    make_operator()
+    log_in(client)
+    token = csrf_token(client.get("/admin/operator/new/").text)
+    response = client.post(
+        "/admin/operator/new/",
+        data={
+            "email": "OPS@example.com",
+            "new_password": "another long password",
+            "csrf_token": token,
+        },
+        follow_redirects=True,
+    )
+    assert "Already exists." in response.text
+    assert "scrypt" not in response.text
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Operator)) == 1

@@ -1,0 +1,140 @@
+import os
+import re
+from datetime import timedelta
+
+import sqlalchemy as sa
+from rq import Queue
+
+from server.extensions import db
+from server.jobs import tasks
+from server.jobs.queues import Priority, enqueue, enqueue_coalesced, is_waiting, started
+from server.jobs.schedules import SCHEDULES, build_scheduler
+from server.jobs.worker import build_worker
+from server.models import EventSource, EventStatus, InboundEvent, Outcome, Store, SyncRecord
+from server.models.types import utcnow
+from tests.support.jobs import run_jobs
+from tests.support.web import csrf_token, log_in, make_operator
+
+
+def test_a_job_goes_through_redis_to_a_worker_and_back(app_context):
+    job = enqueue(tasks.check_worker, priority=Priority.HIGH)
+    run_jobs(app_context)
+    job.refresh()
+    assert job.get_status() == "finished"
+    result = job.return_value()
+    assert result["pid"] == os.getpid()
+    assert result["database_time"]
+
+
+def test_failed_jobs_land_in_the_failed_registry(app_context):
+    job = enqueue(tasks.purge_expired_records, "unexpected argument")
+    run_jobs(app_context)
+    job.refresh()
+    assert job.get_status() == "failed"
+    assert "TypeError" in job.latest_result().exc_string
+
+
+def event(store, status, age_days):
+    return InboundEvent(
+        store_id=store.id,
+        source=EventSource.WOOCOMMERCE_WEBHOOK,
+        topic="order.updated",
+        resource="order",
+        resource_id="1",
+        status=status,
+        received_at=utcnow() - timedelta(days=age_days),
+    )
+
+
+def test_purge_keeps_owed_work_and_recent_history(app_context, monkeypatch):
+    store = Store(url="https://shop.example")
+    db.session.add(store)
+    db.session.flush()
+    db.session.add_all(
+        [
+            event(store, EventStatus.DONE, 200),  # settled and old: purged
+            event(store, EventStatus.DUPLICATE, 200),  # settled and old: purged
+            event(store, EventStatus.DONE, 10),  # recent: kept
+            event(store, EventStatus.PENDING, 400),  # owed work: kept
+            event(store, EventStatus.FAILED, 400),  # owed work: kept
+        ]
+    )
+    db.session.add_all(
+        [
+            SyncRecord(
+                store_id=store.id,
+                kind="invoice",
+                action="create",
+                outcome=Outcome.OK,
+                started_at=utcnow() - timedelta(days=3000),
+            ),
+            SyncRecord(
+                store_id=store.id,
+                kind="invoice",
+                action="create",
+                outcome=Outcome.OK,
+                started_at=utcnow() - timedelta(days=30),
+            ),
+        ]
+    )
+    db.session.commit()
+
+    monkeypatch.setattr(tasks, "PURGE_BATCH", 1)  # several batches
+    assert tasks.purge_expired_records() == {"inbound_events": 2, "sync_records": 1}
+    remaining = db.session.scalars(sa.select(InboundEvent.status).order_by(InboundEvent.id)).all()
+    assert remaining == [EventStatus.DONE, EventStatus.PENDING, EventStatus.FAILED]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SyncRecord)) == 1
+
+
+def test_scheduler_registers_every_schedule_with_the_job_timeout(app_context, settings):
+    scheduler = build_scheduler(app_context)
+    registered = {job.name: job for job in scheduler.get_jobs()}
+    assert set(registered) == {schedule.name for schedule in SCHEDULES}
+    timeouts = {job.job_options["job_timeout"] for job in registered.values()}
+    assert timeouts == {settings.worker.job_timeout}
+
+
+def test_system_page_checks_the_worker_round_trip(client, app_context):
+    make_operator()
+    log_in(client)
+    page = client.get("/admin/system/")
+    assert "No worker is running" in page.text
+    response = client.post("/admin/system/check-worker", data={"csrf_token": csrf_token(page.text)})
+    assert response.status_code == 302
+    job_id = re.search(r"job=([\w-]+)", response.headers["Location"]).group(1)
+    assert "reload to see the answer" in client.get(response.headers["Location"]).text
+    run_jobs(app_context)
+    shown = client.get(f"/admin/system/?job={job_id}").text
+    assert f"(pid {os.getpid()})" in shown
+    assert "finished" in shown
+
+
+def test_system_page_lists_running_workers_and_schedulers(client, app_context):
+    make_operator()
+    log_in(client)
+    scheduler = build_scheduler(app_context)
+    scheduler.register_birth()
+    scheduler.heartbeat()
+    worker = build_worker(app_context, in_process=True)
+    worker.register_birth()
+    try:
+        page = client.get("/admin/system/").text
+    finally:
+        worker.register_death()
+        scheduler.register_death()
+    assert scheduler.name in page
+    assert worker.name in page
+    assert "No worker is running" not in page
+    assert "No scheduler is running" not in page
+
+
+def test_coalescing_gives_every_request_a_job_that_has_not_looked_yet(app_context, redis):
+    first = enqueue_coalesced(tasks.check_worker, key="record-1")
+    assert first is not None
+    assert enqueue_coalesced(tasks.check_worker, key="record-1") is None, "waiting: joined"
+    started("record-1")  # the job begins and is about to look for its work
+    second = enqueue_coalesced(tasks.check_worker, key="record-1")
+    assert second is not None and second.id != first.id, "a request after that gets its own"
+    assert enqueue_coalesced(tasks.check_worker, key="record-1") is None
+    assert is_waiting("record-1") and not is_waiting("record-2")
+    assert len(Queue("default", connection=redis).job_ids) == 2

@@ -1,0 +1,227 @@
+"""The bridge under misuse and on awkward real sites: misbehaving challenge answers, an
+operator's pause, WordPress in a subfolder, long site names, stale dashboard sessions, forged
+cross-site posts, signatures behind a path prefix, framing, retention."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import Response
+
+from server.extensions import db
+from server.models import Store, StoreState, StoreTransition
+from server.models.types import utcnow
+from server.stores import lifecycle as store_lifecycle
+from tests.integration.web.bridge.conftest import (
+    activate,
+    embed_url,
+    open_embed,
+    session_token,
+    signed,
+    store_of,
+)
+
+
+def test_the_challenge_call_names_itself_and_refuses_oversized_answers(client, site):
+    site.answer_instead = lambda: Response("x" * 100_000, mimetype="application/json")
+    answer = activate(client, site)
+    assert answer.status_code == 403 and "too large" in answer.get_json()["error"]
+    assert site.user_agents[-1].startswith("wooxero-bridge-check/")
+    assert db.session.scalars(sa.select(Store)).all() == []
+
+
+def test_a_proof_that_is_not_ascii_is_refused_plainly(client, site):
+    site.answer_instead = lambda: {"proof": "é" * 64}
+    answer = activate(client, site)
+    assert answer.status_code == 403 and "does not match" in answer.get_json()["error"]
+
+
+def test_a_site_that_redirects_its_rest_api_is_told_where_it_went(client, site):
+    site.answer_instead = lambda: Response("", 301, {"Location": "https://www.shop.example/"})
+    answer = activate(client, site)
+    assert answer.status_code == 403
+    assert "https://www.shop.example/" in answer.get_json()["error"]
+    assert "Site Address" in answer.get_json()["error"]
+
+
+def _pause_as_operator(url: str) -> None:
+    store = store_of(url)
+    store.transition_to(StoreState.PAUSED, "paused by an operator", "wordpress.ops@example.com")
+    db.session.commit()
+
+
+def test_agreeing_again_does_not_lift_an_operators_pause(client, site):
+    activate(client, site)
+    _pause_as_operator(site.url)
+
+    again = activate(client, site)
+
+    assert again.status_code == 200 and again.get_json()["state"] == "paused"
+    store = store_of(site.url)
+    assert (
+        store.state is StoreState.PAUSED
+        and store.signing_secret == again.get_json()["signing_secret"]
+    )  # re-linked all the same
+    assert store_lifecycle.paused_by_operator(store)
+    assert "stays paused by an operator" in store.transitions[-1].reason
+
+
+def test_a_plugin_pause_is_lifted_by_agreeing_again(client, site):
+    linked = activate(client, site).get_json()
+    signed(
+        client, linked["store_id"], linked["signing_secret"], "POST", "/api/bridge/v1/deactivate"
+    )
+    assert not store_lifecycle.paused_by_operator(store_of(site.url))
+    assert activate(client, site).get_json()["state"] == "active"
+
+
+def test_wordpress_in_a_subfolder_frames_and_links_back_to_its_own_admin(client, site):
+    admin = "https://admin.shop.example/wp/wp-admin/"
+    linked = activate(client, site, admin_url=admin).get_json()
+    assert store_of(site.url).admin_url == admin
+    page = client.get(open_embed(client, embed_url(client, linked, "main")).headers["Location"])
+    assert page.headers["Content-Security-Policy"] == (
+        f"frame-ancestors {site.url} https://admin.shop.example"
+    )
+    with client.application.test_request_context():
+        from server.web.dashboard.connect.common import back_to
+
+        assert back_to(store_of(site.url)) == admin + "admin.php?page=wooxero-bridge-xero"
+
+
+def test_an_unsafe_admin_url_is_refused_and_a_long_site_name_is_cut(client, site):
+    for bad in ("javascript:alert(1)//", "https://user:pw@shop.example/wp-admin/", "//x"):
+        answer = activate(client, site, admin_url=bad)
+        assert answer.status_code == 422 and "admin_url" in answer.get_json()["error"]
+    long_name = "Kiwi " * 100
+    assert activate(client, site, site_name=long_name).status_code == 200
+    assert store_of(site.url).name == long_name.strip()[:200]
+
+
+def _dashboard(client, site) -> tuple[dict, str]:
+    linked = activate(client, site).get_json()
+    location = open_embed(client, embed_url(client, linked, "main")).headers["Location"]
+    assert client.get(location).status_code == 200
+    return linked, location
+
+
+def test_a_dashboard_session_ends_when_the_store_is_linked_again(client, site):
+    _, location = _dashboard(client, site)
+    activate(client, site)  # a new owner of the domain, or the plugin set up again
+    assert client.get(location).status_code == 401
+
+
+def test_a_dashboard_session_ends_when_the_store_is_uninstalled(client, site):
+    linked, location = _dashboard(client, site)
+    signed(
+        client, linked["store_id"], linked["signing_secret"], "POST", "/api/bridge/v1/uninstall",
+        {"erase": False},
+    )  # fmt: skip
+    assert client.get(location).status_code == 401
+
+
+def test_a_dashboard_session_ends_eight_hours_after_it_opened_however_used(client, site, redis):
+    _, location = _dashboard(client, site)
+    key = f"wooxero:dashboard:{session_token(location)}"
+    value = json.loads(redis.get(key))
+    value["opened"] = int(time.time()) - 8 * 3600 - 1
+    redis.set(key, json.dumps(value), keepttl=True)
+    assert client.get(location).status_code == 401
+    assert redis.get(key) is None
+
+
+def test_a_call_carrying_a_token_is_judged_by_it_alone(client, site):
+    """A malformed or empty token never falls back to a cookie session."""
+    linked, location = _dashboard(client, site)
+    url = f"/api/v1/stores/{linked['store_id']}/settings"
+    good = {"X-Wooxero-Dashboard": session_token(location)}
+    assert client.get(url, headers=good).status_code == 200
+    for token in ("", "x" * 101, "forged"):
+        assert client.get(url, headers={"X-Wooxero-Dashboard": token}).status_code == 401
+
+
+def test_the_xero_connect_button_only_works_posted_from_this_servers_page(client, site):
+    linked, _ = _dashboard(client, site)
+    page = client.get(
+        open_embed(client, embed_url(client, linked, "xero")).headers["Location"]
+    ).get_data(as_text=True)
+    token = page.split('name="token" value="', 1)[1].split('"', 1)[0]
+    for headers in (
+        {"Origin": "https://evil.example"}, {"Origin": "null"}, {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site", "Origin": "null"},
+    ):  # fmt: skip
+        forged = client.post("/dashboard/xero/connect", data={"token": token}, headers=headers)
+        assert forged.status_code == 403
+    same = {"Origin": "null", "Sec-Fetch-Site": "same-origin"}  # as Chromium sends it
+    started = client.post("/dashboard/xero/connect", data={"token": token}, headers=same)
+    assert started.status_code == 302  # the token was not spent by the forged posts
+
+
+def test_signatures_cover_the_path_behind_a_prefix(client, site):
+    linked = activate(client, site).get_json()
+    stamp, nonce = str(int(time.time())), secrets.token_hex(16)
+    from server.web.bridge.signing import sign
+
+    headers = {
+        "X-Wooxero-Store": linked["store_id"], "X-Wooxero-Timestamp": stamp,
+        "X-Wooxero-Nonce": nonce,
+        "X-Wooxero-Signature": sign(
+            linked["signing_secret"], "GET", "/wooxero/api/bridge/v1/status", stamp, nonce, b""
+        ),
+    }  # fmt: skip
+    answer = client.get(
+        "/api/bridge/v1/status", headers=headers, base_url="http://wooxero.test/wooxero"
+    )
+    assert answer.status_code == 200, answer.get_json()
+
+
+def test_a_signature_that_is_not_hex_gets_a_clear_401(client, site):
+    linked = activate(client, site).get_json()
+    headers = {
+        "X-Wooxero-Store": linked["store_id"], "X-Wooxero-Timestamp": str(int(time.time())),
+        "X-Wooxero-Nonce": secrets.token_hex(16), "X-Wooxero-Signature": "é" * 64,
+    }  # fmt: skip
+    answer = client.get("/api/bridge/v1/status", headers=headers)
+    assert answer.status_code == 401 and "hexadecimal" in answer.get_json()["error"]
+
+
+def test_pages_refuse_framing_unless_they_name_who_may_frame_them(client, site):
+    assert client.get("/login").headers["Content-Security-Policy"] == "frame-ancestors 'none'"
+    expired = client.get("/dashboard/embed?token=spent")
+    assert expired.status_code == 403  # shown inside the plugin's frame, whoever frames it
+    assert expired.headers["Content-Security-Policy"] == "frame-ancestors *"
+
+
+def test_retention_counts_from_the_uninstallation_and_abandoned_activations_go(client, site):
+    activate(client, site)
+    store = store_of(site.url)
+    store.transition_to(StoreState.UNINSTALLED, "plugin uninstalled", "wordpress")
+    db.session.commit()
+    long_ago = utcnow() - timedelta(days=400)
+    db.session.execute(sa.update(StoreTransition).values(at=long_ago))
+    db.session.execute(sa.update(Store).values(created_at=long_ago))  # updated_at stays recent
+    abandoned = Store(url="https://abandoned.example", state=StoreState.PENDING)
+    fresh = Store(url="https://fresh.example", state=StoreState.PENDING)
+    db.session.add_all([abandoned, fresh])
+    db.session.commit()
+    abandoned.created_at = utcnow() - timedelta(days=2)
+    db.session.commit()
+
+    assert store_lifecycle.erase_expired_uninstalled() == 2
+
+    left = db.session.scalars(sa.select(Store.url)).all()
+    assert left == ["https://fresh.example"]
+
+
+def test_a_recent_uninstallation_is_kept_however_old_the_store(client, site):
+    activate(client, site)
+    store = store_of(site.url)
+    db.session.execute(sa.update(Store).values(created_at=utcnow() - timedelta(days=400)))
+    store.transition_to(StoreState.UNINSTALLED, "plugin uninstalled", "wordpress")
+    db.session.commit()
+    assert store_lifecycle.erase_expired_uninstalled() == 0
+    assert store_of(site.url).state is StoreState.UNINSTALLED

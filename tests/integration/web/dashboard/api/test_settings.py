@@ -1,0 +1,291 @@
+"""Reading and changing a store's settings document: defaults, per-field errors, a full
+round trip through the tables, and the cross-checks against cached Xero reference data."""
+
+from __future__ import annotations
+
+import copy
+
+import sqlalchemy as sa
+
+from server.extensions import db
+from server.models import AccountMapping, ReferenceKind, TaxMapping, TrackingRule
+from tests.integration.web.dashboard.api.conftest import cache_reference, make_store
+
+EVERY_SECTION = {
+    "modules": {"tax_rates": True, "contacts": False, "items": False, "invoices": False},
+    "documents": {
+        "by_status": {"processing": "invoice", "on-hold": "quote", "completed": "none"},
+        "invoice_status": "AUTHORISED",
+        "quote_status": "SENT",
+        "cancelled": "keep",
+        "invoice_number": "SHOP-{number}",
+        "quote_number": "Q-{id}",
+        "due_type": "OFFOLLOWINGMONTH",
+        "due_days": 20,
+        "discounts": "separate_line",
+        "products_without_sku": "hold",
+        "link_to_order": False,
+    },
+    "contacts": {
+        "phone": "mobile",
+        "address": "delivery",
+        "guests": "shared",
+        "shared_guest_name": "Walk-in customers",
+    },
+    "accounts": {
+        "sales": "201",
+        "shipping": "210",
+        "fees": "220",
+        "discounts": "230",
+        "rounding": "860",
+        "products": {"15": "240", "99": "241"},
+        "categories": {"7": "250"},
+    },
+    "tax_mapping": [
+        {"woo_rates": "none", "xero_tax_type": "NONE", "label": "No tax"},
+        {"woo_rates": "3", "xero_tax_type": "OUTPUT2", "label": "VAT 20%"},
+        {"woo_rates": "3+7", "xero_tax_type": "OUTPUT3", "label": ""},
+    ],
+    "tracking": [
+        {
+            "position": 2,
+            "source": "order_meta",
+            "source_key": "_channel",
+            "match_value": "wholesale",
+            "tracking_category": "Channel",
+            "tracking_option": "Trade",
+        },
+        {
+            "position": 1,
+            "source": "billing_country",
+            "source_key": "",
+            "match_value": "NZ",
+            "tracking_category": "Region",
+            "tracking_option": "Oceania",
+        },
+        {
+            "position": 1,
+            "source": "billing_country",
+            "source_key": "",
+            "match_value": "DE",
+            "tracking_category": "Region",
+            "tracking_option": "Europe",
+        },
+    ],
+}
+
+
+def without_status(document: dict) -> dict:
+    return {key: value for key, value in document.items() if key != "tax_mapping_status"}
+
+
+def test_a_store_never_configured_answers_the_defaults(api, store):
+    answer = api.get_settings(store)
+    assert answer.status_code == 200
+    document = answer.get_json()
+    assert document["modules"] == dict.fromkeys(
+        ("tax_rates", "contacts", "items", "invoices"), False
+    )
+    assert document["documents"]["invoice_number"] == "WC-{number}"
+    assert document["accounts"]["sales"] == "200"
+    assert document["tax_mapping"] == [] and document["tracking"] == []
+    assert document["tax_mapping_status"] == {
+        "complete": False,
+        "rates_read": False,
+        "unmapped": [{"key": "none", "label": "no tax"}],
+    }
+
+
+def test_every_section_survives_a_round_trip_through_the_tables(api, store):
+    answer = api.patch_settings(store, EVERY_SECTION)
+    assert answer.status_code == 200, answer.get_json()
+    assert without_status(answer.get_json()) == EVERY_SECTION
+    assert without_status(api.get_settings(store).get_json()) == EVERY_SECTION
+
+    accounts = {
+        (row.scope, row.woo_ref): row.account_code
+        for row in db.session.scalars(
+            sa.select(AccountMapping).where(AccountMapping.store_id == store.id)
+        )
+    }
+    assert accounts == {
+        ("sales", ""): "201", ("shipping", ""): "210", ("fees", ""): "220",
+        ("discounts", ""): "230", ("rounding", ""): "860",
+        ("product", "15"): "240", ("product", "99"): "241", ("category", "7"): "250",
+    }  # fmt: skip
+    labels = db.session.scalars(
+        sa.select(TaxMapping.woo_label)
+        .where(TaxMapping.store_id == store.id)
+        .where(TaxMapping.woo_rates == "3")
+    ).all()
+    assert labels == ["VAT 20%"]
+
+
+def test_tracking_rules_keep_the_order_they_were_given(api, store):
+    assert api.patch_settings(store, {"tracking": EVERY_SECTION["tracking"]}).status_code == 200
+    reordered = list(reversed(EVERY_SECTION["tracking"]))
+    assert api.patch_settings(store, {"tracking": reordered}).status_code == 200
+    assert api.get_settings(store).get_json()["tracking"] == reordered
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(TrackingRule)) == 3
+
+
+def test_sections_left_out_are_kept_and_modules_merge_key_by_key(api, store):
+    api.patch_settings(store, EVERY_SECTION)
+    answer = api.patch_settings(
+        store, {"modules": {"tax_rates": False}, "contacts": {"phone": "fax"}}
+    )
+    assert answer.status_code == 200, answer.get_json()
+    expected = copy.deepcopy(EVERY_SECTION)
+    expected["modules"]["tax_rates"] = False
+    # a replaced section takes its defaults for the fields not given
+    expected["contacts"] = {
+        "phone": "fax", "address": "billing", "guests": "individual",
+        "shared_guest_name": "WooCommerce guest customers",
+    }  # fmt: skip
+    assert without_status(api.get_settings(store).get_json()) == expected
+
+
+def test_tax_mapping_keys_are_normalised(api, store):
+    answer = api.patch_settings(
+        store, {"tax_mapping": [{"woo_rates": " 7+3 ", "xero_tax_type": "X"}]}
+    )
+    assert answer.status_code == 200
+    assert api.get_settings(store).get_json()["tax_mapping"][0]["woo_rates"] == "3+7"
+
+
+def test_invalid_fields_answer_422_with_an_error_per_dotted_path(api, store):
+    answer = api.patch_settings(
+        store,
+        {
+            "documents": {"invoice_status": "PAID", "invoice_number": "INV-1"},
+            "accounts": {"sales": "", "products": {"abc": "200"}},
+            "tax_mapping": [
+                {"woo_rates": "5", "xero_tax_type": "A"},
+                {"woo_rates": "x", "xero_tax_type": "B"},
+            ],
+            "modules": {"payments": True},
+            "colour": "blue",
+        },
+    )
+    assert answer.status_code == 422
+    errors = answer.get_json()["errors"]
+    assert set(errors) == {
+        "documents.invoice_status",
+        "documents.invoice_number",
+        "accounts.sales",
+        "accounts.products.abc",
+        "tax_mapping.1.woo_rates",
+        "modules.payments",
+        "colour",
+    }
+    assert "AUTHORISED" in errors["documents.invoice_status"]
+    assert "{number}" in errors["documents.invoice_number"]
+    assert not errors["documents.invoice_number"].startswith("Value error")
+    # nothing was saved
+    assert (
+        without_status(api.get_settings(store).get_json())["documents"]["invoice_status"] == "DRAFT"
+    )
+
+
+def test_a_rule_over_the_whole_section_is_reported_on_the_section(api, store):
+    twice = [{"woo_rates": "5", "xero_tax_type": "A"}, {"woo_rates": "5", "xero_tax_type": "B"}]
+    answer = api.patch_settings(store, {"tax_mapping": twice})
+    assert answer.status_code == 422
+    assert answer.get_json()["errors"] == {"tax_mapping": "rates 5 are mapped twice"}
+
+
+def test_malformed_json_answers_400_in_json(api, store):
+    answer = api.client.patch(
+        f"/api/v1/stores/{store.public_id}/settings",
+        data="{not json",
+        content_type="application/json",
+        headers={"X-CSRFToken": api.token()},
+    )
+    assert answer.status_code == 400 and "error" in answer.get_json()
+    assert api.patch_settings(store, ["modules"]).status_code == 400
+
+
+def test_an_unknown_store_answers_404(api, store):
+    answer = api.client.get("/api/v1/stores/no-such-store/settings")
+    assert answer.status_code == 404 and "error" in answer.get_json()
+
+
+def test_codes_are_checked_against_cached_xero_reference_data(api, store):
+    cache_reference(store, ReferenceKind.ACCOUNTS, [
+        {"Code": "200", "Status": "ACTIVE"},
+        {"Code": "260", "Status": "ARCHIVED"},
+    ])  # fmt: skip
+    cache_reference(store, ReferenceKind.TAX_RATES, [
+        {"TaxType": "OUTPUT2", "Status": "ACTIVE", "EffectiveRate": "20"},
+        {"TaxType": "OLDVAT", "Status": "DELETED", "EffectiveRate": "17.5"},
+    ])  # fmt: skip
+    cache_reference(store, ReferenceKind.TRACKING_CATEGORIES, [
+        {"Name": "Region", "Status": "ACTIVE", "Options": [
+            {"Name": "North", "Status": "ACTIVE"}, {"Name": "South", "Status": "ARCHIVED"},
+        ]},
+        {"Name": "Channel", "Status": "ARCHIVED", "Options": [{"Name": "Web", "Status": "ACTIVE"}]},
+    ])  # fmt: skip
+    rule = {"position": 1, "source": "billing_country", "match_value": "NZ"}
+    answer = api.patch_settings(
+        store,
+        {
+            "accounts": {
+                "sales": "999",
+                "shipping": "260",
+                "fees": "200",
+                "products": {"4": "404"},
+            },
+            "tax_mapping": [
+                {"woo_rates": "none", "xero_tax_type": "OUTPUT2"},
+                {"woo_rates": "1", "xero_tax_type": "OLDVAT"},
+            ],
+            "tracking": [
+                {**rule, "tracking_category": "region", "tracking_option": "South"},
+                {**rule, "position": 2, "tracking_category": "Channel", "tracking_option": "Web"},
+            ],
+        },
+    )
+    assert answer.status_code == 422
+    assert answer.get_json()["errors"] == {
+        "accounts.sales": "no active Xero account with code 999",
+        "accounts.shipping": "no active Xero account with code 260",
+        "accounts.products.4": "no active Xero account with code 404",
+        "tax_mapping.1.xero_tax_type": "no active Xero tax rate of type OLDVAT",
+        "tracking.0.tracking_option": "no active option 'South' in 'Region'",
+        "tracking.1.tracking_category": "no active Xero tracking category named 'Channel'",
+    }
+
+    valid = api.patch_settings(
+        store,
+        {
+            "accounts": {"sales": "200"},
+            "tax_mapping": [{"woo_rates": "none", "xero_tax_type": "OUTPUT2"}],
+            "tracking": [{**rule, "tracking_category": "REGION", "tracking_option": "north"}],
+        },
+    )
+    assert valid.status_code == 200, valid.get_json()
+
+
+def test_without_cached_reference_data_any_code_is_accepted(api, store):
+    other = make_store("https://other.example.com")
+    cache_reference(other, ReferenceKind.ACCOUNTS, [{"Code": "200", "Status": "ACTIVE"}])
+    answer = api.patch_settings(store, {"accounts": {"sales": "999"}})
+    assert answer.status_code == 200
+    assert answer.get_json()["accounts"]["sales"] == "999"
+
+
+def test_sections_not_changed_are_not_rechecked(api, store):
+    """An account archived in Xero since it was chosen does not block other changes."""
+    assert api.patch_settings(store, {"accounts": {"sales": "777"}}).status_code == 200
+    cache_reference(store, ReferenceKind.ACCOUNTS, [{"Code": "200", "Status": "ACTIVE"}])
+    assert api.patch_settings(store, {"contacts": {"phone": "none"}}).status_code == 200
+    assert api.patch_settings(store, {"accounts": {"sales": "777"}}).status_code == 422
+
+
+def test_a_document_read_can_be_sent_back_whole(api, store):
+    """`tax_mapping_status` is read-only: sent back, it is ignored."""
+    document = api.get_settings(store).get_json()
+    document["contacts"]["phone"] = "ddi"
+    answer = api.patch_settings(store, document)
+    assert answer.status_code == 200, answer.get_json()
+    assert answer.get_json()["contacts"]["phone"] == "ddi"

@@ -1,0 +1,109 @@
+"""Manual syncs: a scope's module must be on, each scope of each store has its cooldown
+(429 with the seconds left), and an accepted request becomes a job."""
+
+from __future__ import annotations
+
+import pytest
+from rq import Queue
+
+from server.extensions import db
+from server.jobs import sync_tasks
+from server.stores.settings import rules
+from server.stores.settings import storage as settings_store
+from server.stores.settings.schema import Modules, StoreSettings, TaxMappingRow
+from tests.integration.web.dashboard.api.conftest import make_store
+
+COOLDOWNS = {"tax_rates": 60, "contacts": 60, "items": 60, "push": 5, "pull": 10}
+
+
+def switch_on_everything(store) -> None:
+    settings = StoreSettings(
+        modules=Modules(tax_rates=True, contacts=True, items=True, invoices=True),
+        tax_mapping=[TaxMappingRow(woo_rates="none", xero_tax_type="NONE")],
+    )
+    settings_store.save(store.id, settings)
+    db.session.commit()
+
+
+def queued(redis) -> list[int]:
+    """The store ids of the jobs waiting in the high-priority queue."""
+    return [job.args[0] for job in Queue("high", connection=redis).get_jobs()]
+
+
+@pytest.mark.parametrize("scope", sorted(COOLDOWNS))
+def test_a_second_request_within_the_cooldown_answers_429(api, store, redis, scope):
+    switch_on_everything(store)
+    first = api.sync(store, scope)
+    assert first.status_code == 202
+    assert first.get_json() == {"scope": scope, "status": "queued"}
+    assert queued(redis) == [store.id]
+
+    second = api.sync(store, scope)
+    assert second.status_code == 429
+    retry_after = int(second.headers["Retry-After"])
+    assert COOLDOWNS[scope] - 1 <= retry_after <= COOLDOWNS[scope]
+    assert second.get_json()["retry_after"] == retry_after
+    assert str(retry_after) in second.get_json()["error"]
+    assert len(queued(redis)) == 1
+
+
+def test_other_scopes_and_other_stores_have_their_own_cooldowns(api, store):
+    other = make_store("https://other.example.com")
+    switch_on_everything(store)
+    switch_on_everything(other)
+    assert api.sync(store, "contacts").status_code == 202
+    assert api.sync(store, "contacts").status_code == 429
+    assert api.sync(store, "items").status_code == 202
+    assert api.sync(other, "contacts").status_code == 202
+
+
+def test_a_request_after_the_cooldown_is_accepted(api, store, redis):
+    switch_on_everything(store)
+    assert api.sync(store, "contacts").status_code == 202
+    assert api.sync(store, "contacts").status_code == 429
+    # the cooldown lapses: its key expires in Redis
+    keys = redis.keys("*cooldown*")
+    assert len(keys) == 1 and 0 < redis.ttl(keys[0]) <= 60
+    redis.delete(*keys)
+    assert api.sync(store, "contacts").status_code == 202
+
+
+def test_a_refused_request_starts_no_cooldown(api, store):
+    assert api.sync(store, "push").status_code == 409
+    switch_on_everything(store)
+    assert api.sync(store, "push").status_code == 202
+
+
+@pytest.mark.parametrize(
+    ("on", "scope", "module"),
+    [
+        ({}, "tax_rates", "Tax Rates"),
+        ({"tax_rates": True}, "contacts", "Contacts"),
+        ({"tax_rates": True, "contacts": True}, "items", "Items"),
+        ({"tax_rates": True, "contacts": True, "items": True}, "push", "Invoices"),
+        ({"tax_rates": True, "contacts": True, "items": True}, "pull", "Invoices"),
+    ],
+)
+def test_a_scope_whose_module_is_off_answers_409(api, store, redis, on, scope, module):
+    settings_store.save(
+        store.id,
+        StoreSettings(
+            modules=Modules(**on), tax_mapping=[TaxMappingRow(woo_rates="none", xero_tax_type="N")]
+        ),
+    )
+    db.session.commit()
+    answer = api.sync(store, scope)
+    assert answer.status_code == 409
+    assert answer.get_json() == {"error": f"the {module} module is off; turn it on first"}
+    assert queued(redis) == []
+
+
+def test_an_unknown_scope_answers_404(api, store):
+    switch_on_everything(store)
+    answer = api.sync(store, "payments")
+    assert answer.status_code == 404 and "payments" in answer.get_json()["error"]
+
+
+def test_every_job_scope_has_a_cooldown_and_a_module():
+    assert set(rules.COOLDOWN_SECONDS) == set(sync_tasks.SCOPES) == set(rules.SCOPE_MODULES)
+    assert rules.COOLDOWN_SECONDS == COOLDOWNS

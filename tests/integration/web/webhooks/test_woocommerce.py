@@ -1,0 +1,250 @@
+"""POST /webhooks/woocommerce/<store>: every bad input gets its status and stores nothing;
+good deliveries are stored before the answer, duplicates recognised, bursts coalesced."""
+
+import base64
+import hashlib
+import hmac
+import json
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+from rq import Queue
+
+from server.extensions import db
+from server.models import (
+    ConnectionStatus,
+    EventSource,
+    EventStatus,
+    InboundEvent,
+    Store,
+    StoreState,
+    WooConnection,
+    WooRecord,
+)
+
+pytestmark = pytest.mark.usefixtures("quick_retries")
+
+SECRET = "0123456789abcdef" * 4
+
+
+def make_store(state=StoreState.ACTIVE, url: str = "https://shop.example") -> Store:
+    store = Store(url=url, state=state)
+    db.session.add(store)
+    db.session.flush()
+    db.session.add(WooConnection(store_id=store.id, webhook_secret=SECRET, status=ConnectionStatus.CONNECTED,
+                                 consumer_key="ck_x", consumer_secret="cs_x"))  # fmt: skip
+    db.session.commit()
+    return store
+
+
+def order(
+    order_id: int = 42, modified: str = "2026-11-22T10:00:00", status: str = "processing"
+) -> bytes:
+    # compact like wp_json_encode, slashes escaped as PHP does
+    body = {
+        "id": order_id,
+        "number": str(order_id),
+        "status": status,
+        "date_modified_gmt": modified,
+        "total": "10.00",
+        "_links": {"self": [{"href": "https://shop.example/wp-json/wc/v3/orders/42"}]},
+    }
+    return json.dumps(body, separators=(",", ":")).replace("/", "\\/").encode()
+
+
+def headers(body: bytes, topic: str = "order.updated", secret: str = SECRET) -> dict[str, str]:
+    resource, event = topic.split(".")
+    return {
+        "Content-Type": "application/json",
+        "X-WC-Webhook-Source": "https://shop.example/",
+        "X-WC-Webhook-Topic": topic,
+        "X-WC-Webhook-Resource": resource,
+        "X-WC-Webhook-Event": event,
+        "X-WC-Webhook-Signature": base64.b64encode(
+            hmac.new(secret.encode(), body, hashlib.sha256).digest()
+        ).decode(),
+        "X-WC-Webhook-ID": "11",
+        "X-WC-Webhook-Delivery-ID": "d" * 32,
+    }
+
+
+def deliver(client, store, body, **options):
+    return client.post(
+        f"/webhooks/woocommerce/{store.public_id}", data=body, headers=headers(body, **options)
+    )
+
+
+def events() -> list[InboundEvent]:
+    db.session.rollback()
+    rows = db.session.scalars(sa.select(InboundEvent).order_by(InboundEvent.id)).all()
+    db.session.commit()
+    return rows
+
+
+def queued(redis) -> list[tuple[str, tuple]]:
+    """The waiting jobs, as (function name, arguments)."""
+    jobs = Queue("default", connection=redis).jobs
+    return [(job.func_name.rsplit(".", 1)[-1], job.args) for job in jobs]
+
+
+def test_a_valid_delivery_is_stored_and_one_job_enqueued(client, redis):
+    store = make_store()
+    response = deliver(client, store, order())
+    assert response.status_code == 200 and response.data == b""
+    (event,) = events()
+    assert (event.source, event.topic, event.resource, event.resource_id, event.status) == (
+        EventSource.WOOCOMMERCE_WEBHOOK,
+        "order.updated",
+        "order",
+        "42",
+        EventStatus.PENDING,
+    )
+    assert event.payload["total"] == "10.00" and event.delivery_id == "d" * 32
+    assert queued(redis) == [("process_woo_record", (store.id, "order", "42"))]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "status"),
+    [
+        (
+            lambda body, h: (body, {k: v for k, v in h.items() if k != "X-WC-Webhook-Signature"}),
+            401,
+        ),
+        (lambda body, h: (body, {**h, "X-WC-Webhook-Signature": "AAAA"}), 401),
+        (lambda body, h: (body + b" ", h), 401),
+        (lambda body, h: (body, headers(body, secret="another-secret")), 401),
+        (lambda body, h: (b"{not json", headers(b"{not json")), 400),
+        (lambda body, h: (b'{"no": "id"}', headers(b'{"no": "id"}')), 400),
+        (lambda body, h: (body, {**h, "X-WC-Webhook-Topic": "garbage"}), 400),
+    ],
+)
+def test_bad_deliveries_get_their_status_and_store_nothing(client, redis, mutate, status):
+    store = make_store()
+    body, sent_headers = mutate(order(), headers(order()))
+    response = client.post(
+        f"/webhooks/woocommerce/{store.public_id}", data=body, headers=sent_headers
+    )
+    assert response.status_code == status
+    assert events() == [] and queued(redis) == []
+
+
+def test_an_unknown_store_is_404(client):
+    make_store()
+    assert (
+        client.post(
+            "/webhooks/woocommerce/nope", data=order(), headers=headers(order())
+        ).status_code
+        == 404
+    )
+    assert events() == []
+
+
+def test_the_unsigned_ping_is_200_and_stores_nothing(client):
+    store = make_store()
+    response = client.post(f"/webhooks/woocommerce/{store.public_id}", data=b"webhook_id=11",
+                           headers={"User-Agent": "WooCommerce/7.4.1 Hookshot (WordPress/6.1.9)"})  # fmt: skip
+    assert response.status_code == 200
+    assert events() == []
+
+
+def test_an_over_large_body_is_413(client, settings):
+    store = make_store()
+    big = order().replace(
+        b'"total"', b'"padding":"' + b"x" * settings.woocommerce.max_webhook_bytes + b'","total"'
+    )
+    response = client.post(
+        f"/webhooks/woocommerce/{store.public_id}", data=big, headers=headers(big)
+    )
+    assert response.status_code == 413
+    assert events() == []
+
+
+def test_a_repeated_delivery_is_recorded_as_a_duplicate_and_starts_no_job(client, redis):
+    store = make_store()
+    deliver(client, store, order())
+    Queue("default", connection=redis).empty()
+    deliver(client, store, order())
+    assert [e.status for e in events()] == [EventStatus.PENDING, EventStatus.DUPLICATE]
+    assert queued(redis) == []
+
+
+def test_a_version_older_than_the_one_processed_is_a_duplicate(client, redis):
+    store = make_store()
+    db.session.add(WooRecord(store_id=store.id, resource="order", woo_id="42", content_hash="x",
+                             modified_at=datetime(2026, 11, 22, 11, 0, tzinfo=UTC)))  # fmt: skip
+    db.session.commit()
+    deliver(client, store, order(modified="2026-11-22T10:00:00"))
+    assert [e.status for e in events()] == [EventStatus.DUPLICATE]
+    deliver(client, store, order(modified="2026-11-22T12:00:00"))
+    assert [e.status for e in events()] == [EventStatus.DUPLICATE, EventStatus.PENDING]
+
+
+def test_two_changes_in_the_same_second_are_both_kept(client, redis):
+    """WooCommerce's dates have whole seconds: a payment a moment after the order was placed
+    carries the same modification time, and only its content differs."""
+    store = make_store()
+    deliver(client, store, order(status="pending"))
+    deliver(client, store, order(status="processing"))
+    deliver(client, store, order(status="processing"))
+    assert [e.status for e in events()] == [
+        EventStatus.PENDING, EventStatus.PENDING, EventStatus.DUPLICATE,
+    ]  # fmt: skip
+
+
+def processed(store, modified: datetime, read: datetime) -> None:
+    db.session.add(WooRecord(store_id=store.id, resource="order", woo_id="42", content_hash="x",
+                             modified_at=modified, read_at=read))  # fmt: skip
+    db.session.commit()
+
+
+def test_the_version_processed_is_a_duplicate_only_if_read_a_second_later(client, redis):
+    ten = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
+    same_second = make_store()
+    processed(same_second, modified=ten, read=ten.replace(microsecond=900_000))
+    deliver(client, same_second, order(modified="2026-11-22T10:00:00"))
+    assert [e.status for e in events()] == [EventStatus.PENDING], "may be a later change"
+    db.session.execute(sa.delete(InboundEvent))
+    db.session.commit()
+    later = make_store(url="https://later.example")
+    processed(later, modified=ten, read=ten.replace(second=2))
+    deliver(client, later, order(modified="2026-11-22T10:00:00"))
+    assert [e.status for e in events()] == [EventStatus.DUPLICATE]
+
+
+def test_a_failed_event_does_not_make_the_next_copy_a_duplicate(client, redis):
+    store = make_store()
+    deliver(client, store, order())
+    db.session.execute(sa.update(InboundEvent).values(status=EventStatus.FAILED))
+    db.session.commit()
+    deliver(client, store, order())
+    assert [e.status for e in events()] == [EventStatus.FAILED, EventStatus.PENDING]
+
+
+def test_a_burst_for_one_order_becomes_one_waiting_job(client, redis):
+    store = make_store()
+    for minute in range(10):
+        deliver(client, store, order(modified=f"2026-11-22T10:{minute:02d}:00"))
+    assert len(events()) == 10
+    assert queued(redis) == [("process_woo_record", (store.id, "order", "42"))]
+
+
+def test_a_paused_store_gets_200_and_its_events_wait(client, redis):
+    store = make_store(StoreState.PAUSED)
+    assert deliver(client, store, order()).status_code == 200
+    assert [e.status for e in events()] == [EventStatus.PENDING]
+    assert queued(redis) == []
+
+
+def test_deletions_and_unfollowed_resources(client, redis):
+    store = make_store()
+    deleted = json.dumps({"id": 42}).encode()
+    deliver(client, store, deleted, topic="order.deleted")
+    deliver(client, store, deleted, topic="order.deleted")
+    coupon = json.dumps({"id": 3, "date_modified_gmt": "2026-11-22T10:00:00"}).encode()
+    deliver(client, store, coupon, topic="coupon.updated")
+    assert [(e.topic, e.status) for e in events()] == [
+        ("order.deleted", EventStatus.PENDING),
+        ("order.deleted", EventStatus.DUPLICATE),
+        ("coupon.updated", EventStatus.IGNORED),
+    ]

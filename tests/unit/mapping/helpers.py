@@ -1,0 +1,154 @@
+"""The Xero side of the mapper tests: a sandbox organisation, the mapper's view of it
+(`Reference`), the sandbox Xero's own line arithmetic applied to a mapped payload, and
+Xero's OpenAPI document as the sandbox validates requests against it."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+from sandbox.xero.api import lines
+from sandbox.xero.api.spec import SpecRequest, SpecValidator
+from sandbox.xero.config import OrganisationSpec, SandboxConfig
+from sandbox.xero.store import Ledger, Row, Tenant
+from server.mapping.orders import for_xero
+from server.mapping.reference import Reference, from_rows
+
+AMOUNT_TYPES = {"exclusive": "Exclusive", "inclusive": "Inclusive", "notax": "NoTax"}
+INVOICE_UNITDP = 4  # the engine sends invoices with ?unitdp=4
+QUOTE_UNITDP = 2  # quotes take no unitdp
+
+
+def nz_tenant() -> Tenant:
+    """A freshly seeded sandbox organisation (NZ: OUTPUT2 15 %, NONE, ROUNDING account 860)."""
+    ledger = Ledger((OrganisationSpec("Mapper Tests Ltd", "NZ", "NZD", currencies=("USD",)),))
+    return next(iter(ledger.tenants.values()))
+
+
+def set_tax_type(tenant: Tenant, tax_type: str, percent: Decimal) -> None:
+    """Add (or replace) a sales tax type in the organisation, usable on any account."""
+    tenant.rows("TaxRates")[tax_type] = {
+        "Name": f"Tax {tax_type}",
+        "TaxType": tax_type,
+        "ReportTaxType": "OUTPUT",
+        "CanApplyToAssets": True,
+        "CanApplyToEquity": True,
+        "CanApplyToExpenses": True,
+        "CanApplyToLiabilities": True,
+        "CanApplyToRevenue": True,
+        "DisplayTaxRate": percent,
+        "EffectiveRate": percent,
+        "Status": "ACTIVE",
+        "TaxComponents": [],
+    }
+
+
+def set_items(tenant: Tenant, items: Iterable[Mapping[str, Any]]) -> None:
+    """Replace the organisation's items with these (as the engine would have created them)."""
+    rows: dict[str, Row] = {}
+    for item in items:
+        item_id = str(uuid.uuid5(uuid.NAMESPACE_OID, item["Code"]))
+        rows[item_id] = {"ItemID": item_id, **item}
+    tenant.collections["Items"] = rows
+
+
+def reference_of(tenant: Tenant) -> Reference:
+    """What the mapper knows of the organisation, from its rows as Xero returns them."""
+    return from_rows(
+        [tenant.organisation],
+        list(tenant.rows("TaxRates").values()),
+        list(tenant.rows("Accounts").values()),
+        list(tenant.rows("TrackingCategories").values()),
+        list(tenant.rows("Items").values()),
+    )
+
+
+def xero_lines(
+    tenant: Tenant, document: Mapping[str, Any], kind: str
+) -> tuple[list[Row], list[str]]:
+    """The lines as the sandbox Xero stores them, and its validation messages."""
+    unitdp = INVOICE_UNITDP if kind == "invoice" else QUOTE_UNITDP
+    rules = lines.LineRules(
+        sales=True,
+        discounts=True,
+        amount_types=amount_types(document),
+        unitdp=unitdp,
+        approving=kind == "invoice" and document.get("Status") in {"AUTHORISED", "SUBMITTED"},
+    )
+    return lines.build_lines(tenant, for_xero(document["LineItems"]), rules, [])
+
+
+def xero_totals(rows: list[Row], document: Mapping[str, Any]) -> dict[str, Decimal]:
+    """SubTotal, TotalTax and Total as the sandbox Xero sums them."""
+    return lines.totals(rows, amount_types(document))
+
+
+def amount_types(document: Mapping[str, Any]) -> str:
+    """LineAmountTypes as the sandbox Xero reads it (any case: quotes spell it in capitals)."""
+    return AMOUNT_TYPES[str(document["LineAmountTypes"]).lower()]
+
+
+# -- Xero's OpenAPI spec ------------------------------------------------------------------------
+
+TENANT_HEADER = "xero-tenant-id"
+
+
+@cache
+def spec() -> SpecValidator:
+    """The sandbox Xero's validator of requests against Xero's own OpenAPI document."""
+    return SpecValidator(SandboxConfig().spec_path)  # ../shared/reference or XERO_OPENAPI_SPEC
+
+
+def encode(value: Any) -> str:
+    """JSON with Decimals written as exact numbers, as the Xero client sends them."""
+    if isinstance(value, Mapping):
+        return "{" + ",".join(f"{json.dumps(k)}:{encode(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(encode(v) for v in value) + "]"
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return json.dumps(value)
+
+
+def spec_errors(path: str, body: Mapping[str, Any], query: Mapping[str, str]) -> list[str]:
+    """Why `PUT path` with this body breaks Xero's spec (empty when it conforms)."""
+    return spec().errors(
+        SpecRequest(
+            "PUT",
+            path,
+            dict(query),
+            {TENANT_HEADER: str(uuid.uuid4()), "Content-Type": "application/json"},
+            encode(body).encode(),
+            "application/json",
+        )
+    )
+
+
+def undeclared(schema_name: str, value: Any) -> list[str]:
+    """Fields of `value` that the spec's schema does not declare (the spec itself allows
+    any extra field, so a misspelt one would pass `spec_errors` and be ignored by Xero)."""
+    schemas = spec().document["components"]["schemas"]
+
+    def resolve(schema: Mapping[str, Any]) -> Mapping[str, Any]:
+        while "$ref" in schema:
+            schema = schemas[schema["$ref"].rsplit("/", 1)[1]]
+        return schema
+
+    def walk(schema: Mapping[str, Any], value: Any, where: str) -> Iterable[str]:
+        schema = resolve(schema)
+        if isinstance(value, Mapping):
+            properties = schema.get("properties", {})
+            for key, item in value.items():
+                if key not in properties:
+                    yield f"{where}.{key}"
+                else:
+                    yield from walk(properties[key], item, f"{where}.{key}")
+        elif isinstance(value, list) and "items" in schema:
+            for index, item in enumerate(value):
+                yield from walk(schema["items"], item, f"{where}[{index}]")
+
+    return list(walk(schemas[schema_name], value, schema_name))
