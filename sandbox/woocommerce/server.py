@@ -10,7 +10,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from .app import create_app
 from .config import StoreConfig
 from .state import EXTENSION, Sandbox
-from .store import Store
+from .store.database import Store
 
 
 class RunningStore:

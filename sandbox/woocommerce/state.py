@@ -9,14 +9,15 @@ from typing import Any
 
 from flask import current_app
 
-from . import payloads, seed
 from .config import RUNTIME_KNOBS, StoreConfig
 from .faults import FaultInjector
-from .models import Webhook
-from .render_common import View
+from .render.view import View
 from .rest.router import Router
-from .store import Store
-from .webhooks import Dispatcher
+from .store import seed
+from .store.database import Store
+from .store.models import Webhook
+from .webhooks import payloads
+from .webhooks.dispatcher import Dispatcher
 
 EXTENSION = "woocommerce_sandbox"
 

@@ -21,8 +21,9 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, g, request
 
-from .. import pages, phpjson
+from .. import pages
 from ..faults import Fault
+from ..php import phpjson
 from ..state import Sandbox, sandbox
 from . import auth
 from .errors import RestError, no_route

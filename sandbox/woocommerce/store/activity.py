@@ -10,13 +10,13 @@ import random
 from decimal import Decimal
 from typing import Any
 
+from ..php.money import round_dp
+from ..totals.calculator import recalculate
 from . import orders
-from .calculator import recalculate
+from .database import ADMIN_USER_ID, Store
 from .models import Order
-from .money import round_dp
 from .refunds import RefundLine, create_refund, refunded_total
 from .seed import Basket, checkout
-from .store import ADMIN_USER_ID, Store
 
 NEXT_STATUS = {
     "pending": "processing",
@@ -26,7 +26,7 @@ NEXT_STATUS = {
 }
 
 
-class ControlError(ValueError):
+class ActivityError(ValueError):
     """A change that cannot be made."""
 
 
@@ -40,7 +40,7 @@ def place_order(store: Store, rng: random.Random, spec: dict[str, Any]) -> Order
     for line in spec.get("lines") or []:
         product = store.products.get(int(line["product_id"]))
         if product is None or product.type == "variable":
-            raise ControlError(f"no purchasable product {line['product_id']}")
+            raise ActivityError(f"no purchasable product {line['product_id']}")
         lines.append((product, int(line.get("quantity", 1))))
     if not lines:
         lines = [(p, rng.randint(1, 2)) for p in rng.sample(products, k=min(2, len(products)))]
@@ -48,7 +48,7 @@ def place_order(store: Store, rng: random.Random, spec: dict[str, Any]) -> Order
     basket = Basket(lines, [str(c) for c in spec.get("coupons") or []])
     for code in basket.coupons:
         if code not in store.coupons:
-            raise ControlError(f"no coupon {code}")
+            raise ActivityError(f"no coupon {code}")
     if spec.get("shipping", True):
         basket.shipping = (
             "Flat rate",
@@ -84,7 +84,7 @@ def change_order(store: Store, rng: random.Random, order: Order, change: dict[st
     if kind == "status":
         status = change.get("status") or NEXT_STATUS.get(order.status)
         if not status:
-            raise ControlError(f"no natural next status after {order.status}")
+            raise ActivityError(f"no natural next status after {order.status}")
         orders.set_status(store, order, str(status))
         orders.saved(store, order)
     elif kind == "edit":
@@ -103,23 +103,23 @@ def change_order(store: Store, rng: random.Random, order: Order, change: dict[st
         orders.trash(store, order)
     elif kind == "restore":
         if order.status != "trash":
-            raise ControlError("the order is not in the trash")
+            raise ActivityError("the order is not in the trash")
         orders.untrash(store, order)
     elif kind == "delete":
         orders.delete(store, order)
     else:
-        raise ControlError(f"unknown change {kind}")
+        raise ActivityError(f"unknown change {kind}")
     return order
 
 
 def _edit(store: Store, order: Order, change: dict[str, Any]) -> None:
     """A shop manager changes a quantity and clicks "Recalculate"."""
     if not order.line_items:
-        raise ControlError("the order has no lines")
+        raise ActivityError("the order has no lines")
     item = order.line_items[0]
     quantity = int(change.get("quantity", item.quantity + 1))
     if quantity < 1:
-        raise ControlError("quantity must be at least 1")
+        raise ActivityError("quantity must be at least 1")
     unit_subtotal, unit_total = item.subtotal / item.quantity, item.total / item.quantity
     item.quantity = quantity
     item.subtotal, item.total = unit_subtotal * quantity, unit_total * quantity
@@ -145,12 +145,12 @@ def _refund(store: Store, order: Order, change: dict[str, Any]) -> None:
         )
         return
     if not order.line_items:
-        raise ControlError("the order has no lines")
+        raise ActivityError("the order has no lines")
     item = order.line_items[0]
     unit = round_dp(item.total / item.quantity, dp)
     taxes = {rate: round_dp(tax / item.quantity, dp) for rate, tax in item.taxes.items()}
     if unit + sum(taxes.values()) > order.total - refunded_total(store, order):
-        raise ControlError("nothing left to refund")
+        raise ActivityError("nothing left to refund")
     create_refund(
         store,
         order,

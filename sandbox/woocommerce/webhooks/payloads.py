@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import render_orders, render_store
-from .models import Webhook
-from .render_common import View
+from ..render import orders as render_orders
+from ..render import resources as render_resources
+from ..render.view import View
+from ..store.models import Webhook
 
 
 def payload(view: View, webhook: Webhook, resource_id: int) -> Any:
@@ -28,13 +29,13 @@ def payload(view: View, webhook: Webhook, resource_id: int) -> Any:
     if webhook.resource == "customer":
         customer = store.customers.get(resource_id)
         if customer is not None:
-            return render_store.customer(view, customer)
+            return render_resources.customer(view, customer)
         return _invalid("woocommerce_rest_invalid_id", "Invalid resource ID.")
     product = store.products.get(resource_id)
     if product is not None and not product.parent_id:
-        return render_store.product(view, product)
+        return render_resources.product(view, product)
     if product is not None:
-        return render_store.variation(view, product, store.products[product.parent_id])
+        return render_resources.variation(view, product, store.products[product.parent_id])
     return _invalid("woocommerce_rest_product_invalid_id", "Invalid ID.")
 
 

@@ -13,8 +13,8 @@ import secrets
 import string
 from datetime import datetime
 
+from .database import Store
 from .models import Note, Order
-from .store import Store
 
 STATUS_LABELS = {
     "pending": "Pending payment",

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .database import Store
 from .models import Product
-from .store import Store
 
 _FIELDS = (
     "name",

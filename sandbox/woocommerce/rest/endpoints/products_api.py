@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from .. import catalog, render_store
-from ..models import Product
-from .collection import DateFilter, listing, order_by, page_params
-from .common import location
-from .errors import RestError
-from .router import CREATABLE, DELETABLE, EDITABLE, READABLE, Call, Reply, Router
+from ...render import resources as render_resources
+from ...store import catalog
+from ...store.models import Product
+from ..collection import DateFilter, listing, order_by, page_params
+from ..common import location
+from ..errors import RestError
+from ..router import CREATABLE, DELETABLE, EDITABLE, READABLE, Call, Reply, Router
 
 STATUSES = ("any", "future", "trash", "draft", "pending", "private", "publish")
 ORDERBY = (
@@ -89,7 +90,7 @@ def list_products(call: Call) -> Reply:
             lambda pr: pr.id,
         )
         return listing(
-            call, ordered, page, "/products", lambda pr: render_store.product(call.view, pr)
+            call, ordered, page, "/products", lambda pr: render_resources.product(call.view, pr)
         )
 
 
@@ -97,7 +98,7 @@ def get_product(call: Call) -> Reply:
     """``GET /products/<id>``."""
     call.permit()
     with call.store.lock:
-        return Reply(render_store.product(call.view, _product(call)))
+        return Reply(render_resources.product(call.view, _product(call)))
 
 
 def create_product(call: Call) -> Reply:
@@ -107,7 +108,9 @@ def create_product(call: Call) -> Reply:
         _check_sku(call)
         product = catalog.create(call.store, call.params.values)
         return Reply(
-            render_store.product(call.view, product), 201, location(call, f"/products/{product.id}")
+            render_resources.product(call.view, product),
+            201,
+            location(call, f"/products/{product.id}"),
         )
 
 
@@ -118,7 +121,7 @@ def update_product(call: Call) -> Reply:
         product = _product(call, status=400)
         _check_sku(call, product.id)
         catalog.update(call.store, product, call.params.values)
-        return Reply(render_store.product(call.view, product))
+        return Reply(render_resources.product(call.view, product))
 
 
 def delete_product(call: Call) -> Reply:
@@ -128,7 +131,7 @@ def delete_product(call: Call) -> Reply:
     call.permit()
     with call.store.lock:
         product = _product(call)
-        data = render_store.product(call.view, product)
+        data = render_resources.product(call.view, product)
         if force:
             catalog.delete(call.store, product)
         elif product.status == "trash":
@@ -157,7 +160,7 @@ def list_variations(call: Call) -> Reply:
             ordered,
             page,
             f"/products/{parent.id}/variations",
-            lambda v: render_store.variation(call.view, v, parent),
+            lambda v: render_resources.variation(call.view, v, parent),
         )
 
 
@@ -166,7 +169,7 @@ def get_variation(call: Call) -> Reply:
     call.permit()
     with call.store.lock:
         parent, variation = _variation(call)
-        return Reply(render_store.variation(call.view, variation, parent))
+        return Reply(render_resources.variation(call.view, variation, parent))
 
 
 def create_variation(call: Call) -> Reply:
@@ -177,7 +180,7 @@ def create_variation(call: Call) -> Reply:
         _check_sku(call)
         variation = catalog.create(call.store, call.params.values, parent)
         return Reply(
-            render_store.variation(call.view, variation, parent),
+            render_resources.variation(call.view, variation, parent),
             201,
             location(call, f"/products/{parent.id}/variations/{variation.id}"),
         )
@@ -190,7 +193,7 @@ def update_variation(call: Call) -> Reply:
         parent, variation = _variation(call, 400)
         _check_sku(call, variation.id)
         catalog.update(call.store, variation, call.params.values)
-        return Reply(render_store.variation(call.view, variation, parent))
+        return Reply(render_resources.variation(call.view, variation, parent))
 
 
 def register(router: Router) -> None:

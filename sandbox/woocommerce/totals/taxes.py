@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
-from .config import TaxRateSpec
-from .money import ZERO, raw
+from ..config import TaxRateSpec
+from ..php.money import ZERO, raw
 
 HUNDRED = Decimal(100)
 TAX_CLASSES = (

@@ -16,11 +16,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from . import dates
-from .models import CouponLine, FeeLine, LineItem, Note, Order, Refund, ShippingLine, TaxLine
-from .money import php_number, plain
-from .render_common import CURRENCY_SYMBOLS, View, href, item_meta_rows, meta_rows
-from .store import Store
+from ..php import dates
+from ..php.money import php_number, plain
+from ..store.database import Store
+from ..store.models import CouponLine, FeeLine, LineItem, Note, Order, Refund, ShippingLine, TaxLine
+from .view import CURRENCY_SYMBOLS, View, href, item_meta_rows, meta_rows
 
 EDITABLE = ("pending", "on-hold", "auto-draft")
 NEEDS_PAYMENT = ("pending", "failed")

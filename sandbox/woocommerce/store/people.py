@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .database import Store
 from .models import Customer
-from .store import Store
 
 
 def create(store: Store, email: str, first: str, last: str, username: str = "") -> Customer:

@@ -22,10 +22,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import delivery, phpjson
-from .config import StoreConfig
-from .models import Webhook
-from .store import Store
+from ..config import StoreConfig
+from ..php import phpjson
+from ..store.database import Store
+from ..store.models import Webhook
+from . import delivery
 
 PayloadBuilder = Callable[[Webhook, int], Any]
 PING_TIMEOUT_SECONDS = 5.0

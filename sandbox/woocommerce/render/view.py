@@ -7,10 +7,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from . import dates
-from .models import Meta
-from .money import fmt
-from .store import Store
+from ..php import dates
+from ..php.money import fmt
+from ..store.database import Store
+from ..store.models import Meta
 
 CURRENCY_SYMBOLS = {
     "NZD": "&#36;",

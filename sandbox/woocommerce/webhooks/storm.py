@@ -33,10 +33,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from . import dates, orders, phpjson, render_orders
-from .models import Order
-from .render_common import View
-from .webhooks import Dispatcher
+from ..php import dates, phpjson
+from ..render import orders as render_orders
+from ..render.view import View
+from ..store import orders
+from ..store.models import Order
+from .dispatcher import Dispatcher
 
 _NOTES = ("Leave at the door", "Please gift wrap", "Call before delivery", "")
 _STEPS = {"pending": "processing", "on-hold": "processing", "processing": "completed"}

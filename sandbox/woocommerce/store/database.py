@@ -15,9 +15,9 @@ from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from .calculator import TaxContext
-from .config import StoreConfig
-from .dates import now_utc
+from ..config import StoreConfig
+from ..php.dates import now_utc
+from ..totals.calculator import TaxContext
 from .models import ApiKey, Coupon, Customer, Meta, Note, Order, Product, Refund, Webhook
 
 Listener = Callable[[str, str, int], None]

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 
-from .. import people, render_store
-from ..models import Customer
-from .collection import listing, order_by, page_params
-from .common import location
-from .errors import RestError, missing_params
-from .router import CREATABLE, DELETABLE, EDITABLE, READABLE, Call, Reply, Router
+from ...render import resources as render_resources
+from ...store import people
+from ...store.models import Customer
+from ..collection import listing, order_by, page_params
+from ..common import location
+from ..errors import RestError, missing_params
+from ..router import CREATABLE, DELETABLE, EDITABLE, READABLE, Call, Reply, Router
 
 ROLES = (
     "all",
@@ -70,7 +71,7 @@ def list_customers(call: Call) -> Reply:
             lambda c: c.id,
         )
         return listing(
-            call, ordered, page, "/customers", lambda c: render_store.customer(call.view, c)
+            call, ordered, page, "/customers", lambda c: render_resources.customer(call.view, c)
         )
 
 
@@ -78,7 +79,7 @@ def get_customer(call: Call) -> Reply:
     """``GET /customers/<id>``."""
     call.permit()
     with call.store.lock:
-        return Reply(render_store.customer(call.view, _get(call)))
+        return Reply(render_resources.customer(call.view, _get(call)))
 
 
 def create_customer(call: Call) -> Reply:
@@ -108,7 +109,7 @@ def create_customer(call: Call) -> Reply:
         with store.muted():
             people.update(store, customer, p.values)
         return Reply(
-            render_store.customer(call.view, customer),
+            render_resources.customer(call.view, customer),
             201,
             location(call, f"/customers/{customer.id}"),
         )
@@ -120,7 +121,7 @@ def update_customer(call: Call) -> Reply:
     with call.store.lock:
         customer = _get(call)
         people.update(call.store, customer, call.params.values)
-        return Reply(render_store.customer(call.view, customer))
+        return Reply(render_resources.customer(call.view, customer))
 
 
 def delete_customer(call: Call) -> Reply:
@@ -134,7 +135,7 @@ def delete_customer(call: Call) -> Reply:
             raise RestError(
                 "woocommerce_rest_trash_not_supported", "Customers do not support trashing.", 501
             )
-        data = render_store.customer(call.view, customer)
+        data = render_resources.customer(call.view, customer)
         people.delete(call.store, customer)
         return Reply(data)
 

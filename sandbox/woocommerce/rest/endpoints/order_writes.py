@@ -14,14 +14,14 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from .. import orders
-from ..calculator import recalculate
-from ..models import CouponLine, FeeLine, LineItem, Order, ShippingLine
-from ..money import ZERO, round_dp
-from ..render_orders import needs_processing
-from ..store import Store
-from ..taxes import calc_tax, find_rates
-from .errors import RestError
+from ...php.money import ZERO, round_dp
+from ...render.orders import needs_processing
+from ...store import orders
+from ...store.database import Store
+from ...store.models import CouponLine, FeeLine, LineItem, Order, ShippingLine
+from ...totals.calculator import recalculate
+from ...totals.taxes import calc_tax, find_rates
+from ..errors import RestError
 
 ORDER_STATUSES = (
     "pending",

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import orders, render_orders
-from ..models import Order
-from ..orders import order_key
-from .collection import DateFilter, listing, order_by, page_params
-from .common import dp_view, location
-from .errors import RestError
+from ...render import orders as render_orders
+from ...store import orders
+from ...store.models import Order
+from ...store.orders import order_key
+from ..collection import DateFilter, listing, order_by, page_params
+from ..common import dp_view, location
+from ..errors import RestError
+from ..router import CREATABLE, DELETABLE, EDITABLE, READABLE, Call, Reply, Router
 from .order_writes import ORDER_STATUSES, apply, pay
-from .router import CREATABLE, DELETABLE, EDITABLE, READABLE, Call, Reply, Router
 
 LIST_STATUSES = ("any", "trash", *ORDER_STATUSES)
 ORDERBY = ("date", "id", "include", "title", "slug", "modified")

@@ -9,14 +9,15 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from .. import orders, render_orders
-from ..models import Order
-from ..refunds import RefundError, RefundLine, create_refund
-from ..store import ADMIN_LOGIN
-from .collection import listing, order_by, page_params
-from .common import dp_view, location
-from .errors import RestError, missing_params
-from .router import CREATABLE, DELETABLE, READABLE, Call, Reply, Router
+from ...render import orders as render_orders
+from ...store import orders
+from ...store.database import ADMIN_LOGIN
+from ...store.models import Order
+from ...store.refunds import RefundError, RefundLine, create_refund
+from ..collection import listing, order_by, page_params
+from ..common import dp_view, location
+from ..errors import RestError, missing_params
+from ..router import CREATABLE, DELETABLE, READABLE, Call, Reply, Router
 
 _ORDER = r"/wc/v3/orders/(?P<order_id>[\d]+)"
 

@@ -18,10 +18,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .config import TaxRateSpec
+from ..config import TaxRateSpec
+from ..php.money import ZERO, raw, round_dp
+from ..store.models import Coupon, LineItem, Order, TaxLine
 from .discounts import Priced, apply_coupons
-from .models import Coupon, LineItem, Order, TaxLine
-from .money import ZERO, raw, round_dp
 from .taxes import calc_tax, find_rates, find_shipping_rates, rate_code
 
 

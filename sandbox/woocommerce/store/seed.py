@@ -16,21 +16,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from ..php.money import ZERO, round_dp
+from ..totals.calculator import price_at_checkout
 from . import orders
-from .calculator import price_at_checkout
-from .models import (
-    Coupon,
-    CouponLine,
-    Customer,
-    FeeLine,
-    LineItem,
-    Order,
-    Product,
-    ShippingLine,
-)
-from .money import ZERO, round_dp
+from .database import ADMIN_USER_ID, Store
+from .models import Coupon, CouponLine, Customer, FeeLine, LineItem, Order, Product, ShippingLine
 from .refunds import RefundLine, create_refund
-from .store import ADMIN_USER_ID, Store
 
 RATES = {"NZD": Decimal(1), "AUD": Decimal("0.92"), "USD": Decimal("0.61")}
 _FIRST = (

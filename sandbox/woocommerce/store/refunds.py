@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from ..php.money import ZERO, round_dp
 from . import orders
+from .database import Store
 from .models import LineItem, Order, Refund
-from .money import ZERO, round_dp
-from .store import Store
 
 
 class RefundError(Exception):

@@ -10,13 +10,13 @@ import hashlib
 from decimal import Decimal
 from typing import Any
 
-from . import dates
-from .config import GatewaySpec, TaxRateSpec
-from .models import Customer, Product, Webhook
-from .render_common import View, href, meta_rows
-from .render_orders import image_src
-from .taxes import TAX_CLASSES
-from .webhook_topics import topic_hooks
+from ..config import GatewaySpec, TaxRateSpec
+from ..php import dates
+from ..store.models import Customer, Product, Webhook
+from ..totals.taxes import TAX_CLASSES
+from ..webhooks.topics import topic_hooks
+from .orders import image_src
+from .view import View, href, meta_rows
 
 
 def customer(view: View, record: Customer) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
-from .models import Coupon
+from ..store.models import Coupon
 
 HUNDRED = Decimal(100)
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from .money import ZERO
+from ..php.money import ZERO
 
 ADDRESS_FIELDS = (
     "first_name",

@@ -20,12 +20,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from .. import render_store
-from ..render_common import CURRENCY_SYMBOLS, href
-from ..state import sandbox
-from .collection import listing, page_params
-from .errors import RestError
-from .router import READABLE, Call, Reply, Router
+from ...render import resources as render_resources
+from ...render.view import CURRENCY_SYMBOLS, href
+from ...state import sandbox
+from ..collection import listing, page_params
+from ..errors import RestError
+from ..router import READABLE, Call, Reply, Router
 
 
 def list_taxes(call: Call) -> Reply:
@@ -44,7 +44,7 @@ def list_taxes(call: Call) -> Reply:
     ]
     keys = {"id": lambda r: r.rate_id, "order": lambda r: r.order, "priority": lambda r: r.priority}
     rates.sort(key=lambda r: (keys[orderby](r), r.rate_id), reverse=descending)
-    return listing(call, rates, page, "/taxes", lambda r: render_store.tax_rate(call.view, r))
+    return listing(call, rates, page, "/taxes", lambda r: render_resources.tax_rate(call.view, r))
 
 
 def get_tax(call: Call) -> Reply:
@@ -53,20 +53,20 @@ def get_tax(call: Call) -> Reply:
     rate = next((r for r in call.store.config.tax_rates if r.rate_id == call.id()), None)
     if rate is None:
         raise RestError("woocommerce_rest_invalid_id", "Invalid resource ID.", 404)
-    return Reply(render_store.tax_rate(call.view, rate))
+    return Reply(render_resources.tax_rate(call.view, rate))
 
 
 def tax_classes(call: Call) -> Reply:
     """``GET /taxes/classes``."""
     call.permit()
-    return Reply(render_store.tax_classes(call.view))
+    return Reply(render_resources.tax_classes(call.view))
 
 
 def gateways(call: Call) -> Reply:
     """``GET /payment_gateways``."""
     call.permit()
     specs = call.store.config.gateways
-    return Reply([render_store.gateway(call.view, g, i) for i, g in enumerate(specs)])
+    return Reply([render_resources.gateway(call.view, g, i) for i, g in enumerate(specs)])
 
 
 def gateway(call: Call) -> Reply:
@@ -75,7 +75,7 @@ def gateway(call: Call) -> Reply:
     specs = call.store.config.gateways
     for position, spec in enumerate(specs):
         if spec.gateway_id == call.url_params["id"]:
-            return Reply(render_store.gateway(call.view, spec, position))
+            return Reply(render_resources.gateway(call.view, spec, position))
     raise RestError("woocommerce_rest_payment_gateway_invalid", "Invalid payment gateway ID.", 404)
 
 

@@ -12,14 +12,14 @@ import secrets
 import string
 from urllib.parse import urlsplit
 
-from .. import render_store
-from ..models import Webhook
-from ..state import sandbox
-from ..webhook_topics import STATUSES, is_valid_topic
-from .collection import DateFilter, listing, order_by, page_params
-from .common import location
-from .errors import RestError, missing_params
-from .router import CREATABLE, DELETABLE, EDITABLE, READABLE, Call, Reply, Router
+from ...render import resources as render_resources
+from ...state import sandbox
+from ...store.models import Webhook
+from ...webhooks.topics import STATUSES, is_valid_topic
+from ..collection import DateFilter, listing, order_by, page_params
+from ..common import location
+from ..errors import RestError, missing_params
+from ..router import CREATABLE, DELETABLE, EDITABLE, READABLE, Call, Reply, Router
 
 _PASSWORD_CHARS = string.ascii_letters + string.digits + "!@#$%^&*()" + "-_ []{}<>~`+=,.;:/?|"
 
@@ -77,7 +77,7 @@ def list_webhooks(call: Call) -> Reply:
             lambda w: w.id,
         )
         return listing(
-            call, ordered, page, "/webhooks", lambda w: render_store.webhook(call.view, w)
+            call, ordered, page, "/webhooks", lambda w: render_resources.webhook(call.view, w)
         )
 
 
@@ -85,7 +85,7 @@ def get_webhook(call: Call) -> Reply:
     """``GET /webhooks/<id>``."""
     call.permit()
     with call.store.lock:
-        return Reply(render_store.webhook(call.view, _get(call, 400)))
+        return Reply(render_resources.webhook(call.view, _get(call, 400)))
 
 
 def create_webhook(call: Call) -> Reply:
@@ -135,7 +135,7 @@ def create_webhook(call: Call) -> Reply:
             now,
         )
         store.webhooks[webhook.id] = webhook
-        data = render_store.webhook(call.view, webhook)
+        data = render_resources.webhook(call.view, webhook)
     sandbox().webhooks.ping(webhook)
     return Reply(data, 201, location(call, f"/webhooks/{webhook.id}"))
 
@@ -174,7 +174,7 @@ def update_webhook(call: Call) -> Reply:
         if p.raw("name"):
             webhook.name = str(p.raw("name"))
         webhook.date_modified = call.store.now()
-        return Reply(render_store.webhook(call.view, webhook))
+        return Reply(render_resources.webhook(call.view, webhook))
 
 
 def delete_webhook(call: Call) -> Reply:
@@ -188,7 +188,7 @@ def delete_webhook(call: Call) -> Reply:
         )
     with call.store.lock:
         webhook = _get(call, 404, "Invalid ID.")
-        data = render_store.webhook(call.view, webhook)
+        data = render_resources.webhook(call.view, webhook)
         del call.store.webhooks[webhook.id]
         return Reply(data)
 
