@@ -9,7 +9,6 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from .faults import Fault
 from .render import orders as render_orders
 from .render import resources as render_resources
 from .state import Sandbox, sandbox
@@ -142,16 +141,10 @@ def faults() -> Response:
     """Queue one-shot faults (an object or a list) or list the pending ones."""
     box = _box()
     if request.method == "POST":
-        body = request.get_json(silent=True)
-        entries = body if isinstance(body, list) else [body]
         try:
-            parsed = [Fault.from_json(e) for e in entries if isinstance(e, dict)]
+            box.faults.add_json(request.get_json(silent=True))
         except (TypeError, ValueError) as exc:
             return _bad(str(exc))
-        if not parsed:
-            return _bad("send a fault object or a list of them")
-        for fault in parsed:
-            box.faults.add(fault)
     return jsonify({"pending": box.faults.pending()})
 
 
@@ -159,12 +152,11 @@ def faults() -> Response:
 def config() -> Response:
     """Change runtime settings (fault knobs, delivery delay, ``fail_all_deliveries``, host
     quirks such as ``strip_authorization_header`` …)."""
-    changes = _body()
     try:
-        current = _box().update_config(changes)
+        settings = _box().update_config(_body())
     except (TypeError, ValueError) as exc:
         return _bad(str(exc))
-    return jsonify({name: getattr(current, name) for name in sorted(changes)})
+    return jsonify(settings)
 
 
 @blueprint.post("/reset")
