@@ -84,16 +84,23 @@ def _tax_line(view: View, line: TaxLine) -> dict[str, Any]:
     }
 
 
+def _totals_and_meta(view: View, line: ShippingLine | FeeLine) -> dict[str, Any]:
+    """The fields a shipping and a fee line end with, in this order."""
+    return {
+        "total": view.money(line.total),
+        "total_tax": view.money(view.store.tax_context().rounded(line.taxes)),
+        "taxes": _taxes(line.taxes, None),
+        "meta_data": item_meta_rows(line.meta),
+    }
+
+
 def _shipping_line(view: View, line: ShippingLine) -> dict[str, Any]:
     return {
         "id": line.id,
         "method_title": line.method_title,
         "method_id": line.method_id,
         "instance_id": line.instance_id,
-        "total": view.money(line.total),
-        "total_tax": view.money(view.store.tax_context().rounded(line.taxes)),
-        "taxes": _taxes(line.taxes, None),
-        "meta_data": item_meta_rows(line.meta),
+        **_totals_and_meta(view, line),
     }
 
 
@@ -104,10 +111,7 @@ def _fee_line(view: View, line: FeeLine) -> dict[str, Any]:
         "tax_class": line.tax_class,
         "tax_status": line.tax_status,
         "amount": line.amount,
-        "total": view.money(line.total),
-        "total_tax": view.money(view.store.tax_context().rounded(line.taxes)),
-        "taxes": _taxes(line.taxes, None),
-        "meta_data": item_meta_rows(line.meta),
+        **_totals_and_meta(view, line),
     }
 
 

@@ -19,15 +19,22 @@ from .orders import image_src
 from .view import View, href, meta_rows
 
 
+def _created_and_modified(view: View, record: Customer | Product | Webhook) -> dict[str, Any]:
+    """The four dates customers, products, variations and webhooks list after ``id``."""
+    return {
+        "date_created": view.local(record.date_created),
+        "date_created_gmt": dates.gmt(record.date_created),
+        "date_modified": view.local(record.date_modified),
+        "date_modified_gmt": dates.gmt(record.date_modified),
+    }
+
+
 def customer(view: View, record: Customer) -> dict[str, Any]:
     """A customer."""
     digest = hashlib.md5(record.email.strip().lower().encode(), usedforsecurity=False).hexdigest()
     return {
         "id": record.id,
-        "date_created": view.local(record.date_created),
-        "date_created_gmt": dates.gmt(record.date_created),
-        "date_modified": view.local(record.date_modified),
-        "date_modified_gmt": dates.gmt(record.date_modified),
+        **_created_and_modified(view, record),
         "email": record.email,
         "first_name": record.first_name,
         "last_name": record.last_name,
@@ -68,6 +75,19 @@ def _price_html(view: View, product: Product) -> str:
     )
 
 
+def _prices(product: Product) -> dict[str, Any]:
+    """The prices of a product or variation; the sandbox never schedules a sale."""
+    return {
+        "price": product.price,
+        "regular_price": product.regular_price,
+        "sale_price": product.sale_price,
+        "date_on_sale_from": None,
+        "date_on_sale_from_gmt": None,
+        "date_on_sale_to": None,
+        "date_on_sale_to_gmt": None,
+    }
+
+
 def _stock(product: Product) -> dict[str, Any]:
     return {
         "manage_stock": product.manage_stock,
@@ -87,10 +107,7 @@ def product(view: View, record: Product) -> dict[str, Any]:
         "name": record.name,
         "slug": record.slug,
         "permalink": permalink,
-        "date_created": view.local(record.date_created),
-        "date_created_gmt": dates.gmt(record.date_created),
-        "date_modified": view.local(record.date_modified),
-        "date_modified_gmt": dates.gmt(record.date_modified),
+        **_created_and_modified(view, record),
         "type": record.type,
         "status": record.status,
         "featured": False,
@@ -98,13 +115,7 @@ def product(view: View, record: Product) -> dict[str, Any]:
         "description": record.description,
         "short_description": record.short_description,
         "sku": record.sku,
-        "price": record.price,
-        "regular_price": record.regular_price,
-        "sale_price": record.sale_price,
-        "date_on_sale_from": None,
-        "date_on_sale_from_gmt": None,
-        "date_on_sale_to": None,
-        "date_on_sale_to_gmt": None,
+        **_prices(record),
         "price_html": _price_html(view, record),
         "on_sale": bool(record.sale_price),
         "purchasable": bool(record.price) or record.type == "variable",
@@ -159,20 +170,11 @@ def variation(view: View, record: Product, parent: Product) -> dict[str, Any]:
     base = f"/products/{parent.id}"
     return {
         "id": record.id,
-        "date_created": view.local(record.date_created),
-        "date_created_gmt": dates.gmt(record.date_created),
-        "date_modified": view.local(record.date_modified),
-        "date_modified_gmt": dates.gmt(record.date_modified),
+        **_created_and_modified(view, record),
         "description": record.description,
         "permalink": f"{view.home}product/{parent.slug}/?{query}",
         "sku": record.sku,
-        "price": record.price,
-        "regular_price": record.regular_price,
-        "sale_price": record.sale_price,
-        "date_on_sale_from": None,
-        "date_on_sale_from_gmt": None,
-        "date_on_sale_to": None,
-        "date_on_sale_to_gmt": None,
+        **_prices(record),
         "on_sale": bool(record.sale_price),
         "status": record.status,
         "purchasable": bool(record.price),
@@ -284,10 +286,7 @@ def webhook(view: View, record: Webhook) -> dict[str, Any]:
         "event": record.event,
         "hooks": topic_hooks(record.topic),
         "delivery_url": record.delivery_url,
-        "date_created": view.local(record.date_created),
-        "date_created_gmt": dates.gmt(record.date_created),
-        "date_modified": view.local(record.date_modified),
-        "date_modified_gmt": dates.gmt(record.date_modified),
+        **_created_and_modified(view, record),
         "_links": {
             "self": href(view.url(f"/webhooks/{record.id}")),
             "collection": href(view.url("/webhooks")),

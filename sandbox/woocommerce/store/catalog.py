@@ -79,18 +79,12 @@ def _assign(product: Product, values: dict[str, Any]) -> None:
 
 def trash(store: Store, product: Product) -> None:
     """Move to the trash (``product.deleted``)."""
-    product.trashed_status = product.status
-    product.status = "trash"
-    product.date_modified = store.now()
-    store.emit("product", "deleted", product.id)
+    store.trash("product", product)
 
 
 def untrash(store: Store, product: Product) -> None:
     """Restore from the trash (``product.restored``)."""
-    product.status = product.trashed_status or "publish"
-    product.trashed_status = None
-    product.date_modified = store.now()
-    store.emit("product", "restored", product.id)
+    store.untrash("product", product, "publish")
 
 
 def delete(store: Store, product: Product) -> None:

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from ..config import StoreConfig
 from ..php.dates import now_utc
 from ..totals.calculator import TaxContext
-from .models import ApiKey, Coupon, Customer, Meta, Note, Order, Product, Refund, Webhook
+from .models import ApiKey, Coupon, Customer, Meta, Note, Order, Product, Refund, Trashable, Webhook
 
 Listener = Callable[[str, str, int], None]
 """Called with (resource, event, resource id) after a change, e.g. ("order", "updated", 12)."""
@@ -116,6 +116,22 @@ class Store:
             return
         for listener in self._listeners:
             listener(resource, event, resource_id)
+
+    def trash(self, resource: str, post: Trashable) -> None:
+        """``wp_trash_post``: remember the status (``_wp_trash_meta_status``), move the post to
+        the trash and fire ``<resource>.deleted``."""
+        post.trashed_status = post.status
+        post.status = "trash"
+        post.date_modified = self.now()
+        self.emit(resource, "deleted", post.id)
+
+    def untrash(self, resource: str, post: Trashable, fallback_status: str) -> None:
+        """``wp_untrash_post``: back to the remembered status (``fallback_status`` if none) and
+        fire ``<resource>.restored``."""
+        post.status = post.trashed_status or fallback_status
+        post.trashed_status = None
+        post.date_modified = self.now()
+        self.emit(resource, "restored", post.id)
 
     def muted(self) -> _Muted:
         """A context in which this thread's changes fire no events (hold ``lock`` inside)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from ..php.money import ZERO
 
@@ -110,6 +110,15 @@ class TaxLine:
     tax_total: Decimal = ZERO
     shipping_tax_total: Decimal = ZERO
     meta: list[Meta] = field(default_factory=list)
+
+
+class Trashable(Protocol):
+    """A post that can go to the trash and back (orders and products)."""
+
+    id: int
+    status: str
+    trashed_status: str | None
+    date_modified: datetime
 
 
 @dataclass

@@ -83,18 +83,12 @@ def saved(store: Store, order: Order, event: str = "updated") -> None:
 
 def trash(store: Store, order: Order) -> None:
     """Move an order to the trash (``order.deleted``)."""
-    order.trashed_status = order.status
-    order.status = "trash"
-    order.date_modified = store.now()
-    store.emit("order", "deleted", order.id)
+    store.trash("order", order)
 
 
 def untrash(store: Store, order: Order) -> None:
     """Restore a trashed order to its previous status (``order.restored``)."""
-    order.status = order.trashed_status or "pending"
-    order.trashed_status = None
-    order.date_modified = store.now()
-    store.emit("order", "restored", order.id)
+    store.untrash("order", order, "pending")
 
 
 def delete(store: Store, order: Order) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 from ...render import orders as render_orders
 from ...store import orders
 from ...store.database import ADMIN_LOGIN
-from ...store.models import Order
+from ...store.models import Note, Order, Refund
 from ...store.refunds import RefundError, RefundLine, create_refund
 from ..collection import listing, order_by, page_params
 from ..common import dp_view, location
@@ -35,6 +35,23 @@ def _refund_order(call: Call) -> Order:
 
 def _note_order(call: Call) -> Order:
     return _order(call, "woocommerce_rest_shop_order_invalid_id", "Invalid order ID.")
+
+
+def _refund(call: Call) -> tuple[Order, Refund]:
+    """The order and the refund the URL names (404 unless the refund is that order's)."""
+    order = _refund_order(call)
+    if call.id() not in order.refund_ids:
+        raise RestError("woocommerce_rest_shop_order_refund_invalid_id", "Invalid ID.", 404)
+    return order, call.store.refunds[call.id()]
+
+
+def _note(call: Call) -> Note:
+    """The note the URL names (404 unless it is that order's)."""
+    order = _note_order(call)
+    note = call.store.notes.get(call.id())
+    if note is None or note.order_id != order.id:
+        raise RestError("woocommerce_rest_invalid_id", "Invalid resource ID.", 404)
+    return note
 
 
 def list_refunds(call: Call) -> Reply:
@@ -60,10 +77,8 @@ def get_refund(call: Call) -> Reply:
     call.params.check()
     call.permit()
     with call.store.lock:
-        order = _refund_order(call)
-        if call.id() not in order.refund_ids:
-            raise RestError("woocommerce_rest_shop_order_refund_invalid_id", "Invalid ID.", 404)
-        return Reply(render_orders.refund(view, call.store.refunds[call.id()]))
+        _, refund = _refund(call)
+        return Reply(render_orders.refund(view, refund))
 
 
 def _number(value: Any, name: str) -> Decimal:
@@ -141,18 +156,16 @@ def delete_refund(call: Call) -> Reply:
     call.permit()
     store = call.store
     with store.lock:
-        order = _refund_order(call)
-        if call.id() not in order.refund_ids:
-            raise RestError("woocommerce_rest_shop_order_refund_invalid_id", "Invalid ID.", 404)
+        order, refund = _refund(call)
         if not force:
             raise RestError(
                 "woocommerce_rest_trash_not_supported",
                 "The shop_order_refund does not support trashing.",
                 501,
             )
-        data = render_orders.refund(dp_view(call), store.refunds[call.id()])
-        order.refund_ids.remove(call.id())
-        del store.refunds[call.id()]
+        data = render_orders.refund(dp_view(call), refund)
+        order.refund_ids.remove(refund.id)
+        del store.refunds[refund.id]
         return Reply(data)
 
 
@@ -176,11 +189,7 @@ def get_note(call: Call) -> Reply:
     """``GET /orders/<order_id>/notes/<id>``."""
     call.permit()
     with call.store.lock:
-        order = _note_order(call)
-        note = call.store.notes.get(call.id())
-        if note is None or note.order_id != order.id:
-            raise RestError("woocommerce_rest_invalid_id", "Invalid resource ID.", 404)
-        return Reply(render_orders.note(call.view, note))
+        return Reply(render_orders.note(call.view, _note(call)))
 
 
 def create_note(call: Call) -> Reply:
@@ -214,10 +223,7 @@ def delete_note(call: Call) -> Reply:
     call.params.check()
     call.permit()
     with call.store.lock:
-        order = _note_order(call)
-        note = call.store.notes.get(call.id())
-        if note is None or note.order_id != order.id:
-            raise RestError("woocommerce_rest_invalid_id", "Invalid resource ID.", 404)
+        note = _note(call)
         if not force:
             raise RestError(
                 "woocommerce_rest_trash_not_supported", "Webhooks do not support trashing.", 501
