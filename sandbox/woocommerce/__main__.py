@@ -5,16 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from werkzeug.serving import run_simple
-
+from ..common import cli
 from .app import create_app
 from .config import StoreConfig
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m sandbox.woocommerce", description=__doc__)
-    parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--host", default="127.0.0.1")
+    parser = cli.parser("python -m sandbox.woocommerce", __doc__)
     parser.add_argument("--site-url", help="the store's public URL (default: http://HOST:PORT)")
     parser.add_argument("--seed", type=int)
     parser.add_argument("--orders", type=int)
@@ -30,36 +27,18 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def config_from_args(argv: list[str]) -> tuple[StoreConfig, str, int]:
-    """The config, host and port a command line asks for."""
+def config_from_args(argv: list[str] | None) -> tuple[StoreConfig, str, int]:
+    """The config, host and port a command line asks for (None: this process's)."""
     args = _parser().parse_args(argv)
     config = StoreConfig()
-    for name in (
-        "site_url",
-        "seed",
-        "orders",
-        "customers",
-        "products",
-        "consumer_key",
-        "consumer_secret",
-        "auto_approve",
-        "allow_http_callback",
-        "delivery_delay_seconds",
-        "error_rate",
-        "latency_ms",
-    ):
-        value = getattr(args, name)
-        if value is not None:
-            setattr(config, name, value)
+    cli.apply_options(args, config)
     return config, args.host, args.port
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point."""
-    config, host, port = config_from_args(sys.argv[1:] if argv is None else argv)
-    app = create_app(config, f"http://{host}:{port}")
-    run_simple(host, port, app, threaded=True)
-    return 0
+    config, host, port = config_from_args(argv)
+    return cli.serve(create_app(config, f"http://{host}:{port}"), host, port)
 
 
 if __name__ == "__main__":

@@ -9,10 +9,11 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from . import catalog, control, people, render_orders, render_store
-from .faults import Fault
+from .render import orders as render_orders
+from .render import resources as render_resources
 from .state import Sandbox, sandbox
-from .storm import Storm
+from .store import activity, catalog, people
+from .webhooks.storm import Storm
 
 blueprint = Blueprint("wc_sandbox_inspect", __name__, url_prefix="/_sandbox")
 
@@ -41,7 +42,7 @@ def _rng(box: Sandbox) -> random.Random:
 def _guarded(change: Callable[[], Any]) -> Any:
     try:
         return change()
-    except (control.ControlError, ValueError, KeyError, TypeError) as exc:
+    except (activity.ActivityError, ValueError, KeyError, TypeError) as exc:
         return _bad(str(exc))
 
 
@@ -94,7 +95,7 @@ def webhooks() -> Response:
     with box.store.lock:
         states = [
             {
-                **render_store.webhook(box.view(), w),
+                **render_resources.webhook(box.view(), w),
                 "secret": w.secret,
                 "failure_count": w.failure_count,
                 "user_id": w.user_id,
@@ -140,16 +141,10 @@ def faults() -> Response:
     """Queue one-shot faults (an object or a list) or list the pending ones."""
     box = _box()
     if request.method == "POST":
-        body = request.get_json(silent=True)
-        entries = body if isinstance(body, list) else [body]
         try:
-            parsed = [Fault.from_json(e) for e in entries if isinstance(e, dict)]
+            box.faults.add_json(request.get_json(silent=True))
         except (TypeError, ValueError) as exc:
             return _bad(str(exc))
-        if not parsed:
-            return _bad("send a fault object or a list of them")
-        for fault in parsed:
-            box.faults.add(fault)
     return jsonify({"pending": box.faults.pending()})
 
 
@@ -157,12 +152,11 @@ def faults() -> Response:
 def config() -> Response:
     """Change runtime settings (fault knobs, delivery delay, ``fail_all_deliveries``, host
     quirks such as ``strip_authorization_header`` …)."""
-    changes = _body()
     try:
-        current = _box().update_config(changes)
+        settings = _box().update_config(_body())
     except (TypeError, ValueError) as exc:
         return _bad(str(exc))
-    return jsonify({name: getattr(current, name) for name in sorted(changes)})
+    return jsonify(settings)
 
 
 @blueprint.post("/reset")
@@ -179,7 +173,7 @@ def place_order() -> Response:
 
     def run() -> Response:
         with box.store.lock:
-            order = control.place_order(box.store, _rng(box), _body())
+            order = activity.place_order(box.store, _rng(box), _body())
             return jsonify(render_orders.order(box.view(), order))
 
     return _guarded(run)
@@ -196,7 +190,7 @@ def change_order(order_id: int) -> Response:
             if order is None:
                 return _bad("no such order", 404)
             body = _body()
-            control.change_order(box.store, _rng(box), order, body)
+            activity.change_order(box.store, _rng(box), order, body)
             if body.get("kind") == "delete":
                 return jsonify({"deleted": order_id})
             return jsonify(render_orders.order(box.view(), order))
@@ -218,7 +212,7 @@ def add_customer() -> Response:
                 str(body.get("first_name", "")),
                 str(body.get("last_name", "")),
             )
-            return jsonify(render_store.customer(box.view(), customer))
+            return jsonify(render_resources.customer(box.view(), customer))
 
     return _guarded(run)
 
@@ -236,7 +230,7 @@ def change_customer(customer_id: int) -> Response:
             people.delete(box.store, customer)
             return jsonify({"deleted": customer_id})
         people.update(box.store, customer, body)
-        return jsonify(render_store.customer(box.view(), customer))
+        return jsonify(render_resources.customer(box.view(), customer))
 
 
 @blueprint.post("/products")
@@ -245,7 +239,7 @@ def add_product() -> Response:
     box = _box()
     with box.store.lock:
         product = catalog.create(box.store, _body())
-        return jsonify(render_store.product(box.view(), product))
+        return jsonify(render_resources.product(box.view(), product))
 
 
 @blueprint.post("/products/<int:product_id>")
@@ -269,7 +263,7 @@ def change_product(product_id: int) -> Response:
         actions[kind]()
         if kind == "delete":
             return jsonify({"deleted": product_id})
-        return jsonify(render_store.product(box.view(), product))
+        return jsonify(render_resources.product(box.view(), product))
 
 
 @blueprint.route("/storm", methods=["GET", "POST"])

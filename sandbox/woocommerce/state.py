@@ -2,36 +2,35 @@
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 from collections import Counter
 from typing import Any
 
-from flask import current_app
-
-from . import payloads, seed
+from ..common.faults import FaultInjector
+from ..common.state import SandboxState
 from .config import RUNTIME_KNOBS, StoreConfig
-from .faults import FaultInjector
-from .models import Webhook
-from .render_common import View
+from .faults import Fault
+from .render.view import View
 from .rest.router import Router
-from .store import Store
-from .webhooks import Dispatcher
+from .store import seed
+from .store.database import Store
+from .store.models import Webhook
+from .webhooks import payloads
+from .webhooks.dispatcher import Dispatcher
 
-EXTENSION = "woocommerce_sandbox"
 
-
-class Sandbox:
+class Sandbox(SandboxState[StoreConfig]):
     """Everything one sandbox app owns."""
 
+    extension = "woocommerce_sandbox"
+
     def __init__(self, config: StoreConfig, router: Router) -> None:
-        self._config_lock = threading.Lock()
-        self._config = config
+        super().__init__(config, RUNTIME_KNOBS)
         self.router = router
         self.store = Store(config)
         self.webhooks = Dispatcher(self.store, self.config)
         self.webhooks.use_payload_builder(self._payload)
-        self.faults = FaultInjector(config.seed)
+        self.faults = FaultInjector(Fault.from_json, config.seed)
         self._calls: Counter[str] = Counter()
         self._statuses: Counter[str] = Counter()
         self._calls_lock = threading.Lock()
@@ -40,42 +39,24 @@ class Sandbox:
         self.auth_nonces: set[str] = set()
         self._seeded = False
 
-    def config(self) -> StoreConfig:
-        """The current configuration (replaced as a whole on change)."""
-        with self._config_lock:
-            return self._config
+    def _typed(self, name: str, value: Any, kind: type) -> Any:
+        """Also: a string setting takes only a string, ``redirect_rest_to`` only an http(s) URL."""
+        if kind is str and not isinstance(value, str):
+            raise ValueError(f"{name} must be a string")
+        if name == "redirect_rest_to" and value and not value.startswith(("http://", "https://")):
+            raise ValueError("redirect_rest_to must be empty or an http(s) URL")
+        return super()._typed(name, value, kind)
 
-    def update_config(self, changes: dict[str, Any]) -> StoreConfig:
-        """Change runtime knobs; unknown or non-runtime names raise ValueError."""
-        unknown = set(changes) - RUNTIME_KNOBS
-        if unknown:
-            raise ValueError(f"not runtime settings: {', '.join(sorted(unknown))}")
-        with self._config_lock:
-            current = dataclasses.asdict(self._config)
-            typed: dict[str, Any] = {}
-            for name, value in changes.items():
-                kind = type(current[name])
-                if kind is bool and not isinstance(value, bool):
-                    raise ValueError(f"{name} must be true or false")
-                if kind is str and not isinstance(value, str):
-                    raise ValueError(f"{name} must be a string")
-                if (
-                    name == "redirect_rest_to"
-                    and value
-                    and not value.startswith(("http://", "https://"))
-                ):
-                    raise ValueError("redirect_rest_to must be empty or an http(s) URL")
-                typed[name] = value if kind is bool else kind(value)
-            self._config = dataclasses.replace(self._config, **typed)
-            self.store.config = self._config
-            return self._config
+    def _replaced(self, config: StoreConfig) -> None:
+        """The store reads its settings from its own reference."""
+        self.store.config = config
 
     def ensure_seeded(self, home_url: str) -> None:
         """Fix the site URL from the first request (or the config) and generate the data."""
         with self.store.lock:
             if self._seeded:
                 return
-            self.store.home_url = (self._config.site_url or home_url).rstrip("/") + "/"
+            self.store.home_url = (self.config().site_url or home_url).rstrip("/") + "/"
             seed.populate(self.store)
             self._seeded = True
 
@@ -84,7 +65,7 @@ class Sandbox:
         home = self.store.home_url
         if secure:
             home = "https" + home[home.index("://") :]
-        return View(self.store, home, self._config.decimals)
+        return View(self.store, home, self.config().decimals)
 
     def _payload(self, webhook: Webhook, resource_id: int) -> Any:
         return payloads.payload(self.view(), webhook, resource_id)
@@ -125,4 +106,4 @@ class Sandbox:
 
 def sandbox() -> Sandbox:
     """The sandbox of the current Flask app."""
-    return current_app.extensions[EXTENSION]
+    return Sandbox.current()

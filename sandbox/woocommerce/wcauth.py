@@ -22,9 +22,11 @@ from urllib.parse import urlencode, urlsplit
 import requests
 from flask import Blueprint, Response, redirect, request
 
-from . import delivery, pages, phpjson
+from . import pages
+from .php import phpjson
 from .state import Sandbox, sandbox
-from .store import ADMIN_LOGIN
+from .store.database import ADMIN_LOGIN
+from .webhooks import delivery
 
 blueprint = Blueprint("wc_auth", __name__)
 

@@ -5,17 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from werkzeug.serving import run_simple
-
+from ..common import cli
 from .api.spec import SpecUnavailableError
 from .app import create_app
 from .config import ClientApp, SandboxConfig
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m sandbox.xero", description=__doc__)
-    parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--host", default="127.0.0.1")
+    parser = cli.parser("python -m sandbox.xero", __doc__)
     parser.add_argument("--auto-approve", action="store_true")
     parser.add_argument("--redirect-uri", action="append", default=[], dest="redirect_uris")
     parser.add_argument("--client-id", default="wooxero-sandbox")
@@ -34,43 +31,27 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def config_from_args(argv: list[str]) -> tuple[SandboxConfig, str, int]:
-    """The config, host and port a command line asks for."""
+def config_from_args(argv: list[str] | None) -> tuple[SandboxConfig, str, int]:
+    """The config, host and port a command line asks for (None: this process's)."""
     args = _parser().parse_args(argv)
     config = SandboxConfig(
-        clients={args.client_id: ClientApp(args.client_secret, tuple(args.redirect_uris))},
-        auto_approve=args.auto_approve,
+        clients={args.client_id: ClientApp(args.client_secret, tuple(args.redirect_uris))}
     )
     if args.spec:
         config.spec_path = args.spec
-    for name in (
-        "minute_limit",
-        "minute_window_seconds",
-        "concurrent_limit",
-        "daily_limit",
-        "webhook_url",
-        "webhook_key",
-        "error_rate",
-        "latency_ms",
-        "drop_response_rate",
-        "seed",
-    ):
-        value = getattr(args, name)
-        if value is not None:
-            setattr(config, name, value)
+    cli.apply_options(args, config)
     return config, args.host, args.port
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point."""
-    config, host, port = config_from_args(sys.argv[1:] if argv is None else argv)
+    config, host, port = config_from_args(argv)
     try:
         app = create_app(config)
     except SpecUnavailableError as exc:
         print(f"sandbox.xero: {exc}", file=sys.stderr)
         return 2
-    run_simple(host, port, app, threaded=True)
-    return 0
+    return cli.serve(app, host, port)
 
 
 if __name__ == "__main__":

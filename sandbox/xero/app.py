@@ -3,16 +3,16 @@
 
 from __future__ import annotations
 
-import socket
+from flask import Flask, Response, request
 
-from flask import Flask, Response, g, request
-
+from ..common.app import sandbox_app
+from ..common.faults import drop_connection_after_work
 from .api.blueprint import blueprint as api_blueprint
 from .api.responses import problem
 from .config import SandboxConfig
 from .identity.views import blueprint as identity_blueprint
 from .inspect_views import blueprint as inspect_blueprint
-from .state import EXTENSION, Sandbox, sandbox
+from .state import Sandbox, sandbox
 
 _FAULTABLE_PREFIXES = ("/identity/", "/connections")
 
@@ -26,26 +26,13 @@ def _identity_faults() -> Response | None:
         return None
     if fault.status is not None:
         return problem(fault.status, "Injected fault", "A fault injected by the Xero sandbox.")
-    g.xero_sandbox_drop = True
+    drop_connection_after_work()
     return None
-
-
-def _drop_connection(response: Response) -> Response:
-    """Close the client's connection instead of answering (after the work was done)."""
-    if g.get("xero_sandbox_drop"):
-        connection = request.environ.get("werkzeug.socket")
-        if connection is not None:
-            connection.shutdown(socket.SHUT_RDWR)
-    return response
 
 
 def create_app(config: SandboxConfig | None = None) -> Flask:
     """The sandbox as a WSGI app. Fails at once if the OpenAPI spec cannot be loaded."""
-    app = Flask(__name__)
-    app.extensions[EXTENSION] = Sandbox(config or SandboxConfig())
+    box = Sandbox(config or SandboxConfig())
+    app = sandbox_app(__name__, box, identity_blueprint, api_blueprint, inspect_blueprint)
     app.before_request(_identity_faults)
-    app.after_request(_drop_connection)
-    app.register_blueprint(identity_blueprint)
-    app.register_blueprint(api_blueprint)
-    app.register_blueprint(inspect_blueprint)
     return app

@@ -7,7 +7,6 @@ from flask import Blueprint, Response, request
 from .api.context import Context
 from .api.resources import contacts, documents, items, payments, settings
 from .api.responses import json_response
-from .faults import Fault
 from .formats import now_utc
 from .state import sandbox
 from .store import Row
@@ -94,10 +93,10 @@ def config() -> Response:
     if not isinstance(changes, dict):
         return _bad_request("send a JSON object of settings")
     try:
-        current = sandbox().update_config(changes)
+        settings = sandbox().update_config(changes)
     except (TypeError, ValueError) as exc:
         return _bad_request(str(exc))
-    return json_response({name: getattr(current, name) for name in sorted(changes)})
+    return json_response(settings)
 
 
 @blueprint.post("/reset")
@@ -112,17 +111,11 @@ def reset() -> Response:
 def faults() -> Response:
     """Queue one-shot faults: an object or a list of ``{path, method, status|drop_response,
     count}``."""
-    body = request.get_json(silent=True)
-    entries = body if isinstance(body, list) else [body]
+    box = sandbox()
     try:
-        parsed = [Fault.from_json(entry) for entry in entries if isinstance(entry, dict)]
+        box.faults.add_json(request.get_json(silent=True))
     except (TypeError, ValueError) as exc:
         return _bad_request(str(exc))
-    if not parsed:
-        return _bad_request("send a fault object or a list of them")
-    box = sandbox()
-    for fault in parsed:
-        box.faults.add(fault)
     return json_response({"pending": box.faults.pending()})
 
 

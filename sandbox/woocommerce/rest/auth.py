@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote
 
-from ..models import ApiKey
-from ..store import Store
+from ..store.database import Store
+from ..store.models import ApiKey
 from .errors import RestError
 
 WINDOW_SECONDS = 15 * 60

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
-from ..dates import wall
+from ..php.dates import wall
 from .params import Params
 from .router import Call, Reply
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..render_common import View
+from ..render.view import View
 from .router import Call
 
 

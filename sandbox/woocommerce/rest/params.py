@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
-from .. import dates
+from ..php import dates
 from .errors import invalid_params
 
 _BRACKETS = re.compile(r"^([^\[]+)((?:\[[^\]]*\])+)$")

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..models import ApiKey
-from ..render_common import View
-from ..store import Store
+from ..render.view import View
+from ..store.database import Store
+from ..store.models import ApiKey
 from .errors import unauthorized
 from .params import Params
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import (
+from .endpoints import (
     customers_api,
     order_children_api,
     orders_api,

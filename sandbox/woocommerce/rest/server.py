@@ -14,15 +14,15 @@ body → the handler, which validates its parameters before checking permission
 from __future__ import annotations
 
 import json
-import socket
-import time
 from typing import Any
 from urllib.parse import quote
 
-from flask import Blueprint, Response, g, request
+from flask import Blueprint, Response, request
 
-from .. import pages, phpjson
+from ...common.faults import add_latency, drop_connection, drop_connection_after_work
+from .. import pages
 from ..faults import Fault
+from ..php import phpjson
 from ..state import Sandbox, sandbox
 from . import auth
 from .errors import RestError, no_route
@@ -101,8 +101,7 @@ def _faults(box: Sandbox, route_path: str) -> Response | None:
     config = box.config()
     method = request.method
     fault = box.faults.take(method, (request.path, route_path, route_path.removeprefix("/wc/v3")))
-    if config.latency_ms > 0:
-        time.sleep(config.latency_ms / 1000)
+    add_latency(config.latency_ms)
     if fault is not None:
         return _apply_fault(fault)
     if box.faults.chance(config.error_rate):
@@ -111,13 +110,12 @@ def _faults(box: Sandbox, route_path: str) -> Response | None:
 
 
 def _apply_fault(fault: Fault) -> Response | None:
-    if fault.latency_ms:
-        time.sleep(fault.latency_ms / 1000)
+    add_latency(fault.latency_ms)
     if fault.drop == "before":
-        _drop()
+        drop_connection()
         return Response(b"", 500)
     if fault.drop == "after":
-        g.wc_sandbox_drop = True
+        drop_connection_after_work()
     if fault.retry_after is not None:
         response = Response(
             pages.too_many_requests(), fault.status or 429, content_type="text/html"
@@ -142,19 +140,6 @@ def _fatal(status: int) -> Response:
         "additional_errors": [],
     }
     return json_reply(body, status)
-
-
-def _drop() -> None:
-    connection = request.environ.get("werkzeug.socket")
-    if connection is not None:
-        connection.shutdown(socket.SHUT_RDWR)
-
-
-@blueprint.after_app_request
-def _drop_after(response: Response) -> Response:
-    if g.get("wc_sandbox_drop"):
-        _drop()
-    return response
 
 
 def _dispatch(box: Sandbox, route_path: str) -> Response:

@@ -13,11 +13,11 @@ answers such a request 406 and records it as a violation instead.
 
 from __future__ import annotations
 
-import time
 from http import HTTPStatus
 
-from flask import Blueprint, Response, g, request
+from flask import Blueprint, Response, request
 
+from ...common.faults import add_latency, drop_connection_after_work
 from ..formats import loads, now_utc
 from ..identity import scopes
 from ..state import Sandbox, sandbox
@@ -38,6 +38,8 @@ _SERVER_ERRORS = {
     ),
     503: ("Service Unavailable", "The Xero API is temporarily unavailable. Try again later."),
 }
+_RANDOM_ERRORS = (500, 503)
+"""What ``error_rate`` answers with, picked at random."""
 
 
 def _label(method: str, parts: list[str]) -> str:
@@ -107,16 +109,14 @@ def accounting(subpath: str) -> Response:
 
 def _process(box: Sandbox, client_id: str, tenant_id: str, parts: list[str], path: str) -> Response:
     config = box.config()
-    if config.latency_ms > 0:
-        time.sleep(config.latency_ms / 1000)
+    add_latency(config.latency_ms)
     fault = box.faults.take(request.method, (request.path, path))
     if fault is not None and fault.status is not None:
         return _fault_response(fault.status)
     if fault is None and box.faults.chance(config.error_rate):
-        return _fault_response(box.faults.error_status())
-    g.xero_sandbox_drop = (fault is not None and fault.drop_response) or box.faults.chance(
-        config.drop_response_rate
-    )
+        return _fault_response(box.faults.choice(_RANDOM_ERRORS))
+    if (fault is not None and fault.drop_response) or box.faults.chance(config.drop_response_rate):
+        drop_connection_after_work()
     if "application/json" not in request.headers.get("Accept", ""):
         reason = "Accept lacks application/json: Xero would answer in XML"
         box.record_violation(request.method, path, [reason])

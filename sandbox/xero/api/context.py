@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
+from ..formats import parse_date
 from ..store import Row, Tenant
 
 PublishEvent = Callable[[str, str, str, str, dict[str, Any] | None], None]
@@ -33,6 +34,14 @@ class Context:
     def rows(self, collection: str) -> dict[str, Row]:
         """Shortcut for the tenant's collection."""
         return self.tenant.rows(collection)
+
+    def date_or_today(self, value: Any, errors: list[str]) -> date | None:
+        """A ``Date`` field as a date, today when it is absent; None (and a message in
+        ``errors``) when it is not a date."""
+        when = parse_date(value) if value else self.now.date()
+        if when is None:
+            errors.append("The Date field is not a valid date.")
+        return when
 
 
 def text(value: Any) -> str:

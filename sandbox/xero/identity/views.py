@@ -127,7 +127,9 @@ def decide() -> Response:
     )
 
 
-def _client_credentials() -> tuple[str, str | None]:
+def _authenticated_client() -> str:
+    """The client the request names (Basic header, else the form), once its secret checks
+    out; GrantError if it does not."""
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("basic "):
         try:
@@ -135,8 +137,10 @@ def _client_credentials() -> tuple[str, str | None]:
         except (binascii.Error, UnicodeDecodeError):
             raise GrantError("invalid_client", 401) from None
         client_id, _, secret = decoded.partition(":")
-        return client_id, secret
-    return request.form.get("client_id", ""), request.form.get("client_secret")
+    else:
+        client_id, secret = request.form.get("client_id", ""), request.form.get("client_secret")
+    sandbox().identity.authenticate_client(client_id, secret)
+    return client_id
 
 
 def _oauth_error(error: GrantError) -> Response:
@@ -154,8 +158,7 @@ def token() -> Response:
     """``authorization_code`` and ``refresh_token`` grants."""
     box = sandbox()
     try:
-        client_id, secret = _client_credentials()
-        box.identity.authenticate_client(client_id, secret)
+        client_id = _authenticated_client()
         grant_type = request.form.get("grant_type", "")
         if grant_type == "authorization_code":
             body = box.identity.exchange_code(
@@ -180,8 +183,7 @@ def revocation() -> Response:
     """Revoke a refresh (or access) token; the user's connections for the app go too."""
     box = sandbox()
     try:
-        client_id, secret = _client_credentials()
-        box.identity.authenticate_client(client_id, secret)
+        client_id = _authenticated_client()
     except GrantError as error:
         return _oauth_error(error)
     box.identity.revoke(client_id, request.form.get("token", ""))

@@ -22,10 +22,12 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from sandbox.woocommerce import render_orders
-from sandbox.woocommerce.calculator import price_at_checkout, recalculate
 from sandbox.woocommerce.config import StoreConfig, TaxRateSpec
-from sandbox.woocommerce.models import (
+from sandbox.woocommerce.php.money import round_dp
+from sandbox.woocommerce.render import orders as render_orders
+from sandbox.woocommerce.render.view import View
+from sandbox.woocommerce.store.database import Store
+from sandbox.woocommerce.store.models import (
     Coupon,
     CouponLine,
     FeeLine,
@@ -34,9 +36,7 @@ from sandbox.woocommerce.models import (
     Product,
     ShippingLine,
 )
-from sandbox.woocommerce.money import round_dp
-from sandbox.woocommerce.render_common import View
-from sandbox.woocommerce.store import Store
+from sandbox.woocommerce.totals.calculator import price_at_checkout, recalculate
 from server.mapping.orders import CannotMapError, for_xero, map_order
 from server.stores.settings.schema import Documents, Modules, StoreSettings, TaxMappingRow
 from tests.unit.mapping.helpers import (

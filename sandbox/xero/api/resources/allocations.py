@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from ...formats import parse_date, round2, to_decimal
+from ...formats import round2, to_decimal
 from ...store import Row
 from ..context import Context, ElementErrors, text
 from . import documents
@@ -29,9 +29,7 @@ def allocate(ctx: Context, note: Row, raw: dict[str, Any]) -> Row:
     amount = to_decimal(raw.get("Amount"))
     if amount is None or amount <= 0:
         errors.append("The allocation Amount must be greater than zero.")
-    when = parse_date(raw.get("Date")) if raw.get("Date") else ctx.now.date()
-    if when is None:
-        errors.append("The Date field is not a valid date.")
+    when = ctx.date_or_today(raw.get("Date"), errors)
     if note["Status"] != "AUTHORISED":
         errors.append("Only AUTHORISED credit notes can be allocated.")
     if invoice is not None:

@@ -18,7 +18,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from ...formats import iso_utc_seconds, parse_date, round2, to_decimal
+from ...formats import iso_utc_seconds, round2, to_decimal
 from ...store import Row
 from .. import references
 from ..context import Context, ElementErrors, text
@@ -85,9 +85,7 @@ def create(ctx: Context, raw: dict[str, Any]) -> Row:
     amount = to_decimal(raw.get("Amount"))
     if amount is None or amount <= 0:
         errors.append("Payment Amount must be greater than zero.")
-    when = parse_date(raw.get("Date")) if raw.get("Date") else ctx.now.date()
-    if when is None:
-        errors.append("The Date field is not a valid date.")
+    when = ctx.date_or_today(raw.get("Date"), errors)
     if document is not None and kind is not None:
         outstanding = document.get("AmountDue", document.get("RemainingCredit", Decimal(0)))
         if document["Status"] != "AUTHORISED":

@@ -39,6 +39,15 @@ _ACCOUNT_TYPES = {
 }
 
 
+def _taken(ctx: Context, row: Row, key: str, value: str) -> bool:
+    """Whether another account already has ``value`` as its ``key`` (``Code`` or ``Name``),
+    compared as Xero compares text."""
+    return any(
+        same_text(a[key], value) and a["AccountID"] != row["AccountID"]
+        for a in ctx.rows("Accounts").values()
+    )
+
+
 def _account_fields(ctx: Context, row: Row, raw: dict[str, Any], errors: list[str]) -> None:
     for key in ("Description", "BankAccountNumber", "ReportingCode", "CurrencyCode"):
         if key in raw:
@@ -50,19 +59,13 @@ def _account_fields(ctx: Context, row: Row, raw: dict[str, Any], errors: list[st
     if "Code" in raw:
         if not code or len(code) > 10:
             errors.append("The account Code must be between 1 and 10 characters.")
-        elif any(
-            same_text(a["Code"], code) and a["AccountID"] != row["AccountID"]
-            for a in ctx.rows("Accounts").values()
-        ):
+        elif _taken(ctx, row, "Code", code):
             errors.append("Please enter a unique Code.")
         row["Code"] = code
     if "Name" in raw:
         if not name:
             errors.append("The account Name must be specified.")
-        elif any(
-            same_text(a["Name"], name) and a["AccountID"] != row["AccountID"]
-            for a in ctx.rows("Accounts").values()
-        ):
+        elif _taken(ctx, row, "Name", name):
             errors.append("Please enter a unique Name.")
         row["Name"] = name
     if raw.get("TaxType"):

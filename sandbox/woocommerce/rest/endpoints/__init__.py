@@ -1,0 +1,1 @@
+"""The ``wc/v3`` endpoints, one module per resource family, registered by ``rest.routes``."""
