@@ -8,8 +8,9 @@ from redis.exceptions import RedisError
 from werkzeug.wrappers import Response
 
 from server.admin.access import SecureView
-from server.jobs import monitor, tasks
+from server.jobs import monitor
 from server.jobs.queues import Priority, enqueue, fetch_job
+from server.jobs.tasks import housekeeping
 
 CHECK_RESULT_TTL = 600
 
@@ -35,7 +36,9 @@ class SystemView(SecureView):
     def check_worker(self) -> Response:
         """POST only; CSRFProtect has checked the token before this runs."""
         try:
-            job = enqueue(tasks.check_worker, priority=Priority.HIGH, result_ttl=CHECK_RESULT_TTL)
+            job = enqueue(
+                housekeeping.check_worker, priority=Priority.HIGH, result_ttl=CHECK_RESULT_TTL
+            )
         except RedisError as error:
             flash(f"Redis is not reachable: {error}", "error")
             return redirect(url_for(".index"))

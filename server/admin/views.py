@@ -18,7 +18,7 @@ from wtforms.validators import NumberRange, Optional
 from server.admin.access import ReadOnlyModelView, SecureModelView
 from server.crypto import EncryptedText
 from server.extensions import db
-from server.jobs import sync_tasks, tasks
+from server.jobs.tasks import inbound, push
 from server.models import ConnectionStatus, Operator, OutboxEntry, Store, StoreState
 from server.models.user import MIN_PASSWORD_LENGTH
 from server.push import outbox
@@ -122,7 +122,7 @@ class StoreView(_HidesSecrets, SecureModelView):
     @action("resume", "Resume", "Resume syncing for the selected stores?")
     def action_resume(self, ids: list[str]) -> None:
         for store_id in self._transition(ids, StoreState.ACTIVE, "resumed by an operator"):
-            _enqueue_or_say(tasks.enqueue_requeue_store, store_id)
+            _enqueue_or_say(inbound.requeue_store_events.enqueue, store_id)
 
 
 class StoreTransitionView(ReadOnlyModelView):
@@ -174,7 +174,7 @@ class InboundEventView(ReadOnlyModelView):
     @action("retry", "Retry", "Try the selected failed events again?")
     def action_retry(self, ids: list[str]) -> None:
         try:
-            count = tasks.retry_failed_events(_ids(ids))
+            count = inbound.retry_failed_events(_ids(ids))
         except RedisError as error:
             flash(f"The events are pending again, but no job could be enqueued: {error}", "error")
             return
@@ -216,7 +216,7 @@ class OutboxEntryView(ReadOnlyModelView):
                 stores.add(entry.store_id)
         db.session.commit()
         for store_id in sorted(stores):
-            _enqueue_or_say(sync_tasks.enqueue_flush, store_id)
+            _enqueue_or_say(push.flush.enqueue, store_id)
         flash(f"{count} order(s) will be sent again; the others were neither failed nor held.")
 
 

@@ -19,7 +19,7 @@ from server.models import Backfill, BackfillStatus, OutboxEntry, OutboxStatus, S
 from server.models.types import utcnow
 from server.push import outbox
 
-SETTLED = (OutboxStatus.DONE, OutboxStatus.HELD, OutboxStatus.FAILED)
+SETTLED = (OutboxStatus.DONE, OutboxStatus.WAITING, OutboxStatus.HELD, OutboxStatus.FAILED)
 CALLS_PER_BATCH = 1.25  # a batch of documents, plus the contact lookups and creates it needs
 
 
@@ -139,10 +139,10 @@ def progress(backfill: Backfill) -> Progress:
     done = sum(counts.get(status, 0) for status in SETTLED)
     expected = backfill.total if backfill.total is not None else backfill.read
     left = max(expected - done, 0)
+    held = counts.get(OutboxStatus.HELD, 0) + counts.get(OutboxStatus.WAITING, 0)
     return Progress(
         status=backfill.status.value, total=backfill.total, read=backfill.read, done=done,
-        held=counts.get(OutboxStatus.HELD, 0), failed=counts.get(OutboxStatus.FAILED, 0),
-        seconds_left=seconds_left(left),
+        held=held, failed=counts.get(OutboxStatus.FAILED, 0), seconds_left=seconds_left(left),
     )  # fmt: skip
 
 

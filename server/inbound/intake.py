@@ -39,7 +39,7 @@ def record(
     """Store what arrived (flushed, not committed); its status says whether work is owed."""
     status = EventStatus.PENDING
     note = ""
-    digest = content_hash(payload)
+    digest = record_hash(payload)
     if resource not in FOLLOWED_RESOURCES:
         status, note = EventStatus.IGNORED, f"wooxero does not follow {resource}"
     elif _already_known(store.id, resource, resource_id, modified_at, topic, digest):
@@ -54,7 +54,7 @@ def record(
     return event
 
 
-def content_hash(data: dict[str, Any] | None) -> str:
+def record_hash(data: dict[str, Any] | None) -> str:
     """A record's content, without the links that change with the address it was read at."""
     if data is None:
         return "deleted"

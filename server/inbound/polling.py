@@ -18,14 +18,12 @@ as needing new ones.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from redis.exceptions import LockError
 
 from server.connections.woocommerce import access as woo_access
 from server.connections.woocommerce import connect as woo_connect
@@ -34,6 +32,7 @@ from server.connectors.woocommerce.client import MAX_PER_PAGE
 from server.connectors.woocommerce.webhooks import parse_gmt
 from server.extensions import current_config, db
 from server.inbound import intake as woo_intake
+from server.locks import held
 from server.models import ConnectionStatus, EventSource, Store, StoreState, WooConnection
 from server.models.types import utcnow
 from server.redis_client import get_redis
@@ -81,22 +80,16 @@ def _is_due(connection: WooConnection, now: datetime, default_minutes: int) -> b
 def poll(store_id: int) -> PollResult:
     """Run (or resume) one scan of the store's orders; one scan per store at a time. The
     orders found before a failure are kept and returned with the reason."""
-    lock = get_redis().lock(
-        f"wooxero:woo:poll:{store_id}",
-        timeout=current_config().worker.job_timeout + 60,  # outlives the job
-        blocking_timeout=0,
-    )
-    if not lock.acquire():
-        return PollResult()
     result = PollResult()
-    try:
-        _poll(store_id, result)
-    except ConnectorError as error:
-        result.error = error.message
-        _note_failure(store_id, error)
-    finally:
-        with contextlib.suppress(LockError):
-            lock.release()
+    name = f"wooxero:woo:poll:{store_id}"
+    with held(get_redis(), name, hold=current_config().worker.lock_seconds) as taken:
+        if not taken:
+            return result
+        try:
+            _poll(store_id, result)
+        except ConnectorError as error:
+            result.error = error.message
+            _note_failure(store_id, error)
     return result
 
 

@@ -12,13 +12,13 @@ tries again later (server.inbound.retries).
 
 from __future__ import annotations
 
-import contextlib
+import enum
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import sqlalchemy as sa
-from redis.exceptions import LockError
 
 from server.connections.woocommerce import access as woo_access
 from server.connections.woocommerce import connect as woo_connect
@@ -27,7 +27,8 @@ from server.connectors.woocommerce.client import WooClient
 from server.connectors.woocommerce.webhooks import parse_gmt
 from server.extensions import current_config, db
 from server.inbound import retries
-from server.inbound.intake import content_hash
+from server.inbound.intake import record_hash
+from server.locks import held
 from server.models import (
     Direction,
     EventStatus,
@@ -42,20 +43,39 @@ from server.models.types import to_money, utcnow
 from server.push import outbox
 from server.redis_client import get_redis
 
+ORDER = "order"
 
-def process(store_id: int, resource: str, woo_id: str) -> str:
+
+class RecordOutcome(enum.Enum):
+    """What handling a record came to; the value is what its events and the job log say."""
+
+    PROCESSED = "processed"  # a new version kept (an order: marked in the outbox)
+    UNCHANGED = "unchanged"  # the store has what was processed last
+    NOTHING_PENDING = "nothing to do"
+    STORE_INACTIVE = "kept until the store is active"
+    NOT_CONNECTED = "kept until WooCommerce is connected again"
+    DEFERRED = "deferred"  # reading failed; tried again later (server.inbound.retries)
+    LOCKED = "the record stayed locked; the sweeper will enqueue its events again"
+
+
+@dataclass(frozen=True)
+class RecordResult:
+    outcome: RecordOutcome
+    detail: str = ""
+    outbox_marked: bool = False  # an order changed: Xero is to be brought up to date
+
+    def __str__(self) -> str:
+        return f"{self.outcome.value}: {self.detail}" if self.detail else self.outcome.value
+
+
+def process(store_id: int, resource: str, woo_id: str) -> RecordResult:
     """Handle every pending event of one record; safe to run twice or concurrently."""
-    hold = current_config().worker.job_timeout + 60  # outlives the job that holds it
-    lock = get_redis().lock(
-        f"wooxero:woo:record:{store_id}:{resource}:{woo_id}", timeout=hold, blocking_timeout=hold
-    )
-    if not lock.acquire():
-        return "the record stayed locked; the sweeper will enqueue its events again"
-    try:
+    hold = current_config().worker.lock_seconds
+    name = f"wooxero:woo:record:{store_id}:{resource}:{woo_id}"
+    with held(get_redis(), name, hold=hold, wait=hold) as taken:
+        if not taken:
+            return RecordResult(RecordOutcome.LOCKED)
         return _process(store_id, resource, woo_id)
-    finally:
-        with contextlib.suppress(LockError):  # expired: the work is done anyway
-            lock.release()
 
 
 def _pending(store_id: int, resource: str, woo_id: str) -> list[int]:
@@ -71,30 +91,32 @@ def _pending(store_id: int, resource: str, woo_id: str) -> list[int]:
     )
 
 
-def _process(store_id: int, resource: str, woo_id: str) -> str:
+def _process(store_id: int, resource: str, woo_id: str) -> RecordResult:
     store = db.session.get(Store, store_id)
     if store is None or store.state != StoreState.ACTIVE:
-        return "kept until the store is active"
+        return RecordResult(RecordOutcome.STORE_INACTIVE)
     pending = _pending(store_id, resource, woo_id)
     if not pending:
-        return "nothing to do"
+        return RecordResult(RecordOutcome.NOTHING_PENDING)
     connection = woo_access.connection_for_store(store_id)
     if connection is None or connection.status not in woo_access.USABLE:
-        return "kept until WooCommerce is connected again"
+        return RecordResult(RecordOutcome.NOT_CONNECTED)
     try:
         client = woo_access.client_for(store)
         current, read_at = _read(client, resource, woo_id)
     except ConnectorError as error:
         if isinstance(error, AuthError) and error.needs_reauthorisation:
             woo_connect.mark_keys_refused(store_id, error.message)
-        return retries.defer(pending, error, fail_on_permanent=False)
+        retries.defer(pending, error, fail_on_permanent=False)
+        return RecordResult(RecordOutcome.DEFERRED, str(error))
     outcome = keep(store_id, resource, woo_id, current, read_at)
     _settle(pending, outcome)
     db.session.commit()
-    return outcome
+    marked = outcome is RecordOutcome.PROCESSED and resource == ORDER
+    return RecordResult(outcome, outbox_marked=marked)
 
 
-ENDPOINTS = {"order": "orders", "customer": "customers", "product": "products"}
+ENDPOINTS = {ORDER: "orders", "customer": "customers", "product": "products"}
 
 
 def _read(
@@ -117,9 +139,9 @@ def keep(
     woo_id: str,
     current: dict[str, Any] | None,
     read_at: datetime | None = None,
-) -> str:
+) -> RecordOutcome:
     """Store `current` if it differs from what was processed; say which it was."""
-    digest = content_hash(current)
+    digest = record_hash(current)
     row = db.session.scalar(
         sa.select(WooRecord).where(
             WooRecord.store_id == store_id,
@@ -130,7 +152,7 @@ def keep(
     if row is not None:
         row.read_at = read_at
     if row is not None and row.content_hash == digest:
-        return "unchanged"
+        return RecordOutcome.UNCHANGED
     if row is None:
         row = WooRecord(store_id=store_id, resource=resource, woo_id=woo_id, versions_processed=0)
         db.session.add(row)
@@ -142,9 +164,9 @@ def keep(
     row.versions_processed += 1
     row.processed_at = utcnow()
     db.session.add(_audit(store_id, resource, woo_id, current))
-    if resource == "order":
+    if resource == ORDER:
         outbox.mark_order(store_id, woo_id)  # Xero is brought up to date by the flush
-    return "processed"
+    return RecordOutcome.PROCESSED
 
 
 def _audit(store_id: int, resource: str, woo_id: str, current: dict[str, Any] | None) -> SyncRecord:
@@ -178,13 +200,13 @@ def _amount(value: Any) -> Decimal | None:
         return None
 
 
-def _settle(event_ids: list[int], outcome: str) -> None:
+def _settle(event_ids: list[int], outcome: RecordOutcome) -> None:
     db.session.execute(
         sa.update(InboundEvent)
         .where(InboundEvent.id.in_(event_ids), InboundEvent.status == EventStatus.PENDING)
         .values(
             status=EventStatus.DONE,
             processed_at=utcnow(),
-            error="" if outcome == "processed" else outcome,
+            error="" if outcome is RecordOutcome.PROCESSED else outcome.value,
         )
     )

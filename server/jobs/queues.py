@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -46,14 +47,15 @@ def _waiting_marker(key: str) -> str:
 
 
 def enqueue_coalesced(
-    func: Callable[..., Any], *args: Any, key: str, priority: Priority = Priority.DEFAULT
+    func: Callable[..., Any] | str, *args: Any, key: str, priority: Priority = Priority.DEFAULT
 ) -> Job | None:
     """Enqueue `func(*args)` unless a job for `key` is already waiting to start: a burst of
     requests for one record becomes one job (None is returned for the ones that joined).
 
-    The job must call `started(key)` before it looks for work. A request arriving after that
-    gets a job of its own, so every request is seen by a job that had not yet looked. Job ids
-    are never reused: RQ may still be writing a finished job's state under its id.
+    The job must call `started(key)` before it looks for work (`coalesced` does). A request
+    arriving after that gets a job of its own, so every request is seen by a job that had
+    not yet looked. Job ids are never reused: RQ may still be writing a finished job's
+    state under its id.
     """
     connection = get_redis()
     if not connection.set(_waiting_marker(key), "1", nx=True, ex=WAITING_SECONDS):
@@ -73,6 +75,47 @@ def is_waiting(key: str) -> bool:
 def started(key: str) -> None:
     """Called by a coalesced job as it starts, before it looks for its work."""
     get_redis().delete(_waiting_marker(key))
+
+
+class CoalescedJob:
+    """A job function of which at most one call per key waits in the queues; see
+    `coalesced`. Calling it runs the job (as the worker does); `enqueue` queues it."""
+
+    def __init__(
+        self, func: Callable[..., Any], key: Callable[..., str], priority: Priority
+    ) -> None:
+        functools.update_wrapper(self, func)
+        self.func = func
+        self.key = key
+        self.priority = priority
+        # RQ imports the job by this name and calls what it finds: this object.
+        self.path = f"{func.__module__}.{func.__qualname__}"
+
+    def __call__(self, *args: Any) -> Any:
+        started(self.key(*args))
+        return self.func(*args)
+
+    def enqueue(self, *args: Any, priority: Priority | None = None) -> Job | None:
+        return enqueue_coalesced(
+            self.path, *args, key=self.key(*args), priority=priority or self.priority
+        )
+
+    def is_waiting(self, *args: Any) -> bool:
+        return is_waiting(self.key(*args))
+
+
+def coalesced(
+    key: Callable[..., str], priority: Priority = Priority.DEFAULT
+) -> Callable[[Callable[..., Any]], CoalescedJob]:
+    """Make a job function coalesced: `key(*args)` (from `server.jobs.keys`) names its work,
+    `job.enqueue(*args)` queues it unless a call with that key is waiting already, and the
+    job marks itself started before it runs, so a request that arrives while it works gets
+    a job of its own."""
+
+    def wrap(func: Callable[..., Any]) -> CoalescedJob:
+        return CoalescedJob(func, key, priority)
+
+    return wrap
 
 
 def fetch_job(job_id: str) -> Job | None:

@@ -12,8 +12,8 @@ from rq.cron import CronScheduler
 
 from server.config import Config
 from server.extensions import current_config
-from server.jobs import store_tasks, sync_tasks, tasks
 from server.jobs.queues import Priority
+from server.jobs.tasks import housekeeping, inbound, pull, push, stores
 from server.redis_client import get_redis
 
 
@@ -29,17 +29,17 @@ class Schedule:
 
 
 SCHEDULES: tuple[Schedule, ...] = (
-    Schedule("purge-expired-records", tasks.purge_expired_records, cron="17 3 * * *"),
-    Schedule("erase-uninstalled-stores", store_tasks.erase_expired_stores, cron="29 3 * * *"),
-    Schedule("requeue-pending-events", tasks.requeue_pending_events, cron="*/5 * * * *"),
-    Schedule("poll-woocommerce", tasks.poll_woo_stores, cron="* * * * *"),
-    Schedule("flush-outboxes", sync_tasks.flush_stores, cron="* * * * *"),
-    Schedule("resume-backfills", sync_tasks.resume_stalled_backfills, cron="* * * * *"),
-    Schedule("pull-from-xero", sync_tasks.pull_stores, cron="*/15 * * * *"),
-    Schedule("refresh-xero-reference-data", sync_tasks.refresh_references, cron="41 4 * * *"),
+    Schedule("purge-expired-records", housekeeping.purge_expired_records, cron="17 3 * * *"),
+    Schedule("erase-uninstalled-stores", stores.erase_expired_stores, cron="29 3 * * *"),
+    Schedule("requeue-pending-events", inbound.requeue_pending_events, cron="*/5 * * * *"),
+    Schedule("poll-woocommerce", inbound.poll_woo_stores, cron="* * * * *"),
+    Schedule("flush-outboxes", push.flush_stores, cron="* * * * *"),
+    Schedule("resume-backfills", push.resume_stalled_backfills, cron="* * * * *"),
+    Schedule("pull-from-xero", pull.pull_stores, cron="*/15 * * * *"),
+    Schedule("refresh-xero-reference-data", push.refresh_references, cron="41 4 * * *"),
     Schedule(
         "check-woocommerce-webhooks",
-        tasks.check_woo_webhooks,
+        inbound.check_woo_webhooks,
         interval=lambda settings: settings.woocommerce.webhook_check_minutes * 60,
     ),
 )

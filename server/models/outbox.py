@@ -19,6 +19,7 @@ class OutboxStatus(enum.StrEnum):
     SENDING = "sending"  # in a batch on its way; uncertain if the worker dies
     UNCERTAIN = "uncertain"  # the write may have been applied: reconcile before writing again
     DONE = "done"  # Xero has it (see the binding)
+    WAITING = "waiting"  # for the store's prerequisites (Xero, modules, tax mapping); resumes
     HELD = "held"  # cannot be sent until a person acts (reason in `error`)
     FAILED = "failed"  # Xero refused it (its messages in `error`)
 

@@ -6,18 +6,15 @@ Only customers with orders reach here, and nothing is ever deleted."""
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-
-import sqlalchemy as sa
 
 from server.connectors.xero import resources
 from server.connectors.xero.batch import write_batches
 from server.connectors.xero.client import XeroClient
 from server.extensions import db
-from server.models import Binding, BindingKind
+from server.push.bindings import bind_contact, bound_contacts
 
 LOOKUPS_PER_CALL = 50  # values OR'd in one `where` (about 3 kB of URL for emails)
 NAME_TAKEN = "contact name"  # "The contact name X is already assigned to another contact"
@@ -30,19 +27,12 @@ class Resolution:
     failures: dict[str, str] = field(default_factory=dict)  # customer key → Xero's reason
 
 
-def binding_key(customer_key: str) -> str:
-    """The binding's woo_id for a customer key (long guest emails are hashed to fit)."""
-    if len(customer_key) <= 64:
-        return customer_key
-    return "h:" + hashlib.sha256(customer_key.encode()).hexdigest()[:62]
-
-
 def resolve(
     store_id: int, client: XeroClient, wanted: Mapping[str, Mapping[str, Any]]
 ) -> Resolution:
     """ContactIDs for every customer key in `wanted` (key → contact payload to create)."""
     result = Resolution()
-    bound = _bound(store_id, wanted)
+    bound = bound_contacts(store_id, wanted)
     result.contact_ids.update(bound)
     missing = {key: spec for key, spec in wanted.items() if key not in bound}
     if not missing:
@@ -56,7 +46,7 @@ def resolve(
             del found[key]  # made anew below, under a name of its own if need be
             replaced.add(key)
             continue
-        _bind(store_id, key, contact)
+        bind_contact(store_id, key, contact)
         result.contact_ids[key] = contact["ContactID"]
     db.session.commit()
     to_create = {
@@ -66,19 +56,6 @@ def resolve(
     }
     _create(store_id, client, to_create, result)
     return result
-
-
-def _bound(store_id: int, keys: Iterable[str]) -> dict[str, str]:
-    by_binding = {binding_key(key): key for key in keys}
-    rows = db.session.execute(
-        sa.select(Binding.woo_id, Binding.xero_id).where(
-            Binding.store_id == store_id,
-            Binding.kind == BindingKind.CONTACT,
-            Binding.woo_id.in_(list(by_binding)),
-            Binding.xero_id.is_not(None),
-        )
-    )
-    return {by_binding[woo_id]: xero_id for woo_id, xero_id in rows}
 
 
 def _find(client: XeroClient, missing: Mapping[str, Mapping[str, Any]]) -> dict[str, dict]:
@@ -161,27 +138,10 @@ def _restore(client: XeroClient, contacts: list[dict[str, Any]]) -> set[str]:
     return refused
 
 
-def bound_contact(store_id: int, customer_key: str) -> str | None:
-    """The ContactID a customer is bound to, if any."""
-    return _bound(store_id, [customer_key]).get(customer_key) if customer_key else None
-
-
 def _without_number(spec: Mapping[str, Any]) -> dict[str, Any]:
     """A replacement for an archived contact that keeps the customer's number (Xero wants
     contact numbers unique): it goes without."""
     return {key: value for key, value in spec.items() if key != "ContactNumber"}
-
-
-def forget(store_id: int, customer_key: str) -> None:
-    """Drop a customer's contact binding (Xero refused the contact): it is found or made
-    again next time."""
-    db.session.execute(
-        sa.delete(Binding).where(
-            Binding.store_id == store_id,
-            Binding.kind == BindingKind.CONTACT,
-            Binding.woo_id == binding_key(customer_key),
-        )
-    )
 
 
 def _create(
@@ -199,7 +159,7 @@ def _create(
             for outcome in results:
                 key = keys[outcome.index]
                 if outcome.ok and outcome.element.get("ContactID"):
-                    _bind(store_id, key, outcome.element)
+                    bind_contact(store_id, key, outcome.element)
                     result.contact_ids[key] = outcome.element["ContactID"]
                 elif round_number == 0 and any(NAME_TAKEN in e for e in outcome.errors):
                     attempts[1][key] = _renamed(batch[key], key)
@@ -213,20 +173,3 @@ def _create(
 def _renamed(spec: Mapping[str, Any], key: str) -> dict[str, Any]:
     qualifier = str(spec.get("EmailAddress") or spec.get("ContactNumber") or key)
     return {**spec, "Name": f"{spec['Name']} ({qualifier})"[:255]}
-
-
-def _bind(store_id: int, key: str, contact: Mapping[str, Any]) -> None:
-    woo_id = binding_key(key)
-    binding = db.session.scalar(
-        sa.select(Binding).where(
-            Binding.store_id == store_id,
-            Binding.kind == BindingKind.CONTACT,
-            Binding.woo_id == woo_id,
-        )
-    )
-    if binding is None:
-        binding = Binding(store_id=store_id, kind=BindingKind.CONTACT, woo_id=woo_id)
-        db.session.add(binding)
-    binding.xero_id = str(contact["ContactID"])
-    binding.xero_number = str(contact.get("Name") or "")[:255]
-    binding.xero_status = "ACTIVE"

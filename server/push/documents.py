@@ -1,89 +1,51 @@
-"""Writing invoices and quotes to Xero in batches of up to 50, exactly once.
+"""Writing planned invoices and quotes to Xero in batches of up to 50, exactly once.
 
 Creates are PUT with an Idempotency-Key (derived from the content by the client) and
 `summarizeErrors=false`; each element is bound and committed as soon as its batch answers.
 Entries are marked `sending` (committed) before a batch leaves, so a worker killed mid-call
-leaves them to be reconciled: after any uncertain outcome the documents are looked up by
-their deterministic numbers before anything is created again. Updates are POSTed with the
-bound id; cancellations delete a draft or void an authorised document.
+leaves them to be reconciled (`server.push.reconcile`) before anything is created again.
+Updates are POSTed with the bound id; cancellations delete a draft or void an authorised
+document. Quotes whose orders got invoices are closed the way Xero's own "copy to invoice"
+leaves them.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from server.connectors.base import (
-    ConnectorError,
-    NotFoundError,
-    PermanentError,
-    TransientError,
-    ValidationError,
-)
-from server.connectors.xero import resources
+from server.connectors.base import ConnectorError, PermanentError, TransientError, ValidationError
 from server.connectors.xero.batch import ElementResult, chunks, write_batches
 from server.connectors.xero.client import XeroClient
 from server.connectors.xero.ratelimit import CallPriority
-from server.connectors.xero.resources import Resource
+from server.connectors.xero.resources import DocumentStatus
 from server.extensions import db
-from server.mapping.orders import MappedDocument, for_xero
+from server.mapping.orders import for_xero
 from server.models import Binding, BindingKind, OutboxEntry, OutboxPriority, OutboxStatus, Outcome
-from server.push import audit, contacts, outbox
+from server.push import audit, outbox
+from server.push.bindings import (
+    KINDS,
+    QUOTE,
+    DocumentKind,
+    bind,
+    bound_contact,
+    forget_contact,
+    not_editable,
+)
+from server.push.plan import Plan, WriteAction
 
 NUMBER_TAKEN = "must be unique"
 ARCHIVED_CONTACT = "archived contact"
 NOT_EDITABLE = "not of valid status for modification"
-FINAL_STATUSES = ("PAID", "VOIDED", "DELETED", "INVOICED")
-STATUS_RANK = {"DRAFT": 0, "SUBMITTED": 1, "AUTHORISED": 2, "SENT": 1, "DECLINED": 1, "ACCEPTED": 2}
-NUMBERS_PER_LOOKUP = 50
-MAX_ATTEMPTS = 5  # writes of one version that ended in doubt, before the order is failed
-
-
-@dataclass(frozen=True)
-class DocumentKind:
-    name: str
-    resource: Resource
-    binding: BindingKind
-    id_field: str
-    number_field: str
-    params: Mapping[str, Any]
-
-
-INVOICE = DocumentKind(
-    "invoice", resources.INVOICES, BindingKind.INVOICE, "InvoiceID", "InvoiceNumber",
-    {"unitdp": 4},
-)  # fmt: skip
-QUOTE = DocumentKind("quote", resources.QUOTES, BindingKind.QUOTE, "QuoteID", "QuoteNumber", {})
-KINDS = {kind.name: kind for kind in (INVOICE, QUOTE)}
-
-
-@dataclass
-class Plan:
-    """One entry's write: create, update or cancel one document."""
-
-    entry: OutboxEntry
-    version: int  # the entry version being written
-    kind: DocumentKind
-    action: str  # "create", "update" or "cancel"
-    mapped: MappedDocument | None = None
-    binding: Binding | None = None
-    content_hash: str = ""
-    contact_id: str = ""
-    cancel_status: str = ""
-
-
-def binding_for(store_id: int, kind: BindingKind, woo_order_id: str) -> Binding | None:
-    return db.session.scalar(
-        sa.select(Binding).where(
-            Binding.store_id == store_id, Binding.kind == kind, Binding.woo_id == woo_order_id
-        )
-    )
+# Xero moves a document forward only: a status below the one it has is left out of updates.
+STATUS_RANK = {
+    DocumentStatus.DRAFT: 0, DocumentStatus.SUBMITTED: 1, DocumentStatus.AUTHORISED: 2,
+    DocumentStatus.SENT: 1, DocumentStatus.DECLINED: 1, DocumentStatus.ACCEPTED: 2,
+}  # fmt: skip
 
 
 def _priority(plan: Plan) -> CallPriority:
@@ -100,11 +62,11 @@ def write(client: XeroClient, store_id: int, plans: Sequence[Plan]) -> None:
     Xero)."""
     for kind in KINDS.values():
         for action, build in (
-            ("create", _create_element),
-            ("update", _update_element),
-            ("cancel", _cancel_element),
+            (WriteAction.CREATE, _create_element),
+            (WriteAction.UPDATE, _update_element),
+            (WriteAction.CANCEL, _cancel_element),
         ):
-            group = [plan for plan in plans if plan.kind is kind and plan.action == action]
+            group = [plan for plan in plans if plan.kind is kind and plan.action is action]
             if group:
                 _send(client, store_id, kind, action, group, build)
 
@@ -113,14 +75,14 @@ def _send(
     client: XeroClient,
     store_id: int,
     kind: DocumentKind,
-    action: str,
+    action: WriteAction,
     plans: list[Plan],
     build: Callable[[Plan], dict[str, Any]],
 ) -> None:
     """Batch after batch: each batch's entries are marked `sending` (committed) just before
     it leaves, and settled (committed) as soon as it answers."""
     elements = [build(plan) for plan in plans]
-    method = "PUT" if action == "create" else "POST"
+    method = "PUT" if action is WriteAction.CREATE else "POST"
     for indexes in chunks(elements, kind.resource.collection):
         batch = [plans[index] for index in indexes]
         for plan in batch:
@@ -181,7 +143,7 @@ def _update_element(plan: Plan) -> dict[str, Any]:
     document = {**plan.mapped.document, "Contact": _contact(plan)}
     document[plan.kind.id_field] = plan.binding.xero_id
     wanted = str(document.get("Status", ""))
-    if STATUS_RANK.get(wanted, 0) < STATUS_RANK.get(plan.binding.xero_status, 0):
+    if STATUS_RANK.get(wanted, 0) < STATUS_RANK.get(plan.binding.xero_status or "", 0):
         document.pop("Status", None)  # Xero moves a document forward only
     return for_xero(document)
 
@@ -190,7 +152,7 @@ def _cancel_element(plan: Plan) -> dict[str, Any]:
     assert plan.binding is not None
     element: dict[str, Any] = {
         plan.kind.id_field: plan.binding.xero_id,
-        "Status": plan.cancel_status,
+        "Status": str(plan.cancel_status),
     }
     if plan.kind is QUOTE:  # Xero wants a quote's contact and date on every update
         element["Contact"] = _contact(plan)
@@ -199,7 +161,7 @@ def _cancel_element(plan: Plan) -> dict[str, Any]:
 
 
 def _settle(
-    store_id: int, kind: DocumentKind, action: str, plan: Plan, outcome: ElementResult
+    store_id: int, kind: DocumentKind, action: WriteAction, plan: Plan, outcome: ElementResult
 ) -> None:
     element = outcome.element
     entry = plan.entry
@@ -209,15 +171,15 @@ def _settle(
         _record_written(plan, binding, element, action)
         return
     errors = "; ".join(outcome.errors) or f"Xero answered {outcome.status}"
-    if action == "create" and NUMBER_TAKEN in errors:
+    if action is WriteAction.CREATE and NUMBER_TAKEN in errors:
         outbox.set_status(entry, OutboxStatus.UNCERTAIN)  # it exists: find it by its number
         audit.record(
             entry, kind.name, "create", Outcome.WARNING,
             f"{entry.number} already exists in Xero; it will be found by its number and bound",
         )  # fmt: skip
         return
-    if action != "create" and NOT_EDITABLE in errors and plan.binding is not None:
-        if entry.attempts >= MAX_ATTEMPTS:
+    if action is not WriteAction.CREATE and NOT_EDITABLE in errors and plan.binding is not None:
+        if entry.attempts >= outbox.MAX_ATTEMPTS:
             outbox.settle(
                 entry, OutboxStatus.HELD, plan.version, not_editable(plan.binding, errors)
             )
@@ -232,8 +194,8 @@ def _settle(
             "read again before anything else is sent",
         )  # fmt: skip
         return
-    if ARCHIVED_CONTACT in errors.lower() and entry.attempts < MAX_ATTEMPTS:
-        contacts.forget(entry.store_id, entry.customer_key)  # found again, or made anew
+    if ARCHIVED_CONTACT in errors.lower() and entry.attempts < outbox.MAX_ATTEMPTS:
+        forget_contact(entry.store_id, entry.customer_key)  # found again, or made anew
         outbox.set_status(entry, OutboxStatus.PENDING)
         message = f"the contact is archived in Xero; it is found or made again ({errors})"
         audit.record(entry, kind.name, action, Outcome.WARNING, message)
@@ -246,20 +208,13 @@ def _settle(
     )  # fmt: skip
 
 
-def not_editable(binding: Binding, xero_says: str = "") -> str:
-    """The warning for an order that changed after its document became final in Xero."""
-    because = f" ({xero_says})" if xero_says else ""
-    return (
-        f"order changed, but {binding.xero_number} is {binding.xero_status or 'final'} in Xero "
-        f"and can no longer be edited{because}; change it in Xero by hand or credit it"
-    )
-
-
-def _record_written(plan: Plan, binding: Binding, element: Mapping[str, Any], action: str) -> None:
+def _record_written(
+    plan: Plan, binding: Binding, element: Mapping[str, Any], action: WriteAction
+) -> None:
     entry = plan.entry
     xero_total = _decimal(element.get("Total"))
     outcome, message = Outcome.OK, f"{action}d {binding.xero_number} ({binding.xero_status})"
-    if action == "cancel":
+    if action is WriteAction.CANCEL:
         message = f"{binding.xero_number} is now {binding.xero_status}: the order was cancelled"
     elif plan.mapped is not None and xero_total is not None and xero_total != plan.mapped.total:
         outcome = Outcome.WARNING
@@ -275,25 +230,6 @@ def _record_written(plan: Plan, binding: Binding, element: Mapping[str, Any], ac
     )  # fmt: skip
 
 
-def bind(
-    store_id: int,
-    kind: DocumentKind,
-    woo_order_id: str,
-    element: Mapping[str, Any],
-    content_hash: str | None,
-) -> Binding:
-    binding = binding_for(store_id, kind.binding, woo_order_id)
-    if binding is None:
-        binding = Binding(store_id=store_id, kind=kind.binding, woo_id=woo_order_id)
-        db.session.add(binding)
-    binding.xero_id = str(element[kind.id_field])
-    binding.xero_number = str(element.get(kind.number_field) or binding.xero_number)
-    binding.xero_status = str(element.get("Status") or binding.xero_status)
-    if content_hash is not None:
-        binding.content_hash = content_hash
-    return binding
-
-
 def _decimal(value: Any) -> Decimal | None:
     try:
         return Decimal(str(value)) if value is not None else None
@@ -301,161 +237,13 @@ def _decimal(value: Any) -> Decimal | None:
         return None
 
 
-# -- reconciling ---------------------------------------------------------------------------
-
-
-def reconcile(
-    client: XeroClient, store_id: int, entries: Sequence[OutboxEntry], deadline: float
-) -> None:
-    """Entries whose last write may or may not have been applied. A create is looked up by
-    its number and bound if the document found is this order's (an update then makes it
-    current); a number held by another document holds the order. An update or cancel reads
-    its bound document again, so the next plan starts from Xero's real status. Fifty at a
-    time, lookups first, then the writes, committed; what the deadline leaves stays in
-    doubt for the next flush."""
-    for start in range(0, len(entries), NUMBERS_PER_LOOKUP):
-        if time.monotonic() > deadline:
-            return
-        _reconcile_chunk(client, store_id, entries[start : start + NUMBERS_PER_LOOKUP])
-
-
-def _reconcile_chunk(client: XeroClient, store_id: int, entries: Sequence[OutboxEntry]) -> None:
-    creates: dict[str, list[OutboxEntry]] = {name: [] for name in KINDS}
-    bound: dict[str, list[tuple[OutboxEntry, Binding]]] = {name: [] for name in KINDS}
-    for entry in entries:
-        kind = KINDS.get(entry.kind)
-        binding = binding_for(store_id, kind.binding, entry.woo_order_id) if kind else None
-        if kind is None:
-            continue
-        if binding is not None and binding.xero_id and binding.xero_status != "DELETED":
-            bound[kind.name].append((entry, binding))
-        elif entry.number:
-            creates[kind.name].append(entry)
-    by_number = {
-        name: _find_by_number(client, KINDS[name], [e.number for e in group])
-        for name, group in creates.items()
-    }
-    by_id = {
-        name: _find_by_id(client, KINDS[name], [b.xero_id or "" for _, b in group])
-        for name, group in bound.items()
-    }
-    for name, group in creates.items():
-        for entry in group:
-            _reconcile_create(store_id, KINDS[name], entry, by_number[name].get(entry.number))
-    for name, pairs in bound.items():
-        for entry, binding in pairs:
-            document = by_id[name].get(binding.xero_id or "")
-            if document is not None:
-                binding.xero_status = str(document.get("Status") or binding.xero_status)
-            outbox.set_status(entry, OutboxStatus.PENDING)
-    handled = {e.id for group in creates.values() for e in group}
-    handled |= {e.id for pairs in bound.values() for e, _ in pairs}
-    for entry in entries:
-        if entry.id not in handled:  # never got as far as a number
-            outbox.set_status(entry, OutboxStatus.PENDING)
-    db.session.commit()
-
-
-def _reconcile_create(
-    store_id: int, kind: DocumentKind, entry: OutboxEntry, document: Mapping[str, Any] | None
-) -> None:
-    if document is not None and _made_from(store_id, document, entry):
-        bind(store_id, kind, entry.woo_order_id, document, "")  # "": brought up to date next
-        audit.record(
-            entry, kind.name, "reconcile", Outcome.OK,
-            f"{entry.number} was found in Xero after an uncertain write, and bound",
-            xero_id=str(document[kind.id_field]),
-        )  # fmt: skip
-        outbox.set_status(entry, OutboxStatus.PENDING)
-    elif document is not None:
-        message = (
-            f"the number {entry.number} is used by another document in Xero, not made from "
-            "this order; change the numbering in the settings or that document, then replay"
-        )
-        outbox.settle(entry, OutboxStatus.HELD, entry.version, message)
-        audit.record(entry, kind.name, "reconcile", Outcome.HELD, message,
-                     xero_id=str(document.get(kind.id_field)))  # fmt: skip
-    elif entry.attempts >= MAX_ATTEMPTS:
-        message = f"{entry.number} could not be written after {entry.attempts} attempts"
-        outbox.settle(entry, OutboxStatus.FAILED, entry.version, message)
-        audit.record(entry, kind.name, "create", Outcome.ERROR, message)
-    else:
-        outbox.set_status(entry, OutboxStatus.PENDING)
-
-
-def _made_from(store_id: int, document: Mapping[str, Any], entry: OutboxEntry) -> bool:
-    """Whether a document found by number is the one this order made: a sales document
-    with the order's reference, for the order's contact, bound to no other store."""
-    if document.get("Type", "ACCREC") != "ACCREC":
-        return False
-    if str(document.get("Reference") or "") != str(entry.document.get("Reference") or ""):
-        return False
-    contact_id = contacts.bound_contact(store_id, entry.customer_key)
-    found_for = str((document.get("Contact") or {}).get("ContactID") or "")
-    if contact_id is not None and found_for != contact_id:
-        return False
-    elsewhere = db.session.scalar(
-        sa.select(Binding.id).where(
-            Binding.xero_id == str(document.get("InvoiceID") or document.get("QuoteID") or ""),
-            Binding.store_id != store_id,
-        )
-    )
-    return elsewhere is None
-
-
-def _find_by_number(
-    client: XeroClient, kind: DocumentKind, numbers: list[str]
-) -> dict[str, Mapping[str, Any]]:
-    found: dict[str, Mapping[str, Any]] = {}
-    if kind is QUOTE:  # Quotes take one QuoteNumber per call
-        for number in numbers:
-            found |= _live(kind, client.iterate(kind.resource, {"QuoteNumber": number}))
-        return found
-    listable = [number for number in numbers if "," not in number]
-    for start in range(0, len(listable), NUMBERS_PER_LOOKUP):
-        chunk = listable[start : start + NUMBERS_PER_LOOKUP]
-        query = {"InvoiceNumbers": chunk, "includeArchived": True}
-        found |= _live(kind, client.iterate(kind.resource, query))
-    for number in set(numbers) - set(listable):  # a comma would split the list
-        query = {"where": f'InvoiceNumber=="{number}"', "includeArchived": True}
-        found |= _live(kind, client.iterate(kind.resource, query))
-    return found
-
-
-def _find_by_id(
-    client: XeroClient, kind: DocumentKind, ids: list[str]
-) -> dict[str, Mapping[str, Any]]:
-    if not ids:
-        return {}
-    if kind is QUOTE:  # one by one; a quote Xero no longer has is as good as deleted
-        found = {}
-        for quote_id in ids:
-            try:
-                found[quote_id] = client.get_one(kind.resource, quote_id)
-            except NotFoundError:
-                found[quote_id] = {"QuoteID": quote_id, "Status": "DELETED"}
-        return found
-    found: dict[str, Mapping[str, Any]] = {}
-    for start in range(0, len(ids), NUMBERS_PER_LOOKUP):
-        query = {"IDs": ids[start : start + NUMBERS_PER_LOOKUP], "includeArchived": True}
-        for document in client.iterate(kind.resource, query):
-            found[str(document.get(kind.id_field))] = document
-    return found
-
-
-def _live(kind: DocumentKind, documents: Any) -> dict[str, Mapping[str, Any]]:
-    """Sales documents by number, leaving out deleted ones (Xero lets their numbers be
-    reused) and supplier bills (whose numbers may repeat ours)."""
-    return {
-        str(document.get(kind.number_field)): document
-        for document in documents
-        if document.get("Status") != "DELETED" and document.get("Type", "ACCREC") == "ACCREC"
-    }
-
-
 # -- quotes that became invoices ------------------------------------------------------------
 
-QUOTE_STEPS = {"DRAFT": "SENT", "SENT": "ACCEPTED", "ACCEPTED": "INVOICED"}
+QUOTE_STEPS = {
+    DocumentStatus.DRAFT: DocumentStatus.SENT,
+    DocumentStatus.SENT: DocumentStatus.ACCEPTED,
+    DocumentStatus.ACCEPTED: DocumentStatus.INVOICED,
+}
 
 
 def close_quotes(client: XeroClient, store_id: int) -> None:
@@ -473,7 +261,7 @@ def close_quotes(client: XeroClient, store_id: int) -> None:
                 invoice.woo_id == Binding.woo_id,
                 invoice.kind == BindingKind.INVOICE,
                 invoice.xero_id.is_not(None),
-                invoice.xero_status != "DELETED",
+                invoice.xero_status != DocumentStatus.DELETED,
             ),
         )
         .join(
@@ -492,7 +280,7 @@ def close_quotes(client: XeroClient, store_id: int) -> None:
     open_quotes = [
         (quote, entry, contact)
         for quote, entry in rows
-        if (contact := contacts.bound_contact(store_id, entry.customer_key)) is not None
+        if (contact := bound_contact(store_id, entry.customer_key)) is not None
     ]
     db.session.commit()
     while open_quotes:

@@ -27,7 +27,8 @@ DOCUMENT_KINDS = (BindingKind.INVOICE, BindingKind.QUOTE)
 UNSETTLED = (OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.UNCERTAIN)
 IN_DOUBT = (OutboxStatus.SENDING, OutboxStatus.UNCERTAIN)
 REPLAYABLE = (OutboxStatus.FAILED, OutboxStatus.HELD)
-PREREQUISITES_HOLD = "not sent yet: "
+WAITING_PREFIX = "not sent yet: "  # then the reasons, for people reading the entry
+MAX_ATTEMPTS = 5  # writes of one version that ended in doubt, before the order is failed
 
 
 def entry_for(store_id: int, woo_order_id: str) -> OutboxEntry | None:
@@ -116,10 +117,7 @@ def stores_waiting_for_prerequisites() -> list[int]:
     return list(
         db.session.scalars(
             sa.select(OutboxEntry.store_id)
-            .where(
-                OutboxEntry.status == OutboxStatus.HELD,
-                OutboxEntry.error.startswith(PREREQUISITES_HOLD),
-            )
+            .where(OutboxEntry.status == OutboxStatus.WAITING)
             .distinct()
         )
     )
@@ -160,25 +158,21 @@ def set_status(entry: OutboxEntry, status: OutboxStatus) -> None:
     db.session.expire(entry, ["status", "version"])
 
 
-def hold_for_prerequisites(store_id: int, reasons: Sequence[str]) -> int:
+def wait_for_prerequisites(store_id: int, reasons: Sequence[str]) -> int:
     """Pending orders of a store that may not sync yet wait, saying why."""
     result = db.session.execute(
         sa.update(OutboxEntry)
         .where(OutboxEntry.store_id == store_id, OutboxEntry.status == OutboxStatus.PENDING)
-        .values(status=OutboxStatus.HELD, error=PREREQUISITES_HOLD + "; ".join(reasons))
+        .values(status=OutboxStatus.WAITING, error=WAITING_PREFIX + "; ".join(reasons))
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def release_prerequisite_holds(store_id: int) -> int:
+def release_waiting(store_id: int) -> int:
     """Once the store may sync, the orders that waited for it are pending again."""
     result = db.session.execute(
         sa.update(OutboxEntry)
-        .where(
-            OutboxEntry.store_id == store_id,
-            OutboxEntry.status == OutboxStatus.HELD,
-            OutboxEntry.error.startswith(PREREQUISITES_HOLD),
-        )
+        .where(OutboxEntry.store_id == store_id, OutboxEntry.status == OutboxStatus.WAITING)
         .values(status=OutboxStatus.PENDING, error="")
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

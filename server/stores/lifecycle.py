@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from server.billing import trial
+from server.connections import ConnectError
 from server.connections.woocommerce import access as woo_access
 from server.connections.woocommerce import connect as woo_connect
 from server.connections.xero import access as xero_access
@@ -31,7 +33,6 @@ from server.models import (
     InboundEvent,
     OutboxEntry,
     OutboxStatus,
-    Plan,
     Store,
     StoreState,
     StoreTransition,
@@ -42,7 +43,6 @@ from server.models import (
 )
 from server.models.types import utcnow
 
-DEFAULT_PLAN = "standard"
 logger = logging.getLogger(__name__)
 
 
@@ -119,7 +119,7 @@ def activate(consent: Consent) -> Activated:
         store.transition_to(
             StoreState.ACTIVE, f"{reason}: control of {url} proven", _actor(consent)
         )
-    start_trial(store)
+    trial.start(store)
     db.session.commit()
     resumed = not held and before in (StoreState.PAUSED, StoreState.UNINSTALLED)
     return Activated(store, secret, resumed)
@@ -226,24 +226,6 @@ def _prove(url: str, challenge: str) -> None:
         ) from None
 
 
-def start_trial(store: Store) -> Subscription | None:
-    """A store's first activation starts its trial on the default plan (made if missing)."""
-    if db.session.scalar(sa.select(Subscription.id).where(Subscription.store_id == store.id)):
-        return None
-    plan = db.session.scalar(sa.select(Plan).where(Plan.code == DEFAULT_PLAN))
-    if plan is None:
-        plan = Plan(
-            code=DEFAULT_PLAN, name="Standard", trial_days=current_config().bridge.trial_days
-        )
-        db.session.add(plan)
-    subscription = Subscription(
-        store_id=store.id, plan=plan, status=SubscriptionStatus.TRIALING,
-        trial_ends_at=utcnow() + timedelta(days=plan.trial_days),
-    )  # fmt: skip
-    db.session.add(subscription)
-    return subscription
-
-
 def deactivate(store: Store) -> None:
     """The plugin was deactivated: deliveries are still recorded, nothing is synced."""
     if store.state == StoreState.ACTIVE:
@@ -275,7 +257,7 @@ def close_connections(store_id: int, *, erase: bool) -> str:
     if connection is not None and connection.status != ConnectionStatus.DISCONNECTED:
         try:
             xero_connect.disconnect(store, "uninstall")
-        except xero_connect.ConnectError as error:
+        except ConnectError as error:
             return f"Xero could not be disconnected yet: {error}"
     if erase:
         db.session.delete(db.session.get(Store, store_id))
@@ -327,7 +309,7 @@ def status(store: Store) -> dict[str, Any]:
     problems = db.session.scalar(
         sa.select(sa.func.count(OutboxEntry.id)).where(
             OutboxEntry.store_id == store.id,
-            OutboxEntry.status.in_((OutboxStatus.FAILED, OutboxStatus.HELD)),
+            OutboxEntry.status.in_((OutboxStatus.FAILED, OutboxStatus.HELD, OutboxStatus.WAITING)),
         )
     )
     waiting = db.session.scalar(

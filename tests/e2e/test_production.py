@@ -63,7 +63,9 @@ def test_separate_processes_on_configured_database_and_redis(tmp_path, database_
     try:
         assert wait_for(lambda: ready(f"http://127.0.0.1:{port}/readyz")), "web never became ready"
         redis = Redis.from_url(redis_url)
-        job = Queue("default", connection=redis).enqueue("server.jobs.tasks.check_worker")
+        job = Queue("default", connection=redis).enqueue(
+            "server.jobs.tasks.housekeeping.check_worker"
+        )
         assert wait_for(lambda: job.get_status(refresh=True) == "finished"), job.get_status()
         assert job.return_value()["database_time"]
         assert wait_for(lambda: len(CronScheduler.all(connection=redis)) == 1)

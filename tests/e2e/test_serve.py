@@ -132,7 +132,7 @@ def test_serve_runs_everything_and_stops_without_leftovers(serve_dir):
     assert "admin:  http://127.0.0.1:" in serve.output
 
     redis = Redis(unix_socket_path=str(serve_dir / "var" / "redis.sock"))
-    job = Queue("high", connection=redis).enqueue("server.jobs.tasks.check_worker")
+    job = Queue("high", connection=redis).enqueue("server.jobs.tasks.housekeeping.check_worker")
     deadline = time.monotonic() + 60
     while job.get_status(refresh=True) != "finished" and time.monotonic() < deadline:
         time.sleep(0.2)

@@ -12,6 +12,7 @@ import json
 import secrets
 from dataclasses import dataclass
 
+from server.connections import ConnectError
 from server.connections.woocommerce import access as woo_access
 from server.connectors.base import AuthError, ConnectorError, PermanentError
 from server.connectors.woocommerce import auth
@@ -25,10 +26,6 @@ from server.redis_client import get_redis
 PENDING_SECONDS = 1800
 CALLBACK_PATH = "/woocommerce/auth-callback/"
 RETURN_PATH = "/woocommerce/return/"
-
-
-class ConnectError(Exception):
-    """The keys cannot be taken; the message is for the person connecting."""
 
 
 @dataclass(frozen=True)

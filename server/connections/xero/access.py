@@ -150,3 +150,17 @@ def client_for(connection: XeroConnection) -> XeroClient:
 
 def connection_for_store(store_id: int) -> XeroConnection | None:
     return db.session.scalar(sa.select(XeroConnection).where(XeroConnection.store_id == store_id))
+
+
+def connected_store_ids() -> list[int]:
+    """The stores whose Xero organisation is connected (the transaction is ended: callers
+    enqueue work for each)."""
+    store_ids = list(
+        db.session.scalars(
+            sa.select(XeroConnection.store_id).where(
+                XeroConnection.status == ConnectionStatus.CONNECTED
+            )
+        )
+    )
+    db.session.commit()
+    return store_ids

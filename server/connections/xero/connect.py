@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 
 import sqlalchemy as sa
 
+from server.connections import ConnectError
 from server.connections.xero import access as xero_access
 from server.connectors.base import ConnectorError, RateLimitError, TransientError
 from server.connectors.xero.oauth import Tenant
@@ -27,10 +28,6 @@ from server.redis_client import get_redis
 logger = logging.getLogger(__name__)
 PENDING_SECONDS = 600
 CHOICE_SECONDS = 1800
-
-
-class ConnectError(Exception):
-    """The connection cannot be made; the message is for the person connecting."""
 
 
 @dataclass(frozen=True)

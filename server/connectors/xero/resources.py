@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 
 BATCH_WRITE_SIZE = 50  # Xero's recommended maximum per request
+
+
+class DocumentStatus(enum.StrEnum):
+    """The statuses of Xero's sales documents (invoices, credit notes and quotes), as Xero
+    spells them. A StrEnum: equal to the string Xero sends and the binding stores."""
+
+    DRAFT = "DRAFT"
+    SUBMITTED = "SUBMITTED"
+    AUTHORISED = "AUTHORISED"
+    PAID = "PAID"
+    VOIDED = "VOIDED"
+    DELETED = "DELETED"
+    SENT = "SENT"  # quotes
+    DECLINED = "DECLINED"
+    ACCEPTED = "ACCEPTED"
+    INVOICED = "INVOICED"
 
 
 @dataclass(frozen=True)

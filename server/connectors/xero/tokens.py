@@ -10,16 +10,16 @@ recovers.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from redis import Redis
-from redis.exceptions import LockError, RedisError
+from redis.exceptions import RedisError
 
 from server.connectors.base import AuthError, TransientError
 from server.connectors.xero.oauth import TokenSet, XeroOAuth
+from server.locks import held
 
 REFRESH_MARGIN = timedelta(minutes=2)
 
@@ -70,31 +70,32 @@ class TokenManager:
         return self._refresh(rejected=rejected)
 
     def _refresh(self, rejected: str | None) -> str:
-        lock = self.redis.lock(
-            self.lock_name, timeout=self.lock_seconds, blocking_timeout=self.wait_seconds
-        )
         try:
-            if not lock.acquire():
-                raise TransientError("timed out waiting for another process to refresh the token")
+            with held(
+                self.redis, self.lock_name, hold=self.lock_seconds, wait=self.wait_seconds
+            ) as taken:
+                if not taken:
+                    raise TransientError(
+                        "timed out waiting for another process to refresh the token"
+                    )
+                return self._refresh_holding_the_lock(rejected)
         except RedisError as error:
             raise TransientError(f"Redis is unavailable for the token lock: {error}") from None
+
+    def _refresh_holding_the_lock(self, rejected: str | None) -> str:
+        tokens = self._load()
+        still_good = not self._expiring(tokens)
+        if still_good and (rejected is None or tokens.access_token != rejected):
+            return tokens.access_token  # refreshed by another process meanwhile
         try:
-            tokens = self._load()
-            still_good = not self._expiring(tokens)
-            if still_good and (rejected is None or tokens.access_token != rejected):
-                return tokens.access_token  # refreshed by another process meanwhile
-            try:
-                fresh = self.oauth.refresh(tokens.refresh_token)
-            except AuthError as error:
-                if error.needs_reauthorisation:
-                    self.store.needs_reauthorisation(error.message)
-                raise
-            self.store.save(fresh)
-            self._cached = fresh
-            return fresh.access_token
-        finally:
-            with contextlib.suppress(LockError, RedisError):  # expired: nothing to undo
-                lock.release()
+            fresh = self.oauth.refresh(tokens.refresh_token)
+        except AuthError as error:
+            if error.needs_reauthorisation:
+                self.store.needs_reauthorisation(error.message)
+            raise
+        self.store.save(fresh)
+        self._cached = fresh
+        return fresh.access_token
 
     def _load(self) -> TokenSet:
         tokens = self.store.load()

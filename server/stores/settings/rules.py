@@ -7,6 +7,7 @@ pure functions of the settings and cached reference rows; small readers fetch th
 
 from __future__ import annotations
 
+import enum
 import math
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -32,14 +33,29 @@ MODULE_LABELS = {
     "invoices": "Invoices",
 }
 NO_TAX = "none"
-COOLDOWN_SECONDS = {"tax_rates": 60, "contacts": 60, "items": 60, "push": 5, "pull": 10}
+
+
+class SyncScope(enum.StrEnum):
+    """What a manual sync brings up to date (`POST /api/v1/stores/<id>/sync/<scope>`)."""
+
+    TAX_RATES = "tax_rates"  # the reference data, with the store's WooCommerce tax rates
+    CONTACTS = "contacts"
+    ITEMS = "items"
+    PUSH = "push"  # the outbox, flushed now
+    PULL = "pull"  # what Xero changed
+
+
+COOLDOWN_SECONDS = {
+    SyncScope.TAX_RATES: 60, SyncScope.CONTACTS: 60, SyncScope.ITEMS: 60, SyncScope.PUSH: 5,
+    SyncScope.PULL: 10,
+}  # fmt: skip
 # The module a manual sync of each scope needs.
 SCOPE_MODULES = {
-    "tax_rates": "tax_rates",
-    "contacts": "contacts",
-    "items": "items",
-    "push": "invoices",
-    "pull": "invoices",
+    SyncScope.TAX_RATES: "tax_rates",
+    SyncScope.CONTACTS: "contacts",
+    SyncScope.ITEMS: "items",
+    SyncScope.PUSH: "invoices",
+    SyncScope.PULL: "invoices",
 }
 
 
@@ -266,17 +282,20 @@ def woo_tax_rates(store_id: int) -> Rows | None:
     return cached_references(store_id).get(ReferenceKind.WOO_TAX_RATES)
 
 
-def why_not_syncing(store_id: int, module: str = "invoices") -> list[str]:
-    """Why `module` of the store may send nothing now (empty if it may)."""
-    settings = settings_store.load(store_id)
+def why_not_syncing(
+    store_id: int, module: str = "invoices", settings: StoreSettings | None = None
+) -> list[str]:
+    """Why `module` of the store may send nothing now (empty if it may). `settings`: the
+    store's, when the caller has loaded them already."""
+    settings = settings or settings_store.load(store_id)
     return blocking_reasons(settings, tax_mapping_status(settings, woo_tax_rates(store_id)), module)
 
 
-def _cooldown_key(store_id: int, scope: str) -> str:
+def _cooldown_key(store_id: int, scope: SyncScope) -> str:
     return f"wooxero:cooldown:{store_id}:{scope}"
 
 
-def claim_cooldown(store_id: int, scope: str) -> None:
+def claim_cooldown(store_id: int, scope: SyncScope) -> None:
     """Start the cooldown of a manual sync of `scope`; CooldownError if it is running."""
     redis = get_redis()
     key = _cooldown_key(store_id, scope)

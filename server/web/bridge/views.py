@@ -12,7 +12,7 @@ from redis.exceptions import RedisError
 from werkzeug.exceptions import HTTPException
 
 from server.extensions import csrf, current_config, limiter
-from server.jobs import store_tasks, sync_tasks, tasks
+from server.jobs.tasks import inbound, push, stores
 from server.models import Store
 from server.stores import lifecycle as store_lifecycle
 from server.web.bridge import bp, embeds, signing
@@ -104,8 +104,8 @@ def activate() -> Answer:
         return {"error": error.message}, error.status
     store = activated.store
     if activated.resumed:
-        tasks.enqueue_requeue_store(store.id)  # what waited while paused is processed now
-        sync_tasks.enqueue_flush(store.id)
+        inbound.requeue_store_events.enqueue(store.id)  # what waited while paused is processed now
+        push.flush.enqueue(store.id)
     return {
         "store_id": store.public_id,
         "signing_secret": activated.signing_secret,
@@ -151,7 +151,7 @@ def uninstall() -> Answer:
         return {"errors": _errors(error)}, 422
     store: Store = g.store
     store_lifecycle.uninstall(store, erase=fields.erase)
-    store_tasks.enqueue_close_connections(store.id, erase=fields.erase)
+    stores.close_connections.enqueue(store.id, fields.erase)
     return {"state": "uninstalled", "erase": fields.erase}, 200
 
 

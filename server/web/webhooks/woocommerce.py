@@ -24,7 +24,7 @@ from server.connectors.woocommerce.webhooks import (
 )
 from server.extensions import csrf, current_config, db
 from server.inbound import intake as woo_intake
-from server.jobs.tasks import enqueue_woo_record
+from server.jobs.tasks.inbound import process_woo_record
 from server.models import EventSource, Store
 from server.web.webhooks import bp
 
@@ -69,7 +69,7 @@ def woocommerce(public_id: str) -> Response:
     db.session.commit()
     if needs_job:
         try:
-            enqueue_woo_record(store_id, resource, resource_id)
+            process_woo_record.enqueue(store_id, resource, resource_id)
         except RedisError as error:  # stored: the sweeper enqueues it later
             logger.warning("could not enqueue %s %s: %s", resource, resource_id, error)
     return _empty(200)

@@ -23,7 +23,7 @@ from server.connectors.xero.webhooks import (
     signature_is_valid,
 )
 from server.extensions import csrf, current_config, db
-from server.jobs import tasks
+from server.jobs.tasks.pull import process_xero_event
 from server.models import EventSource, EventStatus, InboundEvent, XeroConnection
 from server.web.webhooks import bp
 
@@ -56,7 +56,7 @@ def xero() -> Response:
     db.session.commit()
     for event_id in stored:
         try:
-            tasks.enqueue_xero_event(event_id)
+            process_xero_event.enqueue(event_id)
         except RedisError as error:  # stored: the sweeper enqueues it later
             logger.warning("could not enqueue Xero event %s: %s", event_id, error)
     return _empty(200)

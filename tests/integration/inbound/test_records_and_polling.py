@@ -16,8 +16,10 @@ from server.extensions import db
 from server.inbound import intake as woo_intake
 from server.inbound import polling as woo_polling
 from server.inbound import records as woo_records
-from server.jobs import tasks
+from server.inbound.records import RecordOutcome
+from server.jobs import keys
 from server.jobs.queues import started
+from server.jobs.tasks import inbound
 from server.models import (
     Direction,
     EventSource,
@@ -59,7 +61,8 @@ def fresh(model, **where):
 def test_an_order_is_read_from_the_store_kept_and_audited(woo_store, woo):
     order = sandbox_json(woo, "orders", "POST", status="processing")
     pending_event(woo_store, order["id"])
-    assert woo_records.process(woo_store.id, "order", str(order["id"])) == "processed"
+    result = woo_records.process(woo_store.id, "order", str(order["id"]))
+    assert result.outcome is RecordOutcome.PROCESSED and result.outbox_marked
     (record,) = fresh(WooRecord)
     assert record.data["total"] == order["total"] and record.versions_processed == 1
     assert record.modified_at is not None
@@ -79,7 +82,10 @@ def test_the_same_version_again_is_not_processed_twice(woo_store, woo):
     pending_event(woo_store, order["id"])
     woo_records.process(woo_store.id, "order", str(order["id"]))
     pending_event(woo_store, order["id"], topic="order.restored")
-    assert woo_records.process(woo_store.id, "order", str(order["id"])) == "unchanged"
+    assert (
+        woo_records.process(woo_store.id, "order", str(order["id"])).outcome
+        is RecordOutcome.UNCHANGED
+    )
     assert fresh(WooRecord)[0].versions_processed == 1
     assert len(fresh(SyncRecord)) == 1
 
@@ -90,7 +96,10 @@ def test_a_change_in_the_store_is_a_new_version(woo_store, woo):
     woo_records.process(woo_store.id, "order", str(order["id"]))
     sandbox_json(woo, f"orders/{order['id']}", "POST", kind="status", status="completed")
     pending_event(woo_store, order["id"])
-    assert woo_records.process(woo_store.id, "order", str(order["id"])) == "processed"
+    assert (
+        woo_records.process(woo_store.id, "order", str(order["id"])).outcome
+        is RecordOutcome.PROCESSED
+    )
     (record,) = fresh(WooRecord)
     assert (record.versions_processed, record.data["status"]) == (2, "completed")
 
@@ -99,7 +108,10 @@ def test_an_order_deleted_for_good_is_recorded_as_deleted(woo_store, woo):
     order = sandbox_json(woo, "orders", "POST", status="processing")
     sandbox_json(woo, f"orders/{order['id']}", "POST", kind="delete")
     pending_event(woo_store, order["id"], topic="order.deleted")
-    assert woo_records.process(woo_store.id, "order", str(order["id"])) == "processed"
+    assert (
+        woo_records.process(woo_store.id, "order", str(order["id"])).outcome
+        is RecordOutcome.PROCESSED
+    )
     (record,) = fresh(WooRecord)
     assert record.deleted and record.data == {}
 
@@ -109,7 +121,7 @@ def test_refused_keys_mark_the_connection_and_keep_the_events(woo_store, woo):
     connection.consumer_secret = "cs_wrong"
     db.session.commit()
     pending_event(woo_store, 1)
-    assert woo_records.process(woo_store.id, "order", "1").startswith("deferred")
+    assert woo_records.process(woo_store.id, "order", "1").outcome is RecordOutcome.DEFERRED
     (connection,) = fresh(WooConnection)
     assert connection.status.value == "needs_reauthorisation"
     assert "Invalid signature" in connection.status_reason  # OAuth 1.0a over http
@@ -209,7 +221,7 @@ def test_a_store_that_cannot_be_reached_keeps_the_events_for_later(woo_store, wo
     woo_store.url = "http://no-such-store.invalid"
     db.session.commit()
     pending_event(woo_store, 1)
-    assert woo_records.process(woo_store.id, "order", "1").startswith("deferred")
+    assert woo_records.process(woo_store.id, "order", "1").outcome is RecordOutcome.DEFERRED
     (event,) = fresh(InboundEvent)
     assert event.status == EventStatus.PENDING and event.next_attempt_at is not None
     assert "could not reach the store" in event.error
@@ -222,7 +234,7 @@ def test_a_misconfigured_store_keeps_the_events_too(woo_store, woo):
     ).raise_for_status()  # fmt: skip
     try:
         pending_event(woo_store, 1)
-        assert woo_records.process(woo_store.id, "order", "1").startswith("deferred")
+        assert woo_records.process(woo_store.id, "order", "1").outcome is RecordOutcome.DEFERRED
     finally:
         requests.post(f"{woo.base_url}/_sandbox/config", json={"redirect_rest_to": ""}, timeout=10)
     (event,) = fresh(InboundEvent)
@@ -235,10 +247,10 @@ def test_the_sweeper_leaves_an_event_to_the_job_still_waiting_for_it(woo_store, 
     event = db.session.scalar(sa.select(InboundEvent))
     event.received_at = utcnow() - timedelta(minutes=10)
     db.session.commit()
-    tasks.enqueue_woo_record(woo_store.id, "order", "7")  # waiting in a long queue
-    assert tasks.requeue_pending_events() == 0
+    inbound.process_woo_record.enqueue(woo_store.id, "order", "7")  # waiting in a long queue
+    assert inbound.requeue_pending_events() == 0
     assert fresh(InboundEvent)[0].attempts == 0, "no attempt spent while its job waits"
-    started(tasks.woo_record_key(woo_store.id, "order", "7"))  # the job ran, and died
-    assert tasks.requeue_pending_events() == 1
+    started(keys.woo_record(woo_store.id, "order", "7"))  # the job ran, and died
+    assert inbound.requeue_pending_events() == 1
     assert fresh(InboundEvent)[0].attempts == 1
     assert len(Queue("default", connection=redis).jobs) == 2

@@ -12,7 +12,7 @@ from server.connections.woocommerce import connect as woo_connect
 from server.connectors.woocommerce.webhooks import TOPICS
 from server.extensions import db
 from server.inbound import webhooks as woo_webhooks
-from server.jobs import tasks
+from server.jobs.tasks import inbound
 from server.models import ConnectionStatus, WooConnection, WooRecord, WooWebhook
 from server.models.types import utcnow
 from tests.support.jobs import run_jobs
@@ -76,7 +76,7 @@ def test_webhooks_disabled_by_failures_are_put_back_and_the_gap_is_polled(
         f"{woo.base_url}/_sandbox/config", json={"fail_all_deliveries": False}, timeout=10
     ).raise_for_status()
 
-    outcome = tasks.check_store_webhooks(woo_store.id)
+    outcome = inbound.check_store_webhooks(woo_store.id)
     assert "reactivated ['order.created'" in outcome
     assert {h["status"] for h in ours(woo, woo_store)} == {"active"}
     run_jobs(app_context)  # the poll the check started, then the record jobs it started

@@ -6,9 +6,9 @@ import sqlalchemy as sa
 from rq import Queue
 
 from server.extensions import db
-from server.jobs import tasks
 from server.jobs.queues import Priority, enqueue, enqueue_coalesced, is_waiting, started
 from server.jobs.schedules import SCHEDULES, build_scheduler
+from server.jobs.tasks import housekeeping, inbound
 from server.jobs.worker import build_worker
 from server.models import EventSource, EventStatus, InboundEvent, Outcome, Store, SyncRecord
 from server.models.types import utcnow
@@ -17,7 +17,7 @@ from tests.support.web import csrf_token, log_in, make_operator
 
 
 def test_a_job_goes_through_redis_to_a_worker_and_back(app_context):
-    job = enqueue(tasks.check_worker, priority=Priority.HIGH)
+    job = enqueue(housekeeping.check_worker, priority=Priority.HIGH)
     run_jobs(app_context)
     job.refresh()
     assert job.get_status() == "finished"
@@ -27,7 +27,7 @@ def test_a_job_goes_through_redis_to_a_worker_and_back(app_context):
 
 
 def test_failed_jobs_land_in_the_failed_registry(app_context):
-    job = enqueue(tasks.purge_expired_records, "unexpected argument")
+    job = enqueue(housekeeping.purge_expired_records, "unexpected argument")
     run_jobs(app_context)
     job.refresh()
     assert job.get_status() == "failed"
@@ -79,8 +79,8 @@ def test_purge_keeps_owed_work_and_recent_history(app_context, monkeypatch):
     )
     db.session.commit()
 
-    monkeypatch.setattr(tasks, "PURGE_BATCH", 1)  # several batches
-    assert tasks.purge_expired_records() == {"inbound_events": 2, "sync_records": 1}
+    monkeypatch.setattr(housekeeping, "PURGE_BATCH", 1)  # several batches
+    assert housekeeping.purge_expired_records() == {"inbound_events": 2, "sync_records": 1}
     remaining = db.session.scalars(sa.select(InboundEvent.status).order_by(InboundEvent.id)).all()
     assert remaining == [EventStatus.DONE, EventStatus.PENDING, EventStatus.FAILED]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SyncRecord)) == 1
@@ -129,12 +129,25 @@ def test_system_page_lists_running_workers_and_schedulers(client, app_context):
 
 
 def test_coalescing_gives_every_request_a_job_that_has_not_looked_yet(app_context, redis):
-    first = enqueue_coalesced(tasks.check_worker, key="record-1")
+    first = enqueue_coalesced(housekeeping.check_worker, key="record-1")
     assert first is not None
-    assert enqueue_coalesced(tasks.check_worker, key="record-1") is None, "waiting: joined"
+    assert enqueue_coalesced(housekeeping.check_worker, key="record-1") is None, "waiting: joined"
     started("record-1")  # the job begins and is about to look for its work
-    second = enqueue_coalesced(tasks.check_worker, key="record-1")
+    second = enqueue_coalesced(housekeeping.check_worker, key="record-1")
     assert second is not None and second.id != first.id, "a request after that gets its own"
-    assert enqueue_coalesced(tasks.check_worker, key="record-1") is None
+    assert enqueue_coalesced(housekeeping.check_worker, key="record-1") is None
     assert is_waiting("record-1") and not is_waiting("record-2")
     assert len(Queue("default", connection=redis).job_ids) == 2
+
+
+def test_a_coalesced_job_is_queued_once_per_key_and_marks_itself_started(app_context, redis):
+    """`coalesced`: RQ finds the job by its path, and running it frees its key at once."""
+    assert inbound.requeue_store_events.enqueue(41) is not None
+    assert inbound.requeue_store_events.enqueue(41) is None, "joined the waiting job"
+    assert inbound.requeue_store_events.enqueue(42) is not None, "another store, another key"
+    assert inbound.requeue_store_events.is_waiting(41)
+    (job, _) = Queue("high", connection=redis).get_jobs()
+    assert job.func_name == "server.jobs.tasks.inbound.requeue_store_events"
+    run_jobs(app_context)
+    assert not inbound.requeue_store_events.is_waiting(41)
+    assert inbound.requeue_store_events.enqueue(41) is not None, "started: a new request queues"

@@ -17,7 +17,7 @@ from server.connections.xero import access as xero_access
 from server.connectors.xero import resources
 from server.connectors.xero.batch import write_batches
 from server.extensions import db
-from server.jobs import tasks
+from server.jobs.tasks.pull import process_xero_event
 from server.models import Binding, BindingKind, EventSource, EventStatus, InboundEvent, SyncRecord
 from tests.support.processes import PROJECT_ROOT, production_environment
 from tests.support.xero import calls, configure
@@ -53,7 +53,7 @@ def test_eight_workers_draining_two_hundred_xero_calls_stay_within_xeros_limits(
     db.session.add_all(events)
     db.session.commit()
     for row in events:
-        tasks.enqueue_xero_event(row.id)
+        process_xero_event.enqueue(row.id)
     requests_before = calls(sandbox)
     configure(sandbox, minute_limit=PER_WINDOW, minute_window_seconds=WINDOW_SECONDS)
     db.session.commit()  # no lock held while the workers write

@@ -16,7 +16,7 @@ from server.connections.xero import access as xero_access
 from server.connectors.xero import client as xero_client_module
 from server.extensions import db
 from server.inbound import records as woo_records
-from server.jobs import sync_tasks
+from server.jobs.tasks import push
 from server.mapping.orders import document_kind
 from server.models import Binding, BindingKind, OutboxEntry, OutboxStatus, Store
 from server.pull import changes as pull
@@ -199,9 +199,9 @@ def test_a_flush_killed_mid_batch_is_taken_up_by_the_sweeper(synced_store, sandb
     outbox.set_status(_entry(synced_store, woo_id), OutboxStatus.SENDING)  # the worker died
     db.session.commit()
     queued: list[int] = []
-    monkeypatch.setattr(sync_tasks, "enqueue_flush", lambda store_id, *_: queued.append(store_id))
+    monkeypatch.setattr(push.flush, "enqueue", lambda store_id, **_: queued.append(store_id))
 
-    assert sync_tasks.flush_stores() == 1 and queued == [synced_store.id]
+    assert push.flush_stores() == 1 and queued == [synced_store.id]
     engine.flush(synced_store.id)
     assert _entry(synced_store, woo_id).status is OutboxStatus.DONE
 

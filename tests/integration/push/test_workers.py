@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from server.extensions import db
 from server.inbound import backfill
-from server.jobs import sync_tasks
+from server.jobs.tasks import push
 from server.models import OutboxEntry, OutboxStatus, Store
 from tests.integration.push.test_flush import _currencies, _documents, _expected, _orders
 from tests.support.processes import PROJECT_ROOT, production_environment
@@ -58,7 +58,7 @@ def test_workers_backfill_through_lost_answers_to_one_document_per_order(
     tenant_id = tenants(sandbox)["Demo Company (NZ)"]
     run = backfill.start(synced_store.id, datetime(2000, 1, 1, tzinfo=UTC))
     db.session.commit()
-    sync_tasks.enqueue_backfill(run.id)
+    push.run_backfill.enqueue(run.id)
     configure(sandbox, drop_response_rate=0.2)
     environment = production_environment(
         settings, redis_url, WOOXERO_SERVER__DATA_DIR=str(tmp_path)
@@ -68,7 +68,7 @@ def test_workers_backfill_through_lost_answers_to_one_document_per_order(
     for _ in range(10):  # the scheduler's minute sweeps
         if not _unsettled():
             break
-        sync_tasks.flush_stores()
+        push.flush_stores()
         _run_workers(environment)
     configure(sandbox, drop_response_rate=0.0)
 

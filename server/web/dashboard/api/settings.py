@@ -11,7 +11,7 @@ from flask_wtf.csrf import generate_csrf
 from pydantic import ValidationError
 
 from server.extensions import db
-from server.jobs.sync_tasks import enqueue_flush
+from server.jobs.tasks.push import flush
 from server.stores.settings import rules
 from server.stores.settings import storage as settings_store
 from server.stores.settings.schema import StoreSettings
@@ -81,5 +81,5 @@ def patch_settings(public_id: str) -> dict[str, Any] | Answer:
     settings_store.save(store.id, settings)
     db.session.commit()
     if settings.modules.invoices:  # orders held for a prerequisite may go now
-        enqueue_flush(store.id)
+        flush.enqueue(store.id)
     return _document(store.id, settings)

@@ -10,7 +10,7 @@ from flask import abort, request
 
 from server.extensions import db
 from server.inbound import backfill
-from server.jobs.sync_tasks import enqueue_backfill, enqueue_flush, enqueue_manual_sync
+from server.jobs.tasks.push import enqueue_manual_sync, flush, run_backfill
 from server.push import outbox
 from server.stores.settings import rules
 from server.stores.settings import storage as settings_store
@@ -21,20 +21,22 @@ from server.web.dashboard.sessions import store_for_request
 @bp.post("/stores/<public_id>/sync/<scope>")
 def manual_sync(public_id: str, scope: str) -> tuple[dict[str, Any], int, dict[str, str]]:
     store = store_for_request(public_id)
-    module = rules.SCOPE_MODULES.get(scope)
-    if module is None:
+    try:
+        chosen = rules.SyncScope(scope)
+    except ValueError:
         abort(404, f"no sync scope '{scope}'")
+    module = rules.SCOPE_MODULES[chosen]
     if not getattr(settings_store.load(store.id).modules, module):
         label = rules.MODULE_LABELS[module]
         return {"error": f"the {label} module is off; turn it on first"}, 409, {}
     try:
-        rules.claim_cooldown(store.id, scope)
+        rules.claim_cooldown(store.id, chosen)
     except rules.CooldownError as error:
         seconds = error.retry_after
         answer = {"error": f"synced moments ago; try again in {seconds} s", "retry_after": seconds}
         return answer, 429, {"Retry-After": str(seconds)}
-    enqueue_manual_sync(store.id, scope)
-    return {"scope": scope, "status": "queued"}, 202, {}
+    enqueue_manual_sync(store.id, chosen)
+    return {"scope": chosen.value, "status": "queued"}, 202, {}
 
 
 @bp.post("/stores/<public_id>/backfill")
@@ -52,7 +54,7 @@ def start_backfill(public_id: str) -> tuple[dict[str, Any], int]:
     except backfill.BackfillError as error:
         return {"error": str(error)}, 409
     db.session.commit()
-    enqueue_backfill(run.id)
+    run_backfill.enqueue(run.id)
     return {"id": run.id, **backfill.progress(run).as_dict()}, 202
 
 
@@ -78,7 +80,7 @@ def replay(public_id: str) -> dict[str, Any]:
     count = outbox.replay(store.id, None if order_id is None else str(order_id))
     db.session.commit()
     if count:
-        enqueue_flush(store.id)
+        flush.enqueue(store.id)
     return {"replayed": count}
 
 

@@ -13,11 +13,12 @@ from werkzeug.wrappers import Response
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from server.connections import ConnectError
 from server.connections.woocommerce import access as woo_access
 from server.connections.woocommerce import connect as woo_connect
 from server.connectors.base import ConnectorError
 from server.extensions import csrf
-from server.jobs.tasks import enqueue_woo_setup
+from server.jobs.tasks.inbound import set_up_woocommerce
 from server.web.dashboard.connect import bp
 from server.web.dashboard.connect.common import (
     WORDPRESS_MAIN_PAGE,
@@ -37,7 +38,7 @@ class KeysForm(FlaskForm):
 
 def _set_up(store_id: int) -> None:
     try:
-        enqueue_woo_setup(store_id)
+        set_up_woocommerce.enqueue(store_id)
     except RedisError as error:
         logger.warning("could not enqueue the WooCommerce set-up of store %s: %s", store_id, error)
 
@@ -62,7 +63,7 @@ def woocommerce_auth_callback(token: str) -> tuple[str, int]:
     """WooCommerce posts the new keys here; it needs a 2xx to go on."""
     try:
         store = woo_connect.accept_keys(token, request.get_data(cache=False))
-    except woo_connect.ConnectError as error:
+    except ConnectError as error:
         logger.warning("refused WooCommerce keys: %s", error)
         return "", 400
     _set_up(store.id)
@@ -111,7 +112,7 @@ def woocommerce_keys(public_id: str) -> Response | str:
             info = woo_connect.save_manual_keys(
                 store, form.consumer_key.data or "", form.consumer_secret.data or ""
             )
-        except woo_connect.ConnectError as error:
+        except ConnectError as error:
             flash(str(error), "error")
         else:
             _set_up(store.id)
@@ -126,7 +127,7 @@ def woocommerce_test(public_id: str) -> Response:
     store = store_or_404(public_id)
     try:
         info = woo_connect.test(store)
-    except woo_connect.ConnectError as error:
+    except ConnectError as error:
         flash(f"The store did not answer as it should: {error}", "error")
     else:
         taxes = "including" if info.prices_include_tax else "excluding"

@@ -9,6 +9,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
+from server.connections import ConnectError
 from server.connections.xero import connect as xero_connect
 from server.connectors.base import ConnectorError
 from server.extensions import db
@@ -47,7 +48,7 @@ def xero_callback() -> Response | tuple[str, int]:
     try:
         pending = xero_connect.take_pending(request.args.get("state", ""), _actor())
         tenants = xero_connect.complete(pending, request.args.get("code", ""))
-    except xero_connect.ConnectError as error:
+    except ConnectError as error:
         return render_template(
             "connect/result.html", service="Xero", ok=False, message=str(error)
         ), 400
@@ -65,7 +66,7 @@ def xero_choose(public_id: str) -> Response | str | tuple[str, int]:
     if request.method == "POST":
         try:
             xero_connect.choose(store, request.form.get("tenant_id", ""))
-        except xero_connect.ConnectError as error:
+        except ConnectError as error:
             return render_template(
                 "connect/result.html", service="Xero", ok=False, message=str(error)
             ), 400
@@ -99,7 +100,7 @@ def xero_disconnect(public_id: str) -> Response:
     store = _store(public_id)
     try:
         xero_connect.disconnect(store, _actor())
-    except xero_connect.ConnectError as error:
+    except ConnectError as error:
         flash(str(error), "error")
     else:
         flash("Xero disconnected. Bindings and mappings are kept for when it is connected again.")

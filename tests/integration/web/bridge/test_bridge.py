@@ -181,7 +181,7 @@ def test_deactivation_pauses_and_activation_resumes_what_waited(client, site, re
 
     assert again.status_code == 200 and store_of(site.url).state is StoreState.ACTIVE
     queued = [job.func_name for job in Queue("high", connection=redis).get_jobs()]
-    assert "server.jobs.tasks.requeue_store_events" in queued
+    assert "server.jobs.tasks.inbound.requeue_store_events" in queued
 
 
 def test_uninstall_marks_the_store_and_closes_its_connections(client, site, app_context):

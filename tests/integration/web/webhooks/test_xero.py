@@ -22,7 +22,7 @@ from server.connectors.xero import resources
 from server.connectors.xero.batch import write_batches
 from server.extensions import db
 from server.inbound import retries
-from server.jobs import tasks
+from server.jobs.tasks import inbound, pull
 from server.models import (
     Binding,
     BindingKind,
@@ -125,7 +125,7 @@ def test_an_event_is_stored_for_each_connected_store_and_one_job_enqueued_each(c
 def queued_events(redis) -> list[int]:
     """The event ids of the Xero event jobs waiting in the queue."""
     jobs = Queue("low", connection=redis).jobs
-    assert {job.func_name for job in jobs} <= {"server.jobs.tasks.process_xero_event"}
+    assert {job.func_name for job in jobs} <= {"server.jobs.tasks.pull.process_xero_event"}
     return [job.args[0] for job in jobs]
 
 
@@ -255,11 +255,11 @@ def test_the_sweeper_enqueues_events_left_pending_by_active_stores_only(app_cont
     paused.state = StoreState.PAUSED
     waiting = old_pending_event(active)
     old_pending_event(paused)
-    assert tasks.requeue_pending_events() == 1
+    assert inbound.requeue_pending_events() == 1
     assert queued_events(redis) == [waiting.id]
     (swept,) = [e for e in stored_events() if e.id == waiting.id]
     assert swept.attempts == 1 and swept.next_attempt_at is not None
-    assert tasks.requeue_pending_events() == 0, "not again before its next attempt is due"
+    assert inbound.requeue_pending_events() == 0, "not again before its next attempt is due"
 
 
 def test_a_failing_xero_leaves_the_event_pending_with_the_reason(
@@ -280,7 +280,7 @@ def test_a_failing_xero_leaves_the_event_pending_with_the_reason(
         json={"path": "/Invoices/bound-invoice", "status": 503, "count": 3},
         timeout=10,
     ).raise_for_status()
-    outcome = tasks.process_xero_event(row.id)
+    outcome = pull.process_xero_event(row.id)
     assert outcome.startswith("deferred")
     (stored,) = stored_events()
     assert stored.status == EventStatus.PENDING
@@ -301,7 +301,7 @@ def test_the_sweeper_leaves_alone_stores_that_must_reconnect(app_context, redis)
     connection = db.session.scalar(sa.select(XeroConnection))
     connection.status = ConnectionStatus.NEEDS_REAUTHORISATION
     old_pending_event(store)
-    assert tasks.requeue_pending_events() == 0
+    assert inbound.requeue_pending_events() == 0
     (event,) = stored_events()
     assert (event.status, event.attempts) == (EventStatus.PENDING, 0)
 
@@ -312,7 +312,7 @@ def test_the_sweeper_gives_up_after_the_last_attempt(app_context, redis):
     event.attempts = retries.MAX_ATTEMPTS
     event.error = "Xero failed (503)"
     db.session.commit()
-    assert tasks.requeue_pending_events() == 0
+    assert inbound.requeue_pending_events() == 0
     (failed,) = stored_events()
     assert failed.status == EventStatus.FAILED
     assert failed.error.startswith(
@@ -335,7 +335,7 @@ def test_a_rate_limited_event_waits_for_the_limit_without_spending_an_attempt(
     )
     db.session.commit()
     xero_access.rate_limiter().block(connection_tenant(connected_store), "day", 3600)
-    assert tasks.process_xero_event(row.id).startswith("deferred")
+    assert pull.process_xero_event(row.id).startswith("deferred")
     (stored,) = stored_events()
     assert (stored.status, stored.attempts) == (EventStatus.PENDING, 0)
     assert stored.next_attempt_at > utcnow() + timedelta(minutes=50)

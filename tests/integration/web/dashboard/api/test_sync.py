@@ -7,7 +7,7 @@ import pytest
 from rq import Queue
 
 from server.extensions import db
-from server.jobs import sync_tasks
+from server.jobs.tasks.push import MANUAL_SYNCS
 from server.stores.settings import rules
 from server.stores.settings import storage as settings_store
 from server.stores.settings.schema import Modules, StoreSettings, TaxMappingRow
@@ -105,5 +105,10 @@ def test_an_unknown_scope_answers_404(api, store):
 
 
 def test_every_job_scope_has_a_cooldown_and_a_module():
-    assert set(rules.COOLDOWN_SECONDS) == set(sync_tasks.SCOPES) == set(rules.SCOPE_MODULES)
+    assert (
+        set(rules.COOLDOWN_SECONDS)
+        == set(rules.SyncScope)
+        == set(rules.SCOPE_MODULES)
+        == set(MANUAL_SYNCS)
+    )
     assert rules.COOLDOWN_SECONDS == COOLDOWNS

@@ -1,0 +1,31 @@
+"""One Redis lock helper for every "one at a time" in wooxero: a store's flush, one record's
+processing, a store's poll, a backfill page, a connection's token refresh.
+
+A lock is given a lifetime (`hold`): a holder that dies never blocks for longer than that.
+Locks held by jobs outlive the job's time limit (`WorkerConfig.lock_seconds`), so a job
+killed by its timeout cannot overlap the next one. Releasing a lock that expired, or that
+Redis lost meanwhile, is not an error: the work it guarded is done either way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+from redis import Redis
+from redis.exceptions import LockError, RedisError
+
+
+@contextlib.contextmanager
+def held(redis: Redis, name: str, *, hold: float, wait: float = 0) -> Iterator[bool]:
+    """Take the lock `name` for at most `hold` seconds, waiting up to `wait` seconds for it;
+    yields whether it was taken (the body decides what to do when it was not). A Redis
+    error while taking it propagates."""
+    lock = redis.lock(name, timeout=hold, blocking_timeout=wait)
+    taken = bool(lock.acquire(blocking=wait > 0))
+    try:
+        yield taken
+    finally:
+        if taken:
+            with contextlib.suppress(LockError, RedisError):
+                lock.release()
