@@ -2,10 +2,11 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from flask_migrate import downgrade
+from flask_migrate import downgrade, upgrade
 
 from server import create_app
 from server.extensions import db
+from server.models import OutboxAction, OutboxEntry, OutboxStatus, Store, StoreState
 from server.startup import apply_migrations, require_current_schema
 
 
@@ -43,3 +44,43 @@ def test_downgrade_to_nothing_and_back(make_config, database_factory):
         apply_migrations()
         require_current_schema()
         db.engine.dispose()
+
+
+def test_orders_held_for_prerequisites_become_waiting(make_config, database_factory):
+    """Before c4e7a9b2d310, an order waiting for the store's prerequisites was `held` with
+    an error beginning "not sent yet: "; the migration gives those, and only those, the
+    `waiting` status, and its downgrade turns them back."""
+    app = create_app(make_config(database_factory()))
+    directory = app.extensions["migrate"].directory
+    with app.app_context():
+        apply_migrations()
+        store = Store(url="https://a.example", name="A", state=StoreState.ACTIVE)
+        db.session.add(store)
+        db.session.flush()
+        for order, error in (("1", "not sent yet: Xero is not connected"),
+                             ("2", "the number WC-2 is used by another document")):  # fmt: skip
+            db.session.add(
+                OutboxEntry(
+                    store_id=store.id,
+                    woo_order_id=order,
+                    kind="",
+                    error=error,
+                    action=OutboxAction.UPSERT,
+                    status=OutboxStatus.HELD,
+                )
+            )
+        db.session.commit()
+        db.session.remove()
+        downgrade(directory=directory, revision="b3c1d2e4f5a6")
+        assert _outbox_statuses() == {"1": "held", "2": "held"}
+        upgrade(directory=directory, revision="c4e7a9b2d310")
+        assert _outbox_statuses() == {"1": "waiting", "2": "held"}
+        downgrade(directory=directory, revision="b3c1d2e4f5a6")
+        assert _outbox_statuses() == {"1": "held", "2": "held"}
+        db.engine.dispose()
+
+
+def _outbox_statuses() -> dict[str, str]:
+    with db.engine.connect() as connection:
+        rows = connection.execute(sa.text("SELECT woo_order_id, status FROM outbox_entries"))
+        return dict(rows.all())
