@@ -14,18 +14,28 @@ from collections.abc import Iterator
 
 from redis import Redis
 from redis.exceptions import LockError, RedisError
+from redis.lock import Lock
+
+
+def take(redis: Redis, name: str, *, hold: float, wait: float = 0) -> Lock | None:
+    """The lock `name` for at most `hold` seconds, waiting up to `wait` seconds for it, or
+    None if another holder kept it. A Redis error propagates."""
+    lock = redis.lock(name, timeout=hold, blocking_timeout=wait)
+    return lock if lock.acquire(blocking=wait > 0) else None
+
+
+def release(lock: Lock) -> None:
+    with contextlib.suppress(LockError, RedisError):
+        lock.release()
 
 
 @contextlib.contextmanager
 def held(redis: Redis, name: str, *, hold: float, wait: float = 0) -> Iterator[bool]:
-    """Take the lock `name` for at most `hold` seconds, waiting up to `wait` seconds for it;
-    yields whether it was taken (the body decides what to do when it was not). A Redis
-    error while taking it propagates."""
-    lock = redis.lock(name, timeout=hold, blocking_timeout=wait)
-    taken = bool(lock.acquire(blocking=wait > 0))
+    """`take` for the length of a `with` block; yields whether the lock was taken (the
+    body decides what to do when it was not)."""
+    lock = take(redis, name, hold=hold, wait=wait)
     try:
-        yield taken
+        yield lock is not None
     finally:
-        if taken:
-            with contextlib.suppress(LockError, RedisError):
-                lock.release()
+        if lock is not None:
+            release(lock)

@@ -10,6 +10,7 @@ from typing import Any
 
 from rq import Queue
 from rq.job import Job
+from rq.utils import import_attribute
 
 from server.extensions import current_config
 from server.redis_client import get_redis
@@ -102,6 +103,10 @@ class CoalescedJob:
 
     def is_waiting(self, *args: Any) -> bool:
         return is_waiting(self.key(*args))
+
+    def __reduce__(self) -> tuple[Callable[[str], Any], tuple[str]]:
+        """Pickled as a reference to its path (RQ pickles a callable it is given)."""
+        return import_attribute, (self.path,)
 
 
 def coalesced(

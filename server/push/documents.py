@@ -11,6 +11,7 @@ leaves them.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -246,11 +247,11 @@ QUOTE_STEPS = {
 }
 
 
-def close_quotes(client: XeroClient, store_id: int) -> None:
+def close_quotes(client: XeroClient, store_id: int, deadline: float) -> None:
     """Quotes whose orders are invoiced now are marked INVOICED, the way Xero's own "copy to
     invoice" leaves them: a quote moves DRAFT → SENT → ACCEPTED → INVOICED, one step a call,
-    fifty quotes a call. Chosen from the bindings, so a step that failed is tried again by a
-    later flush. Commits."""
+    fifty quotes a call, until `deadline` (time.monotonic). Chosen from the bindings, so a
+    step that failed or was not reached is taken by a later flush. Commits."""
     invoice = aliased(Binding)
     rows = db.session.execute(
         sa.select(Binding, OutboxEntry)
@@ -283,7 +284,7 @@ def close_quotes(client: XeroClient, store_id: int) -> None:
         if (contact := bound_contact(store_id, entry.customer_key)) is not None
     ]
     db.session.commit()
-    while open_quotes:
+    while open_quotes and time.monotonic() < deadline:
         elements = [
             {"QuoteID": quote.xero_id, "Status": QUOTE_STEPS[quote.xero_status],
              "Contact": {"ContactID": contact}, "Date": entry.document.get("Date")}

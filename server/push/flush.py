@@ -10,14 +10,14 @@ read once per flush; reference data is refreshed when missing or a day old. Noth
 while the store's prerequisites are incomplete: its orders wait, with the reason. A rate
 limit or an outage stops the flush with the outbox intact: the sweeper starts it again.
 
-Commits, and only these: the waiting or released orders before anything else; each round's
-plans before the first call to Xero; each batch of contacts, items and documents as it
-answers (and `sending` before each document batch leaves); each reconciled chunk.
+Commits, and only these: the waiting or released orders before anything else; refreshed
+reference data; each round's plans before the first call to Xero; each batch of contacts,
+items, documents and quote steps as it answers (and `sending` before each document batch
+leaves); each reconciled chunk.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -95,7 +95,6 @@ def _flush(store_id: int) -> FlushResult:
     connection = xero_access.connection_for_store(store_id)
     assert connection is not None  # connected: checked above
     client = xero_access.client_for(connection)
-    context = Context(store, settings, xero_reference.reference_for(store_id))
     written, more = 0, True
     deadline = time.monotonic() + current_config().worker.job_timeout / 2
     try:
@@ -105,8 +104,9 @@ def _flush(store_id: int) -> FlushResult:
             entries = outbox.due(store_id, ROUND_SIZE)
             more = bool(entries)
             if more:
-                written += _round(client, context, entries, deadline)
-        documents.close_quotes(client, store_id)  # this flush's, and any a failed step left
+                written += _round(client, store, settings, entries, deadline)
+        # This flush's quotes, and any a failed step left; out of time, the next flush's.
+        documents.close_quotes(client, store_id, deadline)
     except ConnectorError as error:
         db.session.rollback()
         return FlushResult(written, False, f"stopped after {written}: {error.message}")
@@ -116,15 +116,19 @@ def _flush(store_id: int) -> FlushResult:
 
 
 def _round(
-    client: XeroClient, context: Context, entries: list[OutboxEntry], deadline: float
+    client: XeroClient,
+    store: Store,
+    settings: StoreSettings,
+    entries: list[OutboxEntry],
+    deadline: float,
 ) -> int:
-    store_id = context.store.id
+    store_id = store.id
     in_doubt = [e for e in entries if e.status in outbox.IN_DOUBT]
     if in_doubt:
         reconcile.reconcile(client, store_id, in_doubt, deadline)
         entries = [e for e in entries if e.status is OutboxStatus.PENDING]  # not held by it
-    # Items created by the last round are in the reference data now.
-    context = dataclasses.replace(context, reference=xero_reference.reference_for(store_id))
+    # Read each round: the items the last round made are in it now.
+    context = Context(store, settings, xero_reference.reference_for(store_id))
     plans = plan_entries(context, entries)
     db.session.commit()
     plans = _with_contacts(store_id, client, plans)

@@ -19,7 +19,7 @@ from redis.exceptions import RedisError
 
 from server.connectors.base import AuthError, TransientError
 from server.connectors.xero.oauth import TokenSet, XeroOAuth
-from server.locks import held
+from server.locks import release, take
 
 REFRESH_MARGIN = timedelta(minutes=2)
 
@@ -71,16 +71,15 @@ class TokenManager:
 
     def _refresh(self, rejected: str | None) -> str:
         try:
-            with held(
-                self.redis, self.lock_name, hold=self.lock_seconds, wait=self.wait_seconds
-            ) as taken:
-                if not taken:
-                    raise TransientError(
-                        "timed out waiting for another process to refresh the token"
-                    )
-                return self._refresh_holding_the_lock(rejected)
+            lock = take(self.redis, self.lock_name, hold=self.lock_seconds, wait=self.wait_seconds)
         except RedisError as error:
             raise TransientError(f"Redis is unavailable for the token lock: {error}") from None
+        if lock is None:
+            raise TransientError("timed out waiting for another process to refresh the token")
+        try:
+            return self._refresh_holding_the_lock(rejected)
+        finally:
+            release(lock)
 
     def _refresh_holding_the_lock(self, rejected: str | None) -> str:
         tokens = self._load()

@@ -287,7 +287,8 @@ def why_not_syncing(
 ) -> list[str]:
     """Why `module` of the store may send nothing now (empty if it may). `settings`: the
     store's, when the caller has loaded them already."""
-    settings = settings or settings_store.load(store_id)
+    if settings is None:
+        settings = settings_store.load(store_id)
     return blocking_reasons(settings, tax_mapping_status(settings, woo_tax_rates(store_id)), module)
 
 

@@ -1,4 +1,5 @@
 import os
+import pickle
 import re
 from datetime import timedelta
 
@@ -8,7 +9,7 @@ from rq import Queue
 from server.extensions import db
 from server.jobs.queues import Priority, enqueue, enqueue_coalesced, is_waiting, started
 from server.jobs.schedules import SCHEDULES, build_scheduler
-from server.jobs.tasks import housekeeping, inbound
+from server.jobs.tasks import housekeeping, inbound, push
 from server.jobs.worker import build_worker
 from server.models import EventSource, EventStatus, InboundEvent, Outcome, Store, SyncRecord
 from server.models.types import utcnow
@@ -151,3 +152,9 @@ def test_a_coalesced_job_is_queued_once_per_key_and_marks_itself_started(app_con
     run_jobs(app_context)
     assert not inbound.requeue_store_events.is_waiting(41)
     assert inbound.requeue_store_events.enqueue(41) is not None, "started: a new request queues"
+
+
+def test_a_coalesced_job_pickles_as_a_reference_to_its_path():
+    """RQ pickles a callable it is handed directly (a schedule, `enqueue`): the job must come
+    back as the same object, not fail as "not the same object as …"."""
+    assert pickle.loads(pickle.dumps(push.flush)) is push.flush

@@ -4,8 +4,10 @@ responses dropped after Xero applied the write still leave one document per orde
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -152,3 +154,38 @@ def test_dropped_responses_after_applied_writes_still_give_one_document_per_orde
     contacts = objects(sandbox, tenant_id, "Contacts")
     emails = [c.get("EmailAddress", "").lower() for c in contacts if c.get("EmailAddress")]
     assert len(emails) == len(set(emails))
+
+
+def test_a_flush_out_of_time_stops_between_rounds_and_the_next_one_goes_on(
+    synced_store: Store, sandbox: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rounds of twenty; the clock jumps past the deadline after the first round: that flush
+    says there is more, and the flushes after it write the rest, each order once."""
+    tenant_id = tenants(sandbox)["Demo Company (NZ)"]
+    row = backfill.start(synced_store.id, SINCE)
+    db.session.commit()
+    while backfill.read_page(row.id):
+        pass
+    monkeypatch.setattr(engine, "ROUND_SIZE", 20)
+    rounds: list[int] = []
+    real_round = engine._round
+
+    def counted_round(*args: Any) -> int:
+        rounds.append(1)
+        return real_round(*args)
+
+    monkeypatch.setattr(engine, "_round", counted_round)
+    late = SimpleNamespace(monotonic=lambda: time.monotonic() + (10**6 if rounds else 0))
+    monkeypatch.setattr(engine, "time", late)
+
+    first = engine.flush(synced_store.id)
+
+    assert len(rounds) == 1 and first.more and 0 < first.written <= engine.ROUND_SIZE
+    flushes = 1
+    while engine.flush(synced_store.id).more:
+        flushes += 1
+        assert flushes < 100
+    expected = _expected(synced_store, _orders(synced_store), _currencies(sandbox))
+    documents = _documents(sandbox, tenant_id)
+    assert set(documents) == set(expected)
+    assert all(len(found) == 1 for found in documents.values())

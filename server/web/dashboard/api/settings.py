@@ -80,6 +80,6 @@ def patch_settings(public_id: str) -> dict[str, Any] | Answer:
         return {"errors": errors}, 422
     settings_store.save(store.id, settings)
     db.session.commit()
-    if settings.modules.invoices:  # orders held for a prerequisite may go now
+    if settings.modules.invoices:  # orders waiting for a prerequisite may go now
         flush.enqueue(store.id)
     return _document(store.id, settings)

@@ -3,9 +3,11 @@ from datetime import timedelta
 
 import pytest
 import responses
+from redis import Redis
 
-from server.connectors.base import AuthError
+from server.connectors.base import AuthError, TransientError
 from server.connectors.xero.tokens import TokenManager
+from tests.support.processes import free_port
 from tests.unit.connectors.xero.conftest import (
     IDENTITY,
     MemoryTokenStore,
@@ -107,4 +109,15 @@ def test_another_process_refreshing_meanwhile_is_noticed_under_the_lock(
     store.tokens = token_set("access-9", "refresh-9", expires_in=1800)  # saved by another process
     clock.now += timedelta(seconds=30)  # now the cached one is due for a refresh
     assert tokens.access_token() == "access-9", "re-read under the lock, not refreshed again"
+    assert len(responses.calls) == 0
+
+
+@responses.activate
+def test_redis_down_at_the_lock_is_a_transient_error_and_nothing_is_refreshed(oauth, clock):
+    """No lock, no refresh: two processes must never rotate the same refresh token."""
+    store = MemoryTokenStore(token_set(expires_in=30))
+    down = Redis(host="127.0.0.1", port=free_port(), socket_connect_timeout=5)
+    tokens = TokenManager(oauth, store, down, "wooxero:test:tokens", clock=clock)
+    with pytest.raises(TransientError, match="Redis is unavailable"):
+        tokens.access_token()
     assert len(responses.calls) == 0
