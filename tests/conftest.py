@@ -33,6 +33,7 @@ from server.extensions import current_config, db
 from server.runtime.embedded_redis import EmbeddedRedis
 from server.startup import apply_migrations
 from tests.support.processes import free_port
+from tests.support.waiting import HTTP_TIMEOUT
 
 DATABASE_URL_VARIABLE = "WOOXERO_DATABASE__URL"
 REDIS_URL_VARIABLE = "WOOXERO_REDIS__URL"
@@ -124,9 +125,11 @@ def sandbox(xero_sandbox: RunningSandbox) -> Iterator[RunningSandbox]:
     Xero's spec."""
     yield xero_sandbox
     base = xero_sandbox.base_url
-    violations = requests.get(f"{base}/_sandbox/violations", timeout=10).json()
-    requests.post(f"{base}/_sandbox/config", json=SANDBOX_KNOBS, timeout=10).raise_for_status()
-    requests.post(f"{base}/_sandbox/reset", json={}, timeout=10).raise_for_status()
+    violations = requests.get(f"{base}/_sandbox/violations", timeout=HTTP_TIMEOUT).json()
+    requests.post(
+        f"{base}/_sandbox/config", json=SANDBOX_KNOBS, timeout=HTTP_TIMEOUT
+    ).raise_for_status()
+    requests.post(f"{base}/_sandbox/reset", json={}, timeout=HTTP_TIMEOUT).raise_for_status()
     assert violations == [], f"requests that Xero's OpenAPI spec refuses: {violations}"
 
 

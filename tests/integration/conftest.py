@@ -26,6 +26,7 @@ from server.extensions import db
 from server.models import Store
 from tests.support.processes import free_port
 from tests.support.stores import switch_on_everything
+from tests.support.waiting import HTTP_TIMEOUT
 from tests.support.woocommerce import connect_store
 from tests.support.xero import (
     RecordingSession,
@@ -61,7 +62,7 @@ def woo(woo_sandbox: Any) -> Iterator[Any]:
     requests.post(
         f"{base}/_sandbox/config",
         json={"fail_all_deliveries": False, "auto_approve": False},
-        timeout=10,
+        timeout=HTTP_TIMEOUT,
     )
     requests.post(f"{base}/_sandbox/reset", timeout=30).raise_for_status()
 
