@@ -69,6 +69,12 @@ def main(argv: list[str] | None = None) -> int:
     except SpecUnavailableError as exc:
         print(f"sandbox.xero: {exc}", file=sys.stderr)
         return 2
+    if config.spec_path is None:
+        print(
+            "sandbox.xero: no OpenAPI spec given (--spec or XERO_OPENAPI_SPEC): requests are "
+            "checked by the sandbox's own rules only",
+            file=sys.stderr,
+        )
     run_simple(host, port, app, threaded=True)
     return 0
 

@@ -31,6 +31,7 @@ from server.extensions import db
 from server.startup import apply_migrations
 from tests.conftest import xero_settings
 from tests.support.processes import PROJECT_ROOT, free_port
+from tests.support.reference import xero_spec_path
 from tests.support.waiting import HTTP_TIMEOUT, PATIENCE, answers, wait_until
 
 pytestmark = pytest.mark.slow
@@ -189,7 +190,8 @@ def wooxero(make_config, database_factory, redis_url: str) -> Iterator[Wooxero]:
     that approves the Demo Company (NZ) at once."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    config = SandboxConfig(auto_approve=True).with_redirect_uris([f"{url}/xero/callback"])
+    config = SandboxConfig(auto_approve=True, spec_path=xero_spec_path())
+    config = config.with_redirect_uris([f"{url}/xero/callback"])
     with serve_in_thread(config) as xero:
         demo = {row["name"]: row["tenantId"] for row in requests.get(
             f"{xero.base_url}/_sandbox/tenants", timeout=HTTP_TIMEOUT).json()}["Demo Company (NZ)"]  # fmt: skip

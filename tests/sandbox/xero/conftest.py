@@ -15,6 +15,7 @@ import pytest
 import requests
 
 from sandbox.xero import RunningSandbox, SandboxConfig, serve_in_thread
+from tests.support.reference import xero_spec_path
 from tests.support.waiting import HTTP_TIMEOUT
 
 REDIRECT_URI = "http://localhost:8765/xero/callback"
@@ -146,7 +147,8 @@ class Xero:
 
 @pytest.fixture(scope="session")
 def running() -> Iterator[RunningSandbox]:
-    config = SandboxConfig(auto_approve=True, seed=7).with_redirect_uris([REDIRECT_URI])
+    config = SandboxConfig(auto_approve=True, seed=7, spec_path=xero_spec_path())
+    config = config.with_redirect_uris([REDIRECT_URI])
     with serve_in_thread(config) as served:
         yield served
 
