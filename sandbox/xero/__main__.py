@@ -51,6 +51,12 @@ def main(argv: list[str] | None = None) -> int:
     except SpecUnavailableError as exc:
         print(f"sandbox.xero: {exc}", file=sys.stderr)
         return 2
+    if config.spec_path is None:
+        print(
+            "sandbox.xero: no OpenAPI spec given (--spec or XERO_OPENAPI_SPEC): requests are "
+            "checked by the sandbox's own rules only",
+            file=sys.stderr,
+        )
     return cli.serve(app, host, port)
 
 

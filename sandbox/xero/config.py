@@ -5,10 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from dataclasses import dataclass, field, fields
-from pathlib import Path
 
-_REPO_ROOT = Path(__file__).resolve().parents[2]
-_DEFAULT_SPEC = _REPO_ROOT.parent / "shared" / "reference" / "xero_accounting.yaml"
 SPEC_ENVIRONMENT_VARIABLE = "XERO_OPENAPI_SPEC"
 
 
@@ -48,8 +45,8 @@ def _default_organisations() -> tuple[OrganisationSpec, ...]:
     )
 
 
-def _default_spec_path() -> str:
-    return os.environ.get(SPEC_ENVIRONMENT_VARIABLE) or str(_DEFAULT_SPEC)
+def _default_spec_path() -> str | None:
+    return os.environ.get(SPEC_ENVIRONMENT_VARIABLE) or None
 
 
 @dataclass
@@ -59,6 +56,8 @@ class SandboxConfig:
     ``auto_approve_tenants`` lists the tenant ids an auto-approved consent connects (empty: all).
     ``granular_scopes_only`` models an app created on or after 2 March 2026, which gets
     ``invalid_scope`` when it asks for the deprecated ``accounting.transactions`` scopes.
+    ``spec_path`` names Xero's OpenAPI spec to validate requests against (default: the
+    ``XERO_OPENAPI_SPEC`` variable); None means the sandbox's own rules only.
     """
 
     clients: dict[str, ClientApp] = field(default_factory=_default_clients)
@@ -66,7 +65,7 @@ class SandboxConfig:
     auto_approve: bool = False
     auto_approve_tenants: tuple[str, ...] = ()
     granular_scopes_only: bool = True
-    spec_path: str = field(default_factory=_default_spec_path)
+    spec_path: str | None = field(default_factory=_default_spec_path)
     concurrent_limit: int = 5
     minute_limit: int = 60
     minute_window_seconds: float = 60

@@ -6,18 +6,17 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import psutil
 import pytest
-import requests
 from cryptography.fernet import Fernet
 from redis import Redis
 from rq import Queue
 from rq.cron import CronScheduler
 
 from tests.support.processes import clean_environment, free_port, run_wooxero
+from tests.support.waiting import PATIENCE, answers, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -28,22 +27,6 @@ def spawn(command: str, cwd: Path, env: dict[str, str]) -> subprocess.Popen[str]
         cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
-
-
-def wait_for(condition, timeout: float = 60) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.25)
-    return False
-
-
-def ready(url: str) -> bool:
-    try:
-        return requests.get(url, timeout=2).status_code == 200
-    except requests.ConnectionError:
-        return False
 
 
 def test_separate_processes_on_configured_database_and_redis(tmp_path, database_factory, redis_url):
@@ -61,14 +44,14 @@ def test_separate_processes_on_configured_database_and_redis(tmp_path, database_
 
     processes = [spawn(name, tmp_path, env) for name in ("web", "worker", "scheduler")]
     try:
-        assert wait_for(lambda: ready(f"http://127.0.0.1:{port}/readyz")), "web never became ready"
+        wait_until(lambda: answers(f"http://127.0.0.1:{port}/readyz"), "web to be ready")
         redis = Redis.from_url(redis_url)
         job = Queue("default", connection=redis).enqueue(
             "server.jobs.tasks.housekeeping.check_worker"
         )
-        assert wait_for(lambda: job.get_status(refresh=True) == "finished"), job.get_status()
+        wait_until(lambda: job.get_status(refresh=True) == "finished", "the worker to run the job")
         assert job.return_value()["database_time"]
-        assert wait_for(lambda: len(CronScheduler.all(connection=redis)) == 1)
+        wait_until(lambda: len(CronScheduler.all(connection=redis)) == 1, "the scheduler")
         assert not (tmp_path / "unused").exists(), "production processes write no local data"
     finally:
         families = []
@@ -76,8 +59,8 @@ def test_separate_processes_on_configured_database_and_redis(tmp_path, database_
             parent = psutil.Process(process.pid)
             families += [parent, *parent.children(recursive=True)]
             process.send_signal(signal.SIGTERM)
-        codes = [process.wait(60) for process in processes]
+        codes = [process.wait(PATIENCE) for process in processes]
     assert codes == [0, 0, 0], [p.stdout.read() for p in processes]
-    _, alive = psutil.wait_procs(families, timeout=10)
+    _, alive = psutil.wait_procs(families, timeout=PATIENCE)
     assert alive == []
     Redis.from_url(redis_url).flushdb()

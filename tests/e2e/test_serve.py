@@ -7,7 +7,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,10 +25,10 @@ from server.extensions import db
 from server.models import Store
 from server.runtime.keys import ENCRYPTION_KEYS_FILE, with_local_keys, write_encryption_keys
 from tests.support.processes import clean_environment, free_port
+from tests.support.waiting import HTTP_TIMEOUT, PATIENCE, answers, wait_until
 from tests.support.web import csrf_token
 
 pytestmark = pytest.mark.slow
-START_TIMEOUT = 90
 
 
 @dataclass
@@ -48,21 +47,16 @@ class Serve:
         return [parent, *parent.children(recursive=True)]
 
     def wait_ready(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
+        def ready() -> bool:
             if self.process.poll() is not None:
                 raise AssertionError(f"serve exited ({self.process.returncode}):\n{self.output}")
-            try:
-                if requests.get(f"{self.base_url}/readyz", timeout=2).status_code == 200:
-                    return
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.25)
-        raise AssertionError(f"not ready within {START_TIMEOUT}s:\n{self.output}")
+            return answers(f"{self.base_url}/readyz")
+
+        wait_until(ready, lambda: f"serve to be ready:\n{self.output}", interval=0.25)
 
     def stop(self, signal_number: int = signal.SIGTERM) -> int:
         self.process.send_signal(signal_number)
-        return self.process.wait(60)
+        return self.process.wait(PATIENCE)
 
 
 def start_serve(directory: Path) -> Serve:
@@ -133,10 +127,11 @@ def test_serve_runs_everything_and_stops_without_leftovers(serve_dir):
 
     redis = Redis(unix_socket_path=str(serve_dir / "var" / "redis.sock"))
     job = Queue("high", connection=redis).enqueue("server.jobs.tasks.housekeeping.check_worker")
-    deadline = time.monotonic() + 60
-    while job.get_status(refresh=True) != "finished" and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert job.get_status() == "finished", serve.output
+    wait_until(
+        lambda: job.get_status(refresh=True) == "finished",
+        lambda: f"the worker to run the job:\n{serve.output}",
+        interval=0.2,
+    )
     assert job.return_value()["pid"] != os.getpid(), "run by the worker, not by this test"
     redis.close()
 
@@ -148,7 +143,7 @@ def test_serve_runs_everything_and_stops_without_leftovers(serve_dir):
     for part in ("server web", "server worker", "server scheduler", "redis-server"):
         assert part in names
     assert serve.stop(signal.SIGTERM) == 0
-    _, alive = psutil.wait_procs(family, timeout=10)
+    _, alive = psutil.wait_procs(family, timeout=PATIENCE)
     assert alive == [], f"left behind: {[p.cmdline() for p in alive]}"
     assert not (serve_dir / "var" / "redis.sock").exists()
 
@@ -188,7 +183,7 @@ def test_serve_refuses_keys_that_cannot_read_the_database(serve_dir):
     assert (serve_dir / "var" / ENCRYPTION_KEYS_FILE).exists()
 
     second = start_serve(serve_dir)
-    assert second.process.wait(60) == 1
+    assert second.process.wait(PATIENCE) == 1
     assert "cannot decrypt the secrets stored in this database" in second.output
     assert not (serve_dir / "var" / "redis.sock").exists(), "the embedded Redis was stopped"
 
@@ -199,16 +194,15 @@ def test_a_crashed_worker_is_restarted(serve_dir):
     children = psutil.Process(serve.process.pid).children()
     (worker,) = [p for p in children if p.cmdline()[-1:] == ["worker"]]
     worker.kill()
-    deadline = time.monotonic() + 30
-    replacement = []
-    while not replacement and time.monotonic() < deadline:
-        time.sleep(0.5)
-        replacement = [
+    wait_until(
+        lambda: [
             p
             for p in psutil.Process(serve.process.pid).children()
             if p.cmdline()[-1:] == ["worker"] and p.pid != worker.pid
-        ]
-    assert replacement, serve.output
+        ],
+        lambda: f"a new worker:\n{serve.output}",
+        interval=0.5,
+    )
     assert "worker exited with code -9; restarting" in serve.output
     assert serve.stop() == 0
 
@@ -217,9 +211,9 @@ def test_a_second_serve_on_the_same_directory_is_refused(serve_dir):
     first = start_serve(serve_dir)
     first.wait_ready()
     second = start_serve(serve_dir)
-    assert second.process.wait(30) == 1
+    assert second.process.wait(PATIENCE) == 1
     assert f"another `wooxero serve` (pid {first.process.pid}) uses" in second.output
-    assert requests.get(f"{first.base_url}/readyz", timeout=5).status_code == 200
+    assert requests.get(f"{first.base_url}/readyz", timeout=HTTP_TIMEOUT).status_code == 200
     assert first.stop() == 0
 
 
@@ -228,6 +222,6 @@ def test_killing_serve_outright_leaves_no_process(serve_dir):
     serve.wait_ready()
     family = serve.family()
     serve.process.kill()  # SIGKILL: no chance to clean up; the children must notice
-    serve.process.wait(10)
-    _, alive = psutil.wait_procs(family, timeout=45)
+    serve.process.wait(PATIENCE)
+    _, alive = psutil.wait_procs(family, timeout=PATIENCE)
     assert alive == [], f"left behind: {[p.cmdline() for p in alive]}"

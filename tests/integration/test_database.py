@@ -9,6 +9,7 @@ from server import create_app
 from server.extensions import db
 from server.models import Binding, BindingKind, Store, XeroConnection
 from server.startup import apply_migrations
+from tests.support.waiting import PATIENCE
 
 BATCH_REVISION = '''"""widen store names (a batch migration that rebuilds the stores table)"""
 import sqlalchemy as sa
@@ -88,10 +89,10 @@ def test_concurrent_read_then_write_transactions_wait_instead_of_failing(app_con
 
     first = threading.Thread(target=bump, args=(True,))
     first.start()
-    first_has_read.wait(5)
+    first_has_read.wait(PATIENCE)
     second = threading.Thread(target=bump, args=(False,))
     second.start()
-    first.join(10)
-    second.join(10)
+    first.join(PATIENCE)
+    second.join(PATIENCE)
     assert errors == []
     assert db.session.scalar(sa.select(Store.name)) == "2", "no update was lost"

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import time
-
 from server.locks import held
+from tests.support.waiting import wait_until
 
 
 def test_one_holder_at_a_time_and_free_again_after(redis):
@@ -21,7 +20,7 @@ def test_a_holder_that_outlived_its_lock_ends_quietly(redis):
     the lock someone else took meanwhile is left alone."""
     with held(redis, "wooxero:test:expiring", hold=0.2) as taken:
         assert taken
-        _wait_until_gone(redis, "wooxero:test:expiring")
+        wait_until(lambda: not redis.exists("wooxero:test:expiring"), "the lock to expire")
         assert redis.lock("wooxero:test:expiring", timeout=30).acquire(blocking=False)
     assert redis.exists("wooxero:test:expiring"), "the other holder's lock was left alone"
 
@@ -33,9 +32,3 @@ def test_waiting_takes_the_lock_once_its_holder_is_gone(redis):
         assert waited
     with held(redis, "wooxero:test:waited", hold=30) as not_waiting:
         assert not_waiting, "released by the holder that waited"
-
-
-def _wait_until_gone(redis, key: str) -> None:
-    deadline = time.monotonic() + 30
-    while redis.exists(key) and time.monotonic() < deadline:
-        time.sleep(0.05)

@@ -13,26 +13,29 @@ from openapi_core.contrib.requests import RequestsOpenAPIRequest
 
 from server.extensions import db
 from server.models import Store, StoreState
+from tests.support.waiting import HTTP_TIMEOUT
 from tests.support.web import csrf_token, log_in, make_operator
 
 
 def configure(sandbox: Any, **knobs: Any) -> None:
-    requests.post(f"{sandbox.base_url}/_sandbox/config", json=knobs, timeout=10).raise_for_status()
+    requests.post(
+        f"{sandbox.base_url}/_sandbox/config", json=knobs, timeout=HTTP_TIMEOUT
+    ).raise_for_status()
 
 
 def tenants(sandbox: Any) -> dict[str, str]:
     """Organisation name → tenant id."""
-    rows = requests.get(f"{sandbox.base_url}/_sandbox/tenants", timeout=10).json()
+    rows = requests.get(f"{sandbox.base_url}/_sandbox/tenants", timeout=HTTP_TIMEOUT).json()
     return {row["name"]: row["tenantId"] for row in rows}
 
 
 def objects(sandbox: Any, tenant_id: str, collection: str) -> list[dict[str, Any]]:
     url = f"{sandbox.base_url}/_sandbox/objects/{tenant_id}/{collection}"
-    return requests.get(url, timeout=10).json()[collection]
+    return requests.get(url, timeout=HTTP_TIMEOUT).json()[collection]
 
 
 def calls(sandbox: Any) -> dict[str, Any]:
-    return requests.get(f"{sandbox.base_url}/_sandbox/calls", timeout=10).json()
+    return requests.get(f"{sandbox.base_url}/_sandbox/calls", timeout=HTTP_TIMEOUT).json()
 
 
 def make_store(url: str = "https://shop.example") -> Store:
@@ -54,7 +57,7 @@ def start_connect(client: Any, store: Store) -> requests.Response:
         f"/xero/connect/{store.public_id}", data={"csrf_token": csrf_token(page.text)}
     )
     assert start.status_code == 302, start.text
-    return requests.get(start.headers["Location"], allow_redirects=False, timeout=10)
+    return requests.get(start.headers["Location"], allow_redirects=False, timeout=HTTP_TIMEOUT)
 
 
 def follow_to_callback(client: Any, consent: requests.Response) -> Any:

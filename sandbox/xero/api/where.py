@@ -12,7 +12,9 @@ case-insensitive and its database collation behaves so); comparing a boolean or 
 with a string literal is rejected the way Xero reports it ("Operator '==' incompatible with
 operand types 'Boolean' and 'String'"); an unknown field gives "No property or field 'X'
 exists in type 'Invoice'". Errors are raised as :class:`QueryParseError` and answered as
-Xero's ``QueryParseException`` (ErrorNumber 16).
+Xero's ``QueryParseException`` (ErrorNumber 16). Field names and types come from Xero's OpenAPI
+spec; without it (see ``spec.SpecValidator``) a field is looked up in the row as named, an
+unknown one is null, and no type mismatch is reported.
 """
 
 from __future__ import annotations
@@ -278,8 +280,30 @@ class _Parser:
             ) from exc
         return _Operand(lambda row: value, "DateTime")
 
+    def _member_ahead(self) -> str | None:
+        """The name after the next ".", unless that is a method call or nothing follows."""
+        if not self._next_is("."):
+            return None
+        member = self.tokens[self.index + 1] if self.index + 1 < len(self.tokens) else None
+        if member is None or member.text.lower() in _STRING_METHODS or member.kind != "name":
+            return None
+        if self.index + 2 < len(self.tokens) and self.tokens[self.index + 2].text == "(":
+            return None
+        return member.text
+
+    def _untyped_field(self, name: str) -> _Operand:
+        """A field of a type without a schema (no spec): its members followed, type unknown."""
+        getter: Getter = lambda row: _lookup(row, name)  # noqa: E731
+        while (member := self._member_ahead()) is not None:
+            self.take()
+            self.take()
+            getter = _member(getter, member)
+        return _Operand(getter)
+
     def field(self, name: str) -> _Operand:
-        properties = self.schemas.get(self.root, {})
+        if self.root not in self.schemas:
+            return self._untyped_field(name)
+        properties = self.schemas[self.root]
         match = next((p for p in properties if p.lower() == name.lower()), None)
         if match is None:
             raise QueryParseError(f"No property or field '{name}' exists in type '{self.root}'")
@@ -289,20 +313,15 @@ class _Parser:
             static = "String"
         getter: Getter = lambda row: _lookup(row, match)  # noqa: E731
         reference = schema.get("$ref", "").rsplit("/", 1)[-1]
-        while self._next_is(".") and reference:
-            member = self.tokens[self.index + 1] if self.index + 1 < len(self.tokens) else None
-            if member is None or member.text.lower() in _STRING_METHODS or member.kind != "name":
-                break
-            if self.index + 2 < len(self.tokens) and self.tokens[self.index + 2].text == "(":
-                break
+        while reference and (member := self._member_ahead()) is not None:
             self.take()
             self.take()
-            getter = _member(getter, member.text)
+            getter = _member(getter, member)
             nested = self.schemas.get(reference, {})
-            sub = next((p for p in nested if p.lower() == member.text.lower()), None)
+            sub = next((p for p in nested if p.lower() == member.lower()), None)
             if sub is None:
                 raise QueryParseError(
-                    f"No property or field '{member.text}' exists in type '{reference}'"
+                    f"No property or field '{member}' exists in type '{reference}'"
                 )
             reference = nested[sub].get("$ref", "").rsplit("/", 1)[-1]
             static = _TYPE_NAMES.get(nested[sub].get("type", ""), static if not reference else None)

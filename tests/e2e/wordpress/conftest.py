@@ -13,7 +13,6 @@ import shutil
 import signal
 import subprocess
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +20,7 @@ from pathlib import Path
 import pytest
 import requests
 from flask import Flask
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page, expect, sync_playwright
 from redis import Redis
 from werkzeug.serving import make_server
 
@@ -32,6 +31,8 @@ from server.extensions import db
 from server.startup import apply_migrations
 from tests.conftest import xero_settings
 from tests.support.processes import PROJECT_ROOT, free_port
+from tests.support.reference import xero_spec_path
+from tests.support.waiting import HTTP_TIMEOUT, PATIENCE, answers, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -39,23 +40,6 @@ WORDPRESS = Path("/usr/share/wordpress")
 CHROMIUM = Path("/usr/bin/chromium")
 STANDIN = Path(__file__).parent / "woocommerce"
 ARTIFACTS = PROJECT_ROOT / "artifacts" / "wordpress-e2e"
-
-
-def _wait(condition, what: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"{what} did not come up within {timeout:.0f} s")
-
-
-def _answers(url: str) -> bool:
-    try:
-        requests.get(url, timeout=2, allow_redirects=False)
-    except requests.ConnectionError:
-        return False
-    return True
 
 
 @dataclass(frozen=True)
@@ -91,14 +75,14 @@ def mariadb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MariaDB]:
         )  # fmt: skip
     database = MariaDB(port)
     try:
-        _wait(lambda: subprocess.run(
+        wait_until(lambda: subprocess.run(
             ["mariadb-admin", "-h127.0.0.1", f"-P{port}", "-uroot", "ping"], capture_output=True
-        ).returncode == 0, "MariaDB")  # fmt: skip
+        ).returncode == 0, "MariaDB", interval=0.2)  # fmt: skip
         database.query("CREATE DATABASE wordpress CHARACTER SET utf8mb4")
         yield database
     finally:
         server.terminate()
-        server.wait(30)
+        server.wait(PATIENCE)
 
 
 @dataclass(frozen=True)
@@ -186,11 +170,11 @@ def wordpress(tmp_path_factory: pytest.TempPathFactory, mariadb: MariaDB) -> Ite
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
     try:
-        _wait(lambda: _answers(f"http://127.0.0.1:{port}/wp-login.php"), "php -S")
+        wait_until(lambda: answers(f"http://127.0.0.1:{port}/wp-login.php", status=None), "php -S")
         yield WordPress(url, root, mariadb)
     finally:
         os.killpg(server.pid, signal.SIGTERM)  # its workers too: they outlive their parent
-        server.wait(30)
+        server.wait(PATIENCE)
 
 
 @dataclass(frozen=True)
@@ -206,15 +190,21 @@ def wooxero(make_config, database_factory, redis_url: str) -> Iterator[Wooxero]:
     that approves the Demo Company (NZ) at once."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    config = SandboxConfig(auto_approve=True).with_redirect_uris([f"{url}/xero/callback"])
+    config = SandboxConfig(auto_approve=True, spec_path=xero_spec_path())
+    config = config.with_redirect_uris([f"{url}/xero/callback"])
     with serve_in_thread(config) as xero:
         demo = {row["name"]: row["tenantId"] for row in requests.get(
-            f"{xero.base_url}/_sandbox/tenants", timeout=10).json()}["Demo Company (NZ)"]  # fmt: skip
+            f"{xero.base_url}/_sandbox/tenants", timeout=HTTP_TIMEOUT).json()}["Demo Company (NZ)"]  # fmt: skip
         requests.post(
-            f"{xero.base_url}/_sandbox/config", json={"auto_approve_tenants": [demo]}, timeout=10
+            f"{xero.base_url}/_sandbox/config",
+            json={"auto_approve_tenants": [demo]},
+            timeout=HTTP_TIMEOUT,
         ).raise_for_status()
         settings = make_config(
-            database_factory(), server={"public_url": url}, xero=xero_settings(xero.base_url)
+            database_factory(),
+            server={"public_url": url},
+            xero=xero_settings(xero.base_url),
+            bridge={"challenge_timeout": 60},  # the most allowed: php -S answers while loaded
         )
         app = create_app(settings)
         with app.app_context():
@@ -250,7 +240,8 @@ def browser_page(request: pytest.FixtureRequest) -> Iterator[Page]:
         # tall enough for wp-admin pages with the embedded page: Chromium paints a cross-site
         # iframe below the viewport blank in full-page screenshots
         context = browser.new_context(viewport={"width": 1280, "height": 1400})
-        context.set_default_timeout(30_000)
+        context.set_default_timeout(HTTP_TIMEOUT * 1000)
+        expect.set_options(timeout=PATIENCE * 1000)  # what the page is expected to show
         page = context.new_page()
         try:
             yield page

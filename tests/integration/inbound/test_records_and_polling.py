@@ -30,6 +30,7 @@ from server.models import (
     WooRecord,
 )
 from server.models.types import utcnow
+from tests.support.waiting import HTTP_TIMEOUT
 from tests.support.woocommerce import sandbox_json
 
 pytestmark = pytest.mark.usefixtures("quick_retries")
@@ -230,13 +231,15 @@ def test_a_store_that_cannot_be_reached_keeps_the_events_for_later(woo_store, wo
 def test_a_misconfigured_store_keeps_the_events_too(woo_store, woo):
     requests.post(
         f"{woo.base_url}/_sandbox/config", json={"redirect_rest_to": "https://elsewhere.example"},
-        timeout=10,
+        timeout=HTTP_TIMEOUT,
     ).raise_for_status()  # fmt: skip
     try:
         pending_event(woo_store, 1)
         assert woo_records.process(woo_store.id, "order", "1").outcome is RecordOutcome.DEFERRED
     finally:
-        requests.post(f"{woo.base_url}/_sandbox/config", json={"redirect_rest_to": ""}, timeout=10)
+        requests.post(
+            f"{woo.base_url}/_sandbox/config", json={"redirect_rest_to": ""}, timeout=HTTP_TIMEOUT
+        )
     (event,) = fresh(InboundEvent)
     assert event.status == EventStatus.PENDING, "the store's fault, not the event's"
     assert "redirects to https://elsewhere.example/wp-json/wc/v3/orders/1" in event.error

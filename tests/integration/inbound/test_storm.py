@@ -9,7 +9,6 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 import requests
@@ -24,12 +23,14 @@ from server.extensions import db
 from server.inbound import webhooks as woo_webhooks
 from server.models import EventSource, EventStatus, InboundEvent, SyncRecord, WooRecord
 from tests.support.processes import PROJECT_ROOT, free_port, production_environment
+from tests.support.waiting import PATIENCE, answers, wait_until
 from tests.support.woocommerce import connect_store
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("quick_retries")]
 ORDERS = 300
 DELIVERIES = 2000
 WORKERS = 4
+WORK = 240  # seconds for the storm, and for the workers to settle it
 
 
 def spawn(command: str, environment: dict[str, str]) -> subprocess.Popen[str]:
@@ -37,15 +38,6 @@ def spawn(command: str, environment: dict[str, str]) -> subprocess.Popen[str]:
         [sys.executable, "-m", "server", command], env=environment, cwd=PROJECT_ROOT,
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
-
-
-def wait_for(condition, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.25)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def counts() -> dict[EventStatus, int]:
@@ -71,7 +63,7 @@ def test_every_order_is_processed_exactly_once_through_a_storm(
             spawn("worker", environment) for _ in range(WORKERS)
         ]
         try:
-            wait_for(lambda: _ready(url), 60, "the web server")
+            wait_until(lambda: answers(f"{url}/readyz"), "the web server", interval=0.25)
             store_id = connect_store(woo.base_url).id
             db.session.commit()
             served = create_app(settings.with_overrides({"server": {"public_url": url}}))
@@ -83,19 +75,21 @@ def test_every_order_is_processed_exactly_once_through_a_storm(
                 "live": True,
             })  # fmt: skip
             started.raise_for_status()
-            wait_for(lambda: _storm(woo)["state"] == "done", 240, "the storm")
+            wait_until(
+                lambda: _storm(woo)["state"] == "done", "the storm", timeout=WORK, interval=0.25
+            )
             report = _storm(woo, details=True)
             redis = Redis.from_url(redis_url)
             queue = Queue("default", connection=redis)
-            wait_for(
+            wait_until(
                 lambda: counts().get(EventStatus.PENDING, 0) == 0
                 and queue.count == 0 and StartedJobRegistry(queue=queue).count == 0,
-                240, "the workers",
+                "the workers", timeout=WORK, interval=0.25,
             )  # fmt: skip
         finally:
             for process in processes:
                 process.send_signal(signal.SIGTERM)
-            outputs = [process.communicate(timeout=60)[1] for process in processes]
+            outputs = [process.communicate(timeout=PATIENCE)[1] for process in processes]
 
     assert [process.returncode for process in processes] == [0] * len(processes), outputs
     assert report["by_status"] == {"200": report["planned"]}, "every delivery answered 200"
@@ -126,13 +120,6 @@ def test_every_order_is_processed_exactly_once_through_a_storm(
         )
         == 0
     )
-
-
-def _ready(url: str) -> bool:
-    try:
-        return requests.get(f"{url}/readyz", timeout=2).status_code == 200
-    except requests.ConnectionError:
-        return False
 
 
 def _storm(woo, details: bool = False) -> dict:

@@ -16,6 +16,7 @@ from server.jobs.tasks import inbound
 from server.models import ConnectionStatus, WooConnection, WooRecord, WooWebhook
 from server.models.types import utcnow
 from tests.support.jobs import run_jobs
+from tests.support.waiting import HTTP_TIMEOUT, wait_until
 from tests.support.woocommerce import WEBHOOK_SECRET, hooks, ours, sandbox_json
 
 pytestmark = pytest.mark.usefixtures("quick_retries")
@@ -62,18 +63,17 @@ def test_webhooks_disabled_by_failures_are_put_back_and_the_gap_is_polled(
     db.session.commit()
     time.sleep(1.1)  # whole seconds, exclusive `after`: see test_records
     requests.post(
-        f"{woo.base_url}/_sandbox/config", json={"fail_all_deliveries": True}, timeout=10
+        f"{woo.base_url}/_sandbox/config", json={"fail_all_deliveries": True}, timeout=HTTP_TIMEOUT
     ).raise_for_status()
     placed = [sandbox_json(woo, "orders", "POST", status="processing")["id"] for _ in range(8)]
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
+
+    def given_up() -> bool:
         states = {h["topic"]: h["status"] for h in ours(woo, woo_store)}
-        if states["order.created"] == "disabled" and states["order.updated"] == "disabled":
-            break
-        time.sleep(0.2)
-    assert states["order.created"] == "disabled", "WooCommerce gave up on our webhook"
+        return states["order.created"] == states["order.updated"] == "disabled"
+
+    wait_until(given_up, "WooCommerce to give up on our webhooks", interval=0.2)
     requests.post(
-        f"{woo.base_url}/_sandbox/config", json={"fail_all_deliveries": False}, timeout=10
+        f"{woo.base_url}/_sandbox/config", json={"fail_all_deliveries": False}, timeout=HTTP_TIMEOUT
     ).raise_for_status()
 
     outcome = inbound.check_store_webhooks(woo_store.id)
@@ -101,12 +101,14 @@ def test_disconnecting_removes_our_webhooks_and_the_keys(woo_store, woo):
 def test_webhooks_that_cannot_be_removed_are_counted(woo_store, woo):
     woo_webhooks.ensure(woo_store.id)
     requests.post(
-        f"{woo.base_url}/_sandbox/config", json={"error_rate": 1.0}, timeout=10
+        f"{woo.base_url}/_sandbox/config", json={"error_rate": 1.0}, timeout=HTTP_TIMEOUT
     ).raise_for_status()
     try:
         assert woo_connect.disconnect(woo_store, "operator:1") == len(TOPICS)
     finally:
-        requests.post(f"{woo.base_url}/_sandbox/config", json={"error_rate": 0.0}, timeout=10)
+        requests.post(
+            f"{woo.base_url}/_sandbox/config", json={"error_rate": 0.0}, timeout=HTTP_TIMEOUT
+        )
     connection = db.session.scalar(sa.select(WooConnection))
     assert connection.status == ConnectionStatus.DISCONNECTED and connection.consumer_key is None
     assert len(ours(woo, woo_store)) == len(TOPICS), "still in the store: said, not hidden"

@@ -24,6 +24,7 @@ from server.push import flush as engine
 from server.push import outbox
 from server.stores.settings import storage as settings_store
 from tests.integration.push.test_flush import _orders
+from tests.support.waiting import HTTP_TIMEOUT
 from tests.support.xero import objects, tenants
 
 pytestmark = pytest.mark.usefixtures("quick_retries")
@@ -67,7 +68,7 @@ def _fault(sandbox: Any, path: str, method: str, **fault: Any) -> None:
     requests.post(
         f"{sandbox.base_url}/_sandbox/faults",
         json={"path": path, "method": method, "count": 1, **fault},
-        timeout=10,
+        timeout=HTTP_TIMEOUT,
     ).raise_for_status()
 
 

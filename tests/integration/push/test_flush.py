@@ -21,6 +21,7 @@ from server.mapping.orders import document_kind
 from server.models import Binding, BindingKind, OutboxEntry, OutboxStatus, Store, SyncRecord
 from server.push import flush as engine
 from server.stores.settings import storage as settings_store
+from tests.support.waiting import HTTP_TIMEOUT
 from tests.support.xero import calls, objects, tenants
 
 pytestmark = pytest.mark.usefixtures("quick_retries")
@@ -58,7 +59,7 @@ def _documents(sandbox: Any, tenant_id: str) -> dict[str, list[dict[str, Any]]]:
 
 def _currencies(sandbox: Any) -> set[str]:
     """The currencies the NZ organisation is subscribed to."""
-    rows = requests.get(f"{sandbox.base_url}/_sandbox/tenants", timeout=10).json()
+    rows = requests.get(f"{sandbox.base_url}/_sandbox/tenants", timeout=HTTP_TIMEOUT).json()
     return {c for row in rows if row["name"] == "Demo Company (NZ)" for c in row["currencies"]}
 
 
@@ -131,7 +132,7 @@ def test_dropped_responses_after_applied_writes_still_give_one_document_per_orde
         requests.post(
             f"{sandbox.base_url}/_sandbox/faults",
             json={"path": path, "method": "PUT", "drop_response": True, "count": count},
-            timeout=10,
+            timeout=HTTP_TIMEOUT,
         ).raise_for_status()
     _backfill_and_flush(synced_store)
     for _ in range(3):  # the sweeper's later flushes

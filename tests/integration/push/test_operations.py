@@ -28,6 +28,7 @@ from tests.integration.push.test_flush import (
     _xero_calls,
 )
 from tests.support.jobs import run_jobs
+from tests.support.waiting import HTTP_TIMEOUT
 from tests.support.web import admin_action
 from tests.support.woocommerce import pending_delivery
 from tests.support.xero import objects, tenants
@@ -63,7 +64,7 @@ def _refuse_next(sandbox: Any, path: str) -> None:
     requests.post(
         f"{sandbox.base_url}/_sandbox/faults",
         json={"path": path, "method": "PUT", "status": 400, "count": 1},
-        timeout=10,
+        timeout=HTTP_TIMEOUT,
     ).raise_for_status()
 
 

@@ -17,6 +17,7 @@ from werkzeug.wrappers import Request, Response
 from woocommerce import API
 
 from sandbox.woocommerce import RunningStore, StoreConfig, serve_in_thread
+from tests.support.waiting import HTTP_TIMEOUT, wait_until
 
 CONFIG = StoreConfig(seed=7, orders=24, customers=8, products=10)
 KEY, SECRET = CONFIG.consumer_key, CONFIG.consumer_secret
@@ -33,7 +34,7 @@ def running() -> Iterator[RunningStore]:
 def base(running: RunningStore) -> str:
     """The base URL of a freshly reset store with default runtime settings."""
     url = running.base_url
-    requests.post(f"{url}/_sandbox/reset", timeout=10).raise_for_status()
+    requests.post(f"{url}/_sandbox/reset", timeout=HTTP_TIMEOUT).raise_for_status()
     knobs = {
         "auto_approve": False,
         "allow_http_callback": False,
@@ -47,20 +48,26 @@ def base(running: RunningStore) -> str:
         "redirect_rest_to": "",
         "omit_total_headers": False,
     }
-    requests.post(f"{url}/_sandbox/config", json=knobs, timeout=5).raise_for_status()
+    requests.post(f"{url}/_sandbox/config", json=knobs, timeout=HTTP_TIMEOUT).raise_for_status()
     return url
 
 
 @pytest.fixture
 def wc(base: str) -> API:
     """The ``woocommerce`` package pointed at the store over plain http (OAuth 1.0a)."""
-    return API(url=base, consumer_key=KEY, consumer_secret=SECRET, version="wc/v3", timeout=15)
+    return API(
+        url=base, consumer_key=KEY, consumer_secret=SECRET, version="wc/v3", timeout=HTTP_TIMEOUT
+    )
 
 
 def https_get(base: str, path: str, **params: Any) -> requests.Response:
     """GET over "https" (behind a proxy) with HTTP Basic auth."""
     return requests.get(
-        f"{base}/wp-json/wc/v3{path}", params=params, auth=(KEY, SECRET), headers=HTTPS, timeout=10
+        f"{base}/wp-json/wc/v3{path}",
+        params=params,
+        auth=(KEY, SECRET),
+        headers=HTTPS,
+        timeout=HTTP_TIMEOUT,
     )
 
 
@@ -73,7 +80,7 @@ def https(base: str, method: str, path: str, body: Any = None, **params: Any) ->
         json=body,
         auth=(KEY, SECRET),
         headers=HTTPS,
-        timeout=15,
+        timeout=HTTP_TIMEOUT,
     )
 
 
@@ -115,15 +122,15 @@ class Receiver:
             status = self.status
         return Response(b"ok", status=status)(environ, start_response)
 
-    def wait(self, count: int, timeout: float = 10, signed: bool = True) -> list[dict[str, Any]]:
-        """The first ``count`` requests (only signed deliveries when ``signed``)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+    def wait(self, count: int, signed: bool = True) -> list[dict[str, Any]]:
+        """Every request so far, once there are ``count`` (only signed deliveries when
+        ``signed``)."""
+
+        def enough() -> list[dict[str, Any]]:
             got = self.deliveries() if signed else list(self.requests)
-            if len(got) >= count:
-                return got
-            time.sleep(0.02)
-        return self.deliveries() if signed else list(self.requests)
+            return got if len(got) >= count else []
+
+        return wait_until(enough, f"{count} requests at the receiver", interval=0.02)
 
     def deliveries(self) -> list[dict[str, Any]]:
         with self.lock:

@@ -11,6 +11,8 @@ from urllib.parse import quote
 import requests
 from woocommerce import API
 
+from tests.support.waiting import HTTP_TIMEOUT
+
 from .conftest import HTTPS, KEY, SECRET, control, https, https_get
 
 CANNOT_LIST = {
@@ -49,11 +51,11 @@ def test_woocommerce_package_over_http_uses_oauth(wc: API):
 
 
 def test_basic_and_query_keys_are_ignored_over_plain_http(base: str):
-    basic = requests.get(f"{base}/wp-json/wc/v3/orders", auth=(KEY, SECRET), timeout=5)
+    basic = requests.get(f"{base}/wp-json/wc/v3/orders", auth=(KEY, SECRET), timeout=HTTP_TIMEOUT)
     query = requests.get(
         f"{base}/wp-json/wc/v3/orders",
         params={"consumer_key": KEY, "consumer_secret": SECRET},
-        timeout=5,
+        timeout=HTTP_TIMEOUT,
     )
     assert basic.status_code == query.status_code == 401
     assert basic.json() == query.json() == CANNOT_LIST
@@ -65,7 +67,7 @@ def test_basic_and_query_keys_work_over_https(base: str):
         f"{base}/wp-json/wc/v3/orders",
         params={"consumer_key": KEY, "consumer_secret": SECRET},
         headers=HTTPS,
-        timeout=5,
+        timeout=HTTP_TIMEOUT,
     )
     assert query.status_code == 200
     assert query.json()[0]["_links"]["self"][0]["href"].startswith("https://")
@@ -73,7 +75,7 @@ def test_basic_and_query_keys_work_over_https(base: str):
 
 def test_wrong_secret_over_https(base: str):
     response = requests.get(
-        f"{base}/wp-json/wc/v3/orders", auth=(KEY, "cs_wrong"), headers=HTTPS, timeout=5
+        f"{base}/wp-json/wc/v3/orders", auth=(KEY, "cs_wrong"), headers=HTTPS, timeout=HTTP_TIMEOUT
     )
     assert response.status_code == 401
     assert response.json() == {
@@ -86,7 +88,10 @@ def test_wrong_secret_over_https(base: str):
 
 def test_unknown_key_over_https_is_just_unauthenticated(base: str):
     response = requests.get(
-        f"{base}/wp-json/wc/v3/orders/12", auth=("ck_nope", "cs_nope"), headers=HTTPS, timeout=5
+        f"{base}/wp-json/wc/v3/orders/12",
+        auth=("ck_nope", "cs_nope"),
+        headers=HTTPS,
+        timeout=HTTP_TIMEOUT,
     )
     assert response.status_code == 401
     assert response.json()["message"] == "Sorry, you cannot view this resource."
@@ -95,25 +100,29 @@ def test_unknown_key_over_https_is_just_unauthenticated(base: str):
 def test_oauth_sha1_and_sha256_signed_independently(base: str):
     for algo in ("sha1", "sha256"):
         url = _oauth_url(base, "/orders", "GET", SECRET, algo, per_page="2")
-        response = requests.get(url, timeout=5)
+        response = requests.get(url, timeout=HTTP_TIMEOUT)
         assert response.status_code == 200, response.text
         assert len(response.json()) == 2
 
 
 def test_oauth_failures(base: str):
-    bad = requests.get(_oauth_url(base, "/orders", "GET", "cs_other", "sha256"), timeout=5)
+    bad = requests.get(
+        _oauth_url(base, "/orders", "GET", "cs_other", "sha256"), timeout=HTTP_TIMEOUT
+    )
     assert bad.json()["message"] == "Invalid signature - provided signature does not match."
     old = str(int(time.time()) - 16 * 60)
     stale = requests.get(
-        _oauth_url(base, "/orders", "GET", SECRET, "sha256", timestamp=old), timeout=5
+        _oauth_url(base, "/orders", "GET", SECRET, "sha256", timestamp=old), timeout=HTTP_TIMEOUT
     )
     assert stale.json()["message"] == "Invalid timestamp."
     url = _oauth_url(base, "/orders", "GET", SECRET, "sha256", nonce="fixed-nonce")
-    assert requests.get(url, timeout=5).status_code == 200
-    replay = requests.get(url, timeout=5)
+    assert requests.get(url, timeout=HTTP_TIMEOUT).status_code == 200
+    replay = requests.get(url, timeout=HTTP_TIMEOUT)
     assert replay.status_code == 401
     assert replay.json()["message"] == "Invalid nonce - nonce has already been used."
-    partial = requests.get(f"{base}/wp-json/wc/v3/orders?oauth_consumer_key={KEY}", timeout=5)
+    partial = requests.get(
+        f"{base}/wp-json/wc/v3/orders?oauth_consumer_key={KEY}", timeout=HTTP_TIMEOUT
+    )
     assert partial.json() == {
         "code": "woocommerce_rest_authentication_missing_parameter",
         "message": "Missing OAuth parameters oauth_timestamp, oauth_nonce, oauth_signature, "
@@ -161,14 +170,14 @@ def test_errors_in_wordpress_shape(base: str):
         },
     }
     # WordPress validates parameters before it checks permission.
-    anonymous = requests.get(f"{base}/wp-json/wc/v3/orders?per_page=0", timeout=5)
+    anonymous = requests.get(f"{base}/wp-json/wc/v3/orders?per_page=0", timeout=HTTP_TIMEOUT)
     assert anonymous.json()["code"] == "rest_invalid_param"
     bad_json = requests.post(
         f"{base}/wp-json/wc/v3/orders",
         data="{oops",
         headers={**HTTPS, "Content-Type": "application/json"},
         auth=(KEY, SECRET),
-        timeout=5,
+        timeout=HTTP_TIMEOUT,
     )
     assert bad_json.json()["code"] == "rest_invalid_json"
     assert https(base, "GET", "/orders", status="shipped").json()["data"]["params"] == {

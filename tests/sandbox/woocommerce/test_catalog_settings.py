@@ -5,6 +5,7 @@ from __future__ import annotations
 import requests
 
 from sandbox.woocommerce import StoreConfig, create_app
+from tests.support.waiting import HTTP_TIMEOUT
 
 from .conftest import https, https_get
 
@@ -130,7 +131,7 @@ def test_prices_include_tax_setting_option(base: str):
         "data": {"status": 404},
     }
     anonymous = requests.get(
-        f"{base}/wp-json/wc/v3/settings/tax/woocommerce_prices_include_tax", timeout=5
+        f"{base}/wp-json/wc/v3/settings/tax/woocommerce_prices_include_tax", timeout=HTTP_TIMEOUT
     )
     assert (anonymous.status_code, anonymous.json()["code"]) == (
         401,

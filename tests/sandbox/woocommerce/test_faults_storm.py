@@ -12,6 +12,7 @@ import requests
 
 from sandbox.woocommerce import StoreConfig, create_app, serve_in_thread
 from sandbox.woocommerce.__main__ import config_from_args
+from tests.support.waiting import HTTP_TIMEOUT, wait_until
 
 from .conftest import KEY, Receiver, control, create_webhook, https_get, sign
 
@@ -42,7 +43,7 @@ def test_error_rate_and_call_counts(base: str):
     control(base, "config", {"error_rate": 0.0})
     https_get(base, "/customers")
     https_get(base, "/orders/1")
-    calls = requests.get(f"{base}/_sandbox/calls", timeout=5).json()
+    calls = requests.get(f"{base}/_sandbox/calls", timeout=HTTP_TIMEOUT).json()
     assert calls["by_endpoint"]["GET /wc/v3/customers"] == 1
     assert calls["by_endpoint"]["GET /wc/v3/orders/(?P<id>[\\d]+)"] == 1
 
@@ -53,14 +54,7 @@ def test_storm_sends_signed_duplicated_out_of_order_deliveries(base: str, receiv
         base, "storm", {"deliveries": 40, "duplicate_rate": 0.25, "shuffle": True, "concurrency": 4}
     )
     assert started.status_code == 200, started.text
-    deadline = time.monotonic() + 20
-    report = {}
-    while time.monotonic() < deadline:
-        report = requests.get(f"{base}/_sandbox/storm", timeout=5).json()
-        if report["state"] == "done":
-            break
-        time.sleep(0.1)
-    assert report["state"] == "done"
+    report = _finished_storm(base)
     assert (report["planned"], report["sent"], report["duplicates"]) == (40, 40, 10)
     assert report["out_of_order"] > 0
     assert report["by_status"] == {"200": 40}
@@ -83,15 +77,15 @@ def test_storm_sends_signed_duplicated_out_of_order_deliveries(base: str, receiv
         assert finals[order_id]["revision"] == finals[order_id]["revisions"]
 
 
-def _wait_for_storm(base: str, timeout: float) -> dict:
-    deadline = time.monotonic() + timeout
-    report: dict = {}
-    while time.monotonic() < deadline:
-        report = requests.get(f"{base}/_sandbox/storm", params={"details": "1"}, timeout=5).json()
-        if report["state"] == "done":
-            return report
-        time.sleep(0.1)
-    return report
+def _finished_storm(base: str, **params: str) -> dict:
+    """The storm's report once it is done."""
+
+    def done() -> dict | None:
+        url = f"{base}/_sandbox/storm"
+        report = requests.get(url, params=params, timeout=HTTP_TIMEOUT).json()
+        return report if report["state"] == "done" else None
+
+    return wait_until(done, "the storm to end", interval=0.1)
 
 
 def _gmt(text: str) -> datetime:
@@ -106,8 +100,8 @@ def test_live_storm_applies_each_revision_as_it_is_first_sent(base: str, receive
         {"deliveries": 20, "duplicate_rate": 0.25, "shuffle": True, "concurrency": 4, "live": True},
     )
     assert started.status_code == 200, started.text
-    report = _wait_for_storm(base, 30)
-    assert report["state"] == "done" and report["live"] is True
+    report = _finished_storm(base, details="1")
+    assert report["live"] is True
     assert (report["planned"], report["sent"], report["duplicates"]) == (20, 20, 5)
     assert report["out_of_order"] > 0
     assert report["by_status"] == {"200": 20}
@@ -156,9 +150,9 @@ def test_live_storm_applies_each_revision_as_it_is_first_sent(base: str, receive
             assert first_received[(order_id, 1)] < stamps[-1].timestamp()
     # Applying the revisions fired no webhook of its own: only the ping and the storm went out.
     time.sleep(0.3)
-    log = requests.get(f"{base}/_sandbox/deliveries", timeout=5).json()
+    log = requests.get(f"{base}/_sandbox/deliveries", timeout=HTTP_TIMEOUT).json()
     assert sorted({entry["kind"] for entry in log}) == ["ping", "storm"]
-    assert requests.get(f"{base}/_sandbox/webhooks", timeout=5).json()["pending"] == []
+    assert requests.get(f"{base}/_sandbox/webhooks", timeout=HTTP_TIMEOUT).json()["pending"] == []
 
 
 def test_live_must_be_a_boolean(base: str, receiver: Receiver):

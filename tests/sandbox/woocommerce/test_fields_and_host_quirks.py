@@ -7,6 +7,8 @@ from urllib.parse import unquote
 
 import requests
 
+from tests.support.waiting import HTTP_TIMEOUT
+
 from .conftest import HTTPS, KEY, SECRET, control, https, https_get
 
 CANNOT_LIST = {
@@ -40,7 +42,7 @@ def test_fields_filters_each_item_of_a_list(base: str):
         f"{base}/wp-json/wc/v3/orders?per_page=1&_fields[]=id&_fields[]=number",
         auth=(KEY, SECRET),
         headers=HTTPS,
-        timeout=10,
+        timeout=HTTP_TIMEOUT,
     ).json()
     assert list(array_form[0]) == ["id", "number"]
 
@@ -56,7 +58,7 @@ def test_fields_on_single_objects_keeps_the_response_links(base: str):
         base, "/system_status", _fields="environment.version,settings.currency"
     ).json()
     assert status == {"environment": {"version": "7.4.1"}, "settings": {"currency": "NZD"}}
-    root = requests.get(f"{base}/wp-json/", params={"_fields": "name"}, timeout=5).json()
+    root = requests.get(f"{base}/wp-json/", params={"_fields": "name"}, timeout=HTTP_TIMEOUT).json()
     assert list(root) == ["name", "_links"]
     setting = https_get(base, "/settings/tax/woocommerce_prices_include_tax", _fields="value")
     assert list(setting.json()) == ["value", "_links"]
@@ -69,7 +71,9 @@ def test_fields_never_touches_errors(base: str):
     missing = https_get(base, "/orders/999999", _fields="id")
     assert missing.status_code == 404
     assert set(missing.json()) == {"code", "message", "data"}
-    anonymous = requests.get(f"{base}/wp-json/wc/v3/orders", params={"_fields": "id"}, timeout=5)
+    anonymous = requests.get(
+        f"{base}/wp-json/wc/v3/orders", params={"_fields": "id"}, timeout=HTTP_TIMEOUT
+    )
     assert anonymous.json() == CANNOT_LIST
 
 
@@ -88,7 +92,7 @@ def test_stripped_authorization_header_fails_like_missing_credentials(base: str)
         f"{base}/wp-json/wc/v3/orders",
         params={"consumer_key": KEY, "consumer_secret": SECRET, "per_page": 2},
         headers=HTTPS,
-        timeout=5,
+        timeout=HTTP_TIMEOUT,
     )
     assert query.status_code == 200
     assert len(query.json()) == 2
@@ -96,7 +100,7 @@ def test_stripped_authorization_header_fails_like_missing_credentials(base: str)
     header = requests.get(
         f"{base}/wp-json/wc/v3/orders",
         headers={"Authorization": f'OAuth oauth_consumer_key="{KEY}", oauth_nonce="x"'},
-        timeout=5,
+        timeout=HTTP_TIMEOUT,
     )
     assert header.json() == CANNOT_LIST
     control(base, "config", {"strip_authorization_header": False})
@@ -113,7 +117,9 @@ def test_redirect_rest_to_answers_301_before_authentication(base: str):
         (f"{base}/wp-json/", "https://new.example.com/wp-json/"),
         (f"{base}/wp-json/wc/v3/nothing", "https://new.example.com/wp-json/wc/v3/nothing"),
     ):
-        response = requests.get(url, allow_redirects=False, timeout=5)  # no credentials at all
+        response = requests.get(
+            url, allow_redirects=False, timeout=HTTP_TIMEOUT
+        )  # no credentials at all
         assert response.status_code == 301, url
         # werkzeug percent-encodes what is not URI syntax ("[]" → "%5B%5D"): same request.
         assert unquote(response.headers["Location"]) == expected
@@ -123,14 +129,14 @@ def test_redirect_rest_to_answers_301_before_authentication(base: str):
         auth=(KEY, "cs_wrong"),
         headers=HTTPS,
         allow_redirects=False,
-        timeout=5,
+        timeout=HTTP_TIMEOUT,
     )
     assert (posted.status_code, posted.headers["Location"]) == (
         301,
         "https://new.example.com/wp-json/wc/v3/orders",
     )
     # The sandbox's own control surface is not the store's REST API.
-    assert requests.get(f"{base}/_sandbox/keys", timeout=5).status_code == 200
+    assert requests.get(f"{base}/_sandbox/keys", timeout=HTTP_TIMEOUT).status_code == 200
     assert control(base, "config", {"redirect_rest_to": ""}).status_code == 200
     assert https_get(base, "/orders").status_code == 200
 

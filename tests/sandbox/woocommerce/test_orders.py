@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import time
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
+import pytest
 from woocommerce import API
 
-from .conftest import control, https, https_get
+from tests.support.reference import woocommerce_sample
 
-SAMPLES = Path(__file__).resolve().parents[4] / "shared" / "reference" / "woocommerce-samples"
+from .conftest import control, https, https_get
 
 
 def _product(base: str, name: str) -> dict[str, Any]:
@@ -258,8 +258,9 @@ def test_generated_orders_add_up(base: str):
         assert Decimal(o["total_tax"]) == Decimal(o["cart_tax"]) + Decimal(o["shipping_tax"])
 
 
+@pytest.mark.woocommerce_samples
 def test_shapes_match_the_samples(base: str):
-    sample = json.loads((SAMPLES / "order_retrieve_v3_docs.json").read_text())
+    sample = json.loads(woocommerce_sample("order_retrieve_v3_docs.json").read_text())
     order = next(o for o in https_get(base, "/orders", per_page=100).json() if o["customer_id"])
     added = {"payment_url", "is_editable", "needs_payment", "needs_processing", "currency_symbol"}
     assert set(order) == set(sample) | added
@@ -269,10 +270,10 @@ def test_shapes_match_the_samples(base: str):
     assert set(order["_links"]) == {"self", "collection", "customer"}
     customer = https_get(base, f"/customers/{order['customer_id']}").json()
     assert set(customer) == set(
-        json.loads((SAMPLES / "customer_retrieve_v3_docs.json").read_text())
+        json.loads(woocommerce_sample("customer_retrieve_v3_docs.json").read_text())
     )
     product = https_get(base, f"/products/{order['line_items'][0]['product_id']}").json()
-    product_sample = json.loads((SAMPLES / "product_retrieve_v3_docs.json").read_text())
+    product_sample = json.loads(woocommerce_sample("product_retrieve_v3_docs.json").read_text())
     assert set(product) == set(product_sample) | {"low_stock_amount", "has_options"}
 
 

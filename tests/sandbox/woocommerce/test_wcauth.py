@@ -10,6 +10,8 @@ from urllib.parse import parse_qs, urlsplit
 import requests
 from woocommerce import API
 
+from tests.support.waiting import HTTP_TIMEOUT
+
 from .conftest import Receiver, control
 
 
@@ -26,7 +28,7 @@ def _params(callback: str, **extra: str) -> dict[str, str]:
 
 def _authorize(base: str, params: dict[str, str]) -> requests.Response:
     return requests.get(
-        f"{base}/wc-auth/v1/authorize", params=params, allow_redirects=False, timeout=10
+        f"{base}/wc-auth/v1/authorize", params=params, allow_redirects=False, timeout=HTTP_TIMEOUT
     )
 
 
@@ -53,7 +55,7 @@ def test_approve_posts_the_key_and_redirects(base: str, receiver: Receiver):
         re.search(r'href="([^"]+)" class="button wc-auth-deny', page.text).group(1)
     )
     assert parse_qs(urlsplit(deny).query) == {"success": ["0"], "user_id": ["tenant-42"]}
-    granted = requests.get(approve, allow_redirects=False, timeout=10)
+    granted = requests.get(approve, allow_redirects=False, timeout=HTTP_TIMEOUT)
     assert granted.status_code == 302
     assert granted.headers["Location"] == "https://app.example/return?success=1&user_id=tenant-42"
     posted = receiver.wait(1, signed=False)[0]
@@ -72,12 +74,12 @@ def test_approve_posts_the_key_and_redirects(base: str, receiver: Receiver):
 def test_callback_must_answer_200(base: str, receiver: Receiver):
     control(base, "config", {"allow_http_callback": True, "auto_approve": True})
     receiver.status = 201
-    before = len(requests.get(f"{base}/_sandbox/keys", timeout=5).json())
+    before = len(requests.get(f"{base}/_sandbox/keys", timeout=HTTP_TIMEOUT).json())
     failed = _authorize(base, _params(receiver.url))
     assert failed.status_code == 401
     assert "unable to send the consumer data" in failed.text
-    assert len(requests.get(f"{base}/_sandbox/keys", timeout=5).json()) == before
+    assert len(requests.get(f"{base}/_sandbox/keys", timeout=HTTP_TIMEOUT).json()) == before
     receiver.status = 200
     approved = _authorize(base, _params(receiver.url))
     assert approved.status_code == 302
-    assert len(requests.get(f"{base}/_sandbox/keys", timeout=5).json()) == before + 1
+    assert len(requests.get(f"{base}/_sandbox/keys", timeout=HTTP_TIMEOUT).json()) == before + 1

@@ -8,15 +8,23 @@ import time
 import requests
 from woocommerce import API
 
+from tests.support.waiting import HTTP_TIMEOUT, wait_until
+
 from .conftest import Receiver, control, create_webhook, https, https_get, sign
 
 
 def _log(base: str, **params: str) -> list[dict]:
-    return requests.get(f"{base}/_sandbox/deliveries", params=params, timeout=5).json()
+    return requests.get(f"{base}/_sandbox/deliveries", params=params, timeout=HTTP_TIMEOUT).json()
+
+
+def _logged(base: str, count: int) -> None:
+    """Wait until the store has logged ``count`` deliveries: it logs each one after counting
+    its outcome against the webhook."""
+    wait_until(lambda: len(_log(base, kind="action")) >= count, f"{count} deliveries logged")
 
 
 def _state(base: str, webhook_id: int) -> dict:
-    hooks = requests.get(f"{base}/_sandbox/webhooks", timeout=5).json()["webhooks"]
+    hooks = requests.get(f"{base}/_sandbox/webhooks", timeout=HTTP_TIMEOUT).json()["webhooks"]
     return next(h for h in hooks if h["id"] == webhook_id)
 
 
@@ -68,7 +76,7 @@ def test_pending_action_deduplicates_and_payload_is_built_late(base: str, receiv
     order = https_get(base, "/orders", status="processing", per_page=1).json()[0]
     https(base, "PUT", f"/orders/{order['id']}", {"customer_note": "first"})
     https(base, "PUT", f"/orders/{order['id']}", {"customer_note": "second", "status": "completed"})
-    pending = requests.get(f"{base}/_sandbox/webhooks", timeout=5).json()["pending"]
+    pending = requests.get(f"{base}/_sandbox/webhooks", timeout=HTTP_TIMEOUT).json()["pending"]
     assert [p["arg"] for p in pending] == [order["id"]]
     deliveries = receiver.wait(1)
     time.sleep(0.8)
@@ -97,8 +105,7 @@ def test_disabled_after_more_than_five_consecutive_failures(base: str, receiver:
     counts = []
     for index, order in enumerate(orders[:7]):
         control(base, f"orders/{order['id']}", {"kind": "meta", "key": "n", "value": index})
-        receiver.wait(index + 1)
-        time.sleep(0.05)
+        _logged(base, index + 1)
         state = _state(base, hook["id"])
         counts.append((state["failure_count"], state["status"]))
     assert counts == [(1, "active"), (2, "active"), (3, "active"), (4, "active"), (5, "active"),
@@ -115,13 +122,11 @@ def test_redirect_counts_as_success_and_status_change_keeps_failures(base: str, 
     order = https_get(base, "/orders", per_page=1).json()[0]
     receiver.status = 404
     control(base, f"orders/{order['id']}", {"kind": "meta", "value": 1})
-    receiver.wait(1)
-    time.sleep(0.05)
+    _logged(base, 1)
     assert _state(base, hook["id"])["failure_count"] == 1
     receiver.status = 302
     control(base, f"orders/{order['id']}", {"kind": "meta", "value": 2})
-    receiver.wait(2)
-    time.sleep(0.05)
+    _logged(base, 2)
     assert _state(base, hook["id"])["failure_count"] == 0
 
 
@@ -131,7 +136,7 @@ def test_fail_all_switch_disables(base: str, receiver: Receiver):
     for value in range(3):
         order = https_get(base, "/orders", per_page=3).json()[value]
         control(base, f"orders/{order['id']}", {"kind": "meta", "value": value})
-        time.sleep(0.1)
+        _logged(base, value + 1)
     assert _state(base, hook["id"])["status"] == "disabled"
     assert receiver.deliveries() == []
     assert all(e["status"] is None and e["error"] for e in _log(base, kind="action"))

@@ -15,6 +15,8 @@ import pytest
 import requests
 
 from sandbox.xero import RunningSandbox, SandboxConfig, serve_in_thread
+from tests.support.reference import xero_spec_path
+from tests.support.waiting import HTTP_TIMEOUT
 
 REDIRECT_URI = "http://localhost:8765/xero/callback"
 CLIENT_ID = "wooxero-sandbox"
@@ -145,7 +147,8 @@ class Xero:
 
 @pytest.fixture(scope="session")
 def running() -> Iterator[RunningSandbox]:
-    config = SandboxConfig(auto_approve=True, seed=7).with_redirect_uris([REDIRECT_URI])
+    config = SandboxConfig(auto_approve=True, seed=7, spec_path=xero_spec_path())
+    config = config.with_redirect_uris([REDIRECT_URI])
     with serve_in_thread(config) as served:
         yield served
 
@@ -154,7 +157,7 @@ def running() -> Iterator[RunningSandbox]:
 def xero(running: RunningSandbox) -> Iterator[Xero]:
     """A fresh client of a freshly reset sandbox with default limits and no faults."""
     defaults = SandboxConfig()
-    requests.post(f"{running.base_url}/_sandbox/reset", timeout=5).raise_for_status()
+    requests.post(f"{running.base_url}/_sandbox/reset", timeout=HTTP_TIMEOUT).raise_for_status()
     knobs = {
         name: getattr(defaults, name)
         for name in (
@@ -173,7 +176,9 @@ def xero(running: RunningSandbox) -> Iterator[Xero]:
             "webhook_key",
         )
     } | {"auto_approve": True}
-    requests.post(f"{running.base_url}/_sandbox/config", json=knobs, timeout=5).raise_for_status()
+    requests.post(
+        f"{running.base_url}/_sandbox/config", json=knobs, timeout=HTTP_TIMEOUT
+    ).raise_for_status()
     client = Xero(running.base_url)
     yield client
     client.http.close()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
+
 from .conftest import Xero, decimal_json, line
 
 D = Decimal
@@ -72,12 +74,17 @@ def test_item_codes_are_unique_and_at_most_30_characters(nz: Xero):
     first = nz.put("/Items", {"Items": [{"Code": "abc", "Name": "Thing"}]})
     duplicate = nz.put("/Items", {"Items": [{"Code": "abc"}]})
     too_long = nz.put("/Items", {"Items": [{"Code": "x" * 31}]})
-    violations = nz.sandbox("GET", "violations").json()
     assert first.status_code == 200
     assert duplicate.json()["Elements"][0]["ValidationErrors"] == [
         {"Message": "Price List Item with Code 'abc' already exists"}
     ]
     assert too_long.status_code == 400
+
+
+@pytest.mark.xero_spec
+def test_a_too_long_item_code_breaks_the_spec(nz: Xero):
+    nz.put("/Items", {"Items": [{"Code": "x" * 31}]})
+    violations = nz.sandbox("GET", "violations").json()
     assert violations[-1]["path"] == "/Items" and "too long" in " ".join(violations[-1]["reasons"])
 
 

@@ -7,13 +7,14 @@ import hashlib
 import hmac
 import json
 import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
+
+from tests.support.waiting import wait_until
 
 from .conftest import Xero, invoice
 
@@ -44,14 +45,14 @@ class Receiver:
             self.payloads.append(payload)
         return Response(status=200)(environ, start_response)
 
-    def events(self, count: int, timeout: float = 5) -> list[dict[str, Any]]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+    def events(self, count: int) -> list[dict[str, Any]]:
+        """Every event received, once there are ``count``."""
+
+        def enough() -> list[dict[str, Any]]:
             events = [e for p in self.payloads for e in p["events"]]
-            if len(events) >= count:
-                return events
-            time.sleep(0.05)
-        return [e for p in self.payloads for e in p["events"]]
+            return events if len(events) >= count else []
+
+        return wait_until(enough, f"{count} webhook events")
 
 
 @pytest.fixture
@@ -118,9 +119,10 @@ def test_intent_to_receive_fails_when_bad_signatures_are_accepted(nz: Xero):
 def test_failed_deliveries_are_retried(nz: Xero, receiver: Receiver):
     nz.sandbox("POST", "config", {"webhook_url": receiver.url + "/missing", "webhook_key": KEY})
     nz.put("/Contacts", {"Contacts": [{"Name": "Retry Me"}]})
-    deadline = time.monotonic() + 5
-    attempts: list[dict] = []
-    while time.monotonic() < deadline and len(attempts) < 4:
+
+    def four() -> list[dict]:
         attempts = nz.sandbox("GET", "webhooks").json()
-        time.sleep(0.1)
+        return attempts if len(attempts) >= 4 else []
+
+    attempts = wait_until(four, "four delivery attempts", interval=0.1)
     assert [a["attempt"] for a in attempts] == [1, 2, 3, 4]

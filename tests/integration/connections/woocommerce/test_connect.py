@@ -17,6 +17,7 @@ from server.connectors.woocommerce.webhooks import TOPICS
 from server.extensions import db
 from server.models import ConnectionStatus, Store, StoreState, WooConnection
 from tests.support.jobs import run_jobs
+from tests.support.waiting import HTTP_TIMEOUT
 from tests.support.web import PASSWORD, csrf_token, make_operator
 from tests.support.woocommerce import ours, sandbox_json
 
@@ -26,9 +27,9 @@ pytestmark = pytest.mark.usefixtures("quick_retries")
 def sign_in(url: str) -> requests.Session:
     make_operator()
     session = requests.Session()
-    page = session.get(f"{url}/login", timeout=10)
+    page = session.get(f"{url}/login", timeout=HTTP_TIMEOUT)
     session.post(f"{url}/login", data={"email": "ops@example.com", "password": PASSWORD,
-                                       "csrf_token": csrf_token(page.text)}, timeout=10)  # fmt: skip
+                                       "csrf_token": csrf_token(page.text)}, timeout=HTTP_TIMEOUT)  # fmt: skip
     return session
 
 
@@ -46,7 +47,7 @@ def unconnected_store(woo) -> tuple[int, str]:
 def press_connect(
     session: requests.Session, url: str, store_id: int, public_id: str
 ) -> requests.Response:
-    page = session.get(f"{url}/admin/store/details/?id={store_id}", timeout=10)
+    page = session.get(f"{url}/admin/store/details/?id={store_id}", timeout=HTTP_TIMEOUT)
     return session.post(f"{url}/woocommerce/connect/{public_id}", data={"csrf_token": csrf_token(page.text)},
                         timeout=30)  # fmt: skip
 
@@ -56,7 +57,7 @@ def test_wc_auth_end_to_end(live_app, woo, app_context):
     session = sign_in(url)
     store_id, public_id = unconnected_store(woo)
     requests.post(
-        f"{woo.base_url}/_sandbox/config", json={"auto_approve": True}, timeout=10
+        f"{woo.base_url}/_sandbox/config", json={"auto_approve": True}, timeout=HTTP_TIMEOUT
     ).raise_for_status()
     landed = press_connect(
         session, url, store_id, public_id
@@ -93,7 +94,7 @@ def test_a_refusal_in_the_store_is_said_plainly(live_app, woo, app_context):
     deny_link = html.unescape(
         re.search(r'<a href="([^"]+)" class="button wc-auth-deny"', consent.text).group(1)
     )
-    denied = session.get(deny_link, timeout=10)
+    denied = session.get(deny_link, timeout=HTTP_TIMEOUT)
     assert denied.url.startswith(f"{url}/woocommerce/return/{public_id}?success=0")
     assert "refused in the store" in denied.text
     assert db.session.scalar(sa.select(sa.func.count()).select_from(WooConnection)) == 0
@@ -105,7 +106,9 @@ def test_keys_posted_without_a_valid_token_are_refused(live_app, woo, app_contex
     body = {"key_id": 1, "user_id": "x", "consumer_key": "ck_" + "a" * 40, "consumer_secret": "cs_" + "b" * 40,
             "key_permissions": "read_write"}  # fmt: skip
     assert (
-        requests.post(f"{url}/woocommerce/auth-callback/made-up", json=body, timeout=10).status_code
+        requests.post(
+            f"{url}/woocommerce/auth-callback/made-up", json=body, timeout=HTTP_TIMEOUT
+        ).status_code
         == 400
     )
     assert db.session.scalar(sa.select(sa.func.count()).select_from(WooConnection)) == 0

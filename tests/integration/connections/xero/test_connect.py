@@ -17,6 +17,7 @@ from server.connectors.xero.oauth import XeroOAuth
 from server.extensions import db
 from server.models import Binding, BindingKind, ConnectionStatus, XeroConnection
 from server.models.types import utcnow
+from tests.support.waiting import HTTP_TIMEOUT
 from tests.support.web import csrf_token
 from tests.support.xero import (
     RecordingSession,
@@ -59,7 +60,7 @@ def test_one_organisation_is_connected_straight_away(client, sandbox):
     listed = requests.get(
         f"{sandbox.base_url}/connections",
         headers={"Authorization": f"Bearer {connection.access_token}"},
-        timeout=10,
+        timeout=HTTP_TIMEOUT,
     ).json()
     assert [c["tenantId"] for c in listed] == [orgs[NZ]]
 
@@ -112,7 +113,7 @@ def test_declining_is_said_plainly(client, sandbox):
         consent_page.url.split("?")[0],
         data={**fields, "decision": "deny"},
         allow_redirects=False,
-        timeout=10,
+        timeout=HTTP_TIMEOUT,
     )
     result = follow_to_callback(client, denied)
     assert result.status_code == 400
@@ -183,7 +184,7 @@ def test_disconnect_removes_the_connection_at_xero_and_erases_tokens_but_keeps_b
     listed = requests.get(
         f"{sandbox.base_url}/connections",
         headers={"Authorization": f"Bearer {access_token}"},
-        timeout=10,
+        timeout=HTTP_TIMEOUT,
     )
     assert listed.status_code == 401 or listed.json() == [], "revoked at Xero"
     assert reload(store) is not None
@@ -228,7 +229,7 @@ def test_disconnecting_spares_another_organisation_of_the_same_xero_user(client,
     assert connection_of(first).xero_user_id == connection_of(second).xero_user_id
     disconnect_via_panel(client, first)
     assert organisation_of(second) == AU
-    listed = requests.get(f"{sandbox.base_url}/connections", timeout=10,
+    listed = requests.get(f"{sandbox.base_url}/connections", timeout=HTTP_TIMEOUT,
                           headers={"Authorization": f"Bearer {connection_of(second).access_token}"}).json()  # fmt: skip
     assert [c["tenantName"] for c in listed] == [AU], (
         "the first store's organisation was removed at Xero"
@@ -258,7 +259,7 @@ def test_a_scope_not_granted_marks_the_connection_and_refreshes_nothing(
     oauth = XeroOAuth(config, clock=utcnow)
     request = oauth.authorization_request()
     configure(sandbox, auto_approve_tenants=[tenants(sandbox)[NZ]])
-    consent = requests.get(request.url, allow_redirects=False, timeout=10)
+    consent = requests.get(request.url, allow_redirects=False, timeout=HTTP_TIMEOUT)
     code = parse_qs(urlsplit(consent.headers["Location"]).query)["code"][0]
     tokens = oauth.exchange_code(code, request.code_verifier)
     (tenant,) = oauth.tenants(tokens.access_token)
@@ -283,7 +284,7 @@ def test_an_organisation_disconnected_at_xero_marks_the_connection(
     client, connected_store, sandbox, refreshes
 ):
     row = connection_of(connected_store)
-    deleted = requests.delete(f"{sandbox.base_url}/connections/{row.connection_id}", timeout=10,
+    deleted = requests.delete(f"{sandbox.base_url}/connections/{row.connection_id}", timeout=HTTP_TIMEOUT,
                               headers={"Authorization": f"Bearer {row.access_token}"})  # fmt: skip
     assert deleted.status_code == 204
     with pytest.raises(AuthError) as caught:

@@ -15,6 +15,7 @@ from server.connectors.xero.oauth import XeroOAuth
 from server.extensions import db
 from server.models import ConnectionStatus, XeroConnection
 from server.models.types import utcnow
+from tests.support.waiting import HTTP_TIMEOUT, PATIENCE
 
 
 def connection_row(store) -> XeroConnection:
@@ -49,7 +50,7 @@ def test_twenty_threads_needing_a_token_at_once_cause_exactly_one_refresh(
         with app_context.app_context():
             try:
                 manager = xero_access.token_manager(row_id)
-                barrier.wait(10)
+                barrier.wait(PATIENCE)
                 tokens.append(manager.access_token())
             except Exception as error:  # noqa: BLE001 - collected for the assertion
                 errors.append(error)
@@ -58,7 +59,7 @@ def test_twenty_threads_needing_a_token_at_once_cause_exactly_one_refresh(
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(60)
+        thread.join(PATIENCE)
     assert errors == []
     assert len(refreshes) == 1
     assert len(set(tokens)) == 1 and tokens[0] != old_access
@@ -69,7 +70,9 @@ def test_twenty_threads_needing_a_token_at_once_cause_exactly_one_refresh(
 def test_a_401_from_xero_refreshes_and_the_call_succeeds(
     app_context, connected_store, sandbox, refreshes
 ):
-    requests.post(f"{sandbox.base_url}/_sandbox/tokens/expire", timeout=10).raise_for_status()
+    requests.post(
+        f"{sandbox.base_url}/_sandbox/tokens/expire", timeout=HTTP_TIMEOUT
+    ).raise_for_status()
     client = xero_access.client_for(connection_row(connected_store))
     (organisation,) = client.get(resources.ORGANISATION)
     assert organisation["Name"] == "Demo Company (NZ)"
@@ -84,7 +87,7 @@ def test_a_revoked_grant_marks_the_connection_and_stops_there(
         f"{sandbox.base_url}/identity/connect/revocation",
         data={"token": row.refresh_token},
         auth=("wooxero-sandbox", "sandbox-secret"),
-        timeout=10,
+        timeout=HTTP_TIMEOUT,
     ).raise_for_status()
     row.access_token_expires_at = utcnow()
     db.session.commit()

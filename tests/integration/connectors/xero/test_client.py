@@ -12,6 +12,7 @@ from server.connectors.base import NotFoundError, ValidationError
 from server.connectors.xero import resources, where
 from server.connectors.xero.batch import write_batches
 from server.connectors.xero.ratelimit import CallPriority
+from tests.support.waiting import HTTP_TIMEOUT
 from tests.support.xero import objects, tenants
 
 NZ = "Demo Company (NZ)"
@@ -181,7 +182,7 @@ def test_a_write_whose_answer_is_lost_is_retried_and_made_once(xero, sandbox):
     requests.post(
         f"{sandbox.base_url}/_sandbox/faults",
         json={"path": "/Invoices", "method": "PUT", "drop_response": True, "count": 1},
-        timeout=10,
+        timeout=HTTP_TIMEOUT,
     ).raise_for_status()
     (result,) = create(
         xero, resources.INVOICES, [invoice("WC-6001", "Ida Ives", [line("Mug", "1", "10.00")])]
@@ -197,7 +198,7 @@ def test_a_passing_failure_is_retried(xero, sandbox):
     requests.post(
         f"{sandbox.base_url}/_sandbox/faults",
         json={"path": "/Contacts", "status": 503, "count": 2},
-        timeout=10,
+        timeout=HTTP_TIMEOUT,
     ).raise_for_status()
     assert xero.get(resources.CONTACTS) == []
 

@@ -34,6 +34,7 @@ from tests.integration.web.bridge.conftest import (
     store_of,
 )
 from tests.integration.web.dashboard.connect.test_woocommerce import run_jobs
+from tests.support.waiting import HTTP_TIMEOUT
 from tests.support.xero import configure, follow_to_callback, tenants
 
 
@@ -297,7 +298,7 @@ def test_a_store_admin_connects_xero_top_level_from_the_dashboard(client, site, 
     configure(sandbox, auto_approve_tenants=[tenants(sandbox)["Demo Company (NZ)"]])
     start = client.post("/dashboard/xero/connect", data={"token": token})
     assert start.status_code == 302 and "/identity/connect/authorize" in start.headers["Location"]
-    consent = requests.get(start.headers["Location"], allow_redirects=False, timeout=10)
+    consent = requests.get(start.headers["Location"], allow_redirects=False, timeout=HTTP_TIMEOUT)
     done = follow_to_callback(client, consent)
     while done.status_code == 302:
         done = client.get(done.headers["Location"])

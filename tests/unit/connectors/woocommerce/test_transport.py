@@ -9,6 +9,7 @@ import pytest
 from server.connectors.base import PermanentError
 from server.connectors.woocommerce.client import WooClient, WooStoreConfig
 from server.connectors.woocommerce.transport import PrivateAddressRefused, store_session
+from tests.support.waiting import HTTP_TIMEOUT
 
 
 class _Answer(BaseHTTPRequestHandler):
@@ -35,9 +36,11 @@ def internal_service():
 def test_a_name_that_leads_to_loopback_is_refused_at_connect(internal_service):
     assert socket.gethostbyname("localhost") == "127.0.0.1"
     with pytest.raises(PrivateAddressRefused, match=r"127\.0\.0\.1"):
-        store_session(allow_private=False).get(f"http://localhost:{internal_service}/", timeout=5)
+        store_session(allow_private=False).get(
+            f"http://localhost:{internal_service}/", timeout=HTTP_TIMEOUT
+        )
     answer = store_session(allow_private=True).get(
-        f"http://localhost:{internal_service}/", timeout=5
+        f"http://localhost:{internal_service}/", timeout=HTTP_TIMEOUT
     )
     assert answer.json() == {"id": 7}, "allowed in development"
 

@@ -1,56 +1,68 @@
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from server.connectors.woocommerce import auth, webhooks
+from tests.support.reference import woocommerce_sample
+from tests.support.woocommerce_documents import Delivery, store_documents
 
-SAMPLES = Path(__file__).resolve().parents[5] / "shared" / "reference" / "woocommerce-samples"
 
-
-def sample_delivery() -> tuple[dict[str, str], bytes]:
-    """The signed delivery of webhook_delivery_example.http: its headers and exact body bytes."""
-    path = SAMPLES / "webhook_delivery_example.http"
-    if not path.exists():
-        pytest.fail(f"the WooCommerce sample delivery is missing at {path}")
-    lines = path.read_bytes().split(b"\n")
+def sample_delivery() -> Delivery:
+    """The signed delivery of WooCommerce's webhook_delivery_example.http: its headers, exact
+    body bytes, and what the documentation says it carries."""
+    lines = woocommerce_sample("webhook_delivery_example.http").read_bytes().split(b"\n")
     start = next(i for i, line in enumerate(lines) if line.startswith(b"POST "))
     blank = lines.index(b"", start)
     headers = dict(line.decode().split(": ", 1) for line in lines[start + 1 : blank])
-    return headers, lines[blank + 1]
+    return Delivery(
+        headers=headers,
+        body=lines[blank + 1],
+        secret="test-secret",
+        topic="order.updated",
+        resource_id="727",
+        delivery_id="2b2a0f6b5b1c0d4e8f7a6b5c4d3e2f10",
+        modified_at=datetime(2017, 3, 22, 19, 28, 8, tzinfo=UTC),
+    )
 
 
-def test_the_sample_delivery_verifies_with_its_secret():
-    headers, body = sample_delivery()
-    assert webhooks.signature_is_valid(body, headers["X-WC-Webhook-Signature"], "test-secret")
-    assert not webhooks.signature_is_valid(body, headers["X-WC-Webhook-Signature"], "other-secret")
+@pytest.fixture(
+    params=[
+        pytest.param("project", id="project"),
+        pytest.param("sample", id="sample", marks=pytest.mark.woocommerce_samples),
+    ]
+)
+def delivery(request: pytest.FixtureRequest) -> Delivery:
+    """A delivery signed by the sandbox store, and WooCommerce's own sample when available."""
+    return store_documents().delivery if request.param == "project" else sample_delivery()
 
 
-def test_changing_any_single_byte_breaks_the_signature():
-    headers, body = sample_delivery()
-    signature = headers["X-WC-Webhook-Signature"]
+def test_the_delivery_verifies_with_its_secret(delivery: Delivery):
+    signature = delivery.headers["X-WC-Webhook-Signature"]
+    assert webhooks.signature_is_valid(delivery.body, signature, delivery.secret)
+    assert not webhooks.signature_is_valid(delivery.body, signature, "other-secret")
+
+
+def test_changing_any_single_byte_breaks_the_signature(delivery: Delivery):
+    body, secret = delivery.body, delivery.secret
+    signature = delivery.headers["X-WC-Webhook-Signature"]
     for position in range(len(body)):  # every byte, with one bit flipped and replaced
         for change in (lambda byte: byte ^ 0x01, lambda byte: (byte + 0x80) % 256):
             changed = bytearray(body)
             changed[position] = change(changed[position])
-            valid = webhooks.signature_is_valid(bytes(changed), signature, "test-secret")
+            valid = webhooks.signature_is_valid(bytes(changed), signature, secret)
             assert not valid, position
-    assert not webhooks.signature_is_valid(body + b" ", signature, "test-secret")
-    assert not webhooks.signature_is_valid(body[:-1], signature, "test-secret")
+    assert not webhooks.signature_is_valid(body + b" ", signature, secret)
+    assert not webhooks.signature_is_valid(body[:-1], signature, secret)
 
 
-def test_the_sample_delivery_is_read():
-    headers, body = sample_delivery()
-    delivery = webhooks.parse_delivery(body, headers)
-    assert (delivery.topic, delivery.resource, delivery.event) == (
-        "order.updated",
-        "order",
-        "updated",
-    )
-    assert delivery.resource_id == "727"
-    assert delivery.delivery_id == "2b2a0f6b5b1c0d4e8f7a6b5c4d3e2f10"
-    assert delivery.modified_at == datetime(2017, 3, 22, 19, 28, 8, tzinfo=UTC)
+def test_the_delivery_is_read(delivery: Delivery):
+    read = webhooks.parse_delivery(delivery.body, delivery.headers)
+    resource, event = delivery.topic.split(".")
+    assert (read.topic, read.resource, read.event) == (delivery.topic, resource, event)
+    assert read.resource_id == delivery.resource_id
+    assert read.delivery_id == delivery.delivery_id
+    assert read.modified_at == delivery.modified_at
 
 
 def test_a_deletion_carries_only_an_id():

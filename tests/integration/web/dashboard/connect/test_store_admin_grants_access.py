@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from server.extensions import db
 from server.models import ConnectionStatus, Store, StoreState, WooConnection
 from server.web.bridge import embeds
+from tests.support.waiting import HTTP_TIMEOUT
 
 pytestmark = pytest.mark.usefixtures("quick_retries")
 
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.usefixtures("quick_retries")
 def _dashboard_main(app, url: str, store_id: int, session: requests.Session) -> str:
     with app.app_context():
         token = embeds.issue(db.session.get(Store, store_id), "main")
-    page = session.get(f"{url}/dashboard/embed?token={token}", timeout=10)
+    page = session.get(f"{url}/dashboard/embed?token={token}", timeout=HTTP_TIMEOUT)
     assert page.status_code == 200
     return page.text
 
@@ -36,7 +37,7 @@ def test_a_store_admin_grants_woocommerce_access_from_the_dashboard(live_app, wo
     app, url = live_app()
     store_id, public_id = _store(woo)
     requests.post(
-        f"{woo.base_url}/_sandbox/config", json={"auto_approve": True}, timeout=10
+        f"{woo.base_url}/_sandbox/config", json={"auto_approve": True}, timeout=HTTP_TIMEOUT
     ).raise_for_status()
     browser = requests.Session()
     page = _dashboard_main(app, url, store_id, browser)
@@ -57,7 +58,9 @@ def test_a_store_admin_grants_woocommerce_access_from_the_dashboard(live_app, wo
     db.session.rollback()
     connection = db.session.scalar(sa.select(WooConnection))
     assert connection.status == ConnectionStatus.CONNECTED and connection.store_id == store_id
-    again = browser.post(f"{url}/dashboard/woocommerce/connect", data={"token": token}, timeout=10)
+    again = browser.post(
+        f"{url}/dashboard/woocommerce/connect", data={"token": token}, timeout=HTTP_TIMEOUT
+    )
     assert again.status_code == 403  # the token was single-use
 
 
@@ -78,7 +81,7 @@ def test_the_return_page_is_only_for_the_store_that_granted(live_app, woo, app_c
         timeout=30,
         allow_redirects=False,
     )  # fmt: skip  (binds this browser's session to the store)
-    answer = browser.get(f"{url}/woocommerce/return/{other_id}?success=1", timeout=10)
+    answer = browser.get(f"{url}/woocommerce/return/{other_id}?success=1", timeout=HTTP_TIMEOUT)
     assert answer.status_code == 403
-    assert requests.get(f"{url}/woocommerce/return/{other_id}", timeout=10,
+    assert requests.get(f"{url}/woocommerce/return/{other_id}", timeout=HTTP_TIMEOUT,
                         allow_redirects=False).status_code in (302, 401)  # fmt: skip
