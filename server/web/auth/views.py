@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 from server.extensions import current_config, db, limiter
 from server.models import Operator
 from server.models.types import utcnow
+from server.untrusted import ascii_int
 from server.web.auth.forms import LoginForm
 from server.web.auth.safe_next import safe_next_path
 
@@ -21,10 +22,11 @@ _UNKNOWN_OPERATOR_HASH = "scrypt:32768:8:1$wooxero$" + "0" * 128
 def load_operator(session_id: str) -> Operator | None:
     """The operator of a session, unless deactivated or their password changed since."""
     operator_id, _, version = session_id.partition(":")
-    if not operator_id.isdigit() or not version.isdigit():
+    number, generation = ascii_int(operator_id), ascii_int(version)
+    if number is None or generation is None:
         return None
-    operator = db.session.get(Operator, int(operator_id))
-    if operator is None or not operator.active or operator.session_version != int(version):
+    operator = db.session.get(Operator, number)
+    if operator is None or not operator.active or operator.session_version != generation:
         return None
     return operator
 

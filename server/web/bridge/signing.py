@@ -15,6 +15,7 @@ from flask import Request
 from server.extensions import current_config, db
 from server.models import Store
 from server.redis_client import get_redis
+from server.untrusted import INT64_MAX, ascii_int
 
 STORE_HEADER = "X-Wooxero-Store"
 TIMESTAMP_HEADER = "X-Wooxero-Timestamp"
@@ -49,10 +50,11 @@ def verify(request: Request) -> Store:
             f"unsigned call: send {STORE_HEADER}, {TIMESTAMP_HEADER}, {NONCE_HEADER} "
             f"and {SIGNATURE_HEADER}"
         )
-    if not timestamp.isdigit():
+    seconds = ascii_int(timestamp, maximum=INT64_MAX)
+    if seconds is None:
         raise SignatureError(f"{TIMESTAMP_HEADER} must be Unix seconds")
     skew = current_config().bridge.clock_skew_seconds
-    off = int(timestamp) - int(time.time())
+    off = seconds - int(time.time())
     if abs(off) > skew:
         raise SignatureError(
             f"the timestamp is {abs(off)} s off the server's clock (at most {skew})"

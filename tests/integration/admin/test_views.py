@@ -255,3 +255,25 @@ def test_an_email_differing_only_in_case_is_refused_without_leaking_anything(cli
     assert "Already exists." in response.text
     assert "scrypt" not in response.text
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Operator)) == 1
+
+
+@pytest.mark.parametrize("bad", ["²", "\u0661\u0662", "9" * 30, str(2**31), "-1", "1 "])
+def test_row_ids_that_are_not_plain_ids_are_refused_and_change_nothing(client, bad):
+    make_operator()
+    store = Store(url="https://shop.example", state=StoreState.ACTIVE)
+    db.session.add(store)
+    db.session.commit()
+    log_in(client)
+    token = csrf_token(client.get("/admin/store/").text)
+    for view, action in (("store", "pause"), ("outboxentry", "replay"), ("inboundevent", "retry")):
+        answer = client.post(
+            f"/admin/{view}/action/",
+            data={"action": action, "rowid": [str(store.id), bad], "csrf_token": token},
+        )
+        assert answer.status_code == 400, (view, bad)
+    for page in ("details", "edit"):
+        assert client.get(f"/admin/store/{page}/?id={bad}").status_code == 400
+    answer = client.post("/admin/plan/delete/", data={"id": bad, "csrf_token": token})
+    assert answer.status_code == 400
+    db.session.expire_all()
+    assert db.session.get(Store, store.id).state is StoreState.ACTIVE

@@ -14,6 +14,7 @@ from server.jobs.sync_tasks import enqueue_backfill, enqueue_flush, enqueue_manu
 from server.push import outbox
 from server.stores.settings import rules
 from server.stores.settings import storage as settings_store
+from server.untrusted import INT64_MAX, ascii_int
 from server.web.dashboard.api import bp
 from server.web.dashboard.sessions import store_for_request
 
@@ -73,13 +74,24 @@ def replay(public_id: str) -> dict[str, Any]:
     store = store_for_request(public_id)
     body = request.get_json(silent=True) or {}
     order_id = body.get("order_id") if isinstance(body, dict) else None
-    if order_id is not None and not str(order_id).isdigit():
-        abort(400, "order_id must be a WooCommerce order id")
-    count = outbox.replay(store.id, None if order_id is None else str(order_id))
+    woo_order_id = None if order_id is None else _woo_id(order_id)
+    if order_id is not None and woo_order_id is None:
+        abort(400, "order_id must be a WooCommerce order id (a whole number, 1 or more)")
+    count = outbox.replay(store.id, woo_order_id)
     db.session.commit()
     if count:
         enqueue_flush(store.id)
     return {"replayed": count}
+
+
+def _woo_id(value: Any) -> str | None:
+    """A WooCommerce id given as a JSON number or a string of ASCII digits, as the outbox
+    keeps it ("12"); None if it is not one."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value if 0 < value <= INT64_MAX else None
+    else:
+        number = ascii_int(value, minimum=1, maximum=INT64_MAX) if isinstance(value, str) else None
+    return None if number is None else str(number)
 
 
 def _since(value: Any) -> datetime | None:

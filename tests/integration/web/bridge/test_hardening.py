@@ -225,3 +225,23 @@ def test_a_recent_uninstallation_is_kept_however_old_the_store(client, site):
     db.session.commit()
     assert store_lifecycle.erase_expired_uninstalled() == 0
     assert store_of(site.url).state is StoreState.UNINSTALLED
+
+
+def test_a_timestamp_of_other_than_ascii_digits_gets_a_clear_401_on_every_signed_route(
+    client, site
+):
+    linked = activate(client, site).get_json()
+    routes = [
+        ("GET", "/api/bridge/v1/status"), ("POST", "/api/bridge/v1/embed"),
+        ("POST", "/api/bridge/v1/deactivate"), ("POST", "/api/bridge/v1/uninstall"),
+    ]  # fmt: skip
+    for stamp in ("²", "\u0661" * 10, "9" * 5000, "-1", " 1"):  # "\u0661" is Arabic-Indic 1
+        for method, path in routes:
+            headers = {
+                "X-Wooxero-Store": linked["store_id"], "X-Wooxero-Timestamp": stamp,
+                "X-Wooxero-Nonce": secrets.token_hex(16), "X-Wooxero-Signature": "a" * 64,
+            }  # fmt: skip
+            answer = client.open(path, method=method, headers=headers)
+            assert answer.status_code == 401, (stamp[:10], path)
+            assert "Unix seconds" in answer.get_json()["error"]
+    assert store_of(site.url).state is StoreState.ACTIVE

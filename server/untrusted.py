@@ -1,0 +1,59 @@
+"""What arrives from outside (request bodies and headers, webhook payloads, answers of stores
+and sites) read with bounds, so bad input is refused with a reason rather than failing deep
+inside a library: json's parser raises RecursionError (not ValueError) on deep nesting, and
+`str.isdigit()` accepts digits such as "²" that `int()` then refuses.
+
+No Flask here: connectors use it too."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+INT32_MAX = 2**31 - 1  # the model's INTEGER columns (32 bits on PostgreSQL)
+INT64_MAX = 2**63 - 1  # BIGINT, and WooCommerce's own ids
+MAX_JSON_DEPTH = 64  # far more than any payload we read; far less than the recursion limit
+_MAX_DIGITS = 32  # int() of a longer string is slow, and no bound here needs more
+
+
+class UntrustedJSONError(ValueError):
+    """Not JSON, or JSON nested deeper than MAX_JSON_DEPTH; the message says which."""
+
+
+def ascii_int(text: str, *, minimum: int = 0, maximum: int = INT32_MAX) -> int | None:
+    """`text` as an int if it is ASCII digits only and within [minimum, maximum]; else None."""
+    if not text or len(text) > _MAX_DIGITS or not (text.isascii() and text.isdigit()):
+        return None
+    value = int(text)
+    return value if minimum <= value <= maximum else None
+
+
+def loads(data: bytes | str, *, parse_float: Callable[[str], Any] | None = None) -> Any:
+    """Parse JSON from outside; UntrustedJSONError if it is not JSON, nests deeper than
+    MAX_JSON_DEPTH, or holds NaN or Infinity (not JSON, and no database column takes them)."""
+    try:
+        value = json.loads(data, parse_float=parse_float, parse_constant=_refuse_constant)
+    except RecursionError:
+        raise UntrustedJSONError(f"nested deeper than {MAX_JSON_DEPTH} levels") from None
+    except ValueError as error:  # JSONDecodeError, UnicodeDecodeError, too many digits
+        raise UntrustedJSONError(f"not JSON ({error})") from None
+    if _deeper_than(value, MAX_JSON_DEPTH):
+        raise UntrustedJSONError(f"nested deeper than {MAX_JSON_DEPTH} levels")
+    return value
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether arrays and objects nest deeper than `limit` (walked without recursion)."""
+    pending = [(value, 1)] if isinstance(value, dict | list) else []
+    while pending:
+        item, depth = pending.pop()
+        if depth > limit:
+            return True
+        children = item.values() if isinstance(item, dict) else item
+        pending.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False

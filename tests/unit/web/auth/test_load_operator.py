@@ -1,0 +1,12 @@
+"""The session's operator id is read as ASCII digits only."""
+
+from __future__ import annotations
+
+import pytest
+
+from server.web.auth import load_operator
+
+
+@pytest.mark.parametrize("session_id", ["²:0", "1:²", "\u0661:0", "9" * 5000 + ":0", "1", ":", ""])
+def test_a_session_id_that_is_not_two_plain_numbers_has_no_operator(app_context, session_id):
+    assert load_operator(session_id) is None
