@@ -1,14 +1,20 @@
-"""Form fields and converters for wooxero's column types (UTC datetimes, money)."""
+"""Form fields and converters for wooxero's column types (UTC datetimes, money), and numbers
+bounded to what their columns hold, so a form refuses them rather than the database."""
 
 from __future__ import annotations
 
 from datetime import UTC
 from typing import Any
 
+import sqlalchemy as sa
 from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.form import DateTimeField
 from flask_admin.model.form import converts
-from wtforms import DecimalField
+from wtforms import DecimalField, Field, Form, IntegerField, ValidationError
+from wtforms.validators import NumberRange
+
+from server.models.types import to_money
+from server.untrusted import INT32_MAX, INT64_MAX
 
 
 class UTCDateTimeField(DateTimeField):
@@ -20,6 +26,15 @@ class UTCDateTimeField(DateTimeField):
             self.data = self.data.replace(tzinfo=UTC)
 
 
+def _money(_form: Form, field: Field) -> None:
+    """The Money column's own rules (4 places, under 10^11), as a message on the field."""
+    if field.data is not None:
+        try:
+            to_money(field.data)
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
+
+
 class ModelConverter(AdminModelConverter):
     @converts("UTCDateTime")
     def convert_utc_datetime(self, field_args: dict[str, Any], **_extra: Any) -> UTCDateTimeField:
@@ -29,4 +44,14 @@ class ModelConverter(AdminModelConverter):
     @converts("Money")
     def convert_money(self, field_args: dict[str, Any], **_extra: Any) -> DecimalField:
         field_args.setdefault("places", 2)
+        field_args["validators"] = [*field_args.get("validators", ()), _money]
         return DecimalField(**field_args)
+
+    @converts("Integer")  # the same name as the method it replaces, so it wins the lookup
+    def handle_integer_types(
+        self, column: Any, field_args: dict[str, Any], **extra: Any
+    ) -> IntegerField:
+        """Within the column's range (INTEGER is 32 bits on PostgreSQL)."""
+        top = INT64_MAX if isinstance(column.type, sa.BigInteger) else INT32_MAX
+        field_args["validators"].append(NumberRange(min=-top - 1, max=top))
+        return super().handle_integer_types(column, field_args, **extra)

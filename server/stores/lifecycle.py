@@ -89,10 +89,17 @@ def activate(consent: Consent) -> Activated:
     store_id = store.id
     try:
         _prove(url, consent.challenge)
-    except ActivationError:
+        return _link(store_id, url, admin_url, consent)
+    except BaseException:  # whatever failed, a store made for this request is not left pending
+        db.session.rollback()
         if created:
             _forget_pending(store_id)
         raise
+
+
+def _link(store_id: int, url: str, admin_url: str, consent: Consent) -> Activated:
+    """The site proved control: a new secret, the consent's details, the store active
+    (unless an operator paused it) and its trial started. Commits."""
     store = db.session.get(Store, store_id)
     if store is None:
         raise ActivationError("the store was removed while its activation was under way", 409)

@@ -15,6 +15,7 @@ from server.extensions import csrf, current_config, limiter
 from server.jobs import store_tasks, sync_tasks, tasks
 from server.models import Store
 from server.stores import lifecycle as store_lifecycle
+from server.untrusted import INT32_MAX
 from server.web.bridge import bp, embeds, signing
 
 Answer = tuple[dict[str, Any], int]
@@ -32,7 +33,7 @@ class ActivationBody(BaseModel):
     admin_username: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)
     ]
-    user_id: int = Field(gt=0)
+    user_id: int = Field(gt=0, le=INT32_MAX)  # Store.wp_user_id is an INTEGER column
     challenge: Annotated[str, StringConstraints(pattern=r"^[A-Fa-f0-9]{32,128}$")]
     site_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] = ""
     admin_url: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2048)] = ""

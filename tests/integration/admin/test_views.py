@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from server.extensions import db
 from server.models import (
     Operator,
+    Plan,
     Store,
     StoreState,
     StoreTransition,
@@ -277,3 +278,26 @@ def test_row_ids_that_are_not_plain_ids_are_refused_and_change_nothing(client, b
     assert answer.status_code == 400
     db.session.expire_all()
     assert db.session.get(Store, store.id).state is StoreState.ACTIVE
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("trial_days", str(10**30), "Number must be between"),
+        ("trial_days", str(2**31), "Number must be between"),
+        ("monthly_order_limit", str(-(2**31) - 1), "Number must be between"),
+        ("monthly_price", "100000000000", "amount out of range"),
+        ("monthly_price", "NaN", "amount out of range"),
+    ],
+)
+def test_numbers_in_admin_forms_must_fit_their_columns(client, field, value, message):
+    make_operator()
+    log_in(client)
+    token = csrf_token(client.get("/admin/plan/new/").text)
+    form = {
+        "code": "big", "name": "Big", "currency": "USD", "monthly_price": "10",
+        "trial_days": "14", "csrf_token": token, field: value,
+    }  # fmt: skip
+    answer = client.post("/admin/plan/new/", data=form)
+    assert answer.status_code == 200 and message in answer.text
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Plan)) == 0

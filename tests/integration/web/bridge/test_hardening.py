@@ -245,3 +245,22 @@ def test_a_timestamp_of_other_than_ascii_digits_gets_a_clear_401_on_every_signed
             assert answer.status_code == 401, (stamp[:10], path)
             assert "Unix seconds" in answer.get_json()["error"]
     assert store_of(site.url).state is StoreState.ACTIVE
+
+
+def test_a_user_id_too_large_for_the_database_is_refused_before_the_site_is_asked(client, site):
+    for user_id in (10**30, 2**31, 0, -1):
+        answer = activate(client, site, user_id=user_id)
+        assert answer.status_code == 422 and "user_id" in answer.get_json()["errors"]
+    assert site.asked == []  # validated before any work
+    assert db.session.scalars(sa.select(Store)).all() == []
+    assert activate(client, site, user_id=2**31 - 1).status_code == 200
+
+
+def test_an_activation_failing_after_the_proof_leaves_no_pending_store(client, site, monkeypatch):
+    def broken(_store):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(store_lifecycle, "start_trial", broken)
+    assert activate(client, site).status_code == 500
+    assert site.asked  # the proof was asked for and given
+    assert db.session.scalars(sa.select(Store)).all() == []
