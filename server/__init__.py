@@ -15,6 +15,7 @@ from server import crypto, redis_client
 from server.config import Config, build_config, load_config
 from server.database import configure_sqlite, engine_options, track_writes
 from server.extensions import CONFIG_KEY, csrf, db, limiter, login_manager, migrate
+from server.web import inputs
 
 
 def migrations_directory() -> str:
@@ -57,6 +58,7 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]
 
     _init_extensions(app, settings)
+    inputs.init_app(app)
     _register_blueprints(app)
     app.after_request(_not_framed_by_default)
     return app

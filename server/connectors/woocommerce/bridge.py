@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import secrets
 import time
 
 import requests
 
+from server import untrusted
 from server.connectors.base import AuthError, TransientError
 
 # `?rest_route=` reaches the WordPress REST API with or without pretty permalinks.
@@ -75,9 +75,9 @@ def _read_capped(response: requests.Response, deadline: float) -> bytes:
 
 def _answer(body: bytes) -> str:
     try:
-        data = json.loads(body)
-    except ValueError:
-        raise AuthError("the site's answer to the challenge is not JSON") from None
+        data = untrusted.loads(body)
+    except untrusted.UntrustedJSONError as error:
+        raise AuthError(f"the site's answer to the challenge is {error}") from None
     value = data.get("proof") if isinstance(data, dict) else None
     if not isinstance(value, str):
         raise AuthError("the site's answer to the challenge has no proof")

@@ -16,6 +16,7 @@ from server.jobs import store_tasks, sync_tasks, tasks
 from server.models import Store
 from server.stores import lifecycle as store_lifecycle
 from server.untrusted import INT32_MAX
+from server.web import inputs
 from server.web.bridge import bp, embeds, signing
 
 Answer = tuple[dict[str, Any], int]
@@ -58,11 +59,6 @@ def _errors(error: ValidationError) -> dict[str, str]:
     return {".".join(str(p) for p in e["loc"]) or "body": e["msg"] for e in error.errors()}
 
 
-def _json_object() -> dict[str, Any] | None:
-    body = request.get_json(silent=True)
-    return body if isinstance(body, dict) else None
-
-
 def signed(view: Callable[..., Any]) -> Callable[..., Any]:
     """Only a call signed with the store's secret reaches `view` (as `g.store`)."""
 
@@ -85,11 +81,8 @@ def _activation_limit() -> str:
 @csrf.exempt
 @limiter.limit(_activation_limit)
 def activate() -> Answer:
-    body = _json_object()
-    if body is None:
-        return {"error": "the body must be a JSON object"}, 400
     try:
-        fields = ActivationBody.model_validate(body)
+        fields = ActivationBody.model_validate(inputs.json_object())
     except ValidationError as error:
         return {"errors": _errors(error)}, 422
     consent = store_lifecycle.Consent(
@@ -135,7 +128,7 @@ def status() -> Answer:
 @signed
 def embed() -> Answer:
     try:
-        fields = EmbedBody.model_validate(_json_object() or {})
+        fields = EmbedBody.model_validate(inputs.json_object(allow_empty=True))
     except ValidationError as error:
         return {"errors": _errors(error)}, 422
     token = embeds.issue(g.store, fields.target)
@@ -147,7 +140,7 @@ def embed() -> Answer:
 @signed
 def uninstall() -> Answer:
     try:
-        fields = UninstallBody.model_validate(_json_object() or {})
+        fields = UninstallBody.model_validate(inputs.json_object(allow_empty=True))
     except ValidationError as error:
         return {"errors": _errors(error)}, 422
     store: Store = g.store

@@ -15,6 +15,7 @@ from server.push import outbox
 from server.stores.settings import rules
 from server.stores.settings import storage as settings_store
 from server.untrusted import INT64_MAX, ascii_int
+from server.web import inputs
 from server.web.dashboard.api import bp
 from server.web.dashboard.sessions import store_for_request
 
@@ -42,8 +43,7 @@ def manual_sync(public_id: str, scope: str) -> tuple[dict[str, Any], int, dict[s
 def start_backfill(public_id: str) -> tuple[dict[str, Any], int]:
     """Every order created since `since` (a date or an ISO 8601 time, UTC) to Xero."""
     store = store_for_request(public_id)
-    body = request.get_json()
-    since = _since(body.get("since") if isinstance(body, dict) else None)
+    since = _since(inputs.json_object().get("since"))
     if since is None:
         return {"errors": {"since": "a date (YYYY-MM-DD) or an ISO 8601 time"}}, 422
     if not settings_store.load(store.id).modules.invoices:

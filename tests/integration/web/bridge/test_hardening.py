@@ -264,3 +264,25 @@ def test_an_activation_failing_after_the_proof_leaves_no_pending_store(client, s
     assert activate(client, site).status_code == 500
     assert site.asked  # the proof was asked for and given
     assert db.session.scalars(sa.select(Store)).all() == []
+
+
+def test_bodies_nested_too_deep_or_not_objects_answer_400_with_words(client, site):
+    deep = b"[" * 100_000
+    answer = client.post("/api/bridge/v1/activate", data=deep, content_type="application/json")
+    assert answer.status_code == 400 and "nested deeper" in answer.get_json()["error"]
+    linked = activate(client, site).get_json()
+    for path in ("/api/bridge/v1/embed", "/api/bridge/v1/uninstall"):
+        for raw in (deep, b'"x"', b"[9001]", b"{not json"):
+            answer = signed(
+                client, linked["store_id"], linked["signing_secret"], "POST", path, raw=raw
+            )
+            assert answer.status_code == 400, (path, raw[:10])
+            assert "JSON" in answer.get_json()["error"] or "nested" in answer.get_json()["error"]
+    assert store_of(site.url).state is StoreState.ACTIVE
+
+
+def test_a_challenge_answer_nested_too_deep_is_refused_plainly(client, site):
+    site.answer_instead = lambda: Response("[" * 4000, mimetype="application/json")
+    answer = activate(client, site)
+    assert answer.status_code == 403 and "nested deeper" in answer.get_json()["error"]
+    assert db.session.scalars(sa.select(Store)).all() == []

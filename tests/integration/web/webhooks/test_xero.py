@@ -345,3 +345,24 @@ def connection_tenant(store) -> str:
     return db.session.scalar(
         sa.select(XeroConnection.tenant_id).where(XeroConnection.store_id == store.id)
     )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * 100_000,
+        b'{"events": [], "firstEventSequence": NaN, "lastEventSequence": 1, "entropy": "x"}',
+        payload({**event(), "eventDateUtc": "0001-01-01T00:00:00+05:00"}),
+        payload({**event(), "eventCategory": "X" * 40}),
+        payload({**event(), "resourceId": "r" * 65}),
+    ],
+)
+def test_a_signed_payload_nested_too_deep_or_out_of_range_is_kept_failed_and_answered_200(
+    client, body
+):
+    """Xero wants a 200 for a correctly signed payload (else it retries, then disables the
+    webhook): kept as failed for a person to look at, never a 500."""
+    response = deliver(client, body)
+    assert response.status_code == 200 and response.data == b""
+    (row,) = stored_events()
+    assert row.status == EventStatus.FAILED and row.topic == "unreadable"

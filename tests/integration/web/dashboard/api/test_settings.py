@@ -289,3 +289,17 @@ def test_a_document_read_can_be_sent_back_whole(api, store):
     answer = api.patch_settings(store, document)
     assert answer.status_code == 200, answer.get_json()
     assert answer.get_json()["contacts"]["phone"] == "ddi"
+
+
+def test_json_nested_too_deep_answers_400_with_words_and_stores_nothing(api, store):
+    before = api.get_settings(store).get_json()
+    for body in ("[" * 100_000, '{"modules": ' + "[" * 5_000 + "]" * 5_000 + "}"):
+        answer = api.client.patch(
+            f"/api/v1/stores/{store.public_id}/settings",
+            data=body,
+            content_type="application/json",
+            headers={"X-CSRFToken": api.token()},
+        )
+        assert answer.status_code == 400
+        assert "nested deeper than 64 levels" in answer.get_json()["error"]
+    assert api.get_settings(store).get_json() == before
