@@ -27,8 +27,10 @@ def json_object(*, allow_empty: bool = False) -> dict[str, Any]:
     """The request's body as a JSON object, whatever its Content-Type; 400 with the reason if
     it is anything else. An empty body is `{}` only with `allow_empty`."""
     raw = request.get_data()
-    if not raw.strip() and allow_empty:
-        return {}
+    if not raw.strip():
+        if allow_empty:
+            return {}
+        abort(400, "the body must be a JSON object, and it is empty")
     try:
         body = untrusted.loads(raw)
     except untrusted.UntrustedJSONError as error:

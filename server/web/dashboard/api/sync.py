@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import abort, request
+from flask import abort
 
 from server.extensions import db
 from server.inbound import backfill
@@ -68,14 +68,19 @@ def backfill_progress(public_id: str) -> dict[str, Any]:
     return {"id": run.id, "since": run.since.isoformat(), **backfill.progress(run).as_dict()}
 
 
+REPLAY_BODIES = 'send {} for every failed or held order, or {"order_id": "123"} for one'
+
+
 @bp.post("/stores/<public_id>/replay")
 def replay(public_id: str) -> dict[str, Any]:
-    """Failed and held orders back to the outbox: one (`order_id`) or all of the store."""
+    """Failed and held orders back to the outbox: one (`{"order_id": "123"}`) or every one of
+    the store (`{}`, and only that: a body that is anything else replays nothing)."""
     store = store_for_request(public_id)
-    body = request.get_json(silent=True) or {}
-    order_id = body.get("order_id") if isinstance(body, dict) else None
-    woo_order_id = None if order_id is None else _woo_id(order_id)
-    if order_id is not None and woo_order_id is None:
+    body = inputs.json_object()
+    if set(body) - {"order_id"}:
+        abort(400, f"unknown fields {sorted(set(body) - {'order_id'})}: {REPLAY_BODIES}")
+    woo_order_id = _woo_id(body["order_id"]) if "order_id" in body else None
+    if "order_id" in body and woo_order_id is None:
         abort(400, "order_id must be a WooCommerce order id (a whole number, 1 or more)")
     count = outbox.replay(store.id, woo_order_id)
     db.session.commit()

@@ -156,3 +156,40 @@ def test_a_replay_of_one_order_replays_that_order_only(api, store, order_id):
     )
     assert answer.status_code == 200 and answer.get_json() == {"replayed": 1}
     assert _statuses(store) == {"12": OutboxStatus.PENDING, "13": OutboxStatus.FAILED}
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b'"x"', "application/json"),
+        (b"[9001]", "application/json"),
+        (b"{not json", "application/json"),
+        (b"null", "application/json"),
+        (b"", "application/json"),
+        (b"order_id=12", "application/x-www-form-urlencoded"),
+        (b'{"orderid": 12}', "application/json"),
+        (b'{"order_id": null}', "application/json"),
+        (b"[" * 100_000, "application/json"),
+    ],
+)
+def test_a_replay_body_that_is_not_as_documented_answers_400_and_replays_nothing(
+    api, store, body, content_type
+):
+    _failed_orders(store, "12", "13")
+    answer = api.client.post(
+        f"/api/v1/stores/{store.public_id}/replay",
+        data=body,
+        content_type=content_type,
+        headers={"X-CSRFToken": api.token()},
+    )
+    assert answer.status_code == 400 and answer.get_json()["error"]
+    assert _statuses(store) == {"12": OutboxStatus.FAILED, "13": OutboxStatus.FAILED}
+
+
+def test_an_empty_object_replays_every_failed_order_of_the_store(api, store):
+    _failed_orders(store, "12", "13")
+    answer = api.client.post(
+        f"/api/v1/stores/{store.public_id}/replay", json={}, headers={"X-CSRFToken": api.token()}
+    )
+    assert answer.status_code == 200 and answer.get_json() == {"replayed": 2}
+    assert set(_statuses(store).values()) == {OutboxStatus.PENDING}
