@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,7 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=settings.is_https,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.security.session_hours),
         PREFERRED_URL_SCHEME="https" if settings.is_https else "http",
         WTF_CSRF_TIME_LIMIT=None,
         RATELIMIT_STORAGE_URI=redis_client.limiter_storage_uri(settings.redis.url),

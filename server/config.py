@@ -122,6 +122,7 @@ class SecurityConfig(_Section):
     secret_key: SecretStr = SecretStr("")
     encryption_keys: list[SecretStr] = []
     login_rate_limit: str = "10 per minute; 50 per hour"
+    session_hours: int = Field(12, ge=1, le=720)
 
     _split_keys = field_validator("encryption_keys", mode="before")(_split_list)
 

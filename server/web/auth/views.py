@@ -1,7 +1,18 @@
 from __future__ import annotations
 
+import time
+
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_user, logout_user
 from werkzeug.security import check_password_hash
 from werkzeug.wrappers import Response
@@ -19,11 +30,19 @@ bp = Blueprint("auth", __name__)
 _UNKNOWN_OPERATOR_HASH = "scrypt:32768:8:1$wooxero$" + "0" * 128
 
 
+SIGNED_IN_AT = "signed_in_at"  # Unix seconds, in the session cookie
+
+
 def load_operator(session_id: str) -> Operator | None:
-    """The operator of a session, unless deactivated or their password changed since."""
+    """The operator of a session, unless it is older than security.session_hours, they
+    logged out or changed their password since (a new session_version), or were
+    deactivated."""
     operator_id, _, version = session_id.partition(":")
     number, generation = ascii_int(operator_id), ascii_int(version)
-    if number is None or generation is None:
+    signed_in_at = session.get(SIGNED_IN_AT)
+    if number is None or generation is None or not isinstance(signed_in_at, int):
+        return None
+    if time.time() - signed_in_at > current_app.permanent_session_lifetime.total_seconds():
         return None
     operator = db.session.get(Operator, number)
     if operator is None or not operator.active or operator.session_version != generation:
@@ -54,6 +73,8 @@ def login() -> Response | str:
             operator.last_login_at = utcnow()
             db.session.commit()
             login_user(operator)
+            session.permanent = True  # the cookie expires with the session's lifetime
+            session[SIGNED_IN_AT] = int(time.time())
             return redirect(safe_next_path(form.next.data, default))
         flash("Wrong email or password.", "error")
     return render_template("auth/login.html", form=form)
@@ -61,6 +82,11 @@ def login() -> Response | str:
 
 @bp.post("/logout")
 def logout() -> Response:
-    """POST only; CSRFProtect has checked the token before this runs."""
+    """Ends the session on the server too: a copy of the cookie must not outlive it. A new
+    session_version ends every session of the operator (there is no per-session record).
+    POST only; CSRFProtect has checked the token before this runs."""
+    if current_user.is_authenticated:
+        current_user.session_version += 1
+        db.session.commit()
     logout_user()
     return redirect(url_for("auth.login"))

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
@@ -301,3 +303,38 @@ def test_numbers_in_admin_forms_must_fit_their_columns(client, field, value, mes
     answer = client.post("/admin/plan/new/", data=form)
     assert answer.status_code == 200 and message in answer.text
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Plan)) == 0
+
+
+def _log_out(client) -> None:
+    page = client.get("/admin/")
+    assert client.post("/logout", data={"csrf_token": csrf_token(page.text)}).status_code == 302
+
+
+def test_a_copied_session_cookie_is_refused_once_its_operator_logs_out(app_context):
+    make_operator()
+    browser, thief = app_context.test_client(), app_context.test_client()
+    log_in(browser)
+    thief.set_cookie("session", browser.get_cookie("session").value)
+    assert thief.get("/admin/").status_code == 200
+
+    _log_out(browser)
+
+    assert thief.get("/admin/").status_code == 302
+    assert browser.get("/admin/").status_code == 302
+    assert log_in(browser).status_code == 302  # signing in again works
+    assert browser.get("/admin/").status_code == 200
+
+
+def test_a_session_ends_its_lifetime_after_signing_in_however_used(app_context):
+    make_operator()
+    client = app_context.test_client()
+    log_in(client)
+    lifetime = app_context.permanent_session_lifetime
+    assert lifetime == timedelta(hours=12)  # security.session_hours
+    with client.session_transaction() as session:
+        assert session.permanent
+        session["signed_in_at"] -= int(lifetime.total_seconds()) - 60
+    assert client.get("/admin/").status_code == 200
+    with client.session_transaction() as session:
+        session["signed_in_at"] -= 61
+    assert client.get("/admin/").status_code == 302
