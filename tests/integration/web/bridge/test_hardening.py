@@ -9,6 +9,7 @@ import secrets
 import time
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 from flask import Response
 
@@ -286,3 +287,47 @@ def test_a_challenge_answer_nested_too_deep_is_refused_plainly(client, site):
     answer = activate(client, site)
     assert answer.status_code == 403 and "nested deeper" in answer.get_json()["error"]
     assert db.session.scalars(sa.select(Store)).all() == []
+
+
+WIDENING_ADMIN_URLS = [
+    "https://admin.shop.example; frame-ancestors */wp-admin/",
+    "https://admin.shop.example;/wp-admin/",
+    "https://*/wp-admin/",
+    "https://*.example/wp-admin/",
+    "https://admin.shop.example/wp-admin/ https://evil.example",
+    "https://admin shop.example/",
+    "https://admin.shop.example:99999/",
+    "https://admin.shop.example/wp-admin/?x=1",
+    "https://admin.shop.example/../wp-admin/",
+    "ftp://admin.shop.example/",
+]
+
+
+@pytest.mark.parametrize("bad", WIDENING_ADMIN_URLS)
+def test_an_admin_url_that_is_not_a_plain_origin_and_path_is_refused(client, site, bad):
+    answer = activate(client, site, admin_url=bad)
+    assert answer.status_code == 422 and "admin_url" in answer.get_json()["error"]
+    assert site.asked == [] and db.session.scalars(sa.select(Store)).all() == []
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [
+        ("HTTPS://Admin.Shop.Example:443/wp/wp-admin", "https://admin.shop.example/wp/wp-admin/"),
+        ("https://admin.shop.example:8443/~me/wp-admin/", "https://admin.shop.example:8443/~me/wp-admin/"),
+        ("https://bücher.example/wp-admin/", "https://xn--bcher-kva.example/wp-admin/"),
+        ("http://[::1]:8080/wp-admin/", "http://[::1]:8080/wp-admin/"),
+    ],
+)  # fmt: skip
+def test_an_admin_url_is_kept_normalised(client, site, given, kept):
+    assert activate(client, site, admin_url=given).status_code == 200
+    assert store_of(site.url).admin_url == kept
+
+
+def test_the_frame_policy_is_built_from_plain_origins_only(client, site):
+    linked = activate(client, site, admin_url="https://admin.shop.example/wp-admin/").get_json()
+    store = store_of(site.url)
+    store.admin_url = "https://x.example; frame-ancestors */"  # stored before the rule
+    db.session.commit()
+    page = client.get(open_embed(client, embed_url(client, linked, "main")).headers["Location"])
+    assert page.headers["Content-Security-Policy"] == f"frame-ancestors {site.url}"
