@@ -62,14 +62,16 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
     _init_extensions(app, settings)
     inputs.init_app(app)
     _register_blueprints(app)
-    app.after_request(_not_framed_by_default)
+    app.after_request(_security_headers)
     return app
 
 
-def _not_framed_by_default(response: Response) -> Response:
+def _security_headers(response: Response) -> Response:
     """No page may be framed (clickjacking) unless it says who may frame it, as the store
-    dashboard does."""
+    dashboard does; no answer is read by a browser as another type than it says (a JSON
+    error echoing input taken for HTML, say)."""
     response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
+    response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
 

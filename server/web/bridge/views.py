@@ -6,7 +6,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Annotated, Any, Literal
 
-from flask import g, request
+from flask import Response, g, request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 from redis.exceptions import RedisError
 from werkzeug.exceptions import HTTPException
@@ -147,6 +147,13 @@ def uninstall() -> Answer:
     store_lifecycle.uninstall(store, erase=fields.erase)
     store_tasks.enqueue_close_connections(store.id, erase=fields.erase)
     return {"state": "uninstalled", "erase": fields.erase}, 200
+
+
+@bp.after_request
+def not_stored(response: Response) -> Response:
+    """Answers carry signing secrets, one-time URLs and store status: no cache keeps them."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.errorhandler(HTTPException)

@@ -51,6 +51,7 @@ def embed() -> Response | tuple[Response, int]:
     token = access.open_dashboard_session(store)
     response = redirect(url_for("dashboard.page", target=target, **{access.DASHBOARD_PARAM: token}))
     response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"  # its Location carries the session
     return response
 
 

@@ -331,3 +331,32 @@ def test_the_frame_policy_is_built_from_plain_origins_only(client, site):
     db.session.commit()
     page = client.get(open_embed(client, embed_url(client, linked, "main")).headers["Location"])
     assert page.headers["Content-Security-Policy"] == f"frame-ancestors {site.url}"
+
+
+def test_every_answer_says_nosniff_and_tokens_and_api_answers_are_not_stored(client, site):
+    linked = activate(client, site)
+    assert linked.headers["Cache-Control"] == "no-store"  # it carries the signing secret
+    linked = linked.get_json()
+    embed = signed(
+        client, linked["store_id"], linked["signing_secret"], "POST", "/api/bridge/v1/embed",
+        {"target": "main"},
+    )  # fmt: skip
+    assert embed.headers["Cache-Control"] == "no-store"
+    redirect = open_embed(client, embed.get_json()["url"])
+    assert redirect.status_code == 302 and redirect.headers["Cache-Control"] == "no-store"
+    token = session_token(redirect.headers["Location"])
+    api = [
+        client.get(f"/api/v1/stores/{linked['store_id']}/settings", headers={"X-Wooxero-Dashboard": token}),
+        client.get("/api/v1/csrf-token"),
+        client.get("/api/v1/stores/nope/settings"),
+    ]  # fmt: skip
+    assert [answer.status_code for answer in api] == [200, 200, 401]
+    assert all(answer.headers["Cache-Control"] == "no-store" for answer in api)
+    others = [
+        client.get("/login"), client.get("/healthz"), client.get("/no-such-page"),
+        client.post("/webhooks/xero", data=b"{}"), client.get("/api/bridge/v1/status"),
+        client.get("/dashboard/embed?token=spent"), client.get(redirect.headers["Location"]),
+        client.get("/admin/"),
+    ]  # fmt: skip
+    for answer in [*api, *others, embed, redirect]:
+        assert answer.headers["X-Content-Type-Options"] == "nosniff", answer.request.path
