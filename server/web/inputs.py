@@ -1,14 +1,48 @@
-"""What a request may bring: JSON is read by one bounded parser (`server.untrusted`), for the
-views (`json_object`) and for anything that calls `request.get_json()`."""
+"""What a request may bring: a body no larger than the limit however it is sent, and JSON
+read by one bounded parser (`server.untrusted`), for the views (`json_object`) and for
+anything that calls `request.get_json()`."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import IO, Any
 
-from flask import Flask, abort, request
+from flask import Flask, Request, abort, request
 from flask.json.provider import DefaultJSONProvider
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.utils import cached_property
+from werkzeug.wsgi import LimitedStream
 
 from server import untrusted
+
+
+class _CappedStream(LimitedStream):
+    """Reads up to one byte past the cap, and a body that gets there is too large."""
+
+    def __init__(self, stream: IO[bytes], cap: int) -> None:
+        super().__init__(stream, cap + 1, is_max=True)
+
+    def readinto(self, b: bytearray) -> int | None:  # type: ignore[override]
+        size = super().readinto(b)
+        if self.is_exhausted:
+            raise RequestEntityTooLarge()
+        return size
+
+
+class CappedRequest(Request):
+    """A body sent without Content-Length (chunked) is 413 when over max_content_length.
+    Werkzeug stops reading such a body at the limit and hands on what it read as if it
+    were all: a signed call or webhook was then refused for a wrong signature (401) and
+    any other body read cut short."""
+
+    @cached_property
+    def stream(self) -> IO[bytes]:
+        stream = super().stream  # refuses a declared Content-Length over the limit
+        cap = self.max_content_length
+        if cap is None or self.content_length is not None:
+            return stream
+        if "wsgi.input_terminated" not in self.environ:
+            return stream  # an empty stream: the server does not end the body for us
+        return _CappedStream(self.environ["wsgi.input"], cap)
 
 
 class UntrustedJSONProvider(DefaultJSONProvider):
@@ -20,6 +54,7 @@ class UntrustedJSONProvider(DefaultJSONProvider):
 
 
 def init_app(app: Flask) -> None:
+    app.request_class = CappedRequest
     app.json = UntrustedJSONProvider(app)
 
 

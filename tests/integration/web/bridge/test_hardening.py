@@ -4,10 +4,12 @@ cross-site posts, signatures behind a path prefix, framing, retention."""
 
 from __future__ import annotations
 
+import io
 import json
 import secrets
 import time
 from datetime import timedelta
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -360,3 +362,31 @@ def test_every_answer_says_nosniff_and_tokens_and_api_answers_are_not_stored(cli
     ]  # fmt: skip
     for answer in [*api, *others, embed, redirect]:
         assert answer.headers["X-Content-Type-Options"] == "nosniff", answer.request.path
+
+
+def _chunked(client, path: str, body: bytes, headers: dict[str, str]) -> Any:
+    """Sent as a server that decodes chunked transfer encoding hands it on: no Content-Length."""
+    return client.post(
+        path, input_stream=io.BytesIO(body), headers={**headers, "Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True},
+    )  # fmt: skip
+
+
+def test_a_chunked_body_over_the_limit_is_413_on_signed_routes(client, site):
+    linked = activate(client, site).get_json()
+    limit = client.application.config["MAX_CONTENT_LENGTH"]
+    for size, status in ((limit + 1, 413), (limit, 200)):
+        body = b'{"target": "main", "pad": "' + b"x" * (size - 30) + b'"}'
+        body += b" " * (size - len(body))
+        stamp, nonce = str(int(time.time())), secrets.token_hex(16)
+        from server.web.bridge.signing import sign
+
+        signature = sign(
+            linked["signing_secret"], "POST", "/api/bridge/v1/embed", stamp, nonce, body
+        )
+        headers = {
+            "X-Wooxero-Store": linked["store_id"], "X-Wooxero-Timestamp": stamp,
+            "X-Wooxero-Nonce": nonce, "X-Wooxero-Signature": signature,
+        }  # fmt: skip
+        answer = _chunked(client, "/api/bridge/v1/embed", body, headers)
+        assert answer.status_code == status, (size, answer.get_json())

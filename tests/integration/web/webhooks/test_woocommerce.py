@@ -4,6 +4,7 @@ good deliveries are stored before the answer, duplicates recognised, bursts coal
 import base64
 import hashlib
 import hmac
+import io
 import json
 from datetime import UTC, datetime
 
@@ -272,3 +273,16 @@ def test_a_modification_time_beyond_the_calendar_in_utc_is_read_as_none(client, 
     assert deliver(client, store, body).status_code == 200
     (event,) = events()
     assert event.resource_id == "42" and event.resource_modified_at is None
+
+
+def test_a_chunked_delivery_over_the_limit_is_413_not_a_bad_signature(client, redis):
+    store = make_store()
+    limit = client.application.extensions["wooxero.config"].woocommerce.max_webhook_bytes
+    body = order()[:-1] + b', "pad": "' + b"x" * limit + b'"}'
+    answer = client.post(
+        f"/webhooks/woocommerce/{store.public_id}", input_stream=io.BytesIO(body),
+        headers={**headers(body), "Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True},
+    )  # fmt: skip
+    assert answer.status_code == 413
+    assert events() == [] and queued(redis) == []

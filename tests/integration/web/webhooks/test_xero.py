@@ -4,6 +4,7 @@ job does with an event; plus the sandbox's own checks against a live server."""
 import base64
 import hashlib
 import hmac
+import io
 import json
 import threading
 import time
@@ -366,3 +367,13 @@ def test_a_signed_payload_nested_too_deep_or_out_of_range_is_kept_failed_and_ans
     assert response.status_code == 200 and response.data == b""
     (row,) = stored_events()
     assert row.status == EventStatus.FAILED and row.topic == "unreadable"
+
+
+def test_a_chunked_payload_over_the_limit_is_413_not_a_bad_signature(client):
+    body = payload(event()) + b" " * client.application.config["MAX_CONTENT_LENGTH"]
+    answer = client.post(
+        "/webhooks/xero", input_stream=io.BytesIO(body),
+        headers={"x-xero-signature": signature(body), "Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True},
+    )  # fmt: skip
+    assert answer.status_code == 413 and stored_events() == []
