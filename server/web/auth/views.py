@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 import time
 
 import sqlalchemy as sa
@@ -54,8 +55,16 @@ def _login_limit() -> str:
     return current_config().security.login_rate_limit
 
 
+def _login_account() -> str:
+    """The account an attempt is for (hashed: no email address in Redis keys), so one operator's
+    password cannot be guessed from many client addresses at once."""
+    email = Operator.normalise_email(request.form.get("email", ""))
+    return "login-account:" + hashlib.sha256(email.encode()).hexdigest()
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"])  # per client address
+@limiter.limit(_login_limit, methods=["POST"], key_func=_login_account)
 def login() -> Response | str:
     default = url_for("admin.index")
     form = LoginForm()

@@ -338,3 +338,20 @@ def test_a_session_ends_its_lifetime_after_signing_in_however_used(app_context):
     with client.session_transaction() as session:
         session["signed_in_at"] -= 61
     assert client.get("/admin/").status_code == 302
+
+
+def test_login_attempts_are_also_limited_per_account_from_any_address(app_context):
+    make_operator()
+    make_operator("other@example.com")
+
+    def attempt(address: str, email: str, password: str = "wrong password!!") -> int:
+        client = app_context.test_client()
+        environ = {"REMOTE_ADDR": address}
+        page = client.get("/login", environ_base=environ)
+        form = {"email": email, "password": password, "csrf_token": csrf_token(page.text)}
+        return client.post("/login", data=form, environ_base=environ).status_code
+
+    statuses = [attempt(f"203.0.113.{n}", " OPS@example.com") for n in range(10)]
+    assert statuses == [200] * 10
+    assert attempt("198.51.100.7", "ops@example.com", PASSWORD) == 429  # a new address too
+    assert attempt("198.51.100.7", "other@example.com", PASSWORD) == 302  # another account
