@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from functools import wraps
 from typing import Annotated, Any, Literal
 
-from flask import Response, g, request
+from flask import Response, current_app, g, request
+from flask.blueprints import BlueprintSetupState
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 from redis.exceptions import RedisError
 from werkzeug.exceptions import HTTPException
 
-from server.extensions import csrf, current_config, limiter
+from server.extensions import CONFIG_KEY, csrf, current_config, limiter
 from server.jobs import store_tasks, sync_tasks, tasks
 from server.models import Store
 from server.stores import lifecycle as store_lifecycle
@@ -77,10 +79,23 @@ def _activation_limit() -> str:
     return current_config().bridge.activation_rate_limit
 
 
+ACTIVATION_SLOTS = "wooxero.activation_slots"
+
+
+@bp.record_once
+def _activation_slots(state: BlueprintSetupState) -> None:
+    """Each activation may wait bridge.challenge_timeout on the site it links: at most
+    bridge.concurrent_activations of them wait at once in a process (fewer than its threads,
+    see Config), so a burst of slow sites never holds every thread that serves the rest."""
+    settings = state.app.extensions[CONFIG_KEY]
+    slots = threading.BoundedSemaphore(settings.bridge.concurrent_activations)
+    state.app.extensions[ACTIVATION_SLOTS] = slots
+
+
 @bp.post("/activate")
 @csrf.exempt
 @limiter.limit(_activation_limit)
-def activate() -> Answer:
+def activate() -> Answer | tuple[dict[str, Any], int, dict[str, str]]:
     try:
         fields = ActivationBody.model_validate(inputs.json_object())
     except ValidationError as error:
@@ -92,10 +107,16 @@ def activate() -> Answer:
         plugin_version=fields.plugin_version, wp_version=fields.wp_version,
         wc_version=fields.wc_version, admin_url=fields.admin_url,
     )  # fmt: skip
+    slots: threading.BoundedSemaphore = current_app.extensions[ACTIVATION_SLOTS]
+    if not slots.acquire(blocking=False):
+        busy = "the server is busy with other activations; try again in a moment"
+        return {"error": busy}, 503, {"Retry-After": str(current_config().bridge.challenge_timeout)}
     try:
         activated = store_lifecycle.activate(consent)
     except store_lifecycle.ActivationError as error:
         return {"error": error.message}, error.status
+    finally:
+        slots.release()
     store = activated.store
     if activated.resumed:
         tasks.enqueue_requeue_store(store.id)  # what waited while paused is processed now

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import secrets
+import threading
 import time
 from datetime import timedelta
 from typing import Any
@@ -390,3 +391,42 @@ def test_a_chunked_body_over_the_limit_is_413_on_signed_routes(client, site):
         }  # fmt: skip
         answer = _chunked(client, "/api/bridge/v1/embed", body, headers)
         assert answer.status_code == status, (size, answer.get_json())
+
+
+def test_activations_over_the_cap_answer_503_at_once_while_other_routes_answer(client, site):
+    """Each activation may wait bridge.challenge_timeout on its site: at most
+    bridge.concurrent_activations (2) wait at once per process, the threads left serve the
+    rest."""
+    release = threading.Event()
+
+    def slow_site() -> Any:
+        release.wait(10)
+        return {"proof": "0" * 64}
+
+    site.answer_instead = slow_site
+    waiting = [
+        threading.Thread(target=activate, args=(client.application.test_client(), site))
+        for _ in range(2)
+    ]
+    try:
+        for thread in waiting:
+            thread.start()
+        deadline = time.monotonic() + 5
+        while len(site.asked) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(site.asked) == 2
+
+        started = time.monotonic()
+        busy = activate(client, site)
+        assert busy.status_code == 503 and "try again" in busy.get_json()["error"]
+        assert int(busy.headers["Retry-After"]) >= 10  # bridge.challenge_timeout, or the
+        # rate limit's window if later (Flask-Limiter keeps the later of the two)
+        assert client.get("/healthz").status_code == 200
+        assert time.monotonic() - started < 2
+        assert len(site.asked) == 2  # the third was not let through
+    finally:
+        release.set()
+        for thread in waiting:
+            thread.join(15)
+    site.answer_instead = None
+    assert activate(client, site).status_code == 200  # the slots are free again
