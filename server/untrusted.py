@@ -31,15 +31,15 @@ def ascii_int(text: str, *, minimum: int = 0, maximum: int = INT32_MAX) -> int |
 
 def loads(data: bytes | str, *, parse_float: Callable[[str], Any] | None = None) -> Any:
     """Parse JSON from outside; UntrustedJSONError if it is not JSON, nests deeper than
-    MAX_JSON_DEPTH, or holds NaN or Infinity (not JSON, and no database column takes them)."""
+    MAX_JSON_DEPTH, or holds what no database column takes: NaN or Infinity (not JSON
+    either), or the character U+0000 (PostgreSQL stores it neither in text nor in JSON)."""
     try:
         value = json.loads(data, parse_float=parse_float, parse_constant=_refuse_constant)
     except RecursionError:
         raise UntrustedJSONError(f"nested deeper than {MAX_JSON_DEPTH} levels") from None
     except ValueError as error:  # JSONDecodeError, UnicodeDecodeError, too many digits
         raise UntrustedJSONError(f"not JSON ({error})") from None
-    if _deeper_than(value, MAX_JSON_DEPTH):
-        raise UntrustedJSONError(f"nested deeper than {MAX_JSON_DEPTH} levels")
+    _check(value)
     return value
 
 
@@ -47,13 +47,26 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
-def _deeper_than(value: Any, limit: int) -> bool:
-    """Whether arrays and objects nest deeper than `limit` (walked without recursion)."""
-    pending = [(value, 1)] if isinstance(value, dict | list) else []
+def has_nul(text: str) -> bool:
+    """Whether `text` holds U+0000, which PostgreSQL cannot store or compare."""
+    return "\x00" in text
+
+
+def _check(value: Any) -> None:
+    """Depth and U+0000, walked without recursion."""
+    pending = [(value, 0)]
     while pending:
         item, depth = pending.pop()
-        if depth > limit:
-            return True
-        children = item.values() if isinstance(item, dict) else item
-        pending.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
-    return False
+        if isinstance(item, str):
+            if has_nul(item):
+                raise UntrustedJSONError("holding the character U+0000, which cannot be stored")
+            continue
+        if not isinstance(item, dict | list):
+            continue
+        if depth == MAX_JSON_DEPTH:
+            raise UntrustedJSONError(f"nested deeper than {MAX_JSON_DEPTH} levels")
+        if isinstance(item, dict):
+            pending.extend((key, depth) for key in item)
+            pending.extend((child, depth + 1) for child in item.values())
+        else:
+            pending.extend((child, depth + 1) for child in item)

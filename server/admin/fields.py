@@ -15,6 +15,7 @@ from wtforms.validators import NumberRange
 
 from server.models.types import to_money
 from server.untrusted import INT32_MAX, INT64_MAX
+from server.web.inputs import no_nul
 
 
 class UTCDateTimeField(DateTimeField):
@@ -36,6 +37,12 @@ def _money(_form: Form, field: Field) -> None:
 
 
 class ModelConverter(AdminModelConverter):
+    @classmethod
+    def _string_common(cls, column: Any, field_args: dict[str, Any], **extra: Any) -> None:
+        """Text fields (String and Text columns) hold no U+0000, which PostgreSQL refuses."""
+        field_args["validators"].append(no_nul)
+        super()._string_common(column=column, field_args=field_args, **extra)
+
     @converts("UTCDateTime")
     def convert_utc_datetime(self, field_args: dict[str, Any], **_extra: Any) -> UTCDateTimeField:
         field_args.setdefault("description", "UTC, as YYYY-MM-DD HH:MM:SS")

@@ -1,6 +1,7 @@
-"""What a request may bring: a body no larger than the limit however it is sent, and JSON
-read by one bounded parser (`server.untrusted`), for the views (`json_object`) and for
-anything that calls `request.get_json()`."""
+"""What a request may bring: a body no larger than the limit however it is sent; JSON read
+by one bounded parser (`server.untrusted`), for the views (`json_object`) and for anything
+that calls `request.get_json()`; forms from form bodies only; and nowhere the character
+U+0000, which PostgreSQL can neither store nor compare (it would fail at the database)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ from typing import IO, Any
 
 from flask import Flask, Request, abort, request
 from flask.json.provider import DefaultJSONProvider
+from flask_wtf import FlaskForm
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import cached_property
 from werkzeug.wsgi import LimitedStream
+from wtforms import Field, Form, ValidationError
 
 from server import untrusted
 
@@ -56,6 +59,33 @@ class UntrustedJSONProvider(DefaultJSONProvider):
 def init_app(app: Flask) -> None:
     app.request_class = CappedRequest
     app.json = UntrustedJSONProvider(app)
+    app.before_request(_refuse_nul_in_address)
+
+
+def _refuse_nul_in_address() -> None:
+    """Path segments and query values reach database queries (ids, searches, filters)."""
+    arguments = request.args.items(multi=True)
+    if untrusted.has_nul(request.path) or any(
+        untrusted.has_nul(key) or untrusted.has_nul(value) for key, value in arguments
+    ):
+        abort(400, "the character U+0000 is not accepted in an address")
+
+
+def no_nul(_form: Form, field: Field) -> None:
+    """A form field's validator: text that reaches the database holds no U+0000."""
+    if isinstance(field.data, str) and untrusted.has_nul(field.data):
+        raise ValidationError("The character U+0000 is not accepted.")
+
+
+class BrowserForm(FlaskForm):
+    """A form a browser posts: its fields come from the form body only. (FlaskForm reads a
+    JSON body as the fields too, and fails with a 500 on one that is not an object.)"""
+
+    class Meta(FlaskForm.Meta):
+        def wrap_formdata(self, form: Form, formdata: Any) -> Any:
+            if request.is_json:
+                return request.form  # empty: no field is given
+            return super().wrap_formdata(form, formdata)
 
 
 def json_object(*, allow_empty: bool = False) -> dict[str, Any]:

@@ -30,6 +30,8 @@ def test_json_as_deep_as_the_limit_is_read():
         ("1" * 5000, "not JSON"),
         (b"\xff\xfe{", "not JSON"),
         ("{not json", "not JSON"),
+        ('{"a": "x\\u0000y"}', "U\\+0000"),
+        ('{"a\\u0000": 1}', "U\\+0000"),
     ],
 )
 def test_json_that_cannot_be_used_is_refused_with_the_reason(data, reason):

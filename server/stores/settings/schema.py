@@ -209,7 +209,15 @@ class StoreSettings(_Strict):
     @classmethod
     def _two_categories(cls, rows: list[TrackingRuleRow]) -> list[TrackingRuleRow]:
         categories: dict[int, str] = {}
+        rules: set[tuple[int, str, str]] = set()
         for row in rows:
+            rule = (row.position, row.source, row.match_value)
+            if rule in rules:  # one row per rule in the table, too
+                raise ValueError(
+                    f"position {row.position} has two rules for {row.source} "
+                    f"{row.match_value!r}; keep one"
+                )
+            rules.add(rule)
             known = categories.setdefault(row.position, row.tracking_category.lower())
             if known != row.tracking_category.lower():
                 raise ValueError(f"position {row.position} is one tracking category")

@@ -355,3 +355,36 @@ def test_login_attempts_are_also_limited_per_account_from_any_address(app_contex
     assert statuses == [200] * 10
     assert attempt("198.51.100.7", "ops@example.com", PASSWORD) == 429  # a new address too
     assert attempt("198.51.100.7", "other@example.com", PASSWORD) == 302  # another account
+
+
+def test_u0000_in_a_form_or_an_address_is_refused_before_the_database(client):
+    """PostgreSQL can neither store nor compare U+0000: the query would fail there."""
+    make_operator()
+    page = client.get("/login")
+    form = {"email": "ops@example.com\x00", "password": PASSWORD}
+    answer = client.post("/login", data={**form, "csrf_token": csrf_token(page.text)})
+    assert answer.status_code == 200 and "U+0000" in answer.text
+    log_in(client)
+    assert client.get("/admin/store/?search=%00").status_code == 400
+    token = csrf_token(client.get("/admin/plan/new/").text)
+    form = {
+        "code": "p\x00",
+        "name": "P",
+        "currency": "USD",
+        "monthly_price": "1",
+        "trial_days": "1",
+    }
+    answer = client.post("/admin/plan/new/", data={**form, "csrf_token": token})
+    assert answer.status_code == 200 and "U+0000" in answer.text
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Plan)) == 0
+
+
+@pytest.mark.parametrize("body", ['"x"', "[1, 2]", "null", "[" * 5000])
+def test_a_login_posted_as_json_is_a_failed_login_not_a_500(client, body):
+    make_operator()
+    token = csrf_token(client.get("/login").text)
+    answer = client.post(
+        "/login", data=body, content_type="application/json", headers={"X-CSRFToken": token}
+    )
+    assert answer.status_code in (200, 400)
+    assert client.get("/admin/").status_code == 302

@@ -430,3 +430,9 @@ def test_activations_over_the_cap_answer_503_at_once_while_other_routes_answer(c
             thread.join(15)
     site.answer_instead = None
     assert activate(client, site).status_code == 200  # the slots are free again
+
+
+def test_an_activation_holding_u0000_is_refused_before_the_site_is_asked(client, site):
+    answer = activate(client, site, admin_username="owner\x00")
+    assert answer.status_code == 400 and "U+0000" in answer.get_json()["error"]
+    assert site.asked == [] and db.session.scalars(sa.select(Store)).all() == []

@@ -375,3 +375,20 @@ def test_documents_at_the_limits_are_accepted(api, store):
     )
     assert answer.status_code == 200, answer.get_json()
     assert len(answer.get_json()["accounts"]["products"]) == 5_000
+
+
+def test_text_holding_u0000_is_refused_before_the_database(api, store):
+    """PostgreSQL stores U+0000 neither in text nor in JSON: it would fail at the database."""
+    before = api.get_settings(store).get_json()
+    answer = api.patch_settings(store, {"contacts": {"shared_guest_name": "Walk-in\x00"}})
+    assert answer.status_code == 400 and "U+0000" in answer.get_json()["error"]
+    assert api.get_settings(store).get_json() == before
+    answer = api.client.get("/api/v1/stores/%00/settings")
+    assert answer.status_code == 400 and "U+0000" in answer.get_json()["error"]
+
+
+def test_duplicate_tracking_rules_are_a_422_not_a_database_error(api, store):
+    answer = api.patch_settings(store, {"tracking": [RULE, {**RULE, "tracking_option": "Other"}]})
+    assert answer.status_code == 422
+    assert "tracking" in answer.get_json()["errors"]
+    assert api.get_settings(store).get_json()["tracking"] == []

@@ -193,3 +193,14 @@ def test_an_empty_object_replays_every_failed_order_of_the_store(api, store):
     )
     assert answer.status_code == 200 and answer.get_json() == {"replayed": 2}
     assert set(_statuses(store).values()) == {OutboxStatus.PENDING}
+
+
+@pytest.mark.parametrize("since", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00"])
+def test_a_backfill_since_beyond_the_calendar_in_utc_is_a_422(api, store, since):
+    switch_on_everything(store)
+    answer = api.client.post(
+        f"/api/v1/stores/{store.public_id}/backfill",
+        json={"since": since},
+        headers={"X-CSRFToken": api.token()},
+    )
+    assert answer.status_code == 422 and "since" in answer.get_json()["errors"]
