@@ -1,7 +1,8 @@
 """What arrives from outside (request bodies and headers, webhook payloads, answers of stores
 and sites) read with bounds, so bad input is refused with a reason rather than failing deep
-inside a library: json's parser raises RecursionError (not ValueError) on deep nesting, and
-`str.isdigit()` accepts digits such as "²" that `int()` then refuses.
+inside a library or the database: json's parser raises RecursionError (not ValueError) on
+deep nesting, `str.isdigit()` accepts digits such as "²" that `int()` then refuses, and
+PostgreSQL refuses U+0000 and integers over 32 bits in INTEGER columns.
 
 No Flask here: connectors use it too."""
 
@@ -18,7 +19,7 @@ _MAX_DIGITS = 32  # int() of a longer string is slow, and no bound here needs mo
 
 
 class UntrustedJSONError(ValueError):
-    """Not JSON, or JSON nested deeper than MAX_JSON_DEPTH; the message says which."""
+    """JSON that cannot be used (see `loads`); the message says why."""
 
 
 def ascii_int(text: str, *, minimum: int = 0, maximum: int = INT32_MAX) -> int | None:

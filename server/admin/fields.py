@@ -39,8 +39,9 @@ def _money(_form: Form, field: Field) -> None:
 class ModelConverter(AdminModelConverter):
     @classmethod
     def _string_common(cls, column: Any, field_args: dict[str, Any], **extra: Any) -> None:
-        """Text fields (String and Text columns) hold no U+0000, which PostgreSQL refuses."""
-        field_args["validators"].append(no_nul)
+        """Text fields (String and Text columns) hold no U+0000, which PostgreSQL refuses;
+        checked first, before a uniqueness check queries the database with it."""
+        field_args["validators"].insert(0, no_nul)
         super()._string_common(column=column, field_args=field_args, **extra)
 
     @converts("UTCDateTime")

@@ -13,7 +13,8 @@ from flask_wtf import FlaskForm
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import cached_property
 from werkzeug.wsgi import LimitedStream
-from wtforms import Field, Form, ValidationError
+from wtforms import Field, Form
+from wtforms.validators import StopValidation
 
 from server import untrusted
 
@@ -72,9 +73,10 @@ def _refuse_nul_in_address() -> None:
 
 
 def no_nul(_form: Form, field: Field) -> None:
-    """A form field's validator: text that reaches the database holds no U+0000."""
+    """A form field's validator: text that reaches the database holds no U+0000. It stops
+    the chain, so no later validator (a uniqueness check, say) takes it to the database."""
     if isinstance(field.data, str) and untrusted.has_nul(field.data):
-        raise ValidationError("The character U+0000 is not accepted.")
+        raise StopValidation("The character U+0000 is not accepted.")
 
 
 class BrowserForm(FlaskForm):

@@ -50,7 +50,7 @@ def plain_origin(url: str) -> str | None:
         port = parts.port
     except ValueError:
         return None
-    if parts.scheme not in DEFAULT_PORTS or parts.username is not None or "@" in parts.netloc:
+    if parts.scheme not in DEFAULT_PORTS or "@" in parts.netloc:  # no user info
         return None
     host = _plain_host(parts.hostname or "")
     if host is None:

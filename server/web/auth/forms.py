@@ -5,6 +5,6 @@ from server.web.inputs import BrowserForm, no_nul
 
 
 class LoginForm(BrowserForm):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254), no_nul])
+    email = EmailField("Email", validators=[no_nul, DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
     next = HiddenField()

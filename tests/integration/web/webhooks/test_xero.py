@@ -356,6 +356,8 @@ def connection_tenant(store) -> str:
         payload({**event(), "eventDateUtc": "0001-01-01T00:00:00+05:00"}),
         payload({**event(), "eventCategory": "X" * 40}),
         payload({**event(), "resourceId": "r" * 65}),
+        payload({**event(), "resourceId": "i-\x00"}),
+        b'{"events": [\x00]}',
     ],
 )
 def test_a_signed_payload_nested_too_deep_or_out_of_range_is_kept_failed_and_answered_200(
