@@ -391,6 +391,10 @@ def test_a_chunked_body_over_the_limit_is_413_on_signed_routes(client, site):
         }  # fmt: skip
         answer = _chunked(client, "/api/bridge/v1/embed", body, headers)
         assert answer.status_code == status, (size, answer.get_json())
+    oversized = b" " * (limit + 1)
+    for path in ("/api/bridge/v1/embed", "/api/bridge/v1/uninstall"):  # unsigned: still 413
+        assert _chunked(client, path, oversized, {}).status_code == 413
+        assert client.post(path, data=oversized).status_code == 413
 
 
 def test_activations_over_the_cap_answer_503_at_once_while_other_routes_answer(client, site):
