@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from server import crypto, redis_client
 from server.config import Config, build_config, load_config
 from server.database import configure_sqlite, engine_options, track_writes
 from server.extensions import CONFIG_KEY, csrf, db, limiter, login_manager, migrate
+from server.web import inputs
 
 
 def migrations_directory() -> str:
@@ -45,6 +47,7 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=settings.is_https,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.security.session_hours),
         PREFERRED_URL_SCHEME="https" if settings.is_https else "http",
         WTF_CSRF_TIME_LIMIT=None,
         RATELIMIT_STORAGE_URI=redis_client.limiter_storage_uri(settings.redis.url),
@@ -57,15 +60,18 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]
 
     _init_extensions(app, settings)
+    inputs.init_app(app)
     _register_blueprints(app)
-    app.after_request(_not_framed_by_default)
+    app.after_request(_security_headers)
     return app
 
 
-def _not_framed_by_default(response: Response) -> Response:
+def _security_headers(response: Response) -> Response:
     """No page may be framed (clickjacking) unless it says who may frame it, as the store
-    dashboard does."""
+    dashboard does; no answer is read by a browser as another type than it says (a JSON
+    error echoing input taken for HTML, say)."""
     response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
+    response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
 

@@ -19,7 +19,15 @@ from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from limits import parse_many
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -78,7 +86,7 @@ class ServerConfig(_Section):
 
 class WebConfig(_Section):
     workers: int = Field(2, ge=1, le=64)
-    threads: int = Field(4, ge=1, le=64)
+    threads: int = Field(8, ge=1, le=64)
     timeout: int = Field(30, ge=5, le=600)
 
 
@@ -122,6 +130,7 @@ class SecurityConfig(_Section):
     secret_key: SecretStr = SecretStr("")
     encryption_keys: list[SecretStr] = []
     login_rate_limit: str = "10 per minute; 50 per hour"
+    session_hours: int = Field(12, ge=1, le=720)
 
     _split_keys = field_validator("encryption_keys", mode="before")(_split_list)
 
@@ -240,6 +249,7 @@ class RetentionConfig(_Section):
 class BridgeConfig(_Section):
     clock_skew_seconds: int = Field(300, ge=30, le=3600)
     challenge_timeout: int = Field(10, ge=1, le=60)
+    concurrent_activations: int = Field(2, ge=1, le=63)
     activation_rate_limit: str = "10 per minute; 100 per hour"
     trial_days: int = Field(14, ge=0, le=365)
     terms_url: str = ""
@@ -259,6 +269,16 @@ class Config(_Section):
     worker: WorkerConfig = Field(default_factory=WorkerConfig)
     retention: RetentionConfig = Field(default_factory=RetentionConfig)
     bridge: BridgeConfig = Field(default_factory=BridgeConfig)
+
+    @model_validator(mode="after")
+    def _threads_left_for_other_requests(self) -> Config:
+        """Activations wait on the site they link: never on every thread of a web process."""
+        if self.bridge.concurrent_activations >= self.web.threads:
+            raise ValueError(
+                f"bridge.concurrent_activations ({self.bridge.concurrent_activations}) must be "
+                f"less than web.threads ({self.web.threads}), so other requests find a thread"
+            )
+        return self
 
     @property
     def database_url(self) -> str:
@@ -366,4 +386,6 @@ def _describe(
         where = f" (in {path})"
     else:
         where = ""
+    if not location:  # a rule across sections: its message names the keys
+        return message
     return f"{'.'.join(location)}{where}: {message}"

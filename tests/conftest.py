@@ -29,7 +29,7 @@ from sandbox.xero.api.spec import SpecUnavailableError
 from sandbox.xero.server import RunningSandbox
 from server import create_app
 from server.config import Config, build_config
-from server.extensions import current_config, db
+from server.extensions import current_config, db, limiter
 from server.runtime.embedded_redis import EmbeddedRedis
 from server.startup import apply_migrations
 from tests.support.processes import free_port
@@ -273,6 +273,7 @@ def app_context(app: Flask) -> Iterator[Flask]:
         db.session.rollback()
         _empty_tables()
         db.session.remove()
+        limiter.reset()  # its storage is the last app's (memory:// for apps without Redis)
     Redis.from_url(redis_url).flushdb()
 
 

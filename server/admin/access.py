@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import redirect, request, url_for
+from flask import abort, redirect, request, url_for
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_login import current_user
@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 from server.admin.fields import ModelConverter
 from server.extensions import db
 from server.models import EventStatus, InboundEvent, Outcome, Store, StoreState, SyncRecord
+from server.untrusted import ascii_int
 
 
 class OperatorOnly:
@@ -34,6 +35,18 @@ class SecureModelView(OperatorOnly, ModelView):
     model_form_converter = ModelConverter
     page_size = 50
     can_view_details = True
+
+    def _handle_view(self, name: str, **kwargs: Any) -> Any:
+        """Row ids (`?id=`, a deletion's `id`, an action's `rowid`) are plain numbers that fit
+        the id columns: anything else would reach the database and fail there."""
+        refused = super()._handle_view(name, **kwargs)
+        if refused is not None:
+            return refused
+        ids = [*request.args.getlist("id"), *request.form.getlist("id")]
+        ids += request.form.getlist("rowid")
+        if any(ascii_int(value, minimum=1) is None for value in ids):
+            abort(400, "row ids are whole numbers from 1 to 2147483647")
+        return None
 
 
 class ReadOnlyModelView(SecureModelView):

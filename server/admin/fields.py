@@ -1,14 +1,21 @@
-"""Form fields and converters for wooxero's column types (UTC datetimes, money)."""
+"""Form fields and converters for wooxero's column types (UTC datetimes, money), and numbers
+bounded to what their columns hold, so a form refuses them rather than the database."""
 
 from __future__ import annotations
 
 from datetime import UTC
 from typing import Any
 
+import sqlalchemy as sa
 from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.form import DateTimeField
 from flask_admin.model.form import converts
-from wtforms import DecimalField
+from wtforms import DecimalField, Field, Form, IntegerField, ValidationError
+from wtforms.validators import NumberRange
+
+from server.models.types import to_money
+from server.untrusted import INT32_MAX, INT64_MAX
+from server.web.inputs import no_nul
 
 
 class UTCDateTimeField(DateTimeField):
@@ -20,7 +27,23 @@ class UTCDateTimeField(DateTimeField):
             self.data = self.data.replace(tzinfo=UTC)
 
 
+def _money(_form: Form, field: Field) -> None:
+    """The Money column's own rules (4 places, under 10^11), as a message on the field."""
+    if field.data is not None:
+        try:
+            to_money(field.data)
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
+
+
 class ModelConverter(AdminModelConverter):
+    @classmethod
+    def _string_common(cls, column: Any, field_args: dict[str, Any], **extra: Any) -> None:
+        """Text fields (String and Text columns) hold no U+0000, which PostgreSQL refuses;
+        checked first, before a uniqueness check queries the database with it."""
+        field_args["validators"].insert(0, no_nul)
+        super()._string_common(column=column, field_args=field_args, **extra)
+
     @converts("UTCDateTime")
     def convert_utc_datetime(self, field_args: dict[str, Any], **_extra: Any) -> UTCDateTimeField:
         field_args.setdefault("description", "UTC, as YYYY-MM-DD HH:MM:SS")
@@ -29,4 +52,14 @@ class ModelConverter(AdminModelConverter):
     @converts("Money")
     def convert_money(self, field_args: dict[str, Any], **_extra: Any) -> DecimalField:
         field_args.setdefault("places", 2)
+        field_args["validators"] = [*field_args.get("validators", ()), _money]
         return DecimalField(**field_args)
+
+    @converts("Integer")  # the same name as the method it replaces, so it wins the lookup
+    def handle_integer_types(
+        self, column: Any, field_args: dict[str, Any], **extra: Any
+    ) -> IntegerField:
+        """Within the column's range (INTEGER is 32 bits on PostgreSQL)."""
+        top = INT64_MAX if isinstance(column.type, sa.BigInteger) else INT32_MAX
+        field_args["validators"].append(NumberRange(min=-top - 1, max=top))
+        return super().handle_integer_types(column, field_args, **extra)

@@ -22,6 +22,7 @@ from server.jobs.tasks import inbound, push
 from server.models import ConnectionStatus, Operator, OutboxEntry, Store, StoreState
 from server.models.user import MIN_PASSWORD_LENGTH
 from server.push import outbox
+from server.untrusted import ascii_int
 
 
 def _secret_columns(model: type) -> list[str]:
@@ -182,7 +183,8 @@ class InboundEventView(ReadOnlyModelView):
 
 
 def _ids(values: list[str]) -> list[int]:
-    return [int(value) for value in values if value.isdigit()]
+    """An action's row ids (checked by `SecureModelView._handle_view`) as numbers."""
+    return [number for value in values if (number := ascii_int(value, minimum=1)) is not None]
 
 
 def _enqueue_or_say(enqueue: Any, store_id: int) -> None:

@@ -18,6 +18,7 @@ from server.inbound import records as woo_records
 from server.models import Backfill, BackfillStatus, OutboxEntry, OutboxStatus, Store
 from server.models.types import utcnow
 from server.push import outbox
+from server.untrusted import ascii_int
 
 SETTLED = (OutboxStatus.DONE, OutboxStatus.WAITING, OutboxStatus.HELD, OutboxStatus.FAILED)
 CALLS_PER_BATCH = 1.25  # a batch of documents, plus the contact lookups and creates it needs
@@ -90,8 +91,8 @@ def read_page(backfill_id: int) -> bool:
         woo_records.keep(store_id, "order", woo_id, order, response.server_time)
         outbox.mark_order(store_id, woo_id, backfill_id=backfill_id)
         backfill.read += 1
-    total = response.headers.get("X-WP-Total")
-    backfill.total = int(total) if total and total.isdigit() else backfill.total
+    total = ascii_int(response.headers.get("X-WP-Total") or "")
+    backfill.total = total if total is not None else backfill.total
     more = not response.is_last_page(page)
     backfill.next_page = page + 1
     if not more:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -89,10 +90,17 @@ def activate(consent: Consent) -> Activated:
     store_id = store.id
     try:
         _prove(url, consent.challenge)
-    except ActivationError:
+        return _link(store_id, url, admin_url, consent)
+    except BaseException:  # whatever failed, a store made for this request is not left pending
+        db.session.rollback()
         if created:
             _forget_pending(store_id)
         raise
+
+
+def _link(store_id: int, url: str, admin_url: str, consent: Consent) -> Activated:
+    """The site proved control: a new secret, the consent's details, the store active
+    (unless an operator paused it) and its trial started. Commits."""
     store = db.session.get(Store, store_id)
     if store is None:
         raise ActivationError("the store was removed while its activation was under way", 409)
@@ -136,17 +144,34 @@ def _checked_site_url(site_url: str) -> str:
         raise ActivationError(f"site_url cannot be used: {error}", 422) from None
 
 
+ADMIN_PATH = re.compile(r"^(/[A-Za-z0-9._~%+-]*)*$")  # plain segments, percent-escapes
+
+
 def _checked_admin_url(admin_url: str) -> str:
-    """The wp-admin address the plugin reports (only shown and framed, never called)."""
+    """The wp-admin address the plugin reports (only linked to and framed, never called):
+    a plain origin and a plain path, normalised, so nothing but that origin reaches the
+    dashboard's frame policy."""
     if not admin_url:
         return ""
-    parts = urlsplit(admin_url)
     allowed = ("https", "http") if current_config().woocommerce.allow_insecure_http else ("https",)
-    if parts.scheme not in allowed or not parts.hostname or parts.username or parts.password:
+    parts = urlsplit(admin_url)
+    origin = urls.plain_origin(admin_url)
+    path = parts.path.rstrip("/") + "/"
+    if (
+        origin is None
+        or parts.scheme not in allowed
+        or parts.query
+        or parts.fragment
+        or not ADMIN_PATH.fullmatch(parts.path)
+        or "/../" in path
+        or "/./" in path
+    ):
         raise ActivationError(
-            f"admin_url must be an {' or '.join(allowed)} address without credentials", 422
+            f"admin_url must be an {' or '.join(allowed)} address: a host name or IP address, "
+            "maybe a port and a path, without credentials, wildcard, query or fragment",
+            422,
         )
-    return admin_url if admin_url.endswith("/") else admin_url + "/"
+    return origin + path
 
 
 def _store_for_consent(url: str, consent: Consent) -> tuple[Store, bool]:

@@ -195,6 +195,17 @@ def test_more_invalid_values(environ, expected):
     assert error_for(environ).startswith(expected)
 
 
+def test_activations_in_flight_must_leave_web_threads_for_other_requests():
+    message = error_for(
+        {"WOOXERO_WEB__THREADS": "2", "WOOXERO_BRIDGE__CONCURRENT_ACTIVATIONS": "2"}
+    )
+    assert message == (
+        "bridge.concurrent_activations (2) must be less than web.threads (2), so other "
+        "requests find a thread"
+    )
+    assert load_config({"WOOXERO_WEB__THREADS": "3"}).bridge.concurrent_activations == 2
+
+
 def test_xero_urls_may_be_plain_http_on_this_machine_only():
     settings = load_config({"WOOXERO_XERO__API_URL": "http://127.0.0.1:9000/api.xro/2.0"})
     assert settings.xero.api_url == "http://127.0.0.1:9000/api.xro/2.0"

@@ -3,9 +3,10 @@ keys WooCommerce posts back."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from urllib.parse import urlencode
+
+from server import untrusted
 
 AUTHORIZE_PATH = "/wc-auth/v1/authorize"
 CALLBACK_FIELDS = {
@@ -41,9 +42,9 @@ def parse_key_grant(raw_body: bytes) -> KeyGrant:
     """Exactly the JSON WooCommerce posts: five fields of the right types, keys that look
     like WooCommerce keys, read_write permissions."""
     try:
-        data = json.loads(raw_body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise InvalidKeyGrant("the body is not JSON") from None
+        data = untrusted.loads(raw_body)
+    except untrusted.UntrustedJSONError as error:
+        raise InvalidKeyGrant(f"the body is {error}") from None
     if not isinstance(data, dict) or set(data) != set(CALLBACK_FIELDS):
         raise InvalidKeyGrant(f"expected exactly the fields {sorted(CALLBACK_FIELDS)}")
     if isinstance(data["user_id"], int) and not isinstance(data["user_id"], bool):

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import secrets
-import time
 
 import requests
 
+from server import untrusted
 from server.connectors.base import AuthError, TransientError
+from server.connectors.woocommerce import transport
 
 # `?rest_route=` reaches the WordPress REST API with or without pretty permalinks.
 CHALLENGE_ROUTE = "/?rest_route=/wooxero-bridge/v1/challenge"
@@ -32,19 +32,23 @@ def prove_control(
     session: requests.Session, site_url: str, challenge: str, *, timeout: float
 ) -> None:
     """Return if the site at `site_url` holds `challenge`; raise AuthError if it does not,
-    TransientError if it could not be asked. The answer is read up to MAX_ANSWER_BYTES and
-    within `timeout` in all, however slowly the site sends it."""
+    TransientError if it could not be asked or did not answer within `timeout` in all,
+    however slowly it sends its answer (at most MAX_ANSWER_BYTES of it are read)."""
     nonce = secrets.token_hex(16)
-    deadline = time.monotonic() + timeout
-    try:
-        with session.post(
-            site_url.rstrip("/") + CHALLENGE_ROUTE, json={"nonce": nonce}, timeout=timeout,
-            allow_redirects=False, stream=True, headers={"User-Agent": USER_AGENT},
-        ) as response:  # fmt: skip
-            _check_status(response)
-            body = _read_capped(response, deadline)
-    except requests.RequestException as error:
-        raise TransientError(f"the site could not be reached ({type(error).__name__})") from None
+    with transport.deadline(timeout) as watch:
+        try:
+            with session.post(
+                site_url.rstrip("/") + CHALLENGE_ROUTE, json={"nonce": nonce}, timeout=timeout,
+                allow_redirects=False, stream=True, headers={"User-Agent": USER_AGENT},
+            ) as response:  # fmt: skip
+                _check_status(response)
+                body = _read_capped(response)
+        except requests.RequestException as error:
+            if not watch.expired:
+                kind = type(error).__name__
+                raise TransientError(f"the site could not be reached ({kind})") from None
+        if watch.expired:  # cut short: whatever was read is not the answer
+            raise TransientError(f"the site did not answer within {timeout} s")
     if not hmac.compare_digest(_answer(body).encode(), proof(challenge, nonce).encode()):
         raise AuthError("the site's answer does not match: this activation did not come from it")
 
@@ -62,22 +66,20 @@ def _check_status(response: requests.Response) -> None:
         raise AuthError(f"the site answered the ownership challenge with HTTP {status}")
 
 
-def _read_capped(response: requests.Response, deadline: float) -> bytes:
+def _read_capped(response: requests.Response) -> bytes:
     body = b""
     for chunk in response.iter_content(chunk_size=1024):
         body += chunk
         if len(body) > MAX_ANSWER_BYTES:
             raise AuthError("the site's answer to the challenge is too large")
-        if time.monotonic() > deadline:
-            raise AuthError("the site's answer to the challenge took too long")
     return body
 
 
 def _answer(body: bytes) -> str:
     try:
-        data = json.loads(body)
-    except ValueError:
-        raise AuthError("the site's answer to the challenge is not JSON") from None
+        data = untrusted.loads(body)
+    except untrusted.UntrustedJSONError as error:
+        raise AuthError(f"the site's answer to the challenge is {error}") from None
     value = data.get("proof") if isinstance(data, dict) else None
     if not isinstance(value, str):
         raise AuthError("the site's answer to the challenge has no proof")

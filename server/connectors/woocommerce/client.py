@@ -25,6 +25,7 @@ import requests
 from urllib3.exceptions import NewConnectionError
 from woocommerce import API
 
+from server import untrusted
 from server.connectors.base import (
     AuthError,
     NotFoundError,
@@ -364,8 +365,8 @@ def _result(response: requests.Response, method: str) -> WooResponse:
         )
     uncertain = method == "POST" and status >= 500 and status != 503  # a proxy's 502 or 504
     try:  # may hide a write that was done
-        data = response.json() if response.content else None
-    except ValueError:
+        data = untrusted.loads(response.content) if response.content else None
+    except untrusted.UntrustedJSONError:
         kind = response.headers.get("Content-Type", "")
         message = (
             f"the store answered {status} with {kind or 'something'} instead of JSON: a "

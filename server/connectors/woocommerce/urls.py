@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 import socket
 from urllib.parse import urlsplit, urlunsplit
 
@@ -12,6 +13,7 @@ class UnsafeStoreURL(ValueError):  # noqa: N818 - a ValueError by nature
 
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
+DNS_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 
 
 def normalise(url: str) -> str:
@@ -36,6 +38,42 @@ def normalise(url: str) -> str:
         raise UnsafeStoreURL(f"{url!r} has an invalid port") from None
     netloc = host if port in (None, DEFAULT_PORTS[scheme]) else f"{host}:{port}"
     return urlunsplit((scheme, netloc, parts.path.rstrip("/"), "", ""))
+
+
+def plain_origin(url: str) -> str | None:
+    """`scheme://host[:port]` of an http(s) URL whose host is a DNS name (IDN as punycode)
+    or an IP address, without user info; None for anything else. What it returns is one
+    origin and nothing more, safe to put in a header (a `;`, a space or a `*` in a host
+    would add directives or widen a Content-Security-Policy)."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in DEFAULT_PORTS or "@" in parts.netloc:  # no user info
+        return None
+    host = _plain_host(parts.hostname or "")
+    if host is None:
+        return None
+    default = port in (None, DEFAULT_PORTS[parts.scheme])
+    return f"{parts.scheme}://{host}" if default else f"{parts.scheme}://{host}:{port}"
+
+
+def _plain_host(host: str) -> str | None:
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    else:
+        return f"[{address.compressed}]" if address.version == 6 else address.compressed
+    try:
+        ascii_host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return None
+    labels = ascii_host.split(".")
+    if len(ascii_host) > 253 or not all(DNS_LABEL.match(label) for label in labels):
+        return None
+    return ascii_host
 
 
 def is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+
+from server import untrusted
 
 PING = re.compile(rb"^webhook_id=\d+$")
 TOPIC = re.compile(r"^[a-z_]{1,31}\.[a-z0-9_.]{1,68}$")  # fits InboundEvent.topic and .resource
@@ -55,9 +56,9 @@ def parse_gmt(value: object) -> datetime | None:
         return None
     try:
         parsed = datetime.fromisoformat(value)
-    except ValueError:
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except (ValueError, OverflowError):  # OverflowError: moved past year 1 or 9999 into UTC
         return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def parse_delivery(raw_body: bytes, headers: Mapping[str, str]) -> Delivery:
@@ -67,9 +68,9 @@ def parse_delivery(raw_body: bytes, headers: Mapping[str, str]) -> Delivery:
     if not TOPIC.match(topic):
         raise InvalidDelivery("X-WC-Webhook-Topic is missing or not like order.updated")
     try:
-        payload = json.loads(raw_body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise InvalidDelivery(f"the body is not JSON: {error}") from None
+        payload = untrusted.loads(raw_body)
+    except untrusted.UntrustedJSONError as error:
+        raise InvalidDelivery(f"the body is {error}") from None
     if not isinstance(payload, dict):
         raise InvalidDelivery("the body is not a JSON object")
     resource_id = payload.get("id")

@@ -8,6 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from server import untrusted
+
 _MS_DATE = re.compile(r"^/Date\((-?\d+)([+-]\d{4})?\)/$")
 
 
@@ -32,7 +34,7 @@ def _convert_dates(value: Any) -> Any:
 
 def loads(text: str) -> Any:
     """Parse a Xero response: numbers with a fraction become Decimal, `/Date()/` datetimes."""
-    return _convert_dates(json.loads(text, parse_float=Decimal))
+    return _convert_dates(untrusted.loads(text, parse_float=Decimal))
 
 
 class _Encoder(json.JSONEncoder):

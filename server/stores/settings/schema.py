@@ -4,6 +4,8 @@ tax mapping, tracking rules, contact field choices and numbering.
 The document is what the settings API reads and writes, and what the mapper is given.
 Validation here is about shape and values (per-field messages); whether the codes exist in
 the organisation and whether the module chain holds is checked by `server.stores.settings.rules`.
+Numbers and switches are strict (`"30"` is not a number, `"yes"` not a switch: a client that
+sends them has a bug worth hearing about), and every list, mapping and string is bounded.
 """
 
 from __future__ import annotations
@@ -11,11 +13,26 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StringConstraints,
+    field_validator,
+)
 
 DocumentKind = Literal["invoice", "quote", "none"]
 AccountCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=10)]
-RATES_KEY = re.compile(r"^(none|\d{1,9}(\+\d{1,9}){0,4})$")
+WooId = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,18}$")]
+RATES_KEY = re.compile(r"^(none|[0-9]{1,9}(\+[0-9]{1,9}){0,4})$")
+# Far above what a store needs (categories map most products), far below a request's worth.
+MAX_STATUSES = 50
+MAX_PRODUCT_ACCOUNTS = 5000
+MAX_CATEGORY_ACCOUNTS = 1000
+MAX_TAX_MAPPING_ROWS = 500
+MAX_TRACKING_RULES = 200
 NUMBER_FIELDS = ("{number}", "{id}")
 WOO_STATUSES = (
     "pending", "processing", "on-hold", "completed", "cancelled", "refunded", "failed",
@@ -30,10 +47,10 @@ class _Strict(BaseModel):
 class Modules(_Strict):
     """What is synced. Chain: tax_rates → (tax mapping complete) → contacts, items → invoices."""
 
-    tax_rates: bool = False
-    contacts: bool = False
-    items: bool = False
-    invoices: bool = False
+    tax_rates: StrictBool = False
+    contacts: StrictBool = False
+    items: StrictBool = False
+    invoices: StrictBool = False
 
 
 MODULE_PREREQUISITES: dict[str, tuple[str, ...]] = {
@@ -65,7 +82,9 @@ def _check_template(value: str) -> str:
 class Documents(_Strict):
     """Which document each order status makes, and how it is numbered and dated."""
 
-    by_status: dict[str, DocumentKind] = Field(default_factory=_default_rules)
+    by_status: dict[str, DocumentKind] = Field(
+        default_factory=_default_rules, max_length=MAX_STATUSES
+    )
     invoice_status: Literal["DRAFT", "SUBMITTED", "AUTHORISED"] = "DRAFT"
     quote_status: Literal["DRAFT", "SENT"] = "DRAFT"
     cancelled: Literal["delete_or_void", "keep"] = "delete_or_void"
@@ -74,10 +93,10 @@ class Documents(_Strict):
     due_type: Literal[
         "DAYSAFTERBILLDATE", "DAYSAFTERBILLMONTH", "OFCURRENTMONTH", "OFFOLLOWINGMONTH"
     ] = "DAYSAFTERBILLDATE"
-    due_days: int = Field(default=0, ge=0, le=365)
+    due_days: StrictInt = Field(default=0, ge=0, le=365)
     discounts: Literal["line", "separate_line"] = "line"
     products_without_sku: Literal["description_only", "hold"] = "description_only"
-    link_to_order: bool = True
+    link_to_order: StrictBool = True
 
     @field_validator("by_status")
     @classmethod
@@ -119,12 +138,13 @@ class Accounts(_Strict):
     fees: AccountCode | None = None
     discounts: AccountCode | None = None  # for a separate discount line
     rounding: AccountCode | None = None  # None: the organisation's ROUNDING system account
-    products: dict[Annotated[str, StringConstraints(pattern=r"^\d{1,18}$")], AccountCode] = {}
-    categories: dict[Annotated[str, StringConstraints(pattern=r"^\d{1,18}$")], AccountCode] = {}
+    products: dict[WooId, AccountCode] = Field(default={}, max_length=MAX_PRODUCT_ACCOUNTS)
+    categories: dict[WooId, AccountCode] = Field(default={}, max_length=MAX_CATEGORY_ACCOUNTS)
 
 
 class TaxMappingRow(_Strict):
-    woo_rates: str  # "none", "5", or "5+7" for a line taxed at both
+    # "none", "5", or "5+7" for a line taxed at both
+    woo_rates: Annotated[str, StringConstraints(max_length=64)]
     xero_tax_type: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)
     ]
@@ -146,7 +166,7 @@ TrackingSource = Literal[
 
 
 class TrackingRuleRow(_Strict):
-    position: Literal[1, 2]
+    position: StrictInt = Field(ge=1, le=2)
     source: TrackingSource
     source_key: Annotated[str, StringConstraints(max_length=100)] = ""  # the meta key
     match_value: Annotated[
@@ -172,8 +192,8 @@ class StoreSettings(_Strict):
     documents: Documents = Documents()
     contacts: Contacts = Contacts()
     accounts: Accounts = Accounts()
-    tax_mapping: list[TaxMappingRow] = []
-    tracking: list[TrackingRuleRow] = []
+    tax_mapping: list[TaxMappingRow] = Field(default=[], max_length=MAX_TAX_MAPPING_ROWS)
+    tracking: list[TrackingRuleRow] = Field(default=[], max_length=MAX_TRACKING_RULES)
 
     @field_validator("tax_mapping")
     @classmethod
@@ -189,7 +209,15 @@ class StoreSettings(_Strict):
     @classmethod
     def _two_categories(cls, rows: list[TrackingRuleRow]) -> list[TrackingRuleRow]:
         categories: dict[int, str] = {}
+        rules: set[tuple[int, str, str]] = set()
         for row in rows:
+            rule = (row.position, row.source, row.match_value)
+            if rule in rules:  # one row per rule in the table, too
+                raise ValueError(
+                    f"position {row.position} has two rules for {row.source} "
+                    f"{row.match_value!r}; keep one"
+                )
+            rules.add(rule)
             known = categories.setdefault(row.position, row.tracking_category.lower())
             if known != row.tracking_category.lower():
                 raise ValueError(f"position {row.position} is one tracking category")

@@ -1,7 +1,19 @@
 from __future__ import annotations
 
+import hashlib
+import time
+
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_user, logout_user
 from werkzeug.security import check_password_hash
 from werkzeug.wrappers import Response
@@ -9,6 +21,7 @@ from werkzeug.wrappers import Response
 from server.extensions import current_config, db, limiter
 from server.models import Operator
 from server.models.types import utcnow
+from server.untrusted import ascii_int
 from server.web.auth.forms import LoginForm
 from server.web.auth.safe_next import safe_next_path
 
@@ -18,13 +31,22 @@ bp = Blueprint("auth", __name__)
 _UNKNOWN_OPERATOR_HASH = "scrypt:32768:8:1$wooxero$" + "0" * 128
 
 
+SIGNED_IN_AT = "signed_in_at"  # Unix seconds, in the session cookie
+
+
 def load_operator(session_id: str) -> Operator | None:
-    """The operator of a session, unless deactivated or their password changed since."""
+    """The operator of a session, unless it is older than security.session_hours, they
+    logged out or changed their password since (a new session_version), or were
+    deactivated."""
     operator_id, _, version = session_id.partition(":")
-    if not operator_id.isdigit() or not version.isdigit():
+    number, generation = ascii_int(operator_id), ascii_int(version)
+    signed_in_at = session.get(SIGNED_IN_AT)
+    if number is None or generation is None or not isinstance(signed_in_at, int):
         return None
-    operator = db.session.get(Operator, int(operator_id))
-    if operator is None or not operator.active or operator.session_version != int(version):
+    if time.time() - signed_in_at > current_app.permanent_session_lifetime.total_seconds():
+        return None
+    operator = db.session.get(Operator, number)
+    if operator is None or not operator.active or operator.session_version != generation:
         return None
     return operator
 
@@ -33,8 +55,16 @@ def _login_limit() -> str:
     return current_config().security.login_rate_limit
 
 
+def _login_account() -> str:
+    """The account an attempt is for (hashed: no email address in Redis keys), so one operator's
+    password cannot be guessed from many client addresses at once."""
+    email = Operator.normalise_email(request.form.get("email", ""))
+    return "login-account:" + hashlib.sha256(email.encode()).hexdigest()
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"])  # per client address
+@limiter.limit(_login_limit, methods=["POST"], key_func=_login_account)
 def login() -> Response | str:
     default = url_for("admin.index")
     form = LoginForm()
@@ -52,6 +82,8 @@ def login() -> Response | str:
             operator.last_login_at = utcnow()
             db.session.commit()
             login_user(operator)
+            session.permanent = True  # the cookie expires with the session's lifetime
+            session[SIGNED_IN_AT] = int(time.time())
             return redirect(safe_next_path(form.next.data, default))
         flash("Wrong email or password.", "error")
     return render_template("auth/login.html", form=form)
@@ -59,6 +91,11 @@ def login() -> Response | str:
 
 @bp.post("/logout")
 def logout() -> Response:
-    """POST only; CSRFProtect has checked the token before this runs."""
+    """Ends the session on the server too: a copy of the cookie must not outlive it. A new
+    session_version ends every session of the operator (there is no per-session record).
+    POST only; CSRFProtect has checked the token before this runs."""
+    if current_user.is_authenticated:
+        current_user.session_version += 1
+        db.session.commit()
     logout_user()
     return redirect(url_for("auth.login"))

@@ -15,6 +15,7 @@ from flask import Request
 from server.extensions import current_config, db
 from server.models import Store
 from server.redis_client import get_redis
+from server.untrusted import INT64_MAX, ascii_int
 
 STORE_HEADER = "X-Wooxero-Store"
 TIMESTAMP_HEADER = "X-Wooxero-Timestamp"
@@ -39,7 +40,9 @@ def sign(secret: str, method: str, path: str, timestamp: str, nonce: str, body: 
 
 
 def verify(request: Request) -> Store:
-    """The store that signed `request`, or SignatureError."""
+    """The store that signed `request`, or SignatureError. The body is read first, so one
+    over the size limit is a 413 whatever the headers (as for webhooks)."""
+    body = request.get_data()
     public_id = request.headers.get(STORE_HEADER, "")
     timestamp = request.headers.get(TIMESTAMP_HEADER, "")
     nonce = request.headers.get(NONCE_HEADER, "")
@@ -49,10 +52,11 @@ def verify(request: Request) -> Store:
             f"unsigned call: send {STORE_HEADER}, {TIMESTAMP_HEADER}, {NONCE_HEADER} "
             f"and {SIGNATURE_HEADER}"
         )
-    if not timestamp.isdigit():
+    seconds = ascii_int(timestamp, maximum=INT64_MAX)
+    if seconds is None:
         raise SignatureError(f"{TIMESTAMP_HEADER} must be Unix seconds")
     skew = current_config().bridge.clock_skew_seconds
-    off = int(timestamp) - int(time.time())
+    off = seconds - int(time.time())
     if abs(off) > skew:
         raise SignatureError(
             f"the timestamp is {abs(off)} s off the server's clock (at most {skew})"
@@ -64,7 +68,7 @@ def verify(request: Request) -> Store:
     store = db.session.scalar(sa.select(Store).where(Store.public_id == public_id))
     secret = store.signing_secret if store is not None else None
     path = request.script_root + request.path  # as the plugin sees it, behind a path prefix
-    expected = sign(secret or "", request.method, path, timestamp, nonce, request.get_data())
+    expected = sign(secret or "", request.method, path, timestamp, nonce, body)
     if store is None or not secret or not hmac.compare_digest(expected, signature.lower()):
         raise SignatureError("the signature does not match this store's secret")
     if not get_redis().set(f"wooxero:bridge:nonce:{store.id}:{nonce}", "1", nx=True, ex=2 * skew):

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from functools import wraps
 from typing import Annotated, Any, Literal
 
-from flask import g, request
+from flask import Response, current_app, g, request
+from flask.blueprints import BlueprintSetupState
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 from redis.exceptions import RedisError
 from werkzeug.exceptions import HTTPException
 
-from server.extensions import csrf, current_config, limiter
+from server.extensions import CONFIG_KEY, csrf, current_config, limiter
 from server.jobs.tasks import inbound, push, stores
 from server.models import Store
 from server.stores import lifecycle as store_lifecycle
+from server.untrusted import INT32_MAX
+from server.web import inputs
 from server.web.bridge import bp, embeds, signing
 
 Answer = tuple[dict[str, Any], int]
@@ -32,7 +36,7 @@ class ActivationBody(BaseModel):
     admin_username: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)
     ]
-    user_id: int = Field(gt=0)
+    user_id: int = Field(gt=0, le=INT32_MAX)  # Store.wp_user_id is an INTEGER column
     challenge: Annotated[str, StringConstraints(pattern=r"^[A-Fa-f0-9]{32,128}$")]
     site_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] = ""
     admin_url: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2048)] = ""
@@ -57,11 +61,6 @@ def _errors(error: ValidationError) -> dict[str, str]:
     return {".".join(str(p) for p in e["loc"]) or "body": e["msg"] for e in error.errors()}
 
 
-def _json_object() -> dict[str, Any] | None:
-    body = request.get_json(silent=True)
-    return body if isinstance(body, dict) else None
-
-
 def signed(view: Callable[..., Any]) -> Callable[..., Any]:
     """Only a call signed with the store's secret reaches `view` (as `g.store`)."""
 
@@ -80,15 +79,25 @@ def _activation_limit() -> str:
     return current_config().bridge.activation_rate_limit
 
 
+ACTIVATION_SLOTS = "wooxero.activation_slots"
+
+
+@bp.record_once
+def _activation_slots(state: BlueprintSetupState) -> None:
+    """Each activation may wait bridge.challenge_timeout on the site it links: at most
+    bridge.concurrent_activations of them wait at once in a process (fewer than its threads,
+    see Config), so a burst of slow sites never holds every thread that serves the rest."""
+    settings = state.app.extensions[CONFIG_KEY]
+    slots = threading.BoundedSemaphore(settings.bridge.concurrent_activations)
+    state.app.extensions[ACTIVATION_SLOTS] = slots
+
+
 @bp.post("/activate")
 @csrf.exempt
 @limiter.limit(_activation_limit)
-def activate() -> Answer:
-    body = _json_object()
-    if body is None:
-        return {"error": "the body must be a JSON object"}, 400
+def activate() -> Answer | tuple[dict[str, Any], int, dict[str, str]]:
     try:
-        fields = ActivationBody.model_validate(body)
+        fields = ActivationBody.model_validate(inputs.json_object())
     except ValidationError as error:
         return {"errors": _errors(error)}, 422
     consent = store_lifecycle.Consent(
@@ -98,10 +107,16 @@ def activate() -> Answer:
         plugin_version=fields.plugin_version, wp_version=fields.wp_version,
         wc_version=fields.wc_version, admin_url=fields.admin_url,
     )  # fmt: skip
+    slots: threading.BoundedSemaphore = current_app.extensions[ACTIVATION_SLOTS]
+    if not slots.acquire(blocking=False):
+        busy = "the server is busy with other activations; try again in a moment"
+        return {"error": busy}, 503, {"Retry-After": str(current_config().bridge.challenge_timeout)}
     try:
         activated = store_lifecycle.activate(consent)
     except store_lifecycle.ActivationError as error:
         return {"error": error.message}, error.status
+    finally:
+        slots.release()
     store = activated.store
     if activated.resumed:
         inbound.requeue_store_events.enqueue(store.id)  # what waited while paused is processed now
@@ -134,7 +149,7 @@ def status() -> Answer:
 @signed
 def embed() -> Answer:
     try:
-        fields = EmbedBody.model_validate(_json_object() or {})
+        fields = EmbedBody.model_validate(inputs.json_object(allow_empty=True))
     except ValidationError as error:
         return {"errors": _errors(error)}, 422
     token = embeds.issue(g.store, fields.target)
@@ -146,13 +161,20 @@ def embed() -> Answer:
 @signed
 def uninstall() -> Answer:
     try:
-        fields = UninstallBody.model_validate(_json_object() or {})
+        fields = UninstallBody.model_validate(inputs.json_object(allow_empty=True))
     except ValidationError as error:
         return {"errors": _errors(error)}, 422
     store: Store = g.store
     store_lifecycle.uninstall(store, erase=fields.erase)
     stores.close_connections.enqueue(store.id, fields.erase)
     return {"state": "uninstalled", "erase": fields.erase}, 200
+
+
+@bp.after_request
+def not_stored(response: Response) -> Response:
+    """Answers carry signing secrets, one-time URLs and store status: no cache keeps them."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.errorhandler(HTTPException)

@@ -20,6 +20,7 @@ from flask import (
 from server.connections.woocommerce import connect as woo_connect
 from server.connections.xero import connect as xero_connect
 from server.connectors.base import ConnectorError
+from server.connectors.woocommerce import urls
 from server.extensions import csrf, current_config, db
 from server.models import Store
 from server.stores import lifecycle as store_lifecycle
@@ -50,6 +51,7 @@ def embed() -> Response | tuple[Response, int]:
     token = access.open_dashboard_session(store)
     response = redirect(url_for("dashboard.page", target=target, **{access.DASHBOARD_PARAM: token}))
     response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "no-store"  # its Location carries the session
     return response
 
 
@@ -123,13 +125,15 @@ def _session_store() -> Store | None:
 
 
 def _origins(store: Store) -> list[str]:
-    """Where the store's pages may be framed: its site, and its wp-admin if elsewhere."""
+    """Where the store's pages may be framed: its site, and its wp-admin if elsewhere. Only
+    plain origins reach the header (a value stored before admin_url was checked as strictly
+    as now, say, is left out)."""
     origins = []
     for url in (store.url, store.admin_url):
-        parts = urlsplit(url)
-        if parts.scheme and parts.netloc and f"{parts.scheme}://{parts.netloc}" not in origins:
-            origins.append(f"{parts.scheme}://{parts.netloc}")
-    return origins
+        origin = urls.plain_origin(url)
+        if origin is not None and origin not in origins:
+            origins.append(origin)
+    return origins or ["'none'"]
 
 
 def _expired(status: int = 403) -> tuple[Response, int]:

@@ -113,7 +113,8 @@ def _keep_unreadable(raw: bytes, reason: str) -> None:
             topic="unreadable",
             resource="unknown",
             resource_id="",
-            payload={"raw": raw[:20000].decode("utf-8", "replace")},
+            # U+0000 as U+FFFD: PostgreSQL stores no U+0000, and this is only for a person
+            payload={"raw": raw[:20000].decode("utf-8", "replace").replace("\x00", "\ufffd")},
             status=EventStatus.FAILED,
             error=reason,
         )

@@ -1,9 +1,12 @@
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
 from server.extensions import db
 from server.models import (
     Operator,
+    Plan,
     Store,
     StoreState,
     StoreTransition,
@@ -255,3 +258,133 @@ def test_an_email_differing_only_in_case_is_refused_without_leaking_anything(cli
     assert "Already exists." in response.text
     assert "scrypt" not in response.text
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Operator)) == 1
+
+
+@pytest.mark.parametrize("bad", ["²", "\u0661\u0662", "9" * 30, str(2**31), "-1", "1 "])
+def test_row_ids_that_are_not_plain_ids_are_refused_and_change_nothing(client, bad):
+    make_operator()
+    store = Store(url="https://shop.example", state=StoreState.ACTIVE)
+    db.session.add(store)
+    db.session.commit()
+    log_in(client)
+    token = csrf_token(client.get("/admin/store/").text)
+    for view, action in (("store", "pause"), ("outboxentry", "replay"), ("inboundevent", "retry")):
+        answer = client.post(
+            f"/admin/{view}/action/",
+            data={"action": action, "rowid": [str(store.id), bad], "csrf_token": token},
+        )
+        assert answer.status_code == 400, (view, bad)
+    for page in ("details", "edit"):
+        assert client.get(f"/admin/store/{page}/?id={bad}").status_code == 400
+    answer = client.post("/admin/plan/delete/", data={"id": bad, "csrf_token": token})
+    assert answer.status_code == 400
+    db.session.expire_all()
+    assert db.session.get(Store, store.id).state is StoreState.ACTIVE
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("trial_days", str(10**30), "Number must be between"),
+        ("trial_days", str(2**31), "Number must be between"),
+        ("monthly_order_limit", str(-(2**31) - 1), "Number must be between"),
+        ("monthly_price", "100000000000", "amount out of range"),
+        ("monthly_price", "NaN", "amount out of range"),
+    ],
+)
+def test_numbers_in_admin_forms_must_fit_their_columns(client, field, value, message):
+    make_operator()
+    log_in(client)
+    token = csrf_token(client.get("/admin/plan/new/").text)
+    form = {
+        "code": "big", "name": "Big", "currency": "USD", "monthly_price": "10",
+        "trial_days": "14", "csrf_token": token, field: value,
+    }  # fmt: skip
+    answer = client.post("/admin/plan/new/", data=form)
+    assert answer.status_code == 200 and message in answer.text
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Plan)) == 0
+
+
+def _log_out(client) -> None:
+    page = client.get("/admin/")
+    assert client.post("/logout", data={"csrf_token": csrf_token(page.text)}).status_code == 302
+
+
+def test_a_copied_session_cookie_is_refused_once_its_operator_logs_out(app_context):
+    make_operator()
+    browser, thief = app_context.test_client(), app_context.test_client()
+    log_in(browser)
+    thief.set_cookie("session", browser.get_cookie("session").value)
+    assert thief.get("/admin/").status_code == 200
+
+    _log_out(browser)
+
+    assert thief.get("/admin/").status_code == 302
+    assert browser.get("/admin/").status_code == 302
+    assert log_in(browser).status_code == 302  # signing in again works
+    assert browser.get("/admin/").status_code == 200
+
+
+def test_a_session_ends_its_lifetime_after_signing_in_however_used(app_context):
+    make_operator()
+    client = app_context.test_client()
+    log_in(client)
+    lifetime = app_context.permanent_session_lifetime
+    assert lifetime == timedelta(hours=12)  # security.session_hours
+    with client.session_transaction() as session:
+        assert session.permanent
+        session["signed_in_at"] -= int(lifetime.total_seconds()) - 60
+    assert client.get("/admin/").status_code == 200
+    with client.session_transaction() as session:
+        session["signed_in_at"] -= 61
+    assert client.get("/admin/").status_code == 302
+
+
+def test_login_attempts_are_also_limited_per_account_from_any_address(app_context):
+    make_operator()
+    make_operator("other@example.com")
+
+    def attempt(address: str, email: str, password: str = "wrong password!!") -> int:
+        client = app_context.test_client()
+        environ = {"REMOTE_ADDR": address}
+        page = client.get("/login", environ_base=environ)
+        form = {"email": email, "password": password, "csrf_token": csrf_token(page.text)}
+        return client.post("/login", data=form, environ_base=environ).status_code
+
+    statuses = [attempt(f"203.0.113.{n}", " OPS@example.com") for n in range(10)]
+    assert statuses == [200] * 10
+    assert attempt("198.51.100.7", "ops@example.com", PASSWORD) == 429  # a new address too
+    assert attempt("198.51.100.7", "other@example.com", PASSWORD) == 302  # another account
+
+
+def test_u0000_in_a_form_or_an_address_is_refused_before_the_database(client):
+    """PostgreSQL can neither store nor compare U+0000: the query would fail there."""
+    make_operator()
+    page = client.get("/login")
+    form = {"email": "ops@example.com\x00", "password": PASSWORD}
+    answer = client.post("/login", data={**form, "csrf_token": csrf_token(page.text)})
+    assert answer.status_code == 200 and "U+0000" in answer.text
+    log_in(client)
+    assert client.get("/admin/store/?search=%00").status_code == 400
+    token = csrf_token(client.get("/admin/plan/new/").text)
+    form = {
+        "code": "p\x00",
+        "name": "P",
+        "currency": "USD",
+        "monthly_price": "1",
+        "trial_days": "1",
+    }
+    answer = client.post("/admin/plan/new/", data={**form, "csrf_token": token})
+    assert answer.status_code == 200 and "U+0000" in answer.text
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Plan)) == 0
+
+
+@pytest.mark.parametrize("body", ['"x"', "[1, 2]", "null", "[" * 5000])
+def test_a_login_posted_as_json_is_a_failed_login_not_a_500(client, body):
+    make_operator()
+    token = csrf_token(client.get("/login").text)
+    answer = client.post(
+        "/login", data=body, content_type="application/json", headers={"X-CSRFToken": token}
+    )
+    assert answer.status_code in (200, 400)
+    assert client.get("/admin/").status_code == 302

@@ -1,6 +1,6 @@
 """The JSON API of a store's settings and manual syncs, for the dashboard and operators."""
 
-from flask import Blueprint, request
+from flask import Blueprint, Response, request
 
 from server.extensions import csrf
 from server.web.dashboard.sessions import DASHBOARD_HEADER
@@ -15,6 +15,13 @@ def check_csrf() -> None:
     its `X-Wooxero-Dashboard` header, which no other site can make a browser send."""
     if request.method not in ("GET", "HEAD", "OPTIONS") and DASHBOARD_HEADER not in request.headers:
         csrf.protect()
+
+
+@bp.after_request
+def not_stored(response: Response) -> Response:
+    """A store's settings, progress and CSRF tokens: no cache keeps them."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 from server.web.dashboard.api import (  # noqa: E402,F401 - registers the routes

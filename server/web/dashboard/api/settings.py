@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import abort, request
 from flask_wtf.csrf import generate_csrf
 from pydantic import ValidationError
 
@@ -15,6 +14,7 @@ from server.jobs.tasks.push import flush
 from server.stores.settings import rules
 from server.stores.settings import storage as settings_store
 from server.stores.settings.schema import StoreSettings
+from server.web import inputs
 from server.web.dashboard.api import bp
 from server.web.dashboard.sessions import store_for_request
 
@@ -61,10 +61,11 @@ def merged(current: StoreSettings, patch: Mapping[str, Any]) -> StoreSettings:
 @bp.patch("/stores/<public_id>/settings")
 def patch_settings(public_id: str) -> dict[str, Any] | Answer:
     store = store_for_request(public_id)
-    patch = request.get_json()
-    if not isinstance(patch, dict):
-        abort(400, "the body must be a JSON object of settings sections")
-    patch = {section: value for section, value in patch.items() if section not in READ_ONLY}
+    patch = {
+        section: value
+        for section, value in inputs.json_object().items()
+        if section not in READ_ONLY
+    }
     before = settings_store.load(store.id)
     try:
         candidate = merged(before, patch)

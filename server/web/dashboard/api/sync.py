@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import abort, request
+from flask import abort
 
 from server.extensions import db
 from server.inbound import backfill
@@ -14,6 +14,8 @@ from server.jobs.tasks.push import enqueue_manual_sync, flush, run_backfill
 from server.push import outbox
 from server.stores.settings import rules
 from server.stores.settings import storage as settings_store
+from server.untrusted import INT64_MAX, ascii_int
+from server.web import inputs
 from server.web.dashboard.api import bp
 from server.web.dashboard.sessions import store_for_request
 
@@ -43,8 +45,7 @@ def manual_sync(public_id: str, scope: str) -> tuple[dict[str, Any], int, dict[s
 def start_backfill(public_id: str) -> tuple[dict[str, Any], int]:
     """Every order created since `since` (a date or an ISO 8601 time, UTC) to Xero."""
     store = store_for_request(public_id)
-    body = request.get_json()
-    since = _since(body.get("since") if isinstance(body, dict) else None)
+    since = _since(inputs.json_object().get("since"))
     if since is None:
         return {"errors": {"since": "a date (YYYY-MM-DD) or an ISO 8601 time"}}, 422
     if not settings_store.load(store.id).modules.invoices:
@@ -69,19 +70,35 @@ def backfill_progress(public_id: str) -> dict[str, Any]:
     return {"id": run.id, "since": run.since.isoformat(), **backfill.progress(run).as_dict()}
 
 
+REPLAY_BODIES = 'send {} for every failed or held order, or {"order_id": "123"} for one'
+
+
 @bp.post("/stores/<public_id>/replay")
 def replay(public_id: str) -> dict[str, Any]:
-    """Failed and held orders back to the outbox: one (`order_id`) or all of the store."""
+    """Failed and held orders back to the outbox: one (`{"order_id": "123"}`) or every one of
+    the store (`{}`, and only that: a body that is anything else replays nothing)."""
     store = store_for_request(public_id)
-    body = request.get_json(silent=True) or {}
-    order_id = body.get("order_id") if isinstance(body, dict) else None
-    if order_id is not None and not str(order_id).isdigit():
-        abort(400, "order_id must be a WooCommerce order id")
-    count = outbox.replay(store.id, None if order_id is None else str(order_id))
+    body = inputs.json_object()
+    if set(body) - {"order_id"}:
+        abort(400, f"unknown fields {sorted(set(body) - {'order_id'})}: {REPLAY_BODIES}")
+    woo_order_id = _woo_id(body["order_id"]) if "order_id" in body else None
+    if "order_id" in body and woo_order_id is None:
+        abort(400, "order_id must be a WooCommerce order id (a whole number, 1 or more)")
+    count = outbox.replay(store.id, woo_order_id)
     db.session.commit()
     if count:
         flush.enqueue(store.id)
     return {"replayed": count}
+
+
+def _woo_id(value: Any) -> str | None:
+    """A WooCommerce id given as a JSON number or a string of ASCII digits, as the outbox
+    keeps it ("12"); None if it is not one."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value if 0 < value <= INT64_MAX else None
+    else:
+        number = ascii_int(value, minimum=1, maximum=INT64_MAX) if isinstance(value, str) else None
+    return None if number is None else str(number)
 
 
 def _since(value: Any) -> datetime | None:
@@ -89,6 +106,6 @@ def _since(value: Any) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(value)
-    except ValueError:
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except (ValueError, OverflowError):  # OverflowError: moved past year 1 or 9999 into UTC
         return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -7,7 +7,6 @@ import logging
 
 from flask import flash, redirect, render_template, request
 from flask_login import login_required
-from flask_wtf import FlaskForm
 from redis.exceptions import RedisError
 from werkzeug.wrappers import Response
 from wtforms import PasswordField, StringField
@@ -27,11 +26,12 @@ from server.web.dashboard.connect.common import (
     operator_or_store_admin,
     store_or_404,
 )
+from server.web.inputs import BrowserForm
 
 logger = logging.getLogger(__name__)
 
 
-class KeysForm(FlaskForm):
+class KeysForm(BrowserForm):
     consumer_key = StringField("Consumer key", validators=[DataRequired(), Length(max=100)])
     consumer_secret = PasswordField("Consumer secret", validators=[DataRequired(), Length(max=100)])
 

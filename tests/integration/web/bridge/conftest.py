@@ -84,9 +84,11 @@ def consent(site: FakeSite, **overrides: Any) -> dict[str, Any]:
 def signed(
     client: Any, store_id: str, secret: str, method: str, path: str,
     body: dict[str, Any] | None = None, *, timestamp: int | None = None, nonce: str | None = None,
+    raw: bytes | None = None,
 ) -> Any:  # fmt: skip
-    """A bridge call signed as the plugin signs it."""
-    raw = json.dumps(body).encode() if body is not None else b""
+    """A bridge call signed as the plugin signs it (`raw`: a body sent as it is)."""
+    if raw is None:
+        raw = json.dumps(body).encode() if body is not None else b""
     stamp = str(timestamp if timestamp is not None else int(time.time()))
     nonce = nonce or secrets.token_hex(16)
     # the documented scheme, written out here rather than borrowed from the server
@@ -96,7 +98,7 @@ def signed(
         "X-Wooxero-Store": store_id, "X-Wooxero-Timestamp": stamp, "X-Wooxero-Nonce": nonce,
         "X-Wooxero-Signature": signature,
     }  # fmt: skip
-    if body is not None:
+    if raw:
         headers["Content-Type"] = "application/json"
     return client.open(path, method=method, data=raw, headers=headers)
 

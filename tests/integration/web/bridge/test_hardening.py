@@ -4,11 +4,15 @@ cross-site posts, signatures behind a path prefix, framing, retention."""
 
 from __future__ import annotations
 
+import io
 import json
 import secrets
+import threading
 import time
 from datetime import timedelta
+from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from flask import Response
 
@@ -225,3 +229,214 @@ def test_a_recent_uninstallation_is_kept_however_old_the_store(client, site):
     db.session.commit()
     assert store_lifecycle.erase_expired_uninstalled() == 0
     assert store_of(site.url).state is StoreState.UNINSTALLED
+
+
+def test_a_timestamp_of_other_than_ascii_digits_gets_a_clear_401_on_every_signed_route(
+    client, site
+):
+    linked = activate(client, site).get_json()
+    routes = [
+        ("GET", "/api/bridge/v1/status"), ("POST", "/api/bridge/v1/embed"),
+        ("POST", "/api/bridge/v1/deactivate"), ("POST", "/api/bridge/v1/uninstall"),
+    ]  # fmt: skip
+    for stamp in ("²", "\u0661" * 10, "9" * 5000, "-1", " 1"):  # "\u0661" is Arabic-Indic 1
+        for method, path in routes:
+            headers = {
+                "X-Wooxero-Store": linked["store_id"], "X-Wooxero-Timestamp": stamp,
+                "X-Wooxero-Nonce": secrets.token_hex(16), "X-Wooxero-Signature": "a" * 64,
+            }  # fmt: skip
+            answer = client.open(path, method=method, headers=headers)
+            assert answer.status_code == 401, (stamp[:10], path)
+            assert "Unix seconds" in answer.get_json()["error"]
+    assert store_of(site.url).state is StoreState.ACTIVE
+
+
+def test_a_user_id_too_large_for_the_database_is_refused_before_the_site_is_asked(client, site):
+    for user_id in (10**30, 2**31, 0, -1):
+        answer = activate(client, site, user_id=user_id)
+        assert answer.status_code == 422 and "user_id" in answer.get_json()["errors"]
+    assert site.asked == []  # validated before any work
+    assert db.session.scalars(sa.select(Store)).all() == []
+    assert activate(client, site, user_id=2**31 - 1).status_code == 200
+
+
+def test_an_activation_failing_after_the_proof_leaves_no_pending_store(client, site, monkeypatch):
+    def broken(_store):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(store_lifecycle, "start_trial", broken)
+    assert activate(client, site).status_code == 500
+    assert site.asked  # the proof was asked for and given
+    assert db.session.scalars(sa.select(Store)).all() == []
+
+
+def test_bodies_nested_too_deep_or_not_objects_answer_400_with_words(client, site):
+    deep = b"[" * 100_000
+    answer = client.post("/api/bridge/v1/activate", data=deep, content_type="application/json")
+    assert answer.status_code == 400 and "nested deeper" in answer.get_json()["error"]
+    linked = activate(client, site).get_json()
+    for path in ("/api/bridge/v1/embed", "/api/bridge/v1/uninstall"):
+        for raw in (deep, b'"x"', b"[9001]", b"{not json"):
+            answer = signed(
+                client, linked["store_id"], linked["signing_secret"], "POST", path, raw=raw
+            )
+            assert answer.status_code == 400, (path, raw[:10])
+            assert "JSON" in answer.get_json()["error"] or "nested" in answer.get_json()["error"]
+    assert store_of(site.url).state is StoreState.ACTIVE
+
+
+def test_a_challenge_answer_nested_too_deep_is_refused_plainly(client, site):
+    site.answer_instead = lambda: Response("[" * 4000, mimetype="application/json")
+    answer = activate(client, site)
+    assert answer.status_code == 403 and "nested deeper" in answer.get_json()["error"]
+    assert db.session.scalars(sa.select(Store)).all() == []
+
+
+WIDENING_ADMIN_URLS = [
+    "https://admin.shop.example; frame-ancestors */wp-admin/",
+    "https://admin.shop.example;/wp-admin/",
+    "https://*/wp-admin/",
+    "https://*.example/wp-admin/",
+    "https://admin.shop.example/wp-admin/ https://evil.example",
+    "https://admin shop.example/",
+    "https://admin.shop.example:99999/",
+    "https://admin.shop.example/wp-admin/?x=1",
+    "https://admin.shop.example/../wp-admin/",
+    "ftp://admin.shop.example/",
+]
+
+
+@pytest.mark.parametrize("bad", WIDENING_ADMIN_URLS)
+def test_an_admin_url_that_is_not_a_plain_origin_and_path_is_refused(client, site, bad):
+    answer = activate(client, site, admin_url=bad)
+    assert answer.status_code == 422 and "admin_url" in answer.get_json()["error"]
+    assert site.asked == [] and db.session.scalars(sa.select(Store)).all() == []
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [
+        ("HTTPS://Admin.Shop.Example:443/wp/wp-admin", "https://admin.shop.example/wp/wp-admin/"),
+        ("https://admin.shop.example:8443/~me/wp-admin/", "https://admin.shop.example:8443/~me/wp-admin/"),
+        ("https://bücher.example/wp-admin/", "https://xn--bcher-kva.example/wp-admin/"),
+        ("http://[::1]:8080/wp-admin/", "http://[::1]:8080/wp-admin/"),
+    ],
+)  # fmt: skip
+def test_an_admin_url_is_kept_normalised(client, site, given, kept):
+    assert activate(client, site, admin_url=given).status_code == 200
+    assert store_of(site.url).admin_url == kept
+
+
+def test_the_frame_policy_is_built_from_plain_origins_only(client, site):
+    linked = activate(client, site, admin_url="https://admin.shop.example/wp-admin/").get_json()
+    store = store_of(site.url)
+    store.admin_url = "https://x.example; frame-ancestors */"  # stored before the rule
+    db.session.commit()
+    page = client.get(open_embed(client, embed_url(client, linked, "main")).headers["Location"])
+    assert page.headers["Content-Security-Policy"] == f"frame-ancestors {site.url}"
+
+
+def test_every_answer_says_nosniff_and_tokens_and_api_answers_are_not_stored(client, site):
+    linked = activate(client, site)
+    assert linked.headers["Cache-Control"] == "no-store"  # it carries the signing secret
+    linked = linked.get_json()
+    embed = signed(
+        client, linked["store_id"], linked["signing_secret"], "POST", "/api/bridge/v1/embed",
+        {"target": "main"},
+    )  # fmt: skip
+    assert embed.headers["Cache-Control"] == "no-store"
+    redirect = open_embed(client, embed.get_json()["url"])
+    assert redirect.status_code == 302 and redirect.headers["Cache-Control"] == "no-store"
+    token = session_token(redirect.headers["Location"])
+    api = [
+        client.get(f"/api/v1/stores/{linked['store_id']}/settings", headers={"X-Wooxero-Dashboard": token}),
+        client.get("/api/v1/csrf-token"),
+        client.get("/api/v1/stores/nope/settings"),
+    ]  # fmt: skip
+    assert [answer.status_code for answer in api] == [200, 200, 401]
+    assert all(answer.headers["Cache-Control"] == "no-store" for answer in api)
+    others = [
+        client.get("/login"), client.get("/healthz"), client.get("/no-such-page"),
+        client.post("/webhooks/xero", data=b"{}"), client.get("/api/bridge/v1/status"),
+        client.get("/dashboard/embed?token=spent"), client.get(redirect.headers["Location"]),
+        client.get("/admin/"),
+    ]  # fmt: skip
+    for answer in [*api, *others, embed, redirect]:
+        assert answer.headers["X-Content-Type-Options"] == "nosniff", answer.request.path
+
+
+def _chunked(client, path: str, body: bytes, headers: dict[str, str]) -> Any:
+    """Sent as a server that decodes chunked transfer encoding hands it on: no Content-Length."""
+    return client.post(
+        path, input_stream=io.BytesIO(body), headers={**headers, "Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True},
+    )  # fmt: skip
+
+
+def test_a_chunked_body_over_the_limit_is_413_on_signed_routes(client, site):
+    linked = activate(client, site).get_json()
+    limit = client.application.config["MAX_CONTENT_LENGTH"]
+    for size, status in ((limit + 1, 413), (limit, 200)):
+        body = b'{"target": "main", "pad": "' + b"x" * (size - 30) + b'"}'
+        body += b" " * (size - len(body))
+        stamp, nonce = str(int(time.time())), secrets.token_hex(16)
+        from server.web.bridge.signing import sign
+
+        signature = sign(
+            linked["signing_secret"], "POST", "/api/bridge/v1/embed", stamp, nonce, body
+        )
+        headers = {
+            "X-Wooxero-Store": linked["store_id"], "X-Wooxero-Timestamp": stamp,
+            "X-Wooxero-Nonce": nonce, "X-Wooxero-Signature": signature,
+        }  # fmt: skip
+        answer = _chunked(client, "/api/bridge/v1/embed", body, headers)
+        assert answer.status_code == status, (size, answer.get_json())
+    oversized = b" " * (limit + 1)
+    for path in ("/api/bridge/v1/embed", "/api/bridge/v1/uninstall"):  # unsigned: still 413
+        assert _chunked(client, path, oversized, {}).status_code == 413
+        assert client.post(path, data=oversized).status_code == 413
+
+
+def test_activations_over_the_cap_answer_503_at_once_while_other_routes_answer(client, site):
+    """Each activation may wait bridge.challenge_timeout on its site: at most
+    bridge.concurrent_activations (2) wait at once per process, the threads left serve the
+    rest."""
+    release = threading.Event()
+
+    def slow_site() -> Any:
+        release.wait(10)
+        return {"proof": "0" * 64}
+
+    site.answer_instead = slow_site
+    waiting = [
+        threading.Thread(target=activate, args=(client.application.test_client(), site))
+        for _ in range(2)
+    ]
+    try:
+        for thread in waiting:
+            thread.start()
+        deadline = time.monotonic() + 5
+        while len(site.asked) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(site.asked) == 2
+
+        started = time.monotonic()
+        busy = activate(client, site)
+        assert busy.status_code == 503 and "try again" in busy.get_json()["error"]
+        assert int(busy.headers["Retry-After"]) >= 10  # bridge.challenge_timeout, or the
+        # rate limit's window if later (Flask-Limiter keeps the later of the two)
+        assert client.get("/healthz").status_code == 200
+        assert time.monotonic() - started < 2
+        assert len(site.asked) == 2  # the third was not let through
+    finally:
+        release.set()
+        for thread in waiting:
+            thread.join(15)
+    site.answer_instead = None
+    assert activate(client, site).status_code == 200  # the slots are free again
+
+
+def test_an_activation_holding_u0000_is_refused_before_the_site_is_asked(client, site):
+    answer = activate(client, site, admin_username="owner\x00")
+    assert answer.status_code == 400 and "U+0000" in answer.get_json()["error"]
+    assert site.asked == [] and db.session.scalars(sa.select(Store)).all() == []

@@ -4,6 +4,7 @@ good deliveries are stored before the answer, duplicates recognised, bursts coal
 import base64
 import hashlib
 import hmac
+import io
 import json
 from datetime import UTC, datetime
 
@@ -248,3 +249,40 @@ def test_deletions_and_unfollowed_resources(client, redis):
         ("order.deleted", EventStatus.DUPLICATE),
         ("coupon.updated", EventStatus.IGNORED),
     ]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * 100_000,
+        b'{"id": 42, "meta": ' + b"[" * 5_000 + b"]" * 5_000 + b"}",
+        b'{"id": 42, "total": NaN}',
+    ],
+)
+def test_a_signed_delivery_that_cannot_be_read_is_400_and_stores_nothing(client, redis, body):
+    store = make_store()
+    assert deliver(client, store, body).status_code == 400
+    assert events() == [] and queued(redis) == []
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00"])
+def test_a_modification_time_beyond_the_calendar_in_utc_is_read_as_none(client, moment):
+    """As any unreadable time: the job reads the order's current version anyway."""
+    store = make_store()
+    body = json.dumps({"id": 42, "date_modified_gmt": moment}).encode()
+    assert deliver(client, store, body).status_code == 200
+    (event,) = events()
+    assert event.resource_id == "42" and event.resource_modified_at is None
+
+
+def test_a_chunked_delivery_over_the_limit_is_413_not_a_bad_signature(client, redis):
+    store = make_store()
+    limit = client.application.extensions["wooxero.config"].woocommerce.max_webhook_bytes
+    body = order()[:-1] + b', "pad": "' + b"x" * limit + b'"}'
+    answer = client.post(
+        f"/webhooks/woocommerce/{store.public_id}", input_stream=io.BytesIO(body),
+        headers={**headers(body), "Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True},
+    )  # fmt: skip
+    assert answer.status_code == 413
+    assert events() == [] and queued(redis) == []

@@ -4,6 +4,7 @@ job does with an event; plus the sandbox's own checks against a live server."""
 import base64
 import hashlib
 import hmac
+import io
 import json
 import threading
 from collections.abc import Iterator
@@ -345,3 +346,36 @@ def connection_tenant(store) -> str:
     return db.session.scalar(
         sa.select(XeroConnection.tenant_id).where(XeroConnection.store_id == store.id)
     )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * 100_000,
+        b'{"events": [], "firstEventSequence": NaN, "lastEventSequence": 1, "entropy": "x"}',
+        payload({**event(), "eventDateUtc": "0001-01-01T00:00:00+05:00"}),
+        payload({**event(), "eventCategory": "X" * 40}),
+        payload({**event(), "resourceId": "r" * 65}),
+        payload({**event(), "resourceId": "i-\x00"}),
+        b'{"events": [\x00]}',
+    ],
+)
+def test_a_signed_payload_nested_too_deep_or_out_of_range_is_kept_failed_and_answered_200(
+    client, body
+):
+    """Xero wants a 200 for a correctly signed payload (else it retries, then disables the
+    webhook): kept as failed for a person to look at, never a 500."""
+    response = deliver(client, body)
+    assert response.status_code == 200 and response.data == b""
+    (row,) = stored_events()
+    assert row.status == EventStatus.FAILED and row.topic == "unreadable"
+
+
+def test_a_chunked_payload_over_the_limit_is_413_not_a_bad_signature(client):
+    body = payload(event()) + b" " * client.application.config["MAX_CONTENT_LENGTH"]
+    answer = client.post(
+        "/webhooks/xero", input_stream=io.BytesIO(body),
+        headers={"x-xero-signature": signature(body), "Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True},
+    )  # fmt: skip
+    assert answer.status_code == 413 and stored_events() == []

@@ -1,6 +1,6 @@
 import pytest
 
-from server.connectors.woocommerce.urls import UnsafeStoreURL, check, normalise
+from server.connectors.woocommerce.urls import UnsafeStoreURL, check, normalise, plain_origin
 
 
 @pytest.mark.parametrize(
@@ -67,3 +67,39 @@ def test_a_public_address_passes():
 def test_an_unresolvable_host_is_refused_when_resolved():
     with pytest.raises(UnsafeStoreURL, match="cannot be found"):
         check("https://no-such-host.invalid", allow_http=False, allow_private=False, resolve=True)
+
+
+@pytest.mark.parametrize(
+    ("url", "origin"),
+    [
+        ("https://Shop.Example/wp-admin/", "https://shop.example"),
+        ("https://shop.example:443/", "https://shop.example"),
+        ("http://shop.example:8080", "http://shop.example:8080"),
+        ("https://bücher.example/", "https://xn--bcher-kva.example"),
+        ("https://203.0.113.9/", "https://203.0.113.9"),
+        ("http://[2001:DB8::1]:81/", "http://[2001:db8::1]:81"),
+    ],
+)
+def test_a_plain_origin_is_the_scheme_host_and_port(url, origin):
+    assert plain_origin(url) == origin
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://shop.example; frame-ancestors *",
+        "https://*.example/",
+        "https://*/",
+        "https://shop example/",
+        "https://user@shop.example/",
+        "https://shop.example:99999/",
+        "https://-shop.example/",
+        "https://shop.example./",
+        "javascript:alert(1)",
+        "//shop.example/",
+        "ftp://shop.example/",
+        "",
+    ],
+)
+def test_anything_else_has_no_plain_origin(url):
+    assert plain_origin(url) is None

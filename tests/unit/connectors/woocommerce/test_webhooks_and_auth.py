@@ -121,6 +121,8 @@ def test_the_key_grant_woocommerce_posts_is_read():
         json.dumps({**GRANT, "key_id": 2**40}).encode(),
         json.dumps({**GRANT, "key_id": 0}).encode(),
         json.dumps({**GRANT, "user_id": "u" * 101}).encode(),
+        b"[" * 100_000,
+        json.dumps({**GRANT, "key_id": 7}).encode().replace(b"7", b"NaN"),
     ],
 )
 def test_anything_else_is_refused(body):

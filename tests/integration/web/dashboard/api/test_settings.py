@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 
+import pytest
 import sqlalchemy as sa
 
 from server.extensions import db
@@ -289,3 +290,105 @@ def test_a_document_read_can_be_sent_back_whole(api, store):
     answer = api.patch_settings(store, document)
     assert answer.status_code == 200, answer.get_json()
     assert answer.get_json()["contacts"]["phone"] == "ddi"
+
+
+def test_json_nested_too_deep_answers_400_with_words_and_stores_nothing(api, store):
+    before = api.get_settings(store).get_json()
+    for body in ("[" * 100_000, '{"modules": ' + "[" * 5_000 + "]" * 5_000 + "}"):
+        answer = api.client.patch(
+            f"/api/v1/stores/{store.public_id}/settings",
+            data=body,
+            content_type="application/json",
+            headers={"X-CSRFToken": api.token()},
+        )
+        assert answer.status_code == 400
+        assert "nested deeper than 64 levels" in answer.get_json()["error"]
+    assert api.get_settings(store).get_json() == before
+
+
+RULE = {
+    "position": 1, "source": "billing_country", "match_value": "NZ",
+    "tracking_category": "Region", "tracking_option": "Oceania",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("patch", "path", "message"),
+    [
+        ({"documents": {"due_days": "30"}}, "documents.due_days", "valid integer"),
+        ({"documents": {"due_days": 30.0}}, "documents.due_days", "valid integer"),
+        ({"documents": {"due_days": True}}, "documents.due_days", "valid integer"),
+        ({"documents": {"link_to_order": "yes"}}, "documents.link_to_order", "valid boolean"),
+        ({"documents": {"link_to_order": 1}}, "documents.link_to_order", "valid boolean"),
+        ({"modules": {"tax_rates": "true"}}, "modules.tax_rates", "valid boolean"),
+        ({"modules": {"tax_rates": 1}}, "modules.tax_rates", "valid boolean"),
+        ({"tracking": [{**RULE, "position": "1"}]}, "tracking.0.position", "valid integer"),
+        ({"tracking": [{**RULE, "position": True}]}, "tracking.0.position", "valid integer"),
+        ({"tracking": [{**RULE, "position": 3}]}, "tracking.0.position", "less than or equal to 2"),
+        (
+            {"accounts": {"products": {str(n): "200" for n in range(20_000)}}},
+            "accounts.products", "at most 5000 items",
+        ),
+        (
+            {"accounts": {"categories": {str(n): "200" for n in range(1_001)}}},
+            "accounts.categories", "at most 1000 items",
+        ),
+        (
+            {"tax_mapping": [{"woo_rates": str(n), "xero_tax_type": "X"} for n in range(501)]},
+            "tax_mapping", "at most 500 items",
+        ),
+        (
+            {"tracking": [{**RULE, "match_value": f"C{n}"} for n in range(201)]},
+            "tracking", "at most 200 items",
+        ),
+        (
+            {"documents": {"by_status": {f"s{n}": "none" for n in range(51)}}},
+            "documents.by_status", "at most 50 items",
+        ),
+        (
+            {"tax_mapping": [{"woo_rates": "1" * 65, "xero_tax_type": "X"}]},
+            "tax_mapping.0.woo_rates", "at most 64 characters",
+        ),
+        (
+            {"accounts": {"products": {"\u0661\u0662": "200"}}},
+            "accounts.products.\u0661\u0662", "should match pattern",
+        ),
+    ],
+)  # fmt: skip
+def test_numbers_and_switches_are_strict_and_sizes_bounded(api, store, patch, path, message):
+    before = api.get_settings(store).get_json()
+    answer = api.patch_settings(store, patch)
+    assert answer.status_code == 422
+    assert message in answer.get_json()["errors"][path]
+    assert api.get_settings(store).get_json() == before
+
+
+def test_documents_at_the_limits_are_accepted(api, store):
+    answer = api.patch_settings(
+        store,
+        {
+            "modules": {"tax_rates": True},
+            "documents": {"due_days": 30, "link_to_order": False},
+            "accounts": {"products": {str(n): "200" for n in range(5_000)}},
+            "tracking": [{**RULE, "match_value": f"C{n}"} for n in range(200)],
+        },
+    )
+    assert answer.status_code == 200, answer.get_json()
+    assert len(answer.get_json()["accounts"]["products"]) == 5_000
+
+
+def test_text_holding_u0000_is_refused_before_the_database(api, store):
+    """PostgreSQL stores U+0000 neither in text nor in JSON: it would fail at the database."""
+    before = api.get_settings(store).get_json()
+    answer = api.patch_settings(store, {"contacts": {"shared_guest_name": "Walk-in\x00"}})
+    assert answer.status_code == 400 and "U+0000" in answer.get_json()["error"]
+    assert api.get_settings(store).get_json() == before
+    answer = api.client.get("/api/v1/stores/%00/settings")
+    assert answer.status_code == 400 and "U+0000" in answer.get_json()["error"]
+
+
+def test_duplicate_tracking_rules_are_a_422_not_a_database_error(api, store):
+    answer = api.patch_settings(store, {"tracking": [RULE, {**RULE, "tracking_option": "Other"}]})
+    assert answer.status_code == 422
+    assert "tracking" in answer.get_json()["errors"]
+    assert api.get_settings(store).get_json()["tracking"] == []

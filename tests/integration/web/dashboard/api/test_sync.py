@@ -6,10 +6,12 @@ from __future__ import annotations
 import time
 
 import pytest
+import sqlalchemy as sa
 from rq import Queue
 
 from server.extensions import db
 from server.jobs.tasks.push import MANUAL_SYNCS
+from server.models import OutboxAction, OutboxEntry, OutboxStatus
 from server.stores.settings import rules
 from server.stores.settings import storage as settings_store
 from server.stores.settings.schema import Modules, StoreSettings, TaxMappingRow
@@ -116,3 +118,98 @@ def test_every_job_scope_has_a_cooldown_and_a_module():
         == set(MANUAL_SYNCS)
     )
     assert rules.COOLDOWN_SECONDS == COOLDOWNS
+
+
+def _failed_orders(store, *order_ids: str) -> None:
+    for order_id in order_ids:
+        db.session.add(
+            OutboxEntry(
+                store_id=store.id, woo_order_id=order_id, kind="invoice",
+                action=OutboxAction.UPSERT, status=OutboxStatus.FAILED, error="refused",
+            )
+        )  # fmt: skip
+    db.session.commit()
+
+
+def _statuses(store) -> dict[str, OutboxStatus]:
+    db.session.expire_all()
+    rows = db.session.execute(
+        sa.select(OutboxEntry.woo_order_id, OutboxEntry.status).where(
+            OutboxEntry.store_id == store.id
+        )
+    )
+    return {order_id: status for order_id, status in rows}
+
+
+@pytest.mark.parametrize(
+    "order_id", ["²", "\u0661\u0662", "1" * 40, "-5", "0", 0, -3, True, 1.0, 2**63]
+)
+def test_a_replay_of_an_order_id_that_is_not_a_plain_id_answers_400(api, store, order_id):
+    _failed_orders(store, "12")
+    answer = api.client.post(
+        f"/api/v1/stores/{store.public_id}/replay",
+        json={"order_id": order_id},
+        headers={"X-CSRFToken": api.token()},
+    )
+    assert answer.status_code == 400 and "order_id" in answer.get_json()["error"]
+    assert _statuses(store) == {"12": OutboxStatus.FAILED}
+
+
+@pytest.mark.parametrize("order_id", ["12", 12])
+def test_a_replay_of_one_order_replays_that_order_only(api, store, order_id):
+    _failed_orders(store, "12", "13")
+    answer = api.client.post(
+        f"/api/v1/stores/{store.public_id}/replay",
+        json={"order_id": order_id},
+        headers={"X-CSRFToken": api.token()},
+    )
+    assert answer.status_code == 200 and answer.get_json() == {"replayed": 1}
+    assert _statuses(store) == {"12": OutboxStatus.PENDING, "13": OutboxStatus.FAILED}
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b'"x"', "application/json"),
+        (b"[9001]", "application/json"),
+        (b"{not json", "application/json"),
+        (b"null", "application/json"),
+        (b"", "application/json"),
+        (b"order_id=12", "application/x-www-form-urlencoded"),
+        (b'{"orderid": 12}', "application/json"),
+        (b'{"order_id": null}', "application/json"),
+        (b"[" * 100_000, "application/json"),
+    ],
+)
+def test_a_replay_body_that_is_not_as_documented_answers_400_and_replays_nothing(
+    api, store, body, content_type
+):
+    _failed_orders(store, "12", "13")
+    answer = api.client.post(
+        f"/api/v1/stores/{store.public_id}/replay",
+        data=body,
+        content_type=content_type,
+        headers={"X-CSRFToken": api.token()},
+    )
+    assert answer.status_code == 400 and answer.get_json()["error"]
+    assert _statuses(store) == {"12": OutboxStatus.FAILED, "13": OutboxStatus.FAILED}
+
+
+def test_an_empty_object_replays_every_failed_order_of_the_store(api, store):
+    _failed_orders(store, "12", "13")
+    answer = api.client.post(
+        f"/api/v1/stores/{store.public_id}/replay", json={}, headers={"X-CSRFToken": api.token()}
+    )
+    assert answer.status_code == 200 and answer.get_json() == {"replayed": 2}
+    assert set(_statuses(store).values()) == {OutboxStatus.PENDING}
+
+
+@pytest.mark.parametrize("since", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00"])
+def test_a_backfill_since_beyond_the_calendar_in_utc_is_a_422(api, store, since):
+    switch_on_everything(store)
+    answer = api.client.post(
+        f"/api/v1/stores/{store.public_id}/backfill",
+        json={"since": since},
+        headers={"X-CSRFToken": api.token()},
+    )
+    assert answer.status_code == 422 and "since" in answer.get_json()["errors"]

@@ -1,0 +1,73 @@
+"""What arrives from outside (request bodies and headers, webhook payloads, answers of stores
+and sites) read with bounds, so bad input is refused with a reason rather than failing deep
+inside a library or the database: json's parser raises RecursionError (not ValueError) on
+deep nesting, `str.isdigit()` accepts digits such as "²" that `int()` then refuses, and
+PostgreSQL refuses U+0000 and integers over 32 bits in INTEGER columns.
+
+No Flask here: connectors use it too."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+INT32_MAX = 2**31 - 1  # the model's INTEGER columns (32 bits on PostgreSQL)
+INT64_MAX = 2**63 - 1  # BIGINT, and WooCommerce's own ids
+MAX_JSON_DEPTH = 64  # far more than any payload we read; far less than the recursion limit
+_MAX_DIGITS = 32  # int() of a longer string is slow, and no bound here needs more
+
+
+class UntrustedJSONError(ValueError):
+    """JSON that cannot be used (see `loads`); the message says why."""
+
+
+def ascii_int(text: str, *, minimum: int = 0, maximum: int = INT32_MAX) -> int | None:
+    """`text` as an int if it is ASCII digits only and within [minimum, maximum]; else None."""
+    if not text or len(text) > _MAX_DIGITS or not (text.isascii() and text.isdigit()):
+        return None
+    value = int(text)
+    return value if minimum <= value <= maximum else None
+
+
+def loads(data: bytes | str, *, parse_float: Callable[[str], Any] | None = None) -> Any:
+    """Parse JSON from outside; UntrustedJSONError if it is not JSON, nests deeper than
+    MAX_JSON_DEPTH, or holds what no database column takes: NaN or Infinity (not JSON
+    either), or the character U+0000 (PostgreSQL stores it neither in text nor in JSON)."""
+    try:
+        value = json.loads(data, parse_float=parse_float, parse_constant=_refuse_constant)
+    except RecursionError:
+        raise UntrustedJSONError(f"nested deeper than {MAX_JSON_DEPTH} levels") from None
+    except ValueError as error:  # JSONDecodeError, UnicodeDecodeError, too many digits
+        raise UntrustedJSONError(f"not JSON ({error})") from None
+    _check(value)
+    return value
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def has_nul(text: str) -> bool:
+    """Whether `text` holds U+0000, which PostgreSQL cannot store or compare."""
+    return "\x00" in text
+
+
+def _check(value: Any) -> None:
+    """Depth and U+0000, walked without recursion."""
+    pending = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, str):
+            if has_nul(item):
+                raise UntrustedJSONError("holding the character U+0000, which cannot be stored")
+            continue
+        if not isinstance(item, dict | list):
+            continue
+        if depth == MAX_JSON_DEPTH:
+            raise UntrustedJSONError(f"nested deeper than {MAX_JSON_DEPTH} levels")
+        if isinstance(item, dict):
+            pending.extend((key, depth) for key in item)
+            pending.extend((child, depth + 1) for child in item.values())
+        else:
+            pending.extend((child, depth + 1) for child in item)
