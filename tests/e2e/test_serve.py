@@ -191,20 +191,28 @@ def test_serve_refuses_keys_that_cannot_read_the_database(serve_dir):
 def test_a_crashed_worker_is_restarted(serve_dir):
     serve = start_serve(serve_dir)
     serve.wait_ready()
-    children = psutil.Process(serve.process.pid).children()
-    (worker,) = [p for p in children if p.cmdline()[-1:] == ["worker"]]
+    (worker,) = _workers(serve)
     worker.kill()
     wait_until(
-        lambda: [
-            p
-            for p in psutil.Process(serve.process.pid).children()
-            if p.cmdline()[-1:] == ["worker"] and p.pid != worker.pid
-        ],
+        lambda: [p for p in _workers(serve) if p.pid != worker.pid],
         lambda: f"a new worker:\n{serve.output}",
         interval=0.5,
     )
     assert "worker exited with code -9; restarting" in serve.output
     assert serve.stop() == 0
+
+
+def _workers(serve) -> list[psutil.Process]:
+    """The worker processes `serve` runs now; one killed but not yet reaped (a zombie, whose
+    command line cannot be read) is not running."""
+    workers = []
+    for child in psutil.Process(serve.process.pid).children():
+        try:
+            if child.cmdline()[-1:] == ["worker"]:
+                workers.append(child)
+        except (psutil.ZombieProcess, psutil.NoSuchProcess):
+            continue
+    return workers
 
 
 def test_a_second_serve_on_the_same_directory_is_refused(serve_dir):
