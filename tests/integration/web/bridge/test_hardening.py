@@ -16,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Response
 
+from server.billing import trial
 from server.extensions import db
 from server.models import Store, StoreState, StoreTransition
 from server.models.types import utcnow
@@ -265,7 +266,7 @@ def test_an_activation_failing_after_the_proof_leaves_no_pending_store(client, s
     def broken(_store):
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(store_lifecycle, "start_trial", broken)
+    monkeypatch.setattr(trial, "start", broken)
     assert activate(client, site).status_code == 500
     assert site.asked  # the proof was asked for and given
     assert db.session.scalars(sa.select(Store)).all() == []
