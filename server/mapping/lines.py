@@ -39,6 +39,7 @@ MAX_ITEM_CODE = 30
 MAX_ITEM_NAME = 50
 MAX_DESCRIPTION = 4000
 MAX_NUMBER = Decimal(10) ** 12  # beyond any amount or quantity an order can hold
+LINE_KINDS = ("line_items", "shipping_lines", "fee_lines")  # the lines that are charged
 
 
 class CannotMapError(Exception):
@@ -63,6 +64,55 @@ def within_rounding(residual: Decimal, lines: int) -> bool:
     """Whether what is left between Xero's predicted total and WooCommerce's can be rounding:
     at most a cent per line, and one more."""
     return abs(residual) <= CENT * (lines + 1)
+
+
+def order_lines(order: Mapping[str, Any]) -> dict[int, Mapping[str, Any]]:
+    """The order's charged lines (products, shipping, fees) by item id."""
+    return {
+        to_int(item.get("id")): item
+        for kind in LINE_KINDS
+        for item in listed(order.get(kind))
+        if isinstance(item, Mapping)
+    }
+
+
+def line_rates(item: Mapping[str, Any], originals: Mapping[int, Mapping[str, Any]]) -> set[int]:
+    """The WooCommerce rates a line is keyed by in the tax mapping: those it carries and,
+    for a refund line, those of the order line it refunds (`originals`, by item id).
+    WooCommerce leaves a rate out of a refund line when none of its tax is refunded, yet
+    the credit must be booked with the tax type of the sale."""
+    refunded = next(
+        (
+            to_int(meta.get("value"))
+            for meta in listed(item.get("meta_data"))
+            if isinstance(meta, Mapping) and meta.get("key") == "_refunded_item_id"
+        ),
+        0,
+    )
+    return _rate_ids(item) | _rate_ids(originals.get(refunded, {}))
+
+
+def _rate_ids(item: Mapping[str, Any]) -> set[int]:
+    return {
+        to_int(entry.get("id")) for entry in listed(item.get("taxes")) if isinstance(entry, Mapping)
+    }
+
+
+def tax_mapping_keys(
+    order: Mapping[str, Any], refunds: Iterable[Mapping[str, Any]] = ()
+) -> list[str]:
+    """Every tax mapping key the order's lines and its refunds' lines carry ("5", "5+6",
+    "none"), as the mappers key them: what the tax mapping must hold for them to map."""
+    originals = order_lines(order)
+    return sorted(
+        {
+            rates_key(line_rates(item, originals))
+            for record in (order, *refunds)
+            for kind in LINE_KINDS
+            for item in listed(record.get(kind))
+            if isinstance(item, Mapping)
+        }
+    )
 
 
 @dataclass
