@@ -137,11 +137,11 @@ class LineMapper:
     """The lines of `source` (the order, or one of its refunds), mapped for the order's
     document: the order gives the accounts, tracking, and whether prices include tax.
 
-    Subclasses build the document around the lines. `SIGN` turns the source's amounts into
-    the document's (-1 for a refund, whose lines are negative); `DISCOUNTS` is False for
-    documents Xero takes no discount on (credit notes)."""
+    Subclasses build the document around the lines. `NEGATE` turns the source's amounts
+    into the document's (a refund's lines are negative, a credit note's positive);
+    `DISCOUNTS` is False for documents Xero takes no discount on (credit notes)."""
 
-    SIGN: ClassVar[Decimal] = Decimal(1)
+    NEGATE: ClassVar[bool] = False
     DISCOUNTS: ClassVar[bool] = True
 
     def __init__(
@@ -189,9 +189,9 @@ class LineMapper:
 
     def _product_line(self, item: Mapping[str, Any]) -> Line:
         name = html.unescape(str(item.get("name") or "")).strip() or "Product"
-        quantity = self.SIGN * self._decimal(item.get("quantity"), "line quantity")
-        subtotal = self.SIGN * self._money(item.get("subtotal"), f"subtotal of '{name}'")
-        total = self.SIGN * self._money(item.get("total"), f"total of '{name}'")
+        quantity = self._signed(self._decimal(item.get("quantity"), "line quantity"))
+        subtotal = self._signed(self._money(item.get("subtotal"), f"subtotal of '{name}'"))
+        total = self._signed(self._money(item.get("total"), f"total of '{name}'"))
         taxes = self._line_taxes(item)
         subtotal_tax = round2(sum(self._taxes(item.get("taxes"), "subtotal").values(), ZERO))
         if self.inclusive:
@@ -220,7 +220,7 @@ class LineMapper:
 
     def _simple_line(self, raw: Mapping[str, Any], description: str, account: str) -> Line:
         description = html.unescape(description).strip()[:MAX_DESCRIPTION] or "Charge"
-        total = self.SIGN * self._money(raw.get("total"), f"total of '{description}'")
+        total = self._signed(self._money(raw.get("total"), f"total of '{description}'"))
         return Line(
             description=description,
             quantity=Decimal(1),
@@ -300,9 +300,11 @@ class LineMapper:
         totals: dict[int, Decimal] = defaultdict(lambda: ZERO)
         for tax_line in self._list("tax_lines"):
             rate_id = to_int(tax_line.get("rate_id"))
-            totals[rate_id] += self.SIGN * self._money(tax_line.get("tax_total") or "0", "tax line")
-            totals[rate_id] += self.SIGN * self._money(
-                tax_line.get("shipping_tax_total") or "0", "shipping tax line"
+            totals[rate_id] += self._signed(
+                self._money(tax_line.get("tax_total") or "0", "tax line")
+            )
+            totals[rate_id] += self._signed(
+                self._money(tax_line.get("shipping_tax_total") or "0", "shipping tax line")
             )
         return dict(totals)
 
@@ -519,7 +521,8 @@ class LineMapper:
         }
         return str(values[rule.source] or "").lower() == wanted
 
-    def _items(self, lines: Iterable[Line]) -> list[dict[str, Any]]:
+    def items(self, lines: Iterable[Line]) -> list[dict[str, Any]]:
+        """The Xero items the lines refer to, as they are created when missing."""
         items: dict[str, dict[str, Any]] = {}
         for line in lines:
             if not line.item_code or line.item_code in items:
@@ -580,6 +583,10 @@ class LineMapper:
     def _money(self, value: Any, what: str) -> Decimal:
         return round2(self._decimal(value if value not in (None, "") else "0", what))
 
+    def _signed(self, value: Decimal) -> Decimal:
+        """An amount of the source as the document's (negation keeps 0.00 unsigned)."""
+        return -value if self.NEGATE else value
+
     def _taxes(self, value: Any, which: str) -> dict[int, Decimal]:
         taxes: dict[int, Decimal] = {}
         if value is not None and not isinstance(value, list):
@@ -591,7 +598,7 @@ class LineMapper:
             raw = entry.get(which)
             amount = self._decimal(raw if raw not in (None, "") else "0", "tax")
             rate_id = to_int(entry.get("id"))
-            taxes[rate_id] = taxes.get(rate_id, ZERO) + self.SIGN * amount
+            taxes[rate_id] = taxes.get(rate_id, ZERO) + self._signed(amount)
         return taxes
 
 

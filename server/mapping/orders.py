@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from server.mapping.lines import CannotMapError, LineMapper, section, to_int
+from server.mapping.lines import CannotMapError, Line, LineMapper, section, to_int
 from server.mapping.reference import Reference
 from server.stores.settings.schema import StoreSettings
 
@@ -95,19 +95,7 @@ class _OrderMapping(LineMapper):
             else self.settings.documents.quote_number,
         )
         document = self._header(kind, number, store_url) | {"LineItems": payload_lines}
-        if self.problems:
-            raise CannotMapError(self.problems)
-        return MappedDocument(
-            kind=kind,
-            number=number,
-            document=document,
-            customer_key=customer_key(self.order, self.settings),
-            contact=contact_payload(self.order, self.settings),
-            items=self._items(lines),
-            currency=str(self.order.get("currency") or ""),
-            total=total,
-            explanation=self.explanation,
-        )
+        return mapped_document(self, kind, number, document, lines, total)
 
     def _header(self, kind: str, number: str, store_url: str) -> dict[str, Any]:
         issued = self._local_date(self.order.get("date_created_gmt"), "order date")
@@ -125,6 +113,31 @@ class _OrderMapping(LineMapper):
             header |= {"QuoteNumber": number, "ExpiryDate": due, "Status": documents.quote_status}
             header["Title"] = f"Order {header['Reference']}"
         return header
+
+
+def mapped_document(
+    mapper: LineMapper,
+    kind: str,
+    number: str,
+    document: dict[str, Any],
+    lines: list[Line],
+    total: Decimal,
+) -> MappedDocument:
+    """`document`, for the contact of `mapper`'s order; CannotMapError with the mapper's
+    problems if it has any."""
+    if mapper.problems:
+        raise CannotMapError(mapper.problems)
+    return MappedDocument(
+        kind=kind,
+        number=number,
+        document=document,
+        customer_key=customer_key(mapper.order, mapper.settings),
+        contact=contact_payload(mapper.order, mapper.settings),
+        items=mapper.items(lines),
+        currency=str(mapper.order.get("currency") or ""),
+        total=total,
+        explanation=mapper.explanation,
+    )
 
 
 # -- contacts, dates, links ---------------------------------------------------------------

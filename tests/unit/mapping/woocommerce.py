@@ -80,6 +80,8 @@ class Case:
     order: dict[str, Any]
     products: dict[int, dict[str, Any]]
     rates: tuple[TaxRateSpec, ...]
+    store: Store  # the sandbox store and its record of the order, for refunds
+    record: Order
 
 
 def _rates(spec: Spec) -> tuple[TaxRateSpec, ...]:
@@ -202,7 +204,12 @@ def build(spec: Spec) -> Case:
     store.orders[order.id] = order
     rendered = render_orders.order(View(store, f"{STORE_URL}/", 2), order)
     products = {p.id: {"id": p.id, "sku": p.sku, "categories": []} for p in store.products.values()}
-    return Case(spec, json.loads(json.dumps(rendered)), products, rates)  # as over the wire
+    return Case(spec, over_the_wire(rendered), products, rates, store, order)
+
+
+def over_the_wire(rendered: dict[str, Any]) -> dict[str, Any]:
+    """A rendered record as a client reads it: JSON, numbers as JSON has them."""
+    return json.loads(json.dumps(rendered))
 
 
 prices = st.one_of(
