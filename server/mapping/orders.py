@@ -206,8 +206,11 @@ def due_date(issued: date, due_type: str, days: int) -> date:
 
 
 NUMERIC_FIELDS = frozenset(
-    {"Quantity", "UnitAmount", "TaxAmount", "DiscountAmount", "UnitPrice", "LineAmount"}
-)
+    {
+        "Quantity", "UnitAmount", "TaxAmount", "DiscountAmount", "UnitPrice", "LineAmount",
+        "Amount", "CurrencyRate",
+    }
+)  # fmt: skip
 
 
 def for_xero(payload: Any) -> Any:
