@@ -62,6 +62,15 @@ def test_a_paid_order_pays_its_whole_invoice_into_its_gateways_account():
     }
 
 
+@pytest.mark.xero_spec
+def test_the_spec_checks_catch_a_broken_payment():
+    """The checks in `assert_xero_takes` can fail: a wrong type, a misspelt field."""
+    body = for_xero(order_payment(order(), NZ, ACCOUNTS).payload(INVOICE_ID))
+    errors = spec_errors("/Payments", {"Payments": [body | {"Amount": "lots"}]}, {})
+    assert any("Amount" in e for e in errors), errors
+    assert undeclared("Payment", body | {"Ammount": 1}) == ["Payment.Ammount"]
+
+
 def test_an_unpaid_order_or_one_with_nothing_to_pay_makes_no_payment():
     assert order_payment(order(date_paid_gmt=None), NZ, ACCOUNTS) is None
     assert order_payment(order(total="0.00"), NZ, ACCOUNTS) is None

@@ -380,6 +380,18 @@ def test_an_amount_only_refund_of_an_order_without_lines_cannot_be_spread():
         map_refund(amount_only("10.00"), bare, SETTINGS, NZ, PRODUCTS)
 
 
+@pytest.mark.xero_spec
+def test_the_spec_checks_catch_a_broken_credit_note():
+    """The checks in `credit` can fail: a wrong type, a wrong enum, a misspelt field."""
+    body = for_xero(credit(ONE_BEANIE).document) | {"Contact": {"ContactID": str(uuid.uuid4())}}
+    line = body["LineItems"][0] | {"TaxAmount": "some"}
+    broken = body | {"Type": "REFUND", "LineItems": [line]}
+    errors = spec_errors("/CreditNotes", {"CreditNotes": [broken]}, {"unitdp": "4"})
+    assert any("TaxAmount" in e for e in errors), errors
+    assert any("Type" in e for e in errors), errors
+    assert undeclared("CreditNote", body | {"CreditNumber": "x"}) == ["CreditNote.CreditNumber"]
+
+
 # -- WooCommerce's documentation samples ------------------------------------------------------
 
 

@@ -126,7 +126,9 @@ def _charges(plan: Plan, record: Order, done: set[int]) -> list[Charge]:
     return chosen
 
 
-def _charge_json(line: ShippingLine | FeeLine, amount: Decimal, taxes: dict[int, Decimal]) -> dict:
+def _charge_json(
+    line: ShippingLine | FeeLine, amount: Decimal, taxes: dict[int, Decimal]
+) -> dict[str, Any]:
     """A shipping or fee line of a refund as `/wc/v3` renders it (negative)."""
     kept = {rate: -tax for rate, tax in taxes.items() if tax}  # WooCommerce's array_filter
     rendered: dict[str, Any] = {
