@@ -155,13 +155,11 @@ class _RefundMapping(LineMapper):
 
     def _unexplained(self, amount: Decimal, what: str) -> list[Line]:
         if self.amount_only is not None:
-            return [self._booked(amount, what)]
+            return [self._booked(amount, what, self.amount_only)]
         return self._spread(amount, what)
 
-    def _booked(self, amount: Decimal, what: str) -> Line:
+    def _booked(self, amount: Decimal, what: str, booking: Booking) -> Line:
         """`amount` on the chosen account, with the chosen tax type's tax in it."""
-        booking = self.amount_only
-        assert booking is not None
         percent = self.reference.tax_rates.get(booking.tax_type, ZERO)
         tax = round2(amount * percent / (HUNDRED + percent)) if percent else ZERO
         self.explanation.append(
