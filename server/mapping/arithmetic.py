@@ -53,16 +53,21 @@ class PricedLine:
         return round2(self.gross - self.discount_amount)
 
 
-def price_line(quantity: Decimal, amount: Decimal, unitdp: int, tax: Decimal) -> PricedLine:
+def price_line(
+    quantity: Decimal, amount: Decimal, unitdp: int, tax: Decimal, *, discounts: bool = True
+) -> PricedLine:
     """Quantity and unit amount for a line that must come to `amount` (2 dp) before any
     discount. When `amount / quantity` needs more places than Xero keeps, the unit amount is
-    rounded away from zero and the difference becomes a discount of at most a cent a unit."""
+    rounded away from zero and the difference becomes a discount of at most a cent a unit;
+    on documents without discounts (credit notes) the line becomes one unit of `amount`."""
     quantity = round_to(quantity, 4)
     if quantity == 0:
         quantity = Decimal("1.0000")
     unit = round_to(amount / quantity, unitdp)
     if round2(quantity * unit) == amount:
         return PricedLine(quantity, unit, ZERO, tax)
+    if not discounts:
+        return PricedLine(Decimal("1.0000"), round_to(amount, unitdp), ZERO, tax)
     unit = away_from_zero(amount / quantity, unitdp)
     return with_discount(PricedLine(quantity, unit, ZERO, tax), target=amount)
 

@@ -1,59 +1,32 @@
 """WooCommerce order → Xero Invoice or Quote payload. Pure: no I/O, no clock, no mutation.
 
-Exact totals: every line carries an explicit TaxAmount. The tax of each WooCommerce rate
-(its tax line: items plus shipping) is split over the lines that carry the rate, to the
-cent, so Xero's tax report per rate equals WooCommerce's. Lines are priced so Xero's own
-arithmetic (`xero_math`) gives each line's amount; whatever cent is left between Xero's
-predicted total and WooCommerce's total goes to one line on the ROUNDING account. An order
-that cannot be represented exactly raises `CannotMapError` with the reasons, and is not sent.
+The lines, exact to the cent, come from `server.mapping.lines`; this module adds what makes
+them an invoice or a quote (kind, number, dates, status, link) and the order's contact. An
+order that cannot be represented exactly raises `CannotMapError` with the reasons, and is
+not sent.
 """
 
 from __future__ import annotations
 
-import hashlib
-import html
-from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from server.mapping.arithmetic import (
-    CENT,
-    ZERO,
-    PricedLine,
-    allocate,
-    document_total,
-    price_line,
-    round2,
-    with_discount,
-)
+from server.mapping.lines import CannotMapError, Line, LineMapper, section, to_int
 from server.mapping.reference import Reference
-from server.stores.settings.schema import StoreSettings, rates_key
+from server.stores.settings.schema import StoreSettings
 
-MAX_ITEM_CODE = 30
-MAX_ITEM_NAME = 50
-MAX_DESCRIPTION = 4000
 INVOICE_UNITDP = 4  # sent with ?unitdp=4
 QUOTE_UNITDP = 2  # Quotes take no unitdp
 CONTACT_NUMBER_MAX = 50
-MAX_NUMBER = Decimal(10) ** 12  # beyond any amount or quantity an order can hold
 PHONE_TYPES = {"default": "DEFAULT", "ddi": "DDI", "fax": "FAX", "mobile": "MOBILE"}
-
-
-class CannotMapError(Exception):
-    """The order cannot be represented exactly in Xero; held until a person acts."""
-
-    def __init__(self, reasons: Sequence[str]) -> None:
-        super().__init__("; ".join(reasons))
-        self.reasons = tuple(reasons)
 
 
 @dataclass(frozen=True)
 class MappedDocument:
-    kind: str  # "invoice" or "quote"
+    kind: str  # "invoice", "quote" or "credit_note"
     number: str
     document: dict[str, Any]  # the Xero payload, without its Contact
     customer_key: str  # which Xero contact it goes to (see `customer_key`)
@@ -62,16 +35,6 @@ class MappedDocument:
     currency: str
     total: Decimal  # WooCommerce's total, which the Xero total equals
     explanation: list[str] = field(default_factory=list)
-
-
-def item_code(sku: str) -> str:
-    """A Xero item Code (≤ 30 chars) for a SKU: the SKU itself, or for longer SKUs its first
-    21 characters, "~" and 8 hex digits of its hash (deterministic and, in practice, unique)."""
-    sku = sku.strip()
-    if len(sku) <= MAX_ITEM_CODE:
-        return sku
-    digest = hashlib.sha256(sku.encode()).hexdigest()[:8]
-    return f"{sku[: MAX_ITEM_CODE - 9]}~{digest}"
 
 
 def document_kind(order: Mapping[str, Any], settings: StoreSettings) -> str:
@@ -89,7 +52,7 @@ def document_number(order: Mapping[str, Any], template: str) -> str:
 
 def customer_key(order: Mapping[str, Any], settings: StoreSettings) -> str:
     """Registered customers by id; guests by email, all in one contact, or per order."""
-    customer_id = _int(order.get("customer_id"))
+    customer_id = to_int(order.get("customer_id"))
     if customer_id > 0:
         return f"customer:{customer_id}"
     if settings.contacts.guests == "shared":
@@ -99,21 +62,6 @@ def customer_key(order: Mapping[str, Any], settings: StoreSettings) -> str:
 
 
 # -- the mapping itself -------------------------------------------------------------------
-
-
-@dataclass
-class _Line:
-    description: str
-    quantity: Decimal
-    amount: Decimal  # before discount (net for Exclusive, gross for Inclusive), 2 dp
-    target: Decimal  # after discount, 2 dp: what the line must come to
-    taxes: dict[int, Decimal]  # WooCommerce rate id → unrounded tax after discount
-    account: str
-    item_code: str | None = None
-    tracking: list[dict[str, str]] = field(default_factory=list)
-    is_product: bool = False
-    subtotal_tax: Decimal = ZERO  # before discount, 2 dp
-    tax: Decimal = ZERO  # allocated, 2 dp
 
 
 def map_order(
@@ -128,29 +76,12 @@ def map_order(
     kind = document_kind(order, settings)
     if kind == "none":
         return None
-    mapping = _Mapping(order, settings, reference, products)
-    return mapping.build(kind, store_url)
+    return _OrderMapping(order, settings, reference, products).build(kind, store_url)
 
 
-class _Mapping:
-    def __init__(
-        self,
-        order: Mapping[str, Any],
-        settings: StoreSettings,
-        reference: Reference,
-        products: Mapping[int, Mapping[str, Any]],
-    ) -> None:
-        self.order = order
-        self.settings = settings
-        self.reference = reference
-        self.products = products
-        self.inclusive = bool(order.get("prices_include_tax"))
-        self.problems: list[str] = []
-        self.explanation: list[str] = []
-
+class _OrderMapping(LineMapper):
     def build(self, kind: str, store_url: str) -> MappedDocument:
-        lines = self._lines()
-        self._allocate_taxes(lines)
+        lines = self.lines()
         if self.problems:
             raise CannotMapError(self.problems)
         unitdp = INVOICE_UNITDP if kind == "invoice" else QUOTE_UNITDP
@@ -164,390 +95,12 @@ class _Mapping:
             else self.settings.documents.quote_number,
         )
         document = self._header(kind, number, store_url) | {"LineItems": payload_lines}
-        if self.problems:
-            raise CannotMapError(self.problems)
-        return MappedDocument(
-            kind=kind,
-            number=number,
-            document=document,
-            customer_key=customer_key(self.order, self.settings),
-            contact=contact_payload(self.order, self.settings),
-            items=self._items(lines),
-            currency=str(self.order.get("currency") or ""),
-            total=total,
-            explanation=self.explanation,
-        )
-
-    # -- lines ---------------------------------------------------------------------------
-
-    def _lines(self) -> list[_Line]:
-        lines = [self._product_line(item) for item in self._list("line_items")]
-        accounts = self.settings.accounts
-        for shipping in self._list("shipping_lines"):
-            lines.append(
-                self._simple_line(
-                    shipping, str(shipping.get("method_title") or "Shipping"),
-                    accounts.shipping or accounts.sales,
-                )
-            )  # fmt: skip
-        for fee in self._list("fee_lines"):
-            lines.append(
-                self._simple_line(
-                    fee, str(fee.get("name") or "Fee"), accounts.fees or accounts.sales
-                )
-            )
-        return [line for line in lines if line is not None]
-
-    def _product_line(self, item: Mapping[str, Any]) -> _Line:
-        name = html.unescape(str(item.get("name") or "")).strip() or "Product"
-        quantity = self._decimal(item.get("quantity"), "line quantity")
-        subtotal = self._money(item.get("subtotal"), f"subtotal of '{name}'")
-        total = self._money(item.get("total"), f"total of '{name}'")
-        taxes = self._taxes(item.get("taxes"), "total")
-        subtotal_tax = round2(sum(self._taxes(item.get("taxes"), "subtotal").values(), ZERO))
-        if self.inclusive:
-            subtotal += subtotal_tax
-        product_id = _int(item.get("variation_id")) or _int(item.get("product_id"))
-        parent_id = _int(item.get("product_id"))
-        sku = str(item.get("sku") or "").strip()
-        code = None
-        if sku and self.settings.modules.items:
-            code = item_code(sku)
-        elif not sku and self.settings.documents.products_without_sku == "hold":
-            self.problems.append(f"'{name}' has no SKU (settings: hold such orders)")
-        line = _Line(
-            description=name[:MAX_DESCRIPTION],
-            quantity=quantity,
-            amount=subtotal,
-            target=total,  # the tax is added once it is allocated
-            taxes=taxes,
-            account=self._product_account(product_id, parent_id),
-            item_code=code,
-            is_product=True,
-            subtotal_tax=subtotal_tax,
-        )
-        line.tracking = self._tracking(self._categories(product_id, parent_id))
-        return line
-
-    def _simple_line(self, raw: Mapping[str, Any], description: str, account: str) -> _Line:
-        description = html.unescape(description).strip()[:MAX_DESCRIPTION] or "Charge"
-        total = self._money(raw.get("total"), f"total of '{description}'")
-        return _Line(
-            description=description,
-            quantity=Decimal(1),
-            amount=total,
-            target=total,
-            taxes=self._taxes(raw.get("taxes"), "total"),
-            account=account,
-            tracking=self._tracking(()),
-        )
-
-    def _allocate_taxes(self, lines: list[_Line]) -> None:
-        """Each rate's tax (its tax line: items plus shipping) split over the lines that
-        carry the rate, to the cent, in proportion to their unrounded tax."""
-        targets = self._rate_totals()
-        for rate_id in sorted(set(targets) | {r for line in lines for r in line.taxes}):
-            carriers = [line for line in lines if rate_id in line.taxes]
-            raw = [line.taxes[rate_id] for line in carriers]
-            target = targets.get(rate_id, round2(sum(raw, ZERO)))
-            if not carriers:
-                if target:
-                    self.problems.append(f"tax rate {rate_id} has tax {target} but no line")
-                continue
-            rounded = [round2(value) for value in raw]
-            # WooCommerce's own tax per line where it adds up to the tax line (rounding per
-            # line): a proportional split could pile cents from several rates on a tiny line.
-            parts = rounded if target == sum(rounded, ZERO) else allocate(target, raw)
-            split = parts is not rounded
-            parts = self._within_lines(carriers, parts)
-            for line, part in zip(carriers, parts, strict=True):
-                line.tax += part
-            if split:
-                self.explanation.append(
-                    f"tax rate {rate_id}: {target} (WooCommerce's tax line) split over "
-                    f"{len(carriers)} line(s) to the cent"
-                )
-        for line in lines:
-            if self.inclusive:
-                line.target += line.tax
-                if line.amount < line.target:
-                    line.amount = line.target
-
-    def _within_lines(self, carriers: list[_Line], parts: list[Decimal]) -> list[Decimal]:
-        """`parts` with the cents that would make a line's tax exceed its amount (Xero
-        refuses such a line) moved to other lines of the rate that have room for them."""
-        parts = list(parts)
-        for index, line in enumerate(carriers):
-            while parts[index] and not self._fits(line, line.tax + parts[index]):
-                step = CENT if parts[index] > 0 else -CENT
-                room = next(
-                    (
-                        other
-                        for other, (candidate, part) in enumerate(zip(carriers, parts, strict=True))
-                        if other != index and self._fits(candidate, candidate.tax + part + step)
-                    ),
-                    None,
-                )
-                if room is None:
-                    break
-                parts[index] -= step
-                parts[room] += step
-        return parts
-
-    def _fits(self, line: _Line, tax: Decimal) -> bool:
-        """Whether a line can carry `tax` (at most its amount, which includes the tax when
-        prices include it)."""
-        return abs(tax) <= abs(line.target + tax if self.inclusive else line.target)
-
-    def _rate_totals(self) -> dict[int, Decimal]:
-        totals: dict[int, Decimal] = defaultdict(lambda: ZERO)
-        for tax_line in self._list("tax_lines"):
-            rate_id = _int(tax_line.get("rate_id"))
-            totals[rate_id] += self._money(tax_line.get("tax_total") or "0", "tax line")
-            totals[rate_id] += self._money(
-                tax_line.get("shipping_tax_total") or "0", "shipping tax line"
-            )
-        return dict(totals)
-
-    def _payload_lines(
-        self, lines: list[_Line], unitdp: int
-    ) -> tuple[list[dict[str, Any]], list[PricedLine]]:
-        separate = self.settings.documents.discounts == "separate_line"
-        payload: list[dict[str, Any]] = []
-        priced: list[PricedLine] = []
-        discounts: dict[tuple[str, str], list[Decimal]] = {}
-        discounted: dict[tuple[str, str], list[int]] = {}  # the product lines behind each
-        for line in lines:
-            tax_type = self._tax_type(line)
-            amount = line.amount if line.amount >= line.target else line.target
-            tax = line.tax
-            if separate and line.is_product and amount != line.target:
-                before_tax = line.subtotal_tax
-                key = (tax_type, self.settings.accounts.discounts or line.account)
-                entry = discounts.setdefault(key, [ZERO, ZERO])
-                entry[0] += line.target - amount
-                entry[1] += tax - before_tax
-                discounted.setdefault(key, []).append(len(payload))
-                tax = before_tax
-                target = amount
-            else:
-                target = line.target
-            numbers = price_line(line.quantity, amount, unitdp, tax)
-            if numbers.line_amount != target:
-                numbers = with_discount(numbers, target)
-            payload.append(self._payload_line(line.description, numbers, line, tax_type))
-            priced.append(numbers)
-        for (tax_type, account), (amount, tax) in discounts.items():
-            tax = self._discount_tax_within(
-                amount, tax, discounted[(tax_type, account)], payload, priced
-            )
-            payload.append(
-                {
-                    "Description": "Discount",
-                    "Quantity": "1",
-                    "UnitAmount": str(amount),
-                    "AccountCode": account,
-                    "TaxType": tax_type,
-                    "TaxAmount": str(tax),
-                    "Tracking": self._tracking(()),
-                }
-            )
-            priced.append(PricedLine(Decimal(1), amount, ZERO, tax))
-        return payload, priced
-
-    @staticmethod
-    def _discount_tax_within(
-        amount: Decimal,
-        tax: Decimal,
-        product_lines: list[int],
-        payload: list[dict[str, Any]],
-        priced: list[PricedLine],
-    ) -> Decimal:
-        """A discount line's tax kept within its amount (Xero refuses more): the cents over
-        go back to the largest product line it discounts, so the tax per rate is unchanged."""
-        if abs(tax) <= abs(amount):
-            return tax
-        kept = abs(amount) if tax >= 0 else -abs(amount)
-        index = max(product_lines, key=lambda i: priced[i].line_amount)
-        line = priced[index]
-        priced[index] = PricedLine(
-            line.quantity, line.unit_amount, line.discount_amount, line.tax_amount + tax - kept
-        )
-        payload[index]["TaxAmount"] = str(priced[index].tax_amount)
-        return kept
-
-    def _payload_line(
-        self, description: str, numbers: PricedLine, line: _Line, tax_type: str
-    ) -> dict[str, Any]:
-        payload: dict[str, Any] = {
-            "Description": description,
-            "Quantity": str(numbers.quantity),
-            "UnitAmount": str(numbers.unit_amount),
-            "AccountCode": line.account,
-            "TaxType": tax_type,
-            "TaxAmount": str(numbers.tax_amount),
-        }
-        if line.item_code:
-            payload["ItemCode"] = line.item_code
-        if numbers.discount_amount:
-            payload["DiscountAmount"] = str(numbers.discount_amount)
-        if line.tracking:
-            payload["Tracking"] = line.tracking
-        return payload
-
-    def _round_to(
-        self, total: Decimal, priced: list[PricedLine], payload: list[dict[str, Any]]
-    ) -> None:
-        """One ROUNDING line for the cents Xero's arithmetic would leave."""
-        predicted = document_total(priced, self.inclusive)
-        residual = total - predicted
-        if not residual:
-            return
-        tolerance = Decimal("0.01") * (len(priced) + 1)
-        if abs(residual) > tolerance:
-            self.problems.append(
-                f"the order's lines come to {predicted} but its total is {total}: "
-                f"{residual} cannot be explained by rounding"
-            )
-            return
-        account = self.settings.accounts.rounding or self.reference.rounding_account
-        if not account:
-            self.problems.append("Xero has no ROUNDING account and none is set")
-            return
-        tax_type = self.reference.accounts.get(account) or self.settings.tax_types().get("none")
-        if not tax_type:
-            self.problems.append(f"the rounding account {account} has no tax type")
-            return
-        payload.append(
-            {
-                "Description": "Rounding",
-                "Quantity": "1",
-                "UnitAmount": str(residual),
-                "AccountCode": account,
-                "TaxType": tax_type,
-                "TaxAmount": "0.00",
-            }
-        )
-        self.explanation.append(
-            f"rounding line {residual} on account {account}: Xero's per-line arithmetic "
-            f"gives {predicted}, WooCommerce's total is {total}"
-        )
-
-    # -- mappings ------------------------------------------------------------------------
-
-    def _tax_type(self, line: _Line) -> str:
-        key = rates_key(line.taxes) if line.taxes else "none"
-        tax_type = self.settings.tax_types().get(key)
-        if tax_type is None:
-            what = "no tax" if key == "none" else f"WooCommerce tax rate(s) {key}"
-            self.problems.append(f"{what} is not mapped to a Xero tax type ('{line.description}')")
-            return ""
-        if self.reference.tax_rates and tax_type not in self.reference.tax_rates:
-            self.problems.append(f"tax type {tax_type} is not active in Xero")
-        elif line.tax and self.reference.tax_rates.get(tax_type) == 0:
-            self.problems.append(
-                f"'{line.description}' carries tax {line.tax} but {tax_type} is a zero rate"
-            )
-        return tax_type
-
-    def _product_account(self, product_id: int, parent_id: int) -> str:
-        accounts = self.settings.accounts
-        for candidate in (product_id, parent_id):
-            if str(candidate) in accounts.products:
-                return self._account(accounts.products[str(candidate)])
-        for category in self._categories(product_id, parent_id):
-            code = accounts.categories.get(str(category.get("id")))
-            if code:
-                return self._account(code)
-        return self._account(accounts.sales)
-
-    def _account(self, code: str) -> str:
-        if self.reference.accounts and code not in self.reference.accounts:
-            self.problems.append(f"account {code} is not an active account in Xero")
-        return code
-
-    def _categories(self, product_id: int, parent_id: int) -> list[Mapping[str, Any]]:
-        for candidate in (product_id, parent_id):
-            product = self.products.get(candidate)
-            if product and product.get("categories"):
-                return [c for c in product["categories"] if isinstance(c, Mapping)]
-        return []
-
-    def _tracking(self, categories: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
-        chosen: dict[int, dict[str, str]] = {}
-        for rule in self.settings.tracking:
-            if rule.position in chosen or not self._matches(rule, categories):
-                continue
-            category = self.reference.tracking.get(rule.tracking_category.lower())
-            option = category.options.get(rule.tracking_option.lower()) if category else None
-            if self.reference.tracking and (category is None or option is None):
-                self.problems.append(
-                    f"tracking option '{rule.tracking_option}' of '{rule.tracking_category}' "
-                    "is not active in Xero"
-                )
-                continue
-            chosen[rule.position] = {
-                "Name": category.name if category else rule.tracking_category,
-                "Option": option or rule.tracking_option,
-            }
-        return [chosen[position] for position in sorted(chosen)]
-
-    def _matches(self, rule: Any, categories: Sequence[Mapping[str, Any]]) -> bool:
-        wanted = rule.match_value.lower()
-        order = self.order
-        if rule.source == "product_category":
-            return any(
-                wanted in {str(c.get(k, "")).lower() for k in ("id", "slug", "name")}
-                for c in categories
-            )
-        values = {
-            "billing_country": _section(order, "billing").get("country"),
-            "shipping_country": _section(order, "shipping").get("country"),
-            "payment_method": order.get("payment_method"),
-            "created_via": order.get("created_via"),
-            "order_meta": next(
-                (
-                    m.get("value")
-                    for m in _listed(order.get("meta_data"))
-                    if isinstance(m, Mapping) and m.get("key") == rule.source_key
-                ),
-                None,
-            ),
-        }
-        return str(values[rule.source] or "").lower() == wanted
-
-    def _items(self, lines: list[_Line]) -> list[dict[str, Any]]:
-        items: dict[str, dict[str, Any]] = {}
-        for line in lines:
-            if not line.item_code or line.item_code in items:
-                continue
-            unit = line.amount / line.quantity if line.quantity else line.amount
-            items[line.item_code] = {
-                "Code": line.item_code,
-                "Name": line.description[:MAX_ITEM_NAME],
-                "Description": line.description,
-                "IsSold": True,
-                "SalesDetails": {
-                    "UnitPrice": str(round2(unit)),
-                    "AccountCode": line.account,
-                    "TaxType": self.settings.tax_types().get(
-                        rates_key(line.taxes) if line.taxes else "none", ""
-                    ),
-                },
-            }
-        return list(items.values())
-
-    # -- header --------------------------------------------------------------------------
+        return mapped_document(self, kind, number, document, lines, total)
 
     def _header(self, kind: str, number: str, store_url: str) -> dict[str, Any]:
-        issued = self._local_date(self.order.get("date_created_gmt"))
+        issued = self._local_date(self.order.get("date_created_gmt"), "order date")
         documents = self.settings.documents
-        header: dict[str, Any] = {
-            "Reference": str(self.order.get("number") or self.order.get("id")),
-            "Date": issued.isoformat(),
-            "CurrencyCode": str(self.order.get("currency") or ""),
-            "LineAmountTypes": "Inclusive" if self.inclusive else "Exclusive",
-        }
+        header = self._head(str(self.order.get("number") or self.order.get("id")), issued)
         if kind == "quote":  # the Quotes schema spells its enum in capitals
             header["LineAmountTypes"] = header["LineAmountTypes"].upper()
         due = due_date(issued, documents.due_type, documents.due_days).isoformat()
@@ -561,49 +114,30 @@ class _Mapping:
             header["Title"] = f"Order {header['Reference']}"
         return header
 
-    def _local_date(self, value: Any) -> date:
-        try:
-            moment = datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
-        except ValueError:
-            self.problems.append(f"the order date '{value}' is not a date")
-            return date(1970, 1, 1)
-        return moment.astimezone(ZoneInfo(self.reference.timezone)).date()
 
-    # -- reading the order ---------------------------------------------------------------
-
-    def _list(self, key: str) -> list[Mapping[str, Any]]:
-        value = self.order.get(key) or []
-        if not isinstance(value, list):
-            self.problems.append(f"'{key}' is not a list")
-            return []
-        return [entry for entry in value if isinstance(entry, Mapping)]
-
-    def _decimal(self, value: Any, what: str) -> Decimal:
-        try:
-            number = Decimal(str(value))
-        except InvalidOperation:
-            number = Decimal("NaN")
-        if not number.is_finite() or abs(number) >= MAX_NUMBER:
-            self.problems.append(f"the {what} '{value}' is not a number Xero can take")
-            return ZERO
-        return number
-
-    def _money(self, value: Any, what: str) -> Decimal:
-        return round2(self._decimal(value if value not in (None, "") else "0", what))
-
-    def _taxes(self, value: Any, which: str) -> dict[int, Decimal]:
-        taxes: dict[int, Decimal] = {}
-        if value is not None and not isinstance(value, list):
-            self.problems.append(f"a line's taxes are not a list: {value!r}")
-            return taxes
-        for entry in value or []:
-            if not isinstance(entry, Mapping):
-                continue
-            raw = entry.get(which)
-            amount = self._decimal(raw if raw not in (None, "") else "0", "tax")
-            rate_id = _int(entry.get("id"))
-            taxes[rate_id] = taxes.get(rate_id, ZERO) + amount
-        return taxes
+def mapped_document(
+    mapper: LineMapper,
+    kind: str,
+    number: str,
+    document: dict[str, Any],
+    lines: list[Line],
+    total: Decimal,
+) -> MappedDocument:
+    """`document`, for the contact of `mapper`'s order; CannotMapError with the mapper's
+    problems if it has any."""
+    if mapper.problems:
+        raise CannotMapError(mapper.problems)
+    return MappedDocument(
+        kind=kind,
+        number=number,
+        document=document,
+        customer_key=customer_key(mapper.order, mapper.settings),
+        contact=contact_payload(mapper.order, mapper.settings),
+        items=mapper.items(lines),
+        currency=str(mapper.order.get("currency") or ""),
+        total=total,
+        explanation=mapper.explanation,
+    )
 
 
 # -- contacts, dates, links ---------------------------------------------------------------
@@ -611,8 +145,8 @@ class _Mapping:
 
 def contact_payload(order: Mapping[str, Any], settings: StoreSettings) -> dict[str, Any]:
     """The Xero contact for the order's customer, with the chosen phone and address."""
-    billing = _section(order, "billing")
-    shipping = _section(order, "shipping")
+    billing = section(order, "billing")
+    shipping = section(order, "shipping")
     choices = settings.contacts
     if customer_key(order, settings) == "guest:shared":
         return {"Name": choices.shared_guest_name}
@@ -632,7 +166,7 @@ def contact_payload(order: Mapping[str, Any], settings: StoreSettings) -> dict[s
         contact["LastName"] = last[:255]
     if email:
         contact["EmailAddress"] = email[:255]
-    customer_id = _int(order.get("customer_id"))
+    customer_id = to_int(order.get("customer_id"))
     if customer_id > 0:
         contact["ContactNumber"] = str(customer_id)[:CONTACT_NUMBER_MAX]
     phone = str(billing.get("phone") or "").strip()
@@ -672,8 +206,11 @@ def due_date(issued: date, due_type: str, days: int) -> date:
 
 
 NUMERIC_FIELDS = frozenset(
-    {"Quantity", "UnitAmount", "TaxAmount", "DiscountAmount", "UnitPrice", "LineAmount"}
-)
+    {
+        "Quantity", "UnitAmount", "TaxAmount", "DiscountAmount", "UnitPrice", "LineAmount",
+        "Amount", "CurrencyRate",
+    }
+)  # fmt: skip
 
 
 def for_xero(payload: Any) -> Any:
@@ -692,25 +229,8 @@ def for_xero(payload: Any) -> Any:
 
 
 def order_url(store_url: str, order_id: Any) -> str:
-    return f"{store_url.rstrip('/')}/wp-admin/post.php?post={_int(order_id)}&action=edit"
+    return f"{store_url.rstrip('/')}/wp-admin/post.php?post={to_int(order_id)}&action=edit"
 
 
 def _email(order: Mapping[str, Any]) -> str:
-    return str(_section(order, "billing").get("email") or "").strip().lower()
-
-
-def _listed(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
-def _section(order: Mapping[str, Any], key: str) -> Mapping[str, Any]:
-    """An address block of the order ({} when missing or not an object)."""
-    value = order.get(key)
-    return value if isinstance(value, Mapping) else {}
-
-
-def _int(value: Any) -> int:
-    try:
-        return int(value or 0)
-    except (TypeError, ValueError):
-        return 0
+    return str(section(order, "billing").get("email") or "").strip().lower()

@@ -5,10 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from tzlocal.windows_tz import win_tz
+
+from server.mapping.dates import xero_date
 
 Rows = Sequence[Mapping[str, Any]]
 DEFAULT_TIMEZONE = "UTC"
@@ -29,6 +32,9 @@ class Reference:
     rounding_account: str | None = None
     tracking: Mapping[str, TrackingCategory] = field(default_factory=dict)  # by lower name
     item_codes: frozenset[str] = frozenset()  # lower-cased Codes of existing items
+    payment_accounts: frozenset[str] = frozenset()  # Codes that take payments (BANK, enabled)
+    period_lock_date: date | None = None  # nothing dated on or before it (advisers excepted)
+    end_of_year_lock_date: date | None = None  # nothing dated on or before it
 
 
 def _key(name: str) -> str:
@@ -87,4 +93,12 @@ def from_rows(
         rounding_account=str(rounding) if rounding else None,
         tracking=categories,
         item_codes=frozenset(str(row["Code"]).lower() for row in items if row.get("Code")),
+        payment_accounts=frozenset(
+            str(row["Code"])
+            for row in active_accounts
+            if row.get("Code")
+            and (row.get("Type") == "BANK" or row.get("EnablePaymentsToAccount") is True)
+        ),
+        period_lock_date=xero_date(org.get("PeriodLockDate")),
+        end_of_year_lock_date=xero_date(org.get("EndOfYearLockDate")),
     )

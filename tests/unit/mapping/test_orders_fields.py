@@ -18,13 +18,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from server.mapping.lines import item_code
 from server.mapping.orders import (
     CannotMapError,
     MappedDocument,
     contact_payload,
     customer_key,
     due_date,
-    item_code,
     map_order,
 )
 from server.mapping.reference import Reference, iana_timezone
