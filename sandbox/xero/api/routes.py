@@ -11,7 +11,7 @@ from flask import Response
 from ..store import Row
 from .context import Context, ElementErrors
 from .listing import Listing, list_rows
-from .resources import allocations, contacts, documents, items, payments, settings
+from .resources import allocations, contacts, currencies, documents, items, payments, settings
 from .responses import (
     envelope,
     json_response,
@@ -88,6 +88,7 @@ def _listings(call: Call) -> dict[str, Listing]:
         "Items": Listing("Items", "Item", lambda row, _: items.render(row, ctx.unitdp)),
         "Accounts": Listing("Accounts", "Account", lambda row, _: dict(row)),
         "TaxRates": Listing("TaxRates", "TaxRate", lambda row, _: dict(row)),
+        "Currencies": Listing("Currencies", "Currency", lambda row, _: currencies.render(row)),
         "TrackingCategories": Listing(
             "TrackingCategories",
             "TrackingCategory",

@@ -21,8 +21,8 @@ Assumed (no public source found): the texts of the type, date, line-count and vo
 transition text for credit notes and quotes (the invoice one with their label); uniqueness of
 ACCRECCREDIT and quote numbers ("Credit Note # must be unique.", "Quote # must be unique.");
 numbers of DELETED documents may be reused; the negative-total check applies in every status;
-a foreign-currency document without ``CurrencyRate`` gets rate 1 (Xero would use the XE.com day
-rate); quote statuses move DRAFT→SENT→ACCEPTED/DECLINED→INVOICED as in Xero's UI.
+a foreign-currency document without ``CurrencyRate`` gets the organisation's rate (see
+``currencies``); quote statuses move DRAFT→SENT→ACCEPTED/DECLINED→INVOICED as in Xero's UI.
 """
 
 from __future__ import annotations
@@ -33,11 +33,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from ...formats import date_string, iso_utc_seconds, parse_date, to_decimal
+from ...formats import date_string, iso_utc_seconds, parse_date
 from ...store import Row
 from .. import lines
 from ..context import Context, ElementErrors, same_text, text
-from . import contacts
+from . import contacts, currencies
 
 ZERO = Decimal("0.00")
 _HAS_MONEY = "This document cannot be edited as it has a payment or credit note allocated to it."
@@ -210,17 +210,15 @@ def _apply_fields(
             row["AmountTypes"] = normalised
     if raw.get("CurrencyCode"):
         code = str(raw["CurrencyCode"]).upper()
-        if code not in ctx.tenant.currencies:
-            errors.append(f"Organisation is not subscribed to currency {code}")
+        currencies.check_subscribed(ctx.tenant, code, errors)
+        if code != row["CurrencyCode"]:
+            row["CurrencyRate"] = currencies.day_rate(ctx.tenant, code)
         row["CurrencyCode"] = code
     if raw.get("CurrencyRate") is not None:
-        rate = to_decimal(raw["CurrencyRate"])
-        if rate is None or rate <= 0:
-            errors.append("The CurrencyRate must be a positive number.")
-        else:
-            row["CurrencyRate"] = rate
+        rate = currencies.parse_rate(raw["CurrencyRate"], errors)
+        row["CurrencyRate"] = rate or row["CurrencyRate"]
     if row["CurrencyCode"] == ctx.tenant.spec.base_currency:
-        row["CurrencyRate"] = Decimal("1.000000")
+        row["CurrencyRate"] = currencies.ONE
 
 
 def _apply_number(
@@ -304,7 +302,7 @@ def create(ctx: Context, kind: Kind, raw: dict[str, Any]) -> Row:
         "Status": text(raw.get("Status")).upper() or "DRAFT",
         "AmountTypes": "Exclusive",
         "CurrencyCode": ctx.tenant.spec.base_currency,
-        "CurrencyRate": Decimal("1.000000"),
+        "CurrencyRate": currencies.ONE,
         "Date": ctx.now.date(),
         "LineItems": [],
         "AmountPaid": ZERO,
