@@ -30,6 +30,7 @@ from __future__ import annotations
 import copy
 import uuid
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -266,18 +267,40 @@ def _apply_lines(
         errors.append("The Total for this document must be greater than or equal to zero.")
 
 
-def settle(kind: Kind, row: Row, when: Any) -> None:
-    """Recompute what is outstanding and move between AUTHORISED and PAID."""
+def _settling_dates(ctx: Context, kind: Kind, row: Row) -> list[date]:
+    """The dates of the live payments and allocations that settle the document."""
+    payments = ctx.rows("Payments")
+    dates = [
+        p["Date"]
+        for pid in row["PaymentIDs"]
+        if (p := payments.get(pid)) is not None and p["Status"] != "DELETED"
+    ]
+    if kind is INVOICE:
+        return dates + [credit["Date"] for credit in _credit_notes_of(ctx, row)]
+    return dates + [a["Date"] for a in row["Allocations"] if not a["IsDeleted"]]
+
+
+def settle(ctx: Context, kind: Kind, row: Row) -> None:
+    """Recompute what is outstanding and move between AUTHORISED and PAID. ``FullyPaidOnDate``
+    is the latest date among what paid it (the spec: "Date when the invoice was fully paid"),
+    or its own date when nothing had to (a zero total)."""
     if kind is QUOTE:
         return
     outstanding = row["Total"] - row["AmountPaid"] - row["AmountCredited"]
     row["AmountDue" if kind is INVOICE else "RemainingCredit"] = outstanding
     if row["Status"] == "AUTHORISED" and outstanding == 0:
         row["Status"] = "PAID"
-        row["FullyPaidOnDate"] = when
+        row["FullyPaidOnDate"] = max(_settling_dates(ctx, kind, row), default=row["Date"])
     elif row["Status"] == "PAID" and outstanding != 0:
         row["Status"] = "AUTHORISED"
         row.pop("FullyPaidOnDate", None)
+
+
+def touch(ctx: Context, kind: Kind, row: Row) -> None:
+    """After money moved to or from the document: stamp it, settle it and send its event."""
+    row["UpdatedDateUTC"] = ctx.now
+    settle(ctx, kind, row)
+    publish(ctx, kind, row, "UPDATE")
 
 
 def publish(ctx: Context, kind: Kind, row: Row, event_type: str) -> None:
@@ -292,6 +315,14 @@ def _flag_contact(ctx: Context, kind: Kind, row: Row) -> None:
     contact = ctx.rows("Contacts").get(row["ContactID"])
     if contact is not None and kind is not QUOTE:
         contact["IsCustomer" if is_sales(kind, row) else "IsSupplier"] = True
+
+
+def _approval_checks(ctx: Context, kind: Kind, row: Row, errors: list[str]) -> None:
+    """What an AUTHORISED invoice needs: a due date."""
+    if kind is QUOTE or row["Status"] != "AUTHORISED":
+        return
+    if kind is INVOICE and "DueDate" not in row:
+        errors.append("The document DueDate field must be specified.")
 
 
 def create(ctx: Context, kind: Kind, raw: dict[str, Any]) -> Row:
@@ -322,8 +353,7 @@ def create(ctx: Context, kind: Kind, raw: dict[str, Any]) -> Row:
     if (kind.types and row.get("Type") in kind.types) or not kind.types:
         _apply_number(ctx, kind, row, raw, errors)
     _apply_lines(ctx, kind, row, raw, errors)
-    if kind is INVOICE and row["Status"] == "AUTHORISED" and "DueDate" not in row:
-        errors.append("The document DueDate field must be specified.")
+    _approval_checks(ctx, kind, row, errors)
     if errors:
         raise ElementErrors(errors)
     if new_contact is not None:
@@ -331,7 +361,7 @@ def create(ctx: Context, kind: Kind, raw: dict[str, Any]) -> Row:
     assert contact is not None
     row["ContactID"] = contact["ContactID"]
     row["UpdatedDateUTC"] = ctx.now
-    settle(kind, row, row["Date"])
+    settle(ctx, kind, row)
     ctx.rows(kind.collection)[row[kind.id_field]] = row
     _flag_contact(ctx, kind, row)
     publish(ctx, kind, row, "CREATE")
@@ -376,8 +406,7 @@ def update(ctx: Context, kind: Kind, row: Row, raw: dict[str, Any]) -> Row:
     _apply_fields(ctx, kind, draft, raw, errors)
     _apply_number(ctx, kind, draft, raw, errors)
     _apply_lines(ctx, kind, draft, raw, errors)
-    if kind is INVOICE and target == "AUTHORISED" and "DueDate" not in draft:
-        errors.append("The document DueDate field must be specified.")
+    _approval_checks(ctx, kind, draft, errors)
     if errors:
         raise ElementErrors(errors)
     if new_contact is not None:
@@ -387,7 +416,7 @@ def update(ctx: Context, kind: Kind, row: Row, raw: dict[str, Any]) -> Row:
     draft["UpdatedDateUTC"] = ctx.now
     row.clear()
     row.update(draft)
-    settle(kind, row, row["Date"])
+    settle(ctx, kind, row)
     _flag_contact(ctx, kind, row)
     publish(ctx, kind, row, "UPDATE")
     return row
