@@ -1,11 +1,12 @@
 """``/_sandbox/organisations/<tenant>/…``: what a bookkeeper does in Xero's own screens.
 
 Tests and demos set an organisation up here as a person would in Xero (currencies and their
-rates, tax rates, accounts). No token is needed and nothing counts against the API's limits; every
-change obeys the same rules and gives the same messages as in the Accounting API (the
-spec's ``CurrencyCode`` list when the spec is at hand), stamps ``UpdatedDateUTC`` and sends
-the webhooks Xero would. A refused change answers 400 with Xero's ``ValidationErrors``.
-Numbers in the body are read exactly (as the API reads them), never through floats.
+rates, tax rates, accounts, lock dates). No token is needed and nothing counts against the
+API's limits; every change obeys the same rules and gives the same messages as in the
+Accounting API (the spec's ``CurrencyCode`` list when the spec is at hand), stamps
+``UpdatedDateUTC`` and sends the webhooks Xero would. A refused change answers 400 with
+Xero's ``ValidationErrors``. Numbers in the body are read exactly (as the API reads them),
+never through floats.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from flask import Blueprint, Response, request
 
 from .api import references
 from .api.context import Context, ElementErrors
-from .api.resources import currencies, settings
+from .api.resources import currencies, locks, settings
 from .api.responses import json_response
 from .formats import loads
 from .state import sandbox
@@ -91,3 +92,10 @@ def change_account(tenant_id: str, code: str) -> Response:
         return ("Accounts", settings.update_account(ctx, account, raw)) if account else None
 
     return _apply(tenant_id, change)
+
+
+@blueprint.post("/lock-dates")
+def set_lock_dates(tenant_id: str) -> Response:
+    """``{"PeriodLockDate": "2026-03-31", "EndOfYearLockDate": null}``: a date sets it, null or
+    "" clears it, an absent key leaves it."""
+    return _apply(tenant_id, lambda ctx, raw: ("LockDates", locks.set_dates(ctx.tenant, raw)))

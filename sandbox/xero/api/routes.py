@@ -343,7 +343,12 @@ def _delete(call: Call) -> Response | None:
         return Response(status=204)
     if call.parts[0] == "CreditNotes" and len(call.parts) == 4 and call.parts[2] == "Allocations":
         note = documents.find(ctx, documents.CREDIT_NOTE, call.parts[1])
-        removed = allocations.remove(ctx, note, call.parts[3]) if note else None
+        try:
+            removed = allocations.remove(ctx, note, call.parts[3]) if note else None
+        except ElementErrors as failure:
+            return validation_exception(
+                [{"ValidationErrors": [{"Message": m} for m in failure.messages]}]
+            )
         if removed is None or note is None:
             return not_found()
         return call.ok("Allocations", [allocations.render(ctx, note, removed)])

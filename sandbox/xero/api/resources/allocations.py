@@ -7,7 +7,8 @@ for an ACCPAYCREDIT allocated to a paid ACCREC invoice (xeroizer#320): "The invo
 trying to allocate to has already been paid off", "Credit Note cannot be allocated as amount is
 greater than amount outstanding" (the pair again in bill.com's help; the second alone when the
 credit left is too small, calcinai/xero-php#251) and "Credit Note cannot be allocated to an
-incorrect invoice t…" (cut off in the report; "type" completes it).
+incorrect invoice t…" (cut off in the report; "type" completes it). An allocation dated on or
+before a lock date is refused (``locks``).
 
 Assumed (no public source found): the texts for a missing invoice, a non-positive amount, a
 credit note or invoice not AUTHORISED (other than paid off), another contact and another
@@ -22,7 +23,7 @@ from typing import Any
 from ...formats import round2, to_decimal
 from ...store import Row
 from ..context import Context, ElementErrors, text
-from . import documents
+from . import documents, locks
 
 _INVOICE_TYPE_FOR = {"ACCRECCREDIT": "ACCREC", "ACCPAYCREDIT": "ACCPAY"}
 
@@ -63,6 +64,8 @@ def allocate(ctx: Context, note: Row, raw: dict[str, Any]) -> Row:
         errors.append(
             "Credit Note cannot be allocated as amount is greater than amount outstanding"
         )
+    if when is not None:
+        locks.check_date(ctx.tenant, when, errors)
     if errors:
         raise ElementErrors(errors)
     assert invoice is not None and amount is not None and when is not None
@@ -94,6 +97,10 @@ def remove(ctx: Context, note: Row, allocation_id: str) -> Row | None:
     )
     if allocation is None:
         return None
+    locked: list[str] = []
+    locks.check_edit(ctx.tenant, allocation["Date"], locked)
+    if locked:
+        raise ElementErrors(locked)
     invoice = ctx.rows("Invoices")[allocation["InvoiceID"]]
     allocation["IsDeleted"] = True
     note["AmountCredited"] -= allocation["Amount"]

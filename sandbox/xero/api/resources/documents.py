@@ -12,7 +12,8 @@ it." (Neto/Maropost "Xero Common Errors", getbriefcase.net "Xero Invoice Export 
 Actionstep wiki); "The Total for this document must be greater than or equal to zero." for a
 negative total (Neto/Maropost "Xero Common Errors", workshopsoftware.com); "The document DueDate
 field must be specified." for an AUTHORISED invoice without a due date; "Organisation is not
-subscribed to currency X". Line items missing from an update are deleted (notes S1/S2). An
+subscribed to currency X"; an approved document dated on or before a lock date is refused
+(``locks``). Line items missing from an update are deleted (notes S1/S2). An
 invoice or credit note listed without ``page`` has empty ``LineItems`` and a summary contact
 (Xero's documented trimmed list form). ``UpdatedDateUTCString`` is ISO 8601 to the second with
 ``Z`` (spec examples, e.g. ``2019-11-14T18:10:38Z``).
@@ -38,7 +39,7 @@ from ...formats import date_string, iso_utc_seconds, parse_date
 from ...store import Row
 from .. import lines
 from ..context import Context, ElementErrors, same_text, text
-from . import contacts, currencies
+from . import contacts, currencies, locks
 
 ZERO = Decimal("0.00")
 _HAS_MONEY = "This document cannot be edited as it has a payment or credit note allocated to it."
@@ -318,11 +319,13 @@ def _flag_contact(ctx: Context, kind: Kind, row: Row) -> None:
 
 
 def _approval_checks(ctx: Context, kind: Kind, row: Row, errors: list[str]) -> None:
-    """What an AUTHORISED invoice needs: a due date."""
+    """What an AUTHORISED invoice or credit note needs: a due date (invoices) and a date after
+    the lock dates."""
     if kind is QUOTE or row["Status"] != "AUTHORISED":
         return
     if kind is INVOICE and "DueDate" not in row:
         errors.append("The document DueDate field must be specified.")
+    locks.check_date(ctx.tenant, row["Date"], errors)
 
 
 def create(ctx: Context, kind: Kind, raw: dict[str, Any]) -> Row:
@@ -383,6 +386,11 @@ def update(ctx: Context, kind: Kind, row: Row, raw: dict[str, Any]) -> Row:
     target = text(raw.get("Status")).upper() or current
     if target not in kind.transitions.get(current, frozenset()):
         raise ElementErrors([not_modifiable])
+    locked: list[str] = []
+    if kind is not QUOTE and current == "AUTHORISED":
+        locks.check_edit(ctx.tenant, row["Date"], locked)
+    if locked:
+        raise ElementErrors(locked)
     if target == "VOIDED" and _has_money(row):
         raise ElementErrors(
             [f"This {kind.label} cannot be voided as it has payments or credit notes allocated."]

@@ -37,7 +37,7 @@ from ...formats import iso_utc_seconds, round2, to_decimal
 from ...store import Row
 from .. import references
 from ..context import Context, ElementErrors, text
-from . import currencies, documents
+from . import currencies, documents, locks
 
 COLLECTION = "Payments"
 SCHEMA = "Payment"
@@ -140,6 +140,8 @@ def create(ctx: Context, raw: dict[str, Any]) -> Row:
             errors.append("Payment amount exceeds the amount outstanding on this document")
         if account is not None:
             rate, bank = _exchange(ctx, document, account, raw, errors)
+    if when is not None:
+        locks.check_date(ctx.tenant, when, errors)
     if errors:
         raise ElementErrors(errors)
     assert document is not None and kind is not None and account is not None
@@ -175,6 +177,10 @@ def delete(ctx: Context, row: Row, raw: dict[str, Any]) -> Row:
         raise ElementErrors(["A payment can only be updated to a Status of DELETED."])
     if row["Status"] == "DELETED":
         raise ElementErrors(["This payment has already been deleted."])
+    locked: list[str] = []
+    locks.check_edit(ctx.tenant, row["Date"], locked)
+    if locked:
+        raise ElementErrors(locked)
     kind = documents.KINDS[row["DocumentCollection"]]
     document = ctx.rows(kind.collection)[row["DocumentID"]]
     row["Status"] = "DELETED"
