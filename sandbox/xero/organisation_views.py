@@ -1,12 +1,13 @@
 """``/_sandbox/organisations/<tenant>/…``: what a bookkeeper does in Xero's own screens.
 
 Tests and demos set an organisation up here as a person would in Xero (currencies and their
-rates, tax rates, accounts, lock dates). No token is needed and nothing counts against the
-API's limits; every change obeys the same rules and gives the same messages as in the
-Accounting API (the spec's ``CurrencyCode`` list when the spec is at hand), stamps
-``UpdatedDateUTC`` and sends the webhooks Xero would. A refused change answers 400 with
-Xero's ``ValidationErrors``. Numbers in the body are read exactly (as the API reads them),
-never through floats.
+rates, tax rates, accounts, lock dates) and record what happens in Xero rather than through
+the API (an invoice paid and reconciled with a bank line), so that a sync's pull has
+something to find. No token is needed and nothing counts against the API's limits; every
+change obeys the same rules and gives the same messages as in the Accounting API (the
+spec's ``CurrencyCode`` list when the spec is at hand), stamps ``UpdatedDateUTC`` and sends
+the webhooks Xero would. A refused change answers 400 with Xero's ``ValidationErrors``.
+Numbers in the body are read exactly (as the API reads them), never through floats.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from flask import Blueprint, Response, request
 
 from .api import references
 from .api.context import Context, ElementErrors
-from .api.resources import currencies, locks, settings
+from .api.resources import currencies, documents, locks, payments, settings
 from .api.responses import json_response
 from .formats import loads
 from .state import sandbox
@@ -99,3 +100,19 @@ def set_lock_dates(tenant_id: str) -> Response:
     """``{"PeriodLockDate": "2026-03-31", "EndOfYearLockDate": null}``: a date sets it, null or
     "" clears it, an absent key leaves it."""
     return _apply(tenant_id, lambda ctx, raw: ("LockDates", locks.set_dates(ctx.tenant, raw)))
+
+
+@blueprint.post("/invoices/<key>/paid")
+def mark_paid(tenant_id: str, key: str) -> Response:
+    """Pay an invoice (by id or number) in Xero and reconcile the payment with a bank line:
+    ``{"Account": {"Code": "090"}, "Date": "2026-03-05"}``, with ``Amount`` (default: all that
+    is due), ``Reference`` and ``CurrencyRate`` optional. Answers the payment as the API
+    would show it."""
+
+    def change(ctx: Context, raw: dict[str, Any]) -> tuple[str, Row] | None:
+        invoice = documents.find(ctx, documents.INVOICE, key)
+        if invoice is None:
+            return None
+        return ("Payments", payments.render(ctx, payments.reconcile(ctx, invoice, raw)))
+
+    return _apply(tenant_id, change)

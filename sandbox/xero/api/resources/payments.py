@@ -1,5 +1,5 @@
-"""Payments on AUTHORISED invoices, cash refunds out of AUTHORISED credit notes, and their
-deletion.
+"""Payments on AUTHORISED invoices, cash refunds out of AUTHORISED credit notes, their
+deletion, and a payment a bookkeeper reconciles in Xero.
 
 From Xero: ``Amount`` "Must be less than or equal to the outstanding amount" (spec), refused
 with "Payment amount exceeds the amount outstanding on this document" (spec example of PUT
@@ -20,7 +20,8 @@ own currency or in the base currency (ApprovalMax: "Bills created in a non-home 
 only be paid in the Bill currency or in-home currency"); a base document may be paid from a
 foreign currency account (help.xero.com, "Reconcile a foreign currency payment with a base
 currency invoice or bill"). ``IsReconciled`` "whether you would like the payment to be created as
-reconciled when using PUT" (spec).
+reconciled when using PUT" (spec); the API cannot reconcile a bank line (Xero staff in
+xero-mcp-server#70), a person does it in Xero.
 
 Assumed texts: the missing-account, missing-document, amount, currency-of-account and
 deleted-payment messages below. ``Date`` defaults to today; a payment without ``CurrencyRate``
@@ -167,6 +168,21 @@ def create(ctx: Context, raw: dict[str, Any]) -> Row:
     document["AmountPaid"] += amount
     documents.touch(ctx, kind, document)
     return row
+
+
+def reconcile(ctx: Context, invoice: Row, raw: dict[str, Any]) -> Row:
+    """A payment a person records in Xero and reconciles with a bank line: the invoice's whole
+    amount due unless ``Amount`` says otherwise, under the same rules as the API's."""
+    given = {k: v for k, v in raw.items() if k not in {"Invoice", "CreditNote", "IsReconciled"}}
+    return create(
+        ctx,
+        {
+            "Amount": invoice["AmountDue"],
+            **given,
+            "Invoice": {"InvoiceID": invoice["InvoiceID"]},
+            "IsReconciled": True,
+        },
+    )
 
 
 def delete(ctx: Context, row: Row, raw: dict[str, Any]) -> Row:

@@ -1,11 +1,17 @@
-"""The control API: an organisation set up as a bookkeeper would in Xero."""
+"""The control API: an organisation set up as a bookkeeper would in Xero, and an invoice paid
+in Xero for a pull to find."""
 
 from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
 
 import pytest
 
 from ..conftest import Xero, decimal_json, invoice, line
-from .conftest import D, approved_invoice, control, messages, pay
+from .conftest import D, approved_invoice, control, get_invoice, messages, pay
+
+MARCH_6 = "/Date(1772755200000+0000)/"  # 2026-03-06T00:00:00Z
 
 
 def _errors(response) -> list[str]:
@@ -124,3 +130,60 @@ def test_bank_accounts_and_accounts_that_take_payments(nz: Xero):
     assert enabled.json()["Accounts"][0]["EnablePaymentsToAccount"] is True
     assert accepted.status_code == 200
     assert control(nz, "accounts/999", {"Name": "Nothing"}).status_code == 404
+
+
+def test_an_invoice_paid_in_xero_is_there_for_a_pull(nz: Xero):
+    created = approved_invoice(nz)  # 115.00
+    cutoff = int(created["UpdatedDateUTC"][len("/Date(") : -len("+0000)/")]) + 1
+    while datetime.now(UTC).timestamp() * 1000 <= cutoff:  # the payment comes after the cutoff
+        time.sleep(0.001)
+    paid = control(
+        nz,
+        f"invoices/{created['InvoiceNumber']}/paid",
+        {"Account": {"Code": "090"}, "Date": "2026-03-06", "Reference": "Bank line 42"},
+    )
+    since = datetime.fromtimestamp(cutoff / 1000, UTC).isoformat(timespec="milliseconds")
+    changed = decimal_json(nz.get("/Invoices", headers={"If-Modified-Since": since}))["Invoices"]
+    reconciled = nz.get("/Payments", where="IsReconciled==true").json()["Payments"]
+    assert paid.status_code == 200
+    payment_row = decimal_json(paid)["Payments"][0]
+    assert (payment_row["Amount"], payment_row["IsReconciled"], payment_row["Reference"]) == (
+        D("115.00"),
+        True,
+        "Bank line 42",
+    )
+    assert [(i["InvoiceID"], i["Status"], i["AmountDue"]) for i in changed] == [
+        (created["InvoiceID"], "PAID", D("0.00"))
+    ]
+    assert get_invoice(nz, created["InvoiceID"])["FullyPaidOnDate"] == MARCH_6
+    assert [p["PaymentID"] for p in reconciled] == [payment_row["PaymentID"]]
+
+
+def test_paying_in_xero_follows_xeros_rules(nz: Xero):
+    created = approved_invoice(nz)  # 115.00
+    part = control(
+        nz,
+        f"invoices/{created['InvoiceID']}/paid",
+        {"Account": {"Code": "090"}, "Amount": D("15.00")},
+    )
+    draft = decimal_json(nz.put("/Invoices", {"Invoices": [invoice()]}))["Invoices"][0]
+    on_draft = control(nz, f"invoices/{draft['InvoiceID']}/paid", {"Account": {"Code": "090"}})
+    missing = control(nz, "invoices/INV-9999/paid", {"Account": {"Code": "090"}})
+    unknown_tenant = nz.http.post(
+        f"{nz.base}/_sandbox/organisations/00000000-0000-0000-0000-000000000000/lock-dates",
+        json={},
+    )
+    not_json = nz.http.post(
+        f"{nz.base}/_sandbox/organisations/{nz.tenant_id}/lock-dates", data=b"[1]"
+    )
+    assert part.status_code == 200
+    assert get_invoice(nz, created["InvoiceID"])["AmountDue"] == D("100.00")
+    assert _errors(on_draft) == [
+        "Payments can only be made against Authorised documents",
+        "Payment amount exceeds the amount outstanding on this document",
+    ]
+    assert (missing.status_code, unknown_tenant.status_code, not_json.status_code) == (
+        404,
+        404,
+        400,
+    )
