@@ -1,5 +1,5 @@
-"""``create_app``: the Flask app serving identity, connections, the Accounting API and
-``/_sandbox``."""
+"""``create_app``: the Flask app serving identity, connections, the Accounting API,
+``/_sandbox`` and ``/_sandbox/organisations``."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from .api.responses import problem
 from .config import SandboxConfig
 from .identity.views import blueprint as identity_blueprint
 from .inspect_views import blueprint as inspect_blueprint
+from .organisation_views import blueprint as organisation_blueprint
 from .state import Sandbox, sandbox
 
 _FAULTABLE_PREFIXES = ("/identity/", "/connections")
@@ -33,6 +34,8 @@ def _identity_faults() -> Response | None:
 def create_app(config: SandboxConfig | None = None) -> Flask:
     """The sandbox as a WSGI app. Fails at once if the OpenAPI spec cannot be loaded."""
     box = Sandbox(config or SandboxConfig())
-    app = sandbox_app(__name__, box, identity_blueprint, api_blueprint, inspect_blueprint)
+    app = sandbox_app(
+        __name__, box, identity_blueprint, api_blueprint, inspect_blueprint, organisation_blueprint
+    )
     app.before_request(_identity_faults)
     return app

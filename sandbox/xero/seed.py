@@ -1,7 +1,9 @@
-"""Seed data for a new organisation: region-correct tax rates, chart of accounts, tracking.
+"""Seed data for a new organisation: region-correct tax rates, chart of accounts, tracking,
+currencies.
 
 The NZ and AU tax types (OUTPUT2/INPUT2 and OUTPUT/INPUT) and the account codes follow
 Xero's demo companies. Ids are derived from the tenant id so that they survive a restart.
+Currency names are those of ``GET /Currencies`` (spec example: ``NZD``, "New Zealand Dollar").
 """
 
 from __future__ import annotations
@@ -91,6 +93,17 @@ _TRACKING: list[tuple[str, list[tuple[str, str]]]] = [
     ("Sales Channel", [("Online", "ACTIVE"), ("Retail", "ACTIVE")]),
 ]
 
+CURRENCY_NAMES = {
+    "AUD": "Australian Dollar",
+    "CAD": "Canadian Dollar",
+    "EUR": "Euro",
+    "GBP": "British Pound",
+    "JPY": "Japanese Yen",
+    "NZD": "New Zealand Dollar",
+    "SGD": "Singapore Dollar",
+    "USD": "United States Dollar",
+}
+
 _REGION_DETAILS = {
     "NZ": ("NEWZEALANDSTANDARDTIME", 3, "INVOICE", "TWOMONTHS"),
     "AU": ("AUSEASTERNSTANDARDTIME", 6, "ACCRUALS", "QUARTERLY1"),
@@ -163,6 +176,21 @@ def accounts(spec: OrganisationSpec, tenant_id: str, now: datetime) -> list[Row]
             row |= {"BankAccountType": "BANK", "CurrencyCode": spec.base_currency}
         rows.append(row | extra)
     return rows
+
+
+def currency(code: str, description: str = "", rate: Decimal | None = None) -> Row:
+    """A row of the organisation's currencies. ``Rate`` is the sandbox's stand-in for the
+    XE.com day rate, in Xero's ``CurrencyRate`` sense; None when nobody set one."""
+    return {
+        "Code": code,
+        "Description": description or CURRENCY_NAMES.get(code, code),
+        "Rate": rate,
+    }
+
+
+def currencies(spec: OrganisationSpec) -> list[Row]:
+    """The base currency and the organisation's foreign currencies (no rates set)."""
+    return [currency(code) for code in (spec.base_currency, *spec.currencies)]
 
 
 def tracking_categories(tenant_id: str) -> list[Row]:

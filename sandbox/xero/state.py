@@ -8,13 +8,15 @@ from typing import Any
 
 from ..common.faults import FaultInjector
 from ..common.state import SandboxState
+from .api.context import Context
 from .api.idempotency import IdempotencyStore
 from .api.ratelimit import RateLimiter
 from .api.spec import SpecValidator
 from .config import RUNTIME_KNOBS, SandboxConfig
 from .faults import Fault
+from .formats import now_utc
 from .identity.service import IdentityService
-from .store import Ledger
+from .store import Ledger, Tenant
 from .webhooks import WebhookDispatcher
 
 
@@ -38,6 +40,22 @@ class Sandbox(SandboxState[SandboxConfig]):
     def tenant_names(self) -> dict[str, str]:
         """Tenant id → organisation name."""
         return {t.tenant_id: t.spec.name for t in self.ledger.tenants.values()}
+
+    def context(self, tenant: Tenant, api_base: str, unitdp: int = 2) -> Context:
+        """What work on ``tenant``'s books needs: the time now (to the millisecond, as Xero
+        keeps it) and a webhook sink whose resource URLs start at ``api_base``. Call it, and
+        use what it gives, under ``ledger.lock``."""
+
+        def publish(
+            category: str, event_type: str, collection: str, rid: str, data: dict[str, Any] | None
+        ) -> None:
+            url = f"{api_base}/{collection}/{rid}"
+            self.webhooks.publish(category, event_type, tenant.tenant_id, url, rid, data)
+
+        now = now_utc()
+        return Context(
+            tenant, now.replace(microsecond=now.microsecond // 1000 * 1000), unitdp, publish
+        )
 
     def record_violation(self, method: str, path: str, reasons: list[str]) -> None:
         """Remember a request that broke the OpenAPI spec."""

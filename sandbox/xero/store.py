@@ -22,6 +22,7 @@ COLLECTIONS = (
     "Quotes",
     "CreditNotes",
     "Payments",
+    "Currencies",
 )
 
 
@@ -37,8 +38,8 @@ class Tenant:
 
     @property
     def currencies(self) -> set[str]:
-        """The base currency and every enabled foreign currency."""
-        return {self.spec.base_currency, *self.spec.currencies}
+        """The base currency and every currency added to the organisation."""
+        return set(self.collections["Currencies"])
 
     def rows(self, collection: str) -> dict[str, Row]:
         """The rows of ``collection`` keyed by their id, in creation order."""
@@ -64,6 +65,8 @@ def _new_tenant(spec: OrganisationSpec) -> Tenant:
         tenant.collections["TaxRates"][rate["TaxType"]] = rate
     for account in seed.accounts(spec, tenant_id, now):
         tenant.collections["Accounts"][account["AccountID"]] = account
+    for currency in seed.currencies(spec):
+        tenant.collections["Currencies"][currency["Code"]] = currency
     for category in seed.tracking_categories(tenant_id):
         tenant.collections["TrackingCategories"][category["TrackingCategoryID"]] = category
     return tenant

@@ -18,10 +18,9 @@ from http import HTTPStatus
 from flask import Blueprint, Response, request
 
 from ...common.faults import add_latency, drop_connection_after_work
-from ..formats import loads, now_utc
+from ..formats import loads
 from ..identity import scopes
 from ..state import Sandbox, sandbox
-from .context import Context
 from .idempotency import StoredResponse, fingerprint
 from .responses import not_found, post_data_invalid, problem, validation_exception
 from .routes import Call, dispatch
@@ -167,34 +166,16 @@ def _handle(
 ) -> Response:
     api_base = request.host_url.rstrip("/") + "/api.xro/2.0"
     config = box.config()
-
-    def publish(category: str, event_type: str, collection: str, rid: str, data: object) -> None:
-        box.webhooks.publish(
-            category,
-            event_type,
-            tenant_id,
-            f"{api_base}/{collection}/{rid}",
-            rid,
-            data,  # type: ignore[arg-type]
-        )
-
-    now = now_utc()
     with box.ledger.lock:
         tenant = box.ledger.get(tenant_id)
         assert tenant is not None
-        ctx = Context(
-            tenant,
-            now.replace(microsecond=now.microsecond // 1000 * 1000),
-            4 if request.args.get("unitdp") == "4" else 2,
-            publish,
-        )
         call = Call(
             request.method,
             parts,
             request.args.to_dict(),
             request.headers.get("If-Modified-Since"),
             body,
-            ctx,
+            box.context(tenant, api_base, 4 if request.args.get("unitdp") == "4" else 2),
             config.clients[client_id].name,
             box.spec.schemas,
         )

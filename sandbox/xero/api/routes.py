@@ -11,7 +11,7 @@ from flask import Response
 from ..store import Row
 from .context import Context, ElementErrors
 from .listing import Listing, list_rows
-from .resources import allocations, contacts, documents, items, payments, settings
+from .resources import allocations, contacts, currencies, documents, items, payments, settings
 from .responses import (
     envelope,
     json_response,
@@ -88,6 +88,7 @@ def _listings(call: Call) -> dict[str, Listing]:
         "Items": Listing("Items", "Item", lambda row, _: items.render(row, ctx.unitdp)),
         "Accounts": Listing("Accounts", "Account", lambda row, _: dict(row)),
         "TaxRates": Listing("TaxRates", "TaxRate", lambda row, _: dict(row)),
+        "Currencies": Listing("Currencies", "Currency", lambda row, _: currencies.render(row)),
         "TrackingCategories": Listing(
             "TrackingCategories",
             "TrackingCategory",
@@ -342,7 +343,12 @@ def _delete(call: Call) -> Response | None:
         return Response(status=204)
     if call.parts[0] == "CreditNotes" and len(call.parts) == 4 and call.parts[2] == "Allocations":
         note = documents.find(ctx, documents.CREDIT_NOTE, call.parts[1])
-        removed = allocations.remove(ctx, note, call.parts[3]) if note else None
+        try:
+            removed = allocations.remove(ctx, note, call.parts[3]) if note else None
+        except ElementErrors as failure:
+            return validation_exception(
+                [{"ValidationErrors": [{"Message": m} for m in failure.messages]}]
+            )
         if removed is None or note is None:
             return not_found()
         return call.ok("Allocations", [allocations.render(ctx, note, removed)])

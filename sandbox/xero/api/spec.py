@@ -126,6 +126,12 @@ class SpecValidator:
             for name, schema in self.document["components"]["schemas"].items()
         }
 
+    def enum(self, schema: str) -> frozenset[str] | None:
+        """The values a component schema allows (e.g. ``CurrencyCode``); None without a spec
+        or when the schema has no enum."""
+        values = self.document["components"]["schemas"].get(schema, {}).get("enum")
+        return frozenset(values) if values else None
+
 
 def _is_uuid(text: str) -> bool:
     try:

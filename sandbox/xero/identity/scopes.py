@@ -4,7 +4,8 @@ Sourced: the granular scopes of apps created from 2 March 2026 (developer.xero.c
 granular-scopes; mapping per notes §1: ``accounting.invoices`` covers Invoices, CreditNotes,
 Quotes and Items, ``accounting.payments`` covers Payments) and the legacy broad scopes of the
 spec (``accounting.transactions`` for Invoices, CreditNotes, Quotes and Payments;
-``accounting.settings`` for Items, TaxRates, Accounts, TrackingCategories and Organisation).
+``accounting.settings`` for Items, TaxRates, Accounts, TrackingCategories, Organisation and
+Currencies).
 Each write scope's ``.read`` variant allows GET.
 """
 
@@ -41,6 +42,7 @@ _WRITE_SCOPES: dict[str, frozenset[str]] = {
     "Accounts": frozenset({"accounting.settings"}),
     "TrackingCategories": frozenset({"accounting.settings"}),
     "Organisation": frozenset({"accounting.settings"}),
+    "Currencies": frozenset({"accounting.settings"}),
 }
 
 

@@ -96,6 +96,24 @@ def test_signed_events_for_contacts_invoices_and_credit_notes(nz: Xero, receiver
     )
 
 
+def test_a_payment_recorded_in_xero_sends_the_invoice_update(nz: Xero, receiver: Receiver):
+    nz.sandbox("POST", "config", {"webhook_url": receiver.url, "webhook_key": KEY})
+    body = {"Invoices": [invoice(contact="Paid In Xero", Status="AUTHORISED")]}
+    invoice_id = nz.put("/Invoices", body).json()["Invoices"][0]["InvoiceID"]
+    paid = nz.sandbox(
+        "POST",
+        f"organisations/{nz.tenant_id}/invoices/{invoice_id}/paid",
+        {"Account": {"Code": "090"}},
+    )
+    events = receiver.events(3)
+    assert paid.status_code == 200
+    assert [(e["eventCategory"], e["eventType"], e["resourceId"]) for e in events[1:]] == [
+        ("INVOICE", "CREATE", invoice_id),
+        ("INVOICE", "UPDATE", invoice_id),
+    ]
+    assert events[2]["resourceUrl"].endswith(f"/api.xro/2.0/Invoices/{invoice_id}")
+
+
 def test_intent_to_receive_passes_for_a_correct_receiver(nz: Xero, receiver: Receiver):
     nz.sandbox("POST", "config", {"webhook_url": receiver.url, "webhook_key": KEY})
     result = nz.sandbox("POST", "webhooks/intent-to-receive").json()

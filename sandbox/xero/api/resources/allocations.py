@@ -1,8 +1,18 @@
 """Credit-note allocations (``PUT /CreditNotes/{id}/Allocations``, ``DELETE …/{AllocationID}``).
 
-Rules (notes S1 §7.9 and the spec): both documents AUTHORISED, same contact, matching side
-(ACCRECCREDIT to ACCREC, ACCPAYCREDIT to ACCPAY), the amount positive and within both the
-remaining credit and the amount due. The messages are assumed (no public source found).
+From Xero: both documents AUTHORISED, matching side (ACCRECCREDIT to ACCREC, ACCPAYCREDIT to
+ACCPAY), the amount within both the remaining credit and the amount due, the allocation dated
+(spec: ``Amount``, ``Invoice`` and ``Date`` are required; notes S1 §7.9). Messages Xero gave
+for an ACCPAYCREDIT allocated to a paid ACCREC invoice (xeroizer#320): "The invoice you are
+trying to allocate to has already been paid off", "Credit Note cannot be allocated as amount is
+greater than amount outstanding" (the pair again in bill.com's help; the second alone when the
+credit left is too small, calcinai/xero-php#251) and "Credit Note cannot be allocated to an
+incorrect invoice t…" (cut off in the report; "type" completes it). An allocation dated on or
+before a lock date is refused (``locks``).
+
+Assumed (no public source found): the texts for a missing invoice, a non-positive amount, a
+credit note or invoice not AUTHORISED (other than paid off), another contact and another
+currency.
 """
 
 from __future__ import annotations
@@ -13,9 +23,22 @@ from typing import Any
 from ...formats import round2, to_decimal
 from ...store import Row
 from ..context import Context, ElementErrors, text
-from . import documents
+from . import documents, locks
 
 _INVOICE_TYPE_FOR = {"ACCRECCREDIT": "ACCREC", "ACCPAYCREDIT": "ACCPAY"}
+
+
+def _invoice_errors(note: Row, invoice: Row, errors: list[str]) -> None:
+    if invoice["Status"] == "PAID":
+        errors.append("The invoice you are trying to allocate to has already been paid off")
+    elif invoice["Status"] != "AUTHORISED":
+        errors.append("Credit notes can only be allocated to AUTHORISED invoices.")
+    if invoice["ContactID"] != note["ContactID"]:
+        errors.append("The credit note and the invoice must belong to the same contact.")
+    if invoice["Type"] != _INVOICE_TYPE_FOR[note["Type"]]:
+        errors.append("Credit Note cannot be allocated to an incorrect invoice type")
+    if invoice["CurrencyCode"] != note["CurrencyCode"]:
+        errors.append("The credit note and the invoice must be in the same currency.")
 
 
 def allocate(ctx: Context, note: Row, raw: dict[str, Any]) -> Row:
@@ -33,20 +56,16 @@ def allocate(ctx: Context, note: Row, raw: dict[str, Any]) -> Row:
     if note["Status"] != "AUTHORISED":
         errors.append("Only AUTHORISED credit notes can be allocated.")
     if invoice is not None:
-        if invoice["Status"] != "AUTHORISED":
-            errors.append("Credit notes can only be allocated to AUTHORISED invoices.")
-        if invoice["ContactID"] != note["ContactID"]:
-            errors.append("The credit note and the invoice must belong to the same contact.")
-        if invoice["Type"] != _INVOICE_TYPE_FOR[note["Type"]]:
-            errors.append(
-                f"A {note['Type']} credit note cannot be allocated to a {invoice['Type']}."
-            )
-        if invoice["CurrencyCode"] != note["CurrencyCode"]:
-            errors.append("The credit note and the invoice must be in the same currency.")
-        if amount is not None and round2(amount) > invoice["AmountDue"]:
-            errors.append("The allocation Amount is more than the amount due on the invoice.")
-    if amount is not None and round2(amount) > note["RemainingCredit"]:
-        errors.append("The allocation Amount is more than the remaining credit.")
+        _invoice_errors(note, invoice, errors)
+    outstanding = note["RemainingCredit"]
+    if invoice is not None:
+        outstanding = min(outstanding, invoice["AmountDue"])
+    if amount is not None and amount > 0 and round2(amount) > outstanding:
+        errors.append(
+            "Credit Note cannot be allocated as amount is greater than amount outstanding"
+        )
+    if when is not None:
+        locks.check_date(ctx.tenant, when, errors)
     if errors:
         raise ElementErrors(errors)
     assert invoice is not None and amount is not None and when is not None
@@ -61,10 +80,8 @@ def allocate(ctx: Context, note: Row, raw: dict[str, Any]) -> Row:
     note["Allocations"].append(allocation)
     note["AmountCredited"] += amount
     invoice["AmountCredited"] += amount
-    for kind, document in ((documents.CREDIT_NOTE, note), (documents.INVOICE, invoice)):
-        document["UpdatedDateUTC"] = ctx.now
-        documents.settle(kind, document, when)
-        documents.publish(ctx, kind, document, "UPDATE")
+    documents.touch(ctx, documents.CREDIT_NOTE, note)
+    documents.touch(ctx, documents.INVOICE, invoice)
     return allocation
 
 
@@ -80,14 +97,16 @@ def remove(ctx: Context, note: Row, allocation_id: str) -> Row | None:
     )
     if allocation is None:
         return None
+    locked: list[str] = []
+    locks.check_edit(ctx.tenant, allocation["Date"], locked)
+    if locked:
+        raise ElementErrors(locked)
     invoice = ctx.rows("Invoices")[allocation["InvoiceID"]]
     allocation["IsDeleted"] = True
     note["AmountCredited"] -= allocation["Amount"]
     invoice["AmountCredited"] -= allocation["Amount"]
-    for kind, document in ((documents.CREDIT_NOTE, note), (documents.INVOICE, invoice)):
-        document["UpdatedDateUTC"] = ctx.now
-        documents.settle(kind, document, allocation["Date"])
-        documents.publish(ctx, kind, document, "UPDATE")
+    documents.touch(ctx, documents.CREDIT_NOTE, note)
+    documents.touch(ctx, documents.INVOICE, invoice)
     return allocation
 
 

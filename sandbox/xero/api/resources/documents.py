@@ -12,7 +12,8 @@ it." (Neto/Maropost "Xero Common Errors", getbriefcase.net "Xero Invoice Export 
 Actionstep wiki); "The Total for this document must be greater than or equal to zero." for a
 negative total (Neto/Maropost "Xero Common Errors", workshopsoftware.com); "The document DueDate
 field must be specified." for an AUTHORISED invoice without a due date; "Organisation is not
-subscribed to currency X". Line items missing from an update are deleted (notes S1/S2). An
+subscribed to currency X"; an approved document dated on or before a lock date is refused
+(``locks``). Line items missing from an update are deleted (notes S1/S2). An
 invoice or credit note listed without ``page`` has empty ``LineItems`` and a summary contact
 (Xero's documented trimmed list form). ``UpdatedDateUTCString`` is ISO 8601 to the second with
 ``Z`` (spec examples, e.g. ``2019-11-14T18:10:38Z``).
@@ -21,8 +22,8 @@ Assumed (no public source found): the texts of the type, date, line-count and vo
 transition text for credit notes and quotes (the invoice one with their label); uniqueness of
 ACCRECCREDIT and quote numbers ("Credit Note # must be unique.", "Quote # must be unique.");
 numbers of DELETED documents may be reused; the negative-total check applies in every status;
-a foreign-currency document without ``CurrencyRate`` gets rate 1 (Xero would use the XE.com day
-rate); quote statuses move DRAFT→SENT→ACCEPTED/DECLINED→INVOICED as in Xero's UI.
+a foreign-currency document without ``CurrencyRate`` gets the organisation's rate (see
+``currencies``); quote statuses move DRAFT→SENT→ACCEPTED/DECLINED→INVOICED as in Xero's UI.
 """
 
 from __future__ import annotations
@@ -30,14 +31,15 @@ from __future__ import annotations
 import copy
 import uuid
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from ...formats import date_string, iso_utc_seconds, parse_date, to_decimal
+from ...formats import date_string, iso_utc_seconds, parse_date
 from ...store import Row
 from .. import lines
 from ..context import Context, ElementErrors, same_text, text
-from . import contacts
+from . import contacts, currencies, locks
 
 ZERO = Decimal("0.00")
 _HAS_MONEY = "This document cannot be edited as it has a payment or credit note allocated to it."
@@ -210,17 +212,15 @@ def _apply_fields(
             row["AmountTypes"] = normalised
     if raw.get("CurrencyCode"):
         code = str(raw["CurrencyCode"]).upper()
-        if code not in ctx.tenant.currencies:
-            errors.append(f"Organisation is not subscribed to currency {code}")
+        currencies.check_subscribed(ctx.tenant, code, errors)
+        if code != row["CurrencyCode"]:
+            row["CurrencyRate"] = currencies.day_rate(ctx.tenant, code)
         row["CurrencyCode"] = code
     if raw.get("CurrencyRate") is not None:
-        rate = to_decimal(raw["CurrencyRate"])
-        if rate is None or rate <= 0:
-            errors.append("The CurrencyRate must be a positive number.")
-        else:
-            row["CurrencyRate"] = rate
+        rate = currencies.parse_rate(raw["CurrencyRate"], errors)
+        row["CurrencyRate"] = rate or row["CurrencyRate"]
     if row["CurrencyCode"] == ctx.tenant.spec.base_currency:
-        row["CurrencyRate"] = Decimal("1.000000")
+        row["CurrencyRate"] = currencies.ONE
 
 
 def _apply_number(
@@ -268,18 +268,40 @@ def _apply_lines(
         errors.append("The Total for this document must be greater than or equal to zero.")
 
 
-def settle(kind: Kind, row: Row, when: Any) -> None:
-    """Recompute what is outstanding and move between AUTHORISED and PAID."""
+def _settling_dates(ctx: Context, kind: Kind, row: Row) -> list[date]:
+    """The dates of the live payments and allocations that settle the document."""
+    payments = ctx.rows("Payments")
+    dates = [
+        p["Date"]
+        for pid in row["PaymentIDs"]
+        if (p := payments.get(pid)) is not None and p["Status"] != "DELETED"
+    ]
+    if kind is INVOICE:
+        return dates + [credit["Date"] for credit in _credit_notes_of(ctx, row)]
+    return dates + [a["Date"] for a in row["Allocations"] if not a["IsDeleted"]]
+
+
+def settle(ctx: Context, kind: Kind, row: Row) -> None:
+    """Recompute what is outstanding and move between AUTHORISED and PAID. ``FullyPaidOnDate``
+    is the latest date among what paid it (the spec: "Date when the invoice was fully paid"),
+    or its own date when nothing had to (a zero total)."""
     if kind is QUOTE:
         return
     outstanding = row["Total"] - row["AmountPaid"] - row["AmountCredited"]
     row["AmountDue" if kind is INVOICE else "RemainingCredit"] = outstanding
     if row["Status"] == "AUTHORISED" and outstanding == 0:
         row["Status"] = "PAID"
-        row["FullyPaidOnDate"] = when
+        row["FullyPaidOnDate"] = max(_settling_dates(ctx, kind, row), default=row["Date"])
     elif row["Status"] == "PAID" and outstanding != 0:
         row["Status"] = "AUTHORISED"
         row.pop("FullyPaidOnDate", None)
+
+
+def touch(ctx: Context, kind: Kind, row: Row) -> None:
+    """After money moved to or from the document: stamp it, settle it and send its event."""
+    row["UpdatedDateUTC"] = ctx.now
+    settle(ctx, kind, row)
+    publish(ctx, kind, row, "UPDATE")
 
 
 def publish(ctx: Context, kind: Kind, row: Row, event_type: str) -> None:
@@ -296,6 +318,16 @@ def _flag_contact(ctx: Context, kind: Kind, row: Row) -> None:
         contact["IsCustomer" if is_sales(kind, row) else "IsSupplier"] = True
 
 
+def _approval_checks(ctx: Context, kind: Kind, row: Row, errors: list[str]) -> None:
+    """What an AUTHORISED invoice or credit note needs: a due date (invoices) and a date after
+    the lock dates."""
+    if kind is QUOTE or row["Status"] != "AUTHORISED":
+        return
+    if kind is INVOICE and "DueDate" not in row:
+        errors.append("The document DueDate field must be specified.")
+    locks.check_date(ctx.tenant, row["Date"], errors)
+
+
 def create(ctx: Context, kind: Kind, raw: dict[str, Any]) -> Row:
     """A new document (PUT semantics); the contact may be created by name."""
     errors: list[str] = []
@@ -304,7 +336,7 @@ def create(ctx: Context, kind: Kind, raw: dict[str, Any]) -> Row:
         "Status": text(raw.get("Status")).upper() or "DRAFT",
         "AmountTypes": "Exclusive",
         "CurrencyCode": ctx.tenant.spec.base_currency,
-        "CurrencyRate": Decimal("1.000000"),
+        "CurrencyRate": currencies.ONE,
         "Date": ctx.now.date(),
         "LineItems": [],
         "AmountPaid": ZERO,
@@ -324,8 +356,7 @@ def create(ctx: Context, kind: Kind, raw: dict[str, Any]) -> Row:
     if (kind.types and row.get("Type") in kind.types) or not kind.types:
         _apply_number(ctx, kind, row, raw, errors)
     _apply_lines(ctx, kind, row, raw, errors)
-    if kind is INVOICE and row["Status"] == "AUTHORISED" and "DueDate" not in row:
-        errors.append("The document DueDate field must be specified.")
+    _approval_checks(ctx, kind, row, errors)
     if errors:
         raise ElementErrors(errors)
     if new_contact is not None:
@@ -333,7 +364,7 @@ def create(ctx: Context, kind: Kind, raw: dict[str, Any]) -> Row:
     assert contact is not None
     row["ContactID"] = contact["ContactID"]
     row["UpdatedDateUTC"] = ctx.now
-    settle(kind, row, row["Date"])
+    settle(ctx, kind, row)
     ctx.rows(kind.collection)[row[kind.id_field]] = row
     _flag_contact(ctx, kind, row)
     publish(ctx, kind, row, "CREATE")
@@ -355,6 +386,11 @@ def update(ctx: Context, kind: Kind, row: Row, raw: dict[str, Any]) -> Row:
     target = text(raw.get("Status")).upper() or current
     if target not in kind.transitions.get(current, frozenset()):
         raise ElementErrors([not_modifiable])
+    locked: list[str] = []
+    if kind is not QUOTE and current == "AUTHORISED":
+        locks.check_edit(ctx.tenant, row["Date"], locked)
+    if locked:
+        raise ElementErrors(locked)
     if target == "VOIDED" and _has_money(row):
         raise ElementErrors(
             [f"This {kind.label} cannot be voided as it has payments or credit notes allocated."]
@@ -378,8 +414,7 @@ def update(ctx: Context, kind: Kind, row: Row, raw: dict[str, Any]) -> Row:
     _apply_fields(ctx, kind, draft, raw, errors)
     _apply_number(ctx, kind, draft, raw, errors)
     _apply_lines(ctx, kind, draft, raw, errors)
-    if kind is INVOICE and target == "AUTHORISED" and "DueDate" not in draft:
-        errors.append("The document DueDate field must be specified.")
+    _approval_checks(ctx, kind, draft, errors)
     if errors:
         raise ElementErrors(errors)
     if new_contact is not None:
@@ -389,7 +424,7 @@ def update(ctx: Context, kind: Kind, row: Row, raw: dict[str, Any]) -> Row:
     draft["UpdatedDateUTC"] = ctx.now
     row.clear()
     row.update(draft)
-    settle(kind, row, row["Date"])
+    settle(ctx, kind, row)
     _flag_contact(ctx, kind, row)
     publish(ctx, kind, row, "UPDATE")
     return row

@@ -2,7 +2,8 @@
 
 Xero facts used: PUT /Accounts and PUT /TaxRates create one record per request (notes §4);
 account codes are at most 10 characters; user tax rates get ``TAX001``-style TaxTypes; an
-organisation has at most 2 active tracking categories (notes S1 §7.8). Assumed: the texts of
+organisation has at most 2 active tracking categories (notes S1 §7.8); a BANK account is in a
+currency the organisation has (Xero's UI offers only those). Assumed: the texts of
 the uniqueness and limit messages, that seeded (system) tax rates cannot be edited, and that
 archived tracking options are listed only with ``includeArchived=true``.
 """
@@ -17,6 +18,7 @@ from ...seed import class_of_account_type
 from ...store import Row
 from .. import references
 from ..context import Context, ElementErrors, same_text, text
+from . import currencies
 
 _ACCOUNT_TYPES = {
     "BANK",
@@ -105,10 +107,9 @@ def create_account(ctx: Context, raw: dict[str, Any]) -> Row:
     if account_type == "BANK":
         if not text(raw.get("BankAccountNumber")):
             errors.append("A BankAccountNumber must be specified for a BANK account.")
-        row |= {
-            "BankAccountType": "BANK",
-            "CurrencyCode": raw.get("CurrencyCode") or ctx.tenant.spec.base_currency,
-        }
+        code = text(raw.get("CurrencyCode")).upper() or ctx.tenant.spec.base_currency
+        currencies.check_subscribed(ctx.tenant, code, errors)
+        row |= {"BankAccountType": "BANK", "CurrencyCode": code}
     if errors:
         raise ElementErrors(errors)
     row["UpdatedDateUTC"] = ctx.now
