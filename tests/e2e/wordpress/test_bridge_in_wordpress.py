@@ -66,6 +66,9 @@ def _install_wordpress(page: Page, site: WordPress, shoot: Screenshot) -> None:
     expect(page.locator("h1")).to_have_text("Success!")
     shoot(page, "wordpress-installed")
     page.goto(f"{site.url}/wp-login.php")
+    # wp-login.php moves the focus to the username 200 ms after loading (wp_attempt_focus):
+    # typing before that, on a loaded machine, may land in the wrong field.
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'user_login'")
     page.fill("#user_login", ADMIN["user"])
     page.fill("#user_pass", ADMIN["password"])
     page.click("#wp-submit")
