@@ -18,12 +18,11 @@ from typing import Any
 
 from ..php import dates
 from ..php.money import php_number, plain
-from ..store.database import Store
+from ..store import orders
 from ..store.models import CouponLine, FeeLine, LineItem, Note, Order, Refund, ShippingLine, TaxLine
 from .view import CURRENCY_SYMBOLS, View, href, item_meta_rows, meta_rows
 
 EDITABLE = ("pending", "on-hold", "auto-draft")
-NEEDS_PAYMENT = ("pending", "failed")
 
 
 def _taxes(taxes: dict[int, Decimal], subtotals: dict[int, Decimal] | None) -> list[dict[str, Any]]:
@@ -125,15 +124,6 @@ def _coupon_line(view: View, line: CouponLine) -> dict[str, Any]:
     }
 
 
-def needs_processing(store: Store, order: Order) -> bool:
-    """False only when every product line is virtual and downloadable."""
-    for item in order.line_items:
-        product = store.products.get(item.variation_id or item.product_id)
-        if product is None or not (product.virtual and product.downloadable):
-            return True
-    return False
-
-
 def order(view: View, record: Order) -> dict[str, Any]:
     """The REST representation of an order."""
     refunds = [view.store.refunds[i] for i in reversed(record.refund_ids)]
@@ -181,8 +171,8 @@ def order(view: View, record: Order) -> dict[str, Any]:
             f"{view.home}checkout/order-pay/{record.id}/?pay_for_order=true&key={record.order_key}"
         ),
         "is_editable": record.status in EDITABLE,
-        "needs_payment": record.status in NEEDS_PAYMENT and record.total > 0,
-        "needs_processing": needs_processing(view.store, record),
+        "needs_payment": orders.needs_payment(record),
+        "needs_processing": orders.needs_processing(view.store, record),
         "date_created_gmt": dates.gmt(record.date_created),
         "date_modified_gmt": dates.gmt(record.date_modified),
         "date_completed_gmt": dates.gmt(record.date_completed),

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..php.money import round_dp
 from ..totals.calculator import recalculate
-from . import orders
+from . import orders, payments
 from .database import ADMIN_USER_ID, Store
 from .models import Order
 from .refunds import RefundLine, create_refund, refunded_total
@@ -31,7 +31,10 @@ class ActivityError(ValueError):
 
 
 def place_order(store: Store, rng: random.Random, spec: dict[str, Any]) -> Order:
-    """A shopper checks out (``order.created``), then pays unless ``status`` says otherwise."""
+    """A shopper checks out (``order.created``) and the order's gateway takes it from there
+    (``payments.process_payment``: card gateways are paid, BACS and cheque wait on-hold,
+    COD is processing but unpaid); a ``status`` instead puts the order straight in that
+    status, as a shop manager would."""
     cfg = store.config
     products = [
         p for p in store.products.values() if p.status == "publish" and p.type != "variable"
@@ -70,18 +73,24 @@ def place_order(store: Store, rng: random.Random, spec: dict[str, Any]) -> Order
         str(spec.get("country") or ""),
     )
     store.emit("order", "created", order.id)
-    status = str(spec.get("status") or "processing")
-    if status != "pending":
-        orders.set_status(store, order, status)
+    status = spec.get("status")
+    if status is None:
+        payments.process_payment(store, order, payments.transaction_id(rng, gateway))
+    elif status != "pending":
+        orders.set_status(store, order, str(status))
         orders.saved(store, order)
     return order
 
 
 def change_order(store: Store, rng: random.Random, order: Order, change: dict[str, Any]) -> Order:
-    """Apply one change: ``status``, ``edit``, ``refund``, ``meta``, ``trash``, ``restore``
-    or ``delete``."""
+    """Apply one change: ``status``, ``pay``, ``edit``, ``refund``, ``meta``, ``trash``,
+    ``restore`` or ``delete``."""
     kind = change.get("kind", "status")
-    if kind == "status":
+    if kind == "pay":
+        charge = change.get("transaction_id") or payments.transaction_id(rng, order.payment_method)
+        if not payments.payment_complete(store, order, str(charge)):
+            raise ActivityError(f"a {order.status} order cannot be paid")
+    elif kind == "status":
         status = change.get("status") or NEXT_STATUS.get(order.status)
         if not status:
             raise ActivityError(f"no natural next status after {order.status}")

@@ -89,6 +89,16 @@ def control(base: str, path: str, body: Any = None) -> requests.Response:
     return requests.post(f"{base}/_sandbox/{path}", json=body or {}, timeout=30)
 
 
+def product(base: str, name: str) -> dict[str, Any]:
+    """The seeded product called ``name``."""
+    return next(p for p in https_get(base, "/products", search=name).json() if p["name"] == name)
+
+
+def delivery_log(base: str, **params: str) -> list[dict[str, Any]]:
+    """The store's log of what it sent (``/_sandbox/deliveries``), oldest first."""
+    return requests.get(f"{base}/_sandbox/deliveries", params=params, timeout=HTTP_TIMEOUT).json()
+
+
 def sign(body: bytes, secret: str) -> str:
     """base64(HMAC-SHA256(body, secret)), computed independently of the sandbox."""
     return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
