@@ -192,7 +192,11 @@ def order(view: View, record: Order) -> dict[str, Any]:
 
 
 def refund(view: View, record: Refund) -> dict[str, Any]:
-    """The REST representation of a refund (``/orders/<id>/refunds/<refund_id>``)."""
+    """The REST representation of a refund (``/orders/<id>/refunds/<refund_id>``):
+    ``WC_REST_Order_Refunds_V2_Controller::get_formatted_item_data``, whose items are
+    rendered like an order's; ``shipping_lines``, ``tax_lines`` and ``fee_lines`` were added
+    by PR #28241 (November 2020), after the docs' 3.x sample. No ``refund_total``: it is a
+    write-only request field (schema context ``edit``)."""
     base = f"/orders/{record.parent_id}"
     return {
         "id": record.id,
@@ -204,6 +208,9 @@ def refund(view: View, record: Refund) -> dict[str, Any]:
         "refunded_payment": record.refunded_payment,
         "meta_data": meta_rows(record.meta),
         "line_items": [line_item(view, i) for i in record.line_items],
+        "shipping_lines": [_shipping_line(view, s) for s in record.shipping_lines],
+        "tax_lines": [_tax_line(view, t) for t in record.tax_lines],
+        "fee_lines": [_fee_line(view, f) for f in record.fee_lines],
         "_links": {
             "self": href(view.url(f"{base}/refunds/{record.id}")),
             "collection": href(view.url(f"{base}/refunds")),

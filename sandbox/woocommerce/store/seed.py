@@ -2,10 +2,11 @@
 
 The data exercise what integrations trip over: inclusive and exclusive pricing (store setting
 plus orders placed under the other setting), standard, reduced and zero-rated lines, a
-Canadian order with two taxes on a line, shipping with tax, positive and negative fees, percent
-and fixed-cart coupons, partial and full refunds, guests and registered customers, foreign
-currencies, variations, products without SKU and every order status. Timestamps are offsets
-before the moment the data is generated (so only they differ between runs).
+Canadian order with two taxes on a line, shipping with tax, positive and negative fees,
+percent and fixed-cart coupons, guests and registered customers, foreign currencies,
+variations, products without SKU and every order status; what happens after checkout is in
+``history`` (payments, refunds). Timestamps are offsets before the moment the data is
+generated (so only they differ between runs).
 """
 
 from __future__ import annotations
@@ -18,10 +19,9 @@ from decimal import Decimal
 
 from ..php.money import ZERO, round_dp
 from ..totals.calculator import price_at_checkout
-from . import orders
-from .database import ADMIN_USER_ID, Store
+from . import history
+from .database import Store
 from .models import Coupon, CouponLine, Customer, FeeLine, LineItem, Order, Product, ShippingLine
-from .refunds import RefundLine, create_refund
 
 RATES = {"NZD": Decimal(1), "AUD": Decimal("0.92"), "USD": Decimal("0.61")}
 _FIRST = (
@@ -111,7 +111,7 @@ def populate(store: Store) -> None:
         people = _customers(store, rng, anchor - timedelta(days=90))
         placed = [_order(store, rng, anchor, index, catalog, people) for index in range(cfg.orders)]
         for order in sorted(placed, key=lambda o: o.date_created):
-            _after_sale(store, rng, order, anchor)
+            history.after_sale(store, rng, order, anchor)
 
 
 def _coupons(store: Store) -> None:
@@ -388,71 +388,3 @@ def _addresses(rng: random.Random, order: Order, customer: Customer | None, coun
         place = dict(zip(("country", "state", "city", "postcode", "address_1"), match, strict=True))
         order.shipping.update(place)
         order.billing.update(place)
-
-
-def _after_sale(store: Store, rng: random.Random, order: Order, anchor: datetime) -> None:
-    target = next(m for m in order.meta if m.key == "_target_status")
-    order.meta.remove(target)
-    status = str(target.value)
-    moment = order.date_created + timedelta(minutes=rng.randint(1, 30))
-    paid = status in ("processing", "completed", "refunded", "trash")
-    if paid or status == "on-hold":
-        orders.set_status(
-            store, order, "on-hold" if order.payment_method == "bacs" else "processing", moment
-        )
-        if order.payment_method == "stripe":
-            order.transaction_id = "ch_" + "".join(
-                rng.choice(string.ascii_letters + string.digits) for _ in range(24)
-            )
-            order.meta.append(
-                store.meta(
-                    "_stripe_fee", str(round_dp(order.total * Decimal("0.029") + Decimal("0.3"), 2))
-                )
-            )
-    if status in ("completed", "refunded", "trash") or (
-        status == "processing" and order.status == "on-hold"
-    ):
-        moment += timedelta(hours=rng.randint(2, 48))
-        orders.set_status(store, order, "processing", moment)
-        if status != "processing":
-            orders.set_status(store, order, "completed", moment + timedelta(hours=1))
-    elif status in ("cancelled", "failed", "pending", "on-hold"):
-        if status != order.status and status != "pending":
-            orders.set_status(store, order, status, moment)
-    order.date_modified = max(
-        order.date_modified,
-        moment,
-        *(n.date_created for n in store.notes.values() if n.order_id == order.id),
-    )
-    if status == "refunded" or (status == "completed" and rng.random() < 0.5):
-        _refund(store, rng, order, full=status == "refunded")
-    if status == "trash":
-        order.trashed_status, order.status = order.status, "trash"
-    order.date_modified = min(order.date_modified, anchor)
-
-
-def _refund(store: Store, rng: random.Random, order: Order, full: bool) -> None:
-    when = order.date_modified + timedelta(days=2)
-    dp = store.config.decimals
-    if full:
-        create_refund(
-            store, order, order.total, "Customer changed their mind", [], False, ADMIN_USER_ID, when
-        )
-    elif rng.random() < 0.5:
-        item = order.line_items[0]
-        unit = round_dp(item.total / item.quantity, dp)
-        taxes = {rate: round_dp(tax / item.quantity, dp) for rate, tax in item.taxes.items()}
-        lines = [RefundLine(item.id, 1, unit, taxes)]
-        create_refund(store, order, None, "Damaged item", lines, False, ADMIN_USER_ID, when)
-    else:
-        create_refund(
-            store,
-            order,
-            round_dp(order.total / 5, dp),
-            "Late delivery",
-            [],
-            False,
-            ADMIN_USER_ID,
-            when,
-        )
-    order.date_modified = when

@@ -1,0 +1,167 @@
+"""What a refund holds: copies of the refunded product, fee and shipping items with negative
+amounts, taxes per rate, and tax lines, as ``GET /orders/<id>/refunds/<id>`` renders them.
+
+Expected from WooCommerce 7.4: ``wc_create_refund`` (items copied with ``_refunded_item_id``,
+``wc_format_refund_total``, quantity ``-qty``, zero taxes dropped by ``array_filter``, other
+ids ignored), ``update_taxes`` (a tax line per rate: the products' and fees' taxes, then
+shipping's), ``RestApiUtil`` (the amount is what the lines add up to when none is given) and
+the refunds controller (``line_items, shipping_lines, tax_lines, fee_lines``; no
+``refund_total``, a write-only field).
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from .conftest import control, https, https_get, product
+
+REFUND_KEYS = [
+    "id", "date_created", "date_created_gmt", "amount", "reason", "refunded_by",
+    "refunded_payment", "meta_data", "line_items", "shipping_lines", "tax_lines", "fee_lines",
+    "_links",
+]  # fmt: skip
+
+
+def _towel_order(base: str, country: str, state: str = "", **spec: Any) -> dict[str, Any]:
+    """One Tea Towel (12.00) at prices excluding tax, flat-rate shipping."""
+    lines = [{"product_id": product(base, "Tea Towel")["id"], **spec.pop("line", {})}]
+    body = {"lines": lines, "prices_include_tax": False, "country": country, "state": state}
+    placed = control(base, "orders", {**body, **spec})
+    assert placed.status_code == 200, placed.text
+    return placed.json()
+
+
+def _post_refund(base: str, order_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    response = https(base, "POST", f"/orders/{order_id}/refunds", body)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def _cents(amount: Decimal) -> Decimal:
+    """PHP's ``round($amount, 2)``: half away from zero."""
+    return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _whole(line: dict[str, Any], quantity: int = 0) -> dict[str, Any]:
+    """A REST refund line for all of an order item and its taxes, rounded as shown."""
+    return {
+        "id": line["id"],
+        "quantity": quantity,
+        "refund_total": line["total"],
+        "refund_tax": [
+            {"id": t["id"], "refund_total": str(_cents(Decimal(t["total"])))} for t in line["taxes"]
+        ],
+    }
+
+
+def _refunded_from(line: dict[str, Any]) -> str:
+    return next(m["value"] for m in line["meta_data"] if m["key"] == "_refunded_item_id")
+
+
+def test_a_refund_of_a_product_a_fee_and_the_shipping(base: str):
+    fee = {"name": "Gift wrapping", "total": "5"}
+    order = _towel_order(base, "NZ", line={"quantity": 2}, fees=[fee])
+    # 2 x 12.00 + 5.00 + 8.00, 15 % on each: 3.60 + 0.75 + 1.20
+    assert order["total"] == "42.55"
+    towel, wrap, ship = order["line_items"][0], order["fee_lines"][0], order["shipping_lines"][0]
+    body = {
+        "api_refund": False,
+        "refunded_by": 7,
+        "line_items": [
+            {"id": towel["id"], "quantity": 1, "refund_total": 12, "refund_tax": [{"id": 1, "refund_total": 1.8}]},
+            {"id": wrap["id"], "refund_total": 5, "refund_tax": [{"id": 1, "refund_total": 0.75}]},
+            {"id": ship["id"], "refund_total": 8, "refund_tax": [{"id": 1, "refund_total": 1.2}]},
+        ],
+    }  # fmt: skip
+    refund = _post_refund(base, order["id"], body)
+    assert list(refund) == REFUND_KEYS
+    assert (refund["amount"], refund["reason"], refund["refunded_by"]) == ("28.75", "", 1)
+    line = refund["line_items"][0]
+    assert (line["name"], line["product_id"], line["quantity"], line["price"]) == (
+        "Tea Towel",
+        towel["product_id"],
+        -1,
+        12,
+    )
+    assert (line["subtotal"], line["subtotal_tax"], line["total"], line["total_tax"]) == (
+        "-12.00",
+        "-1.80",
+        "-12.00",
+        "-1.80",
+    )
+    assert line["taxes"] == [{"id": 1, "total": "-1.8", "subtotal": "-1.8"}]
+    assert "refund_total" not in line
+    assert refund["fee_lines"][0] | {"id": 0, "meta_data": []} == {
+        "id": 0, "name": "Gift wrapping", "tax_class": "", "tax_status": "taxable", "amount": "5",
+        "total": "-5.00", "total_tax": "-0.75", "meta_data": [],
+        "taxes": [{"id": 1, "total": "-0.75", "subtotal": ""}],
+    }  # fmt: skip
+    shipped = refund["shipping_lines"][0]
+    assert (shipped["method_id"], shipped["instance_id"], shipped["total"]) == (
+        "flat_rate",
+        "1",
+        "-8.00",
+    )
+    assert shipped["taxes"] == [{"id": 1, "total": "-1.2", "subtotal": ""}]
+    refunded = [_refunded_from(i) for i in (line, refund["fee_lines"][0], shipped)]
+    assert refunded == [str(towel["id"]), str(wrap["id"]), str(ship["id"])]
+    tax = refund["tax_lines"][0]
+    assert (tax["rate_code"], tax["compound"], tax["tax_total"], tax["shipping_tax_total"]) == (
+        "NZ-GST-1",
+        False,
+        "-2.55",
+        "-1.20",
+    )
+    after = https_get(base, f"/orders/{order['id']}").json()
+    assert after["refunds"] == [{"id": refund["id"], "reason": "", "total": "-28.75"}]
+    assert after["status"] == "processing"
+
+
+def test_two_rates_on_a_line_refunded_together(base: str):
+    order = _towel_order(base, "CA", "BC")
+    # GST 5 % and PST 7 % (priority 2) on 12.00; shipping 15.00 carries GST only
+    assert order["line_items"][0]["taxes"] == [
+        {"id": 5, "total": "0.6", "subtotal": "0.6"},
+        {"id": 6, "total": "0.84", "subtotal": "0.84"},
+    ]
+    line = order["line_items"][0]
+    refund = _post_refund(base, order["id"], {"api_refund": False, "line_items": [_whole(line, 1)]})
+    assert refund["amount"] == "13.44"
+    assert refund["line_items"][0]["taxes"] == [
+        {"id": 5, "total": "-0.6", "subtotal": "-0.6"},
+        {"id": 6, "total": "-0.84", "subtotal": "-0.84"},
+    ]
+    summed = [
+        (t["rate_code"], t["tax_total"], t["shipping_tax_total"]) for t in refund["tax_lines"]
+    ]
+    assert summed == [("CA-BC-GST-1", "-0.60", "0.00"), ("CA-BC-PST-2", "-0.84", "0.00")]
+    assert https_get(base, f"/orders/{order['id']}").json()["status"] == "processing"
+
+
+def test_zero_taxes_are_dropped_from_a_refund(base: str):
+    gift = product(base, "Gift Card")
+    lines = [{"product_id": gift["id"]}]
+    order = control(base, "orders", {"lines": lines, "country": "NZ", "shipping": False}).json()
+    line = order["line_items"][0]
+    assert (line["total"], line["taxes"]) == ("50.00", [{"id": 3, "total": "0", "subtotal": "0"}])
+    body = {
+        "line_items": [
+            {
+                "id": line["id"],
+                "quantity": 1,
+                "refund_total": 50,
+                "refund_tax": [{"id": 3, "refund_total": 0}],
+            }
+        ]
+    }
+    refund = _post_refund(base, order["id"], body)
+    assert (refund["line_items"][0]["taxes"], refund["tax_lines"]) == ([], [])
+    assert https_get(base, f"/orders/{order['id']}").json()["status"] == "refunded"
+
+
+def test_ids_that_are_not_the_orders_items_are_ignored_but_counted(base: str):
+    order = _towel_order(base, "NZ")
+    body = {"api_refund": False, "line_items": [{"id": 999999, "refund_total": "5.00"}]}
+    refund = _post_refund(base, order["id"], body)
+    assert (refund["amount"], refund["line_items"], refund["tax_lines"]) == ("5.00", [], [])
