@@ -169,7 +169,7 @@ def reset() -> Response:
 @blueprint.post("/orders")
 def place_order() -> Response:
     """A shopper places an order: ``{lines, customer_id, coupons, fees, currency, country,
-    payment_method, status, …}``; without ``status`` its gateway takes the payment."""
+    state, payment_method, status, …}``; without ``status`` its gateway takes the payment."""
     box = _box()
 
     def run() -> Response:

@@ -74,6 +74,7 @@ def place_order(store: Store, rng: random.Random, spec: dict[str, Any]) -> Order
         inclusive,
         gateway,
         str(spec.get("country") or ""),
+        state=str(spec.get("state") or ""),
     )
     store.emit("order", "created", order.id)
     status = spec.get("status")

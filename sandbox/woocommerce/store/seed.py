@@ -1,8 +1,10 @@
 """Deterministic store data per ``seed``: catalog, customers, coupons and varied orders.
 
 The data exercise what integrations trip over: inclusive and exclusive pricing (store setting
-plus orders placed under the other setting), standard, reduced and zero-rated lines, a
-Canadian order with two taxes on a line, shipping with tax, positive and negative fees,
+plus orders placed under the other setting), standard, reduced and zero-rated lines, Canadian
+orders with two taxes on a line (British Columbia: GST and PST, priorities 1 and 2, every
+ninth order from the sixth) and with a compound tax (Prince Edward Island: PST compounded on
+GST, every ninth order from the ninth), shipping with tax, positive and negative fees,
 percent and fixed-cart coupons, guests and registered customers, foreign currencies,
 variations, products without SKU and every order status; what happens after checkout is in
 ``history`` (payments, refunds). Timestamps are offsets before the moment the data is
@@ -65,6 +67,8 @@ _ADDRESSES = (
     ("CA", "BC", "Vancouver", "V6B 1A1", "555 Granville Street"),
     ("US", "CA", "San Francisco", "94103", "969 Market"),
 )
+_PLACES = (*_ADDRESSES, ("CA", "PE", "Charlottetown", "C1A 4P3", "97 Queen Street"))
+"""Where orders are shipped: the customers' addresses and one only orders use."""
 _STATUS_CYCLE = (
     "processing",
     "completed",
@@ -250,7 +254,8 @@ def _order(
     cfg = store.config
     created = anchor - timedelta(days=60) + timedelta(hours=index * 30, minutes=rng.randint(0, 59))
     customer = None if index % 4 == 3 else rng.choice(people)
-    country = "CA" if index % 9 == 5 else rng.choice(("NZ", "NZ", "NZ", "AU", "US", "NZ"))
+    drawn = "CA" if index % 9 == 5 else rng.choice(("NZ", "NZ", "NZ", "AU", "US", "NZ"))
+    country, state = ("CA", "PE") if index % 9 == 8 else (drawn, "")
     currency = cfg.currency if index % 6 else rng.choice(("USD", "AUD"))
     basket = Basket(_pick_lines(rng, catalog))
     if index % 4 == 1:
@@ -280,6 +285,7 @@ def _order(
         gateway.gateway_id,
         country,
         "admin" if index % 11 == 10 else "checkout",
+        state,
     )
     status = _STATUS_CYCLE[index] if index < len(_STATUS_CYCLE) else rng.choice(_STATUS_CYCLE[:7])
     order.meta.append(store.meta("_target_status", status))
@@ -297,6 +303,7 @@ def checkout(
     gateway_id: str,
     country: str = "",
     created_via: str = "checkout",
+    state: str = "",
 ) -> Order:
     """Place a pending order the way checkout does (cart totals)."""
     cfg = store.config
@@ -316,7 +323,7 @@ def checkout(
     )
     if cfg.order_number_prefix is not None:
         order.meta.append(store.meta("_order_number", order.number))
-    _addresses(rng, order, customer, country)
+    _addresses(rng, order, customer, country, state)
     gateway = next(g for g in cfg.gateways if g.gateway_id == gateway_id)
     order.payment_method, order.payment_method_title = gateway.gateway_id, gateway.title
     if created_via == "checkout":
@@ -369,7 +376,9 @@ def _item_name(product: Product, parent: Product | None) -> str:
     return f"{parent.name} - {', '.join(a['option'] for a in product.attributes)}"
 
 
-def _addresses(rng: random.Random, order: Order, customer: Customer | None, country: str) -> None:
+def _addresses(
+    rng: random.Random, order: Order, customer: Customer | None, country: str, state: str
+) -> None:
     if customer is not None:
         order.customer_id = customer.id
         order.billing.update(customer.billing)
@@ -384,7 +393,9 @@ def _addresses(rng: random.Random, order: Order, customer: Customer | None, coun
         )
         order.shipping.update(first_name=first, last_name=last)
     if country:
-        match = next(a for a in _ADDRESSES if a[0] == country)
+        match = next((a for a in _PLACES if a[0] == country and state in ("", a[1])), None)
+        if match is None:
+            raise ValueError(f"no address in {country} {state}".strip())
         place = dict(zip(("country", "state", "city", "postcode", "address_1"), match, strict=True))
         order.shipping.update(place)
         order.billing.update(place)

@@ -139,6 +139,80 @@ def test_two_rates_on_a_line_refunded_together(base: str):
     assert https_get(base, f"/orders/{order['id']}").json()["status"] == "processing"
 
 
+def test_a_compound_rate_and_a_full_refund_with_lines(base: str):
+    spec = {"payment_method": "bacs", "status": "processing", "shipping_cost": 15}
+    order = _towel_order(base, "CA", "PE", **spec)
+    # GST 5 % on 12.00 = 0.60; PST 10 % compounded on 12.60 = 1.26. Shipping 15.00: GST 0.75,
+    # PST 10 % of 15.75 = 1.575, 1.58 on the tax line. 12 + 15 + 0.60 + 1.26 + 0.75 + 1.58
+    assert order["total"] == "31.19"
+    ship = order["shipping_lines"][0]
+    assert ship["taxes"] == [
+        {"id": 7, "total": "0.75", "subtotal": ""},
+        {"id": 8, "total": "1.575", "subtotal": ""},
+    ]
+    rates = [
+        (t["rate_code"], t["compound"], t["tax_total"], t["shipping_tax_total"])
+        for t in order["tax_lines"]
+    ]
+    assert rates == [("CA-PE-GST-1", False, "0.60", "0.75"), ("CA-PE-PST-2", True, "1.26", "1.58")]
+    everything = [_whole(order["line_items"][0], 1), _whole(ship)]
+    changed = control(base, f"orders/{order['id']}", {"kind": "refund", "line_items": everything})
+    after = changed.json()
+    assert (after["status"], after["refunds"][0]["total"]) == ("refunded", "-31.19")
+    refund = https_get(base, f"/orders/{order['id']}/refunds/{after['refunds'][0]['id']}").json()
+    refunded = [
+        (t["rate_code"], t["compound"], t["tax_total"], t["shipping_tax_total"])
+        for t in refund["tax_lines"]
+    ]
+    assert refunded == [
+        ("CA-PE-GST-1", False, "-0.60", "-0.75"),
+        ("CA-PE-PST-2", True, "-1.26", "-1.58"),
+    ]
+    assert refund["shipping_lines"][0]["taxes"] == [
+        {"id": 7, "total": "-0.75", "subtotal": ""},
+        {"id": 8, "total": "-1.58", "subtotal": ""},
+    ]
+
+
+def test_the_seed_refunds_orders_that_combine_rates_item_by_item(base: str):
+    orders = https_get(base, "/orders", per_page=100, status="any").json()
+    combined = [
+        o
+        for o in orders
+        if o["refunds"] and any(len(i["taxes"]) > 1 for i in o["line_items"] + o["shipping_lines"])
+    ]
+    assert {o["status"] for o in combined} >= {"refunded", "completed"}
+    compound = False
+    for order in combined:
+        items = {str(i["id"]): i for i in order["line_items"] + order["shipping_lines"]}
+        (refund,) = https_get(base, f"/orders/{order['id']}/refunds").json()
+        refunded = refund["line_items"] + refund["shipping_lines"]
+        assert refunded, order["id"]
+        for line in refunded:
+            item = items[_refunded_from(line)]
+            shares = [
+                (t["id"], _cents(Decimal(t["total"]) * _share(line, item))) for t in item["taxes"]
+            ]
+            expected = [{"id": rate, "total": -tax} for rate, tax in shares if tax]  # array_filter
+            got = [{"id": t["id"], "total": _cents(Decimal(t["total"]))} for t in line["taxes"]]
+            assert got == expected, order["id"]
+        compound = compound or any(t["compound"] for t in refund["tax_lines"])
+        if order["status"] == "refunded":
+            assert refund["amount"] == order["total"]
+        else:
+            assert refund["date_created_gmt"] >= order["date_modified_gmt"]
+    assert compound
+
+
+def _share(line: dict[str, Any], item: dict[str, Any]) -> Decimal:
+    """The part of an item the seed refunds (``store.history``): shipping whole, one unit of a
+    product, or half a unit kept by the shopper (quantity 0)."""
+    if "quantity" not in item:
+        return Decimal(1)
+    units = Decimal(-line["quantity"]) if line["quantity"] else Decimal("0.5")
+    return units / item["quantity"]
+
+
 def test_zero_taxes_are_dropped_from_a_refund(base: str):
     gift = product(base, "Gift Card")
     lines = [{"product_id": gift["id"]}]
