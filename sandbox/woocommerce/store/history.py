@@ -8,9 +8,10 @@ full, half of the ``completed`` ones in part (one unit of the first line, or a f
 total without lines). Orders with several taxes on an item are always refunded with lines,
 taxes per rate and shipping: every item in full when ``refunded``, else one unit of the
 first line with several taxes (or of the first line) and the shipping when ``completed``
-(so every seed of nine orders or more has one: the ninth is shipped to Prince Edward Island
-at a flat rate, with GST and compound PST on its shipping, and completed). A partial refund
-leaves the order's ``date_modified`` as it was (``wc_create_refund``, WooCommerce 7.4).
+(so with Prince Edward Island's rates every seed of nine orders or more has one: the ninth
+is shipped there at a flat rate, with GST and compound PST on its shipping, and completed).
+A partial refund leaves the order's ``date_modified`` as it was (``wc_create_refund``,
+WooCommerce 7.4).
 """
 
 from __future__ import annotations

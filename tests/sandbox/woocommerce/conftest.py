@@ -16,10 +16,21 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 from woocommerce import API
 
-from sandbox.woocommerce import RunningStore, StoreConfig, serve_in_thread
+from sandbox.woocommerce import (
+    PRINCE_EDWARD_ISLAND_RATES,
+    RunningStore,
+    StoreConfig,
+    serve_in_thread,
+)
 from tests.support.waiting import HTTP_TIMEOUT, wait_until
 
-CONFIG = StoreConfig(seed=7, orders=24, customers=8, products=10)
+CONFIG = StoreConfig(
+    seed=7,
+    orders=24,
+    customers=8,
+    products=10,
+    tax_rates=(*StoreConfig().tax_rates, *PRINCE_EDWARD_ISLAND_RATES),
+)
 KEY, SECRET = CONFIG.consumer_key, CONFIG.consumer_secret
 HTTPS = {"X-Forwarded-Proto": "https"}
 

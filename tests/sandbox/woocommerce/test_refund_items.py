@@ -14,6 +14,11 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from sandbox.woocommerce import StoreConfig
+from sandbox.woocommerce.__main__ import config_from_args
+from sandbox.woocommerce.store import seed
+from sandbox.woocommerce.store.database import Store
+
 from .conftest import control, https, https_get, product
 
 REFUND_KEYS = [
@@ -172,6 +177,20 @@ def test_a_compound_rate_and_a_full_refund_with_lines(base: str):
         {"id": 7, "total": "-0.75", "subtotal": ""},
         {"id": 8, "total": "-1.58", "subtotal": ""},
     ]
+
+
+def test_the_compound_rate_is_opt_in():
+    assert {r.state for r in StoreConfig().tax_rates} == {"", "BC"}
+    config, _host, _port = config_from_args(["--port", "9100", "--compound-rate"])
+    assert [(r.rate_id, r.state, r.compound) for r in config.tax_rates[-2:]] == [
+        (7, "PE", False),
+        (8, "PE", True),
+    ]
+    plain, pei = Store(StoreConfig(orders=9)), Store(config)
+    for store in (plain, pei):
+        seed.populate(store)
+    assert [o.shipping["state"] for o in plain.orders.values()].count("PE") == 0
+    assert [o.shipping["state"] for o in pei.orders.values()][8] == "PE"
 
 
 def test_the_seed_refunds_orders_that_combine_rates_item_by_item(base: str):
