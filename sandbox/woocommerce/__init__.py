@@ -10,10 +10,11 @@ representations), then the HTTP faces: ``rest`` (``/wp-json``), ``webhooks`` (de
 """
 
 from .app import create_app
-from .config import GatewaySpec, StoreConfig, TaxRateSpec
+from .config import PRINCE_EDWARD_ISLAND_RATES, GatewaySpec, StoreConfig, TaxRateSpec
 from .server import RunningStore, serve_in_thread
 
 __all__ = [
+    "PRINCE_EDWARD_ISLAND_RATES",
     "GatewaySpec",
     "RunningStore",
     "StoreConfig",

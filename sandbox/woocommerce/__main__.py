@@ -7,7 +7,7 @@ import sys
 
 from ..common import cli
 from .app import create_app
-from .config import StoreConfig
+from .config import PRINCE_EDWARD_ISLAND_RATES, StoreConfig
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -24,6 +24,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--delivery-delay", type=float, dest="delivery_delay_seconds")
     parser.add_argument("--error-rate", type=float)
     parser.add_argument("--latency-ms", type=int)
+    parser.add_argument(
+        "--compound-rate",
+        action="store_true",
+        help="add Prince Edward Island's GST and compound PST to the tax rates",
+    )
     return parser
 
 
@@ -32,6 +37,8 @@ def config_from_args(argv: list[str] | None) -> tuple[StoreConfig, str, int]:
     args = _parser().parse_args(argv)
     config = StoreConfig()
     cli.apply_options(args, config)
+    if args.compound_rate:
+        config.tax_rates = (*config.tax_rates, *PRINCE_EDWARD_ISLAND_RATES)
     return config, args.host, args.port
 
 

@@ -36,6 +36,8 @@ class GatewaySpec:
 
 
 def _default_tax_rates() -> tuple[TaxRateSpec, ...]:
+    """New Zealand's GST (standard, reduced, zero), Australia's GST and British Columbia's two
+    rates on a line (GST and PST side by side, priorities 1 and 2, PST not on shipping)."""
     return (
         TaxRateSpec(1, "NZ", Decimal("15"), "GST"),
         TaxRateSpec(2, "NZ", Decimal("5"), "GST reduced", tax_class="reduced-rate", order=1),
@@ -44,6 +46,17 @@ def _default_tax_rates() -> tuple[TaxRateSpec, ...]:
         TaxRateSpec(5, "CA", Decimal("5"), "GST", state="BC", order=4),
         TaxRateSpec(6, "CA", Decimal("7"), "PST", state="BC", priority=2, shipping=False, order=5),
     )
+
+
+PRINCE_EDWARD_ISLAND_RATES = (
+    TaxRateSpec(7, "CA", Decimal("5"), "GST", state="PE", order=6),
+    TaxRateSpec(8, "CA", Decimal("10"), "PST", state="PE", priority=2, compound=True, order=7),
+)
+"""A compound rate, opt-in: Prince Edward Island as it was before 2013, PST compounded on the
+price with GST (on shipping too). Add them to ``tax_rates`` (``--compound-rate`` on the
+command line) and the seed ships every ninth order from the ninth there. Not among the
+defaults: a store's every rate must be mapped before wooxero syncs, and the server's tests
+map the default ones."""
 
 
 def _default_gateways() -> tuple[GatewaySpec, ...]:

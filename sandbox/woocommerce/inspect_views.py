@@ -168,7 +168,8 @@ def reset() -> Response:
 
 @blueprint.post("/orders")
 def place_order() -> Response:
-    """A shopper places an order: ``{lines, customer_id, coupons, status, currency, …}``."""
+    """A shopper places an order: ``{lines, customer_id, coupons, fees, currency, country,
+    state, payment_method, status, …}``; without ``status`` its gateway takes the payment."""
     box = _box()
 
     def run() -> Response:
@@ -181,7 +182,9 @@ def place_order() -> Response:
 
 @blueprint.post("/orders/<int:order_id>")
 def change_order(order_id: int) -> Response:
-    """Change an order: ``{"kind": "status"|"edit"|"refund"|"meta"|"trash"|"restore"|"delete"}``."""
+    """Change an order: ``{"kind": "status"|"pay"|"edit"|"refund"|"meta"|"trash"|"restore"|
+    "delete"}``; a refund takes ``via`` (admin, rest, function), ``amount``, ``line_items``,
+    ``reason``, ``api_refund`` (see ``store.refund_paths``)."""
     box = _box()
 
     def run() -> Response:

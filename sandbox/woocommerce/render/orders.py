@@ -18,12 +18,11 @@ from typing import Any
 
 from ..php import dates
 from ..php.money import php_number, plain
-from ..store.database import Store
+from ..store import orders
 from ..store.models import CouponLine, FeeLine, LineItem, Note, Order, Refund, ShippingLine, TaxLine
 from .view import CURRENCY_SYMBOLS, View, href, item_meta_rows, meta_rows
 
 EDITABLE = ("pending", "on-hold", "auto-draft")
-NEEDS_PAYMENT = ("pending", "failed")
 
 
 def _taxes(taxes: dict[int, Decimal], subtotals: dict[int, Decimal] | None) -> list[dict[str, Any]]:
@@ -125,15 +124,6 @@ def _coupon_line(view: View, line: CouponLine) -> dict[str, Any]:
     }
 
 
-def needs_processing(store: Store, order: Order) -> bool:
-    """False only when every product line is virtual and downloadable."""
-    for item in order.line_items:
-        product = store.products.get(item.variation_id or item.product_id)
-        if product is None or not (product.virtual and product.downloadable):
-            return True
-    return False
-
-
 def order(view: View, record: Order) -> dict[str, Any]:
     """The REST representation of an order."""
     refunds = [view.store.refunds[i] for i in reversed(record.refund_ids)]
@@ -181,8 +171,8 @@ def order(view: View, record: Order) -> dict[str, Any]:
             f"{view.home}checkout/order-pay/{record.id}/?pay_for_order=true&key={record.order_key}"
         ),
         "is_editable": record.status in EDITABLE,
-        "needs_payment": record.status in NEEDS_PAYMENT and record.total > 0,
-        "needs_processing": needs_processing(view.store, record),
+        "needs_payment": orders.needs_payment(record),
+        "needs_processing": orders.needs_processing(view.store, record),
         "date_created_gmt": dates.gmt(record.date_created),
         "date_modified_gmt": dates.gmt(record.date_modified),
         "date_completed_gmt": dates.gmt(record.date_completed),
@@ -202,7 +192,11 @@ def order(view: View, record: Order) -> dict[str, Any]:
 
 
 def refund(view: View, record: Refund) -> dict[str, Any]:
-    """The REST representation of a refund (``/orders/<id>/refunds/<refund_id>``)."""
+    """The REST representation of a refund (``/orders/<id>/refunds/<refund_id>``):
+    ``WC_REST_Order_Refunds_V2_Controller::get_formatted_item_data``, whose items are
+    rendered like an order's; ``shipping_lines``, ``tax_lines`` and ``fee_lines`` were added
+    by PR #28241 (November 2020), after the docs' 3.x sample. No ``refund_total``: it is a
+    write-only request field (schema context ``edit``)."""
     base = f"/orders/{record.parent_id}"
     return {
         "id": record.id,
@@ -214,6 +208,9 @@ def refund(view: View, record: Refund) -> dict[str, Any]:
         "refunded_payment": record.refunded_payment,
         "meta_data": meta_rows(record.meta),
         "line_items": [line_item(view, i) for i in record.line_items],
+        "shipping_lines": [_shipping_line(view, s) for s in record.shipping_lines],
+        "tax_lines": [_tax_line(view, t) for t in record.tax_lines],
+        "fee_lines": [_fee_line(view, f) for f in record.fee_lines],
         "_links": {
             "self": href(view.url(f"{base}/refunds/{record.id}")),
             "collection": href(view.url(f"{base}/refunds")),

@@ -10,12 +10,12 @@ import random
 from decimal import Decimal
 from typing import Any
 
-from ..php.money import round_dp
 from ..totals.calculator import recalculate
-from . import orders
+from . import orders, payments
 from .database import ADMIN_USER_ID, Store
 from .models import Order
-from .refunds import RefundLine, create_refund, refunded_total
+from .refund_paths import BY_PATH, REFUND_PATHS, as_request
+from .refunds import RefundError, portion
 from .seed import Basket, checkout
 
 NEXT_STATUS = {
@@ -31,7 +31,10 @@ class ActivityError(ValueError):
 
 
 def place_order(store: Store, rng: random.Random, spec: dict[str, Any]) -> Order:
-    """A shopper checks out (``order.created``), then pays unless ``status`` says otherwise."""
+    """A shopper checks out (``order.created``) and the order's gateway takes it from there
+    (``payments.process_payment``: card gateways are paid, BACS and cheque wait on-hold,
+    COD is processing but unpaid); a ``status`` instead puts the order straight in that
+    status, as a shop manager would."""
     cfg = store.config
     products = [
         p for p in store.products.values() if p.status == "publish" and p.type != "variable"
@@ -49,6 +52,9 @@ def place_order(store: Store, rng: random.Random, spec: dict[str, Any]) -> Order
     for code in basket.coupons:
         if code not in store.coupons:
             raise ActivityError(f"no coupon {code}")
+    for fee in spec.get("fees") or []:
+        tax_status = str(fee.get("tax_status") or "taxable")
+        basket.fees.append((str(fee["name"]), Decimal(str(fee["total"])), tax_status))
     if spec.get("shipping", True):
         basket.shipping = (
             "Flat rate",
@@ -68,20 +74,27 @@ def place_order(store: Store, rng: random.Random, spec: dict[str, Any]) -> Order
         inclusive,
         gateway,
         str(spec.get("country") or ""),
+        state=str(spec.get("state") or ""),
     )
     store.emit("order", "created", order.id)
-    status = str(spec.get("status") or "processing")
-    if status != "pending":
-        orders.set_status(store, order, status)
+    status = spec.get("status")
+    if status is None:
+        payments.process_payment(store, order, payments.transaction_id(rng, gateway))
+    elif status != "pending":
+        orders.set_status(store, order, str(status))
         orders.saved(store, order)
     return order
 
 
 def change_order(store: Store, rng: random.Random, order: Order, change: dict[str, Any]) -> Order:
-    """Apply one change: ``status``, ``edit``, ``refund``, ``meta``, ``trash``, ``restore``
-    or ``delete``."""
+    """Apply one change: ``status``, ``pay``, ``edit``, ``refund``, ``meta``, ``trash``,
+    ``restore`` or ``delete``."""
     kind = change.get("kind", "status")
-    if kind == "status":
+    if kind == "pay":
+        charge = change.get("transaction_id") or payments.transaction_id(rng, order.payment_method)
+        if not payments.payment_complete(store, order, str(charge)):
+            raise ActivityError(f"a {order.status} order cannot be paid")
+    elif kind == "status":
         status = change.get("status") or NEXT_STATUS.get(order.status)
         if not status:
             raise ActivityError(f"no natural next status after {order.status}")
@@ -131,32 +144,20 @@ def _edit(store: Store, order: Order, change: dict[str, Any]) -> None:
 
 
 def _refund(store: Store, order: Order, change: dict[str, Any]) -> None:
-    """A partial refund of one unit of the first line, or of ``amount``."""
-    dp = store.config.decimals
-    if change.get("amount") is not None:
-        create_refund(
-            store,
-            order,
-            Decimal(str(change["amount"])),
-            str(change.get("reason", "")),
-            [],
-            False,
-            ADMIN_USER_ID,
-        )
-        return
-    if not order.line_items:
-        raise ActivityError("the order has no lines")
-    item = order.line_items[0]
-    unit = round_dp(item.total / item.quantity, dp)
-    taxes = {rate: round_dp(tax / item.quantity, dp) for rate, tax in item.taxes.items()}
-    if unit + sum(taxes.values()) > order.total - refunded_total(store, order):
-        raise ActivityError("nothing left to refund")
-    create_refund(
-        store,
-        order,
-        None,
-        str(change.get("reason", "Returned item")),
-        [RefundLine(item.id, 1, unit, taxes)],
-        False,
-        ADMIN_USER_ID,
-    )
+    """A refund along the path ``via`` names (``refund_paths``; the admin's by default), with
+    its ``amount``, ``line_items``, ``reason``, ``api_refund``; without an amount or lines,
+    one unit of the first line with its taxes ("Returned item")."""
+    via = str(change.get("via") or "admin")
+    if via not in BY_PATH:
+        raise ActivityError(f"via must be one of {', '.join(REFUND_PATHS)}")
+    body = dict(change)
+    if body.get("amount") is None and not body.get("line_items"):
+        if not order.line_items:
+            raise ActivityError("the order has no lines")
+        item, dp = order.line_items[0], store.config.decimals
+        body["line_items"] = [as_request(portion(item, dp, 1, item.quantity, 1))]
+        body.setdefault("reason", "Returned item")
+    try:
+        BY_PATH[via](store, order, body, ADMIN_USER_ID)
+    except RefundError as error:
+        raise ActivityError(str(error)) from None

@@ -167,7 +167,8 @@ class Order:
 
 @dataclass
 class Refund:
-    """A ``shop_order_refund``: positive ``amount``; line items carry negative values."""
+    """A ``shop_order_refund``: positive ``amount``; its items copy the order's refunded items
+    with negative values, and its tax lines sum their taxes per rate (``update_taxes``)."""
 
     id: int
     parent_id: int
@@ -177,6 +178,9 @@ class Refund:
     refunded_by: int
     refunded_payment: bool
     line_items: list[LineItem] = field(default_factory=list)
+    shipping_lines: list[ShippingLine] = field(default_factory=list)
+    fee_lines: list[FeeLine] = field(default_factory=list)
+    tax_lines: list[TaxLine] = field(default_factory=list)
     meta: list[Meta] = field(default_factory=list)
 
 

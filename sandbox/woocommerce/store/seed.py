@@ -1,11 +1,14 @@
 """Deterministic store data per ``seed``: catalog, customers, coupons and varied orders.
 
 The data exercise what integrations trip over: inclusive and exclusive pricing (store setting
-plus orders placed under the other setting), standard, reduced and zero-rated lines, a
-Canadian order with two taxes on a line, shipping with tax, positive and negative fees, percent
-and fixed-cart coupons, partial and full refunds, guests and registered customers, foreign
-currencies, variations, products without SKU and every order status. Timestamps are offsets
-before the moment the data is generated (so only they differ between runs).
+plus orders placed under the other setting), standard, reduced and zero-rated lines, Canadian
+orders with two taxes on a line (British Columbia: GST and PST, priorities 1 and 2, every
+ninth order from the sixth) and, when the store has its rates, with a compound tax (Prince
+Edward Island, every ninth order from the ninth), shipping with tax, positive and negative fees,
+percent and fixed-cart coupons, guests and registered customers, foreign currencies,
+variations, products without SKU and every order status; what happens after checkout is in
+``history`` (payments, refunds). Timestamps are offsets before the moment the data is
+generated (so only they differ between runs).
 """
 
 from __future__ import annotations
@@ -18,10 +21,9 @@ from decimal import Decimal
 
 from ..php.money import ZERO, round_dp
 from ..totals.calculator import price_at_checkout
-from . import orders
-from .database import ADMIN_USER_ID, Store
+from . import history
+from .database import Store
 from .models import Coupon, CouponLine, Customer, FeeLine, LineItem, Order, Product, ShippingLine
-from .refunds import RefundLine, create_refund
 
 RATES = {"NZD": Decimal(1), "AUD": Decimal("0.92"), "USD": Decimal("0.61")}
 _FIRST = (
@@ -65,6 +67,8 @@ _ADDRESSES = (
     ("CA", "BC", "Vancouver", "V6B 1A1", "555 Granville Street"),
     ("US", "CA", "San Francisco", "94103", "969 Market"),
 )
+_PLACES = (*_ADDRESSES, ("CA", "PE", "Charlottetown", "C1A 4P3", "97 Queen Street"))
+"""Where orders are shipped: the customers' addresses and one only orders use."""
 _STATUS_CYCLE = (
     "processing",
     "completed",
@@ -111,7 +115,7 @@ def populate(store: Store) -> None:
         people = _customers(store, rng, anchor - timedelta(days=90))
         placed = [_order(store, rng, anchor, index, catalog, people) for index in range(cfg.orders)]
         for order in sorted(placed, key=lambda o: o.date_created):
-            _after_sale(store, rng, order, anchor)
+            history.after_sale(store, rng, order, anchor)
 
 
 def _coupons(store: Store) -> None:
@@ -250,7 +254,9 @@ def _order(
     cfg = store.config
     created = anchor - timedelta(days=60) + timedelta(hours=index * 30, minutes=rng.randint(0, 59))
     customer = None if index % 4 == 3 else rng.choice(people)
-    country = "CA" if index % 9 == 5 else rng.choice(("NZ", "NZ", "NZ", "AU", "US", "NZ"))
+    drawn = "CA" if index % 9 == 5 else rng.choice(("NZ", "NZ", "NZ", "AU", "US", "NZ"))
+    pei = index % 9 == 8 and any(r.state == "PE" for r in cfg.tax_rates)
+    country, state = ("CA", "PE") if pei else (drawn, "")
     currency = cfg.currency if index % 6 else rng.choice(("USD", "AUD"))
     basket = Basket(_pick_lines(rng, catalog))
     if index % 4 == 1:
@@ -280,6 +286,7 @@ def _order(
         gateway.gateway_id,
         country,
         "admin" if index % 11 == 10 else "checkout",
+        state,
     )
     status = _STATUS_CYCLE[index] if index < len(_STATUS_CYCLE) else rng.choice(_STATUS_CYCLE[:7])
     order.meta.append(store.meta("_target_status", status))
@@ -297,6 +304,7 @@ def checkout(
     gateway_id: str,
     country: str = "",
     created_via: str = "checkout",
+    state: str = "",
 ) -> Order:
     """Place a pending order the way checkout does (cart totals)."""
     cfg = store.config
@@ -316,7 +324,7 @@ def checkout(
     )
     if cfg.order_number_prefix is not None:
         order.meta.append(store.meta("_order_number", order.number))
-    _addresses(rng, order, customer, country)
+    _addresses(rng, order, customer, country, state)
     gateway = next(g for g in cfg.gateways if g.gateway_id == gateway_id)
     order.payment_method, order.payment_method_title = gateway.gateway_id, gateway.title
     if created_via == "checkout":
@@ -369,7 +377,9 @@ def _item_name(product: Product, parent: Product | None) -> str:
     return f"{parent.name} - {', '.join(a['option'] for a in product.attributes)}"
 
 
-def _addresses(rng: random.Random, order: Order, customer: Customer | None, country: str) -> None:
+def _addresses(
+    rng: random.Random, order: Order, customer: Customer | None, country: str, state: str
+) -> None:
     if customer is not None:
         order.customer_id = customer.id
         order.billing.update(customer.billing)
@@ -384,75 +394,9 @@ def _addresses(rng: random.Random, order: Order, customer: Customer | None, coun
         )
         order.shipping.update(first_name=first, last_name=last)
     if country:
-        match = next(a for a in _ADDRESSES if a[0] == country)
+        match = next((a for a in _PLACES if a[0] == country and state in ("", a[1])), None)
+        if match is None:
+            raise ValueError(f"no address in {country} {state}".strip())
         place = dict(zip(("country", "state", "city", "postcode", "address_1"), match, strict=True))
         order.shipping.update(place)
         order.billing.update(place)
-
-
-def _after_sale(store: Store, rng: random.Random, order: Order, anchor: datetime) -> None:
-    target = next(m for m in order.meta if m.key == "_target_status")
-    order.meta.remove(target)
-    status = str(target.value)
-    moment = order.date_created + timedelta(minutes=rng.randint(1, 30))
-    paid = status in ("processing", "completed", "refunded", "trash")
-    if paid or status == "on-hold":
-        orders.set_status(
-            store, order, "on-hold" if order.payment_method == "bacs" else "processing", moment
-        )
-        if order.payment_method == "stripe":
-            order.transaction_id = "ch_" + "".join(
-                rng.choice(string.ascii_letters + string.digits) for _ in range(24)
-            )
-            order.meta.append(
-                store.meta(
-                    "_stripe_fee", str(round_dp(order.total * Decimal("0.029") + Decimal("0.3"), 2))
-                )
-            )
-    if status in ("completed", "refunded", "trash") or (
-        status == "processing" and order.status == "on-hold"
-    ):
-        moment += timedelta(hours=rng.randint(2, 48))
-        orders.set_status(store, order, "processing", moment)
-        if status != "processing":
-            orders.set_status(store, order, "completed", moment + timedelta(hours=1))
-    elif status in ("cancelled", "failed", "pending", "on-hold"):
-        if status != order.status and status != "pending":
-            orders.set_status(store, order, status, moment)
-    order.date_modified = max(
-        order.date_modified,
-        moment,
-        *(n.date_created for n in store.notes.values() if n.order_id == order.id),
-    )
-    if status == "refunded" or (status == "completed" and rng.random() < 0.5):
-        _refund(store, rng, order, full=status == "refunded")
-    if status == "trash":
-        order.trashed_status, order.status = order.status, "trash"
-    order.date_modified = min(order.date_modified, anchor)
-
-
-def _refund(store: Store, rng: random.Random, order: Order, full: bool) -> None:
-    when = order.date_modified + timedelta(days=2)
-    dp = store.config.decimals
-    if full:
-        create_refund(
-            store, order, order.total, "Customer changed their mind", [], False, ADMIN_USER_ID, when
-        )
-    elif rng.random() < 0.5:
-        item = order.line_items[0]
-        unit = round_dp(item.total / item.quantity, dp)
-        taxes = {rate: round_dp(tax / item.quantity, dp) for rate, tax in item.taxes.items()}
-        lines = [RefundLine(item.id, 1, unit, taxes)]
-        create_refund(store, order, None, "Damaged item", lines, False, ADMIN_USER_ID, when)
-    else:
-        create_refund(
-            store,
-            order,
-            round_dp(order.total / 5, dp),
-            "Late delivery",
-            [],
-            False,
-            ADMIN_USER_ID,
-            when,
-        )
-    order.date_modified = when

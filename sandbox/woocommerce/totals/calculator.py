@@ -14,15 +14,22 @@ Assumed: fees and shipping are entered excluding tax; negative fees carry no tax
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Protocol
 
 from ..config import TaxRateSpec
 from ..php.money import ZERO, raw, round_dp
 from ..store.models import Coupon, LineItem, Order, TaxLine
 from .discounts import Priced, apply_coupons
 from .taxes import calc_tax, find_rates, find_shipping_rates, rate_code
+
+
+class Taxed(Protocol):
+    """An item with taxes per rate id (a product, fee or shipping line)."""
+
+    taxes: dict[int, Decimal]
 
 
 @dataclass
@@ -140,15 +147,9 @@ def _tax_extras(order: Order, ctx: TaxContext) -> None:
 def finalize(order: Order, ctx: TaxContext, discounts_from_coupons: bool) -> None:
     """Rebuild tax lines and every order-level total from the lines."""
     dp = ctx.dp
-    cart: dict[int, Decimal] = {}
-    shipping: dict[int, Decimal] = {}
-    for line in [*order.line_items, *order.fee_lines]:
-        for rate_id, tax in line.taxes.items():
-            cart[rate_id] = cart.get(rate_id, ZERO) + round_dp(tax, dp)
-    for ship in order.shipping_lines:
-        for rate_id, tax in ship.taxes.items():
-            shipping[rate_id] = shipping.get(rate_id, ZERO) + round_dp(tax, dp)
-    _sync_tax_lines(order, ctx, cart, shipping)
+    cart = rate_totals([*order.line_items, *order.fee_lines], dp)
+    shipping = rate_totals(order.shipping_lines, dp)
+    order.tax_lines = tax_lines(order.tax_lines, ctx, cart, shipping)
     order.cart_tax = sum(cart.values(), ZERO)
     order.shipping_tax = sum(shipping.values(), ZERO)
     order.total_tax = round_dp(order.cart_tax + order.shipping_tax, dp)
@@ -173,18 +174,38 @@ def finalize(order: Order, ctx: TaxContext, discounts_from_coupons: bool) -> Non
     )
 
 
-def _sync_tax_lines(
-    order: Order, ctx: TaxContext, cart: dict[int, Decimal], shipping: dict[int, Decimal]
-) -> None:
-    existing = {t.rate_id: t for t in order.tax_lines}
+def rate_totals(lines: Iterable[Taxed], dp: int) -> dict[int, Decimal]:
+    """Each rate's tax over ``lines``, every line's tax rounded first (rounding per line, the
+    default: ``WC_Abstract_Order::update_taxes`` / ``round_line_tax``)."""
+    totals: dict[int, Decimal] = {}
+    for line in lines:
+        for rate_id, tax in line.taxes.items():
+            totals[rate_id] = totals.get(rate_id, ZERO) + round_dp(tax, dp)
+    return totals
+
+
+def tax_lines(
+    existing: list[TaxLine],
+    ctx: TaxContext,
+    cart: dict[int, Decimal],
+    shipping: dict[int, Decimal],
+) -> list[TaxLine]:
+    """``update_taxes``: one line per rate, cart rates first, then rates only shipping has;
+    an existing line keeps its id. A rate the store no longer has gets WooCommerce's empty
+    code and the label "Tax" (``WC_Tax::get_rate_label``)."""
+    kept = {t.rate_id: t for t in existing}
     by_id = {r.rate_id: r for r in ctx.rates}
     lines = []
     for rate_id in dict.fromkeys([*cart, *shipping]):
-        rate = by_id[rate_id]
-        line = existing.get(rate_id) or TaxLine(
-            ctx.next_item_id(), rate_id, rate_code(rate), rate.name, rate.compound, rate.rate
-        )
+        line = kept.get(rate_id) or _new_tax_line(ctx, rate_id, by_id.get(rate_id))
         line.tax_total = cart.get(rate_id, ZERO)
         line.shipping_tax_total = shipping.get(rate_id, ZERO)
         lines.append(line)
-    order.tax_lines = lines
+    return lines
+
+
+def _new_tax_line(ctx: TaxContext, rate_id: int, rate: TaxRateSpec | None) -> TaxLine:
+    if rate is None:
+        return TaxLine(ctx.next_item_id(), rate_id, "", "Tax", False, ZERO)
+    code = rate_code(rate)
+    return TaxLine(ctx.next_item_id(), rate_id, code, rate.name, rate.compound, rate.rate)

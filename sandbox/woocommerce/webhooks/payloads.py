@@ -1,9 +1,12 @@
 """``WC_Webhook::build_payload``: what a delivery carries, built when it is sent.
 
 Sourced: ``deleted`` events carry ``{"id": N}``; other resource events carry the current
-``GET /wc/v3/<resource>s/<id>`` response including ``_links``. Inferred from the code (not
-observed): when that request fails (e.g. the order was deleted for good) the body is the REST
-error object. Custom ``action.*`` topics are never fired by the sandbox.
+``GET /wc/v3/<resource>s/<id>`` response including ``_links``; an ``action.<hook>`` topic
+carries ``{"action": "<hook>", "arg": <the hook's first argument>}`` (``get_wp_api_payload``:
+``WC_Webhook::enqueue`` hooks ``process`` with one accepted argument, so a second one, such
+as the refund id of ``woocommerce_order_refunded``, is never sent). Inferred from the code
+(not observed): when the REST request fails (e.g. the order was deleted for good) the body is
+the REST error object. The action hooks the sandbox fires are listed in the README.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ def payload(view: View, webhook: Webhook, resource_id: int) -> Any:
     """The body of a delivery for ``resource_id``."""
     if webhook.event == "deleted":
         return {"id": resource_id}
+    if webhook.resource == "action":
+        return {"action": webhook.event, "arg": resource_id}
     store = view.store
     if webhook.resource == "order":
         order = store.orders.get(resource_id)

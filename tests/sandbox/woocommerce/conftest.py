@@ -16,10 +16,21 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 from woocommerce import API
 
-from sandbox.woocommerce import RunningStore, StoreConfig, serve_in_thread
+from sandbox.woocommerce import (
+    PRINCE_EDWARD_ISLAND_RATES,
+    RunningStore,
+    StoreConfig,
+    serve_in_thread,
+)
 from tests.support.waiting import HTTP_TIMEOUT, wait_until
 
-CONFIG = StoreConfig(seed=7, orders=24, customers=8, products=10)
+CONFIG = StoreConfig(
+    seed=7,
+    orders=24,
+    customers=8,
+    products=10,
+    tax_rates=(*StoreConfig().tax_rates, *PRINCE_EDWARD_ISLAND_RATES),
+)
 KEY, SECRET = CONFIG.consumer_key, CONFIG.consumer_secret
 HTTPS = {"X-Forwarded-Proto": "https"}
 
@@ -87,6 +98,16 @@ def https(base: str, method: str, path: str, body: Any = None, **params: Any) ->
 def control(base: str, path: str, body: Any = None) -> requests.Response:
     """POST to ``/_sandbox``."""
     return requests.post(f"{base}/_sandbox/{path}", json=body or {}, timeout=30)
+
+
+def product(base: str, name: str) -> dict[str, Any]:
+    """The seeded product called ``name``."""
+    return next(p for p in https_get(base, "/products", search=name).json() if p["name"] == name)
+
+
+def delivery_log(base: str, **params: str) -> list[dict[str, Any]]:
+    """The store's log of what it sent (``/_sandbox/deliveries``), oldest first."""
+    return requests.get(f"{base}/_sandbox/deliveries", params=params, timeout=HTTP_TIMEOUT).json()
 
 
 def sign(body: bytes, secret: str) -> str:

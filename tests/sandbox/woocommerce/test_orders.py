@@ -5,19 +5,13 @@ from __future__ import annotations
 import json
 import time
 from decimal import Decimal
-from typing import Any
 
 import pytest
 from woocommerce import API
 
 from tests.support.reference import woocommerce_sample
 
-from .conftest import control, https, https_get
-
-
-def _product(base: str, name: str) -> dict[str, Any]:
-    products = https_get(base, "/products", search=name).json()
-    return next(p for p in products if p["name"] == name)
+from .conftest import control, https, https_get, product
 
 
 def _sum(values: list[str]) -> Decimal:
@@ -25,7 +19,7 @@ def _sum(values: list[str]) -> Decimal:
 
 
 def test_inclusive_checkout_adds_up_to_shelf_prices(base: str):
-    mug, beanie = _product(base, "Ceramic Mug"), _product(base, "Merino Beanie")
+    mug, beanie = product(base, "Ceramic Mug"), product(base, "Merino Beanie")
     assert (mug["price"], beanie["price"]) == ("17.50", "39.90")
     order = control(
         base,
@@ -60,7 +54,7 @@ def test_inclusive_checkout_adds_up_to_shelf_prices(base: str):
 
 
 def test_exclusive_order_with_percent_coupon(base: str):
-    beanie = _product(base, "Merino Beanie")
+    beanie = product(base, "Merino Beanie")
     order = control(
         base,
         "orders",
@@ -87,7 +81,7 @@ def test_exclusive_order_with_percent_coupon(base: str):
 
 
 def test_two_taxes_on_one_line_and_untaxed_shipping_rate(base: str):
-    towel = _product(base, "Tea Towel")
+    towel = product(base, "Tea Towel")
     order = control(
         base,
         "orders",
@@ -108,7 +102,7 @@ def test_two_taxes_on_one_line_and_untaxed_shipping_rate(base: str):
 
 
 def test_rest_create_recalculates_tax_exclusive(wc: API, base: str):
-    towel = _product(base, "Tea Towel")
+    towel = product(base, "Tea Towel")
     body = {
         "line_items": [{"product_id": towel["id"], "quantity": 2}],
         "shipping_lines": [
@@ -285,7 +279,7 @@ def test_php_style_json_and_dp(base: str):
 
 
 def test_coupon_rounding_remainder_and_fixed_cart_split(base: str):
-    notebook, stickers = _product(base, "Notebook"), _product(base, "Sticker Pack")
+    notebook, stickers = product(base, "Notebook"), product(base, "Sticker Pack")
     percent = control(
         base,
         "orders",
@@ -303,7 +297,7 @@ def test_coupon_rounding_remainder_and_fixed_cart_split(base: str):
     assert percent["coupon_lines"][0]["discount"] == "2.02"
     assert percent["coupon_lines"][0]["discount_tax"] == "0.30"  # 0.2025 -> 0.20, 0.1005 -> 0.10
     assert percent["total"] == "22.39"  # 7.64 + 3.83 + 8 + 1.15 + 0.57 + 1.20
-    tote = _product(base, "Canvas Tote")
+    tote = product(base, "Canvas Tote")
     fixed = control(
         base,
         "orders",

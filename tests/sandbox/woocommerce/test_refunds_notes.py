@@ -66,10 +66,11 @@ def test_partial_refund_with_a_line(base: str):
     assert refunded["meta_data"][0]["key"] == "_refunded_item_id"
     assert refunded["meta_data"][0]["value"] == str(line["id"])
     assert refunded["price"] == 15.22  # total / quantity = -15.22 / -1
+    assert refund["tax_lines"][0]["tax_total"] == "-2.28"
     after = https_get(base, f"/orders/{order['id']}").json()
     assert after["refunds"] == [{"id": refund["id"], "reason": "Chipped", "total": "-17.50"}]
-    assert after["status"] == "processing"
-    assert after["date_modified_gmt"] >= order["date_modified_gmt"]
+    assert after["status"] == "on-hold"  # paid by bank transfer: still waiting
+    assert after["date_modified_gmt"] == order["date_modified_gmt"]  # a partial refund
     listed = https_get(base, f"/orders/{order['id']}/refunds").json()
     assert [r["id"] for r in listed] == [refund["id"]]
 
@@ -77,8 +78,17 @@ def test_partial_refund_with_a_line(base: str):
 @pytest.mark.woocommerce_samples
 def test_a_refund_has_the_fields_of_woocommerces_sample(base: str):
     response = _refund_one_of_two(base)[2]
-    sample = json.loads(woocommerce_sample("order_refund_retrieve_v3_docs.json").read_text())
-    assert set(response.json()) == set(sample)
+    sample = json.loads(woocommerce_sample("order_refunds_list_v3_docs.json").read_text())[1]
+    refund = response.json()
+    # the 3.x docs' sample predates PR #28241 (shipping, tax and fee lines on refunds)
+    assert set(refund) == set(sample) | {"shipping_lines", "tax_lines", "fee_lines"}
+    line, sampled = refund["line_items"][0], sample["line_items"][0]
+    assert set(line) == set(sampled) | {"image", "parent_name"}
+    assert set(line["taxes"][0]) == {"id", "total", "subtotal"}
+    assert (type(line["quantity"]), type(line["meta_data"][0]["value"])) == (
+        type(sampled["quantity"]),
+        type(sampled["meta_data"][0]["value"]),
+    )
 
 
 def test_refund_errors_and_full_refund(base: str):
@@ -104,7 +114,29 @@ def test_refund_errors_and_full_refund(base: str):
         https_get(base, f"{path}/1").json()["code"]
         == "woocommerce_rest_shop_order_refund_invalid_id"
     )
-    assert https_get(base, "/orders/99999/refunds").json()["message"] == "Invalid order ID."
+    unknown = https_get(base, "/orders/99999/refunds")  # queried by parent, no order checked
+    assert (unknown.json(), unknown.headers["X-WP-Total"]) == ([], "0")
+
+
+def test_a_refund_is_found_by_its_id_then_checked_against_the_order(base: str):
+    order, _line, response = _refund_one_of_two(base)
+    refund, other = response.json(), _fresh_order(base)
+    errors = {
+        f"/orders/{other['id']}/refunds/{refund['id']}": "woocommerce_rest_invalid_order_refund_id",
+        f"/orders/99999/refunds/{refund['id']}": "woocommerce_rest_invalid_order_id",
+        f"/orders/99999/refunds/{order['id']}": "woocommerce_rest_invalid_order_id",
+        f"/orders/{other['id']}/refunds/{order['id']}": "woocommerce_rest_invalid_order_refund_id",
+        "/orders/99999/refunds/99998": "woocommerce_rest_shop_order_refund_invalid_id",
+    }
+    assert {path: https_get(base, path).json()["code"] for path in errors} == errors
+    wrong = https(base, "DELETE", f"/orders/{other['id']}/refunds/{refund['id']}")
+    assert (wrong.status_code, wrong.json()["message"]) == (404, "Invalid order refund ID.")
+    assert https_get(base, f"/orders/{order['id']}").json()["refunds"] == []  # deleted anyway
+    second, _line, again = _refund_one_of_two(base)
+    path = f"/orders/{second['id']}/refunds/{again.json()['id']}"
+    assert https(base, "DELETE", path, force="false").status_code == 501
+    assert https(base, "DELETE", path).json()["id"] == again.json()["id"]  # force: true by default
+    assert https_get(base, path).json()["code"] == "woocommerce_rest_shop_order_refund_invalid_id"
 
 
 def test_stripe_orders_refund_through_the_gateway(base: str):

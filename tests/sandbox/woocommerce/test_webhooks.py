@@ -10,17 +10,15 @@ from woocommerce import API
 
 from tests.support.waiting import HTTP_TIMEOUT, wait_until
 
-from .conftest import Receiver, control, create_webhook, https, https_get, sign
-
-
-def _log(base: str, **params: str) -> list[dict]:
-    return requests.get(f"{base}/_sandbox/deliveries", params=params, timeout=HTTP_TIMEOUT).json()
+from .conftest import Receiver, control, create_webhook, delivery_log, https, https_get, sign
 
 
 def _logged(base: str, count: int) -> None:
     """Wait until the store has logged ``count`` deliveries: it logs each one after counting
     its outcome against the webhook."""
-    wait_until(lambda: len(_log(base, kind="action")) >= count, f"{count} deliveries logged")
+    wait_until(
+        lambda: len(delivery_log(base, kind="action")) >= count, f"{count} deliveries logged"
+    )
 
 
 def _state(base: str, webhook_id: int) -> dict:
@@ -66,7 +64,7 @@ def test_delivery_headers_signature_and_body(base: str, wc: API, receiver: Recei
     assert payload == wc.get(f"orders/{order['id']}").json()
     assert payload["id"] == order["id"] and payload["customer_note"] == "please/knock"
     assert payload["_links"]["self"][0]["href"] == f"{base}/wp-json/wc/v3/orders/{order['id']}"
-    entry = _log(base, kind="action")[0]
+    entry = delivery_log(base, kind="action")[0]
     assert (entry["status"], entry["success"], entry["failure_count"]) == (200, True, 0)
 
 
@@ -139,7 +137,7 @@ def test_fail_all_switch_disables(base: str, receiver: Receiver):
         _logged(base, value + 1)
     assert _state(base, hook["id"])["status"] == "disabled"
     assert receiver.deliveries() == []
-    assert all(e["status"] is None and e["error"] for e in _log(base, kind="action"))
+    assert all(e["status"] is None and e["error"] for e in delivery_log(base, kind="action"))
     reenabled = https(base, "PUT", f"/webhooks/{hook['id']}", {"status": "active"}).json()
     assert reenabled["status"] == "active"
     assert _state(base, hook["id"])["failure_count"] == 2

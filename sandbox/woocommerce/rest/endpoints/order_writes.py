@@ -4,9 +4,10 @@ Sourced: addresses, meta and item lists are applied first; a new line for a prod
 ``wc_get_price_excluding_tax(product, qty)`` as subtotal and total; an existing line keeps its
 totals unless they are sent (even when only the quantity changes); an item with ``id`` and
 quantity 0 (or a null product/method/name) is removed; coupons are re-applied from
-``coupon_lines``; then ``calculate_totals``; status last; ``set_paid`` runs
-``payment_complete`` after the save. Assumed: an unknown product id is
-``woocommerce_rest_invalid_product_id`` "Invalid product ID." (400).
+``coupon_lines``; then ``calculate_totals``; status last; after the save ``set_paid`` runs
+``payment_complete`` when creating, or when updating an order that ``needs_payment`` (pending
+or failed with a total above zero: ``set_paid`` leaves an on-hold order alone). Assumed: an
+unknown product id is ``woocommerce_rest_invalid_product_id`` "Invalid product ID." (400).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ...php.money import ZERO, round_dp
-from ...render.orders import needs_processing
 from ...store import orders
 from ...store.database import Store
 from ...store.models import CouponLine, FeeLine, LineItem, Order, ShippingLine
@@ -101,18 +101,6 @@ def apply(store: Store, order: Order, body: dict[str, Any], creating: bool) -> b
     if body.get("status"):
         orders.set_status(store, order, str(body["status"]))
     return body.get("set_paid") is True
-
-
-def pay(store: Store, order: Order, transaction_id: str) -> bool:
-    """``payment_complete``: only from on-hold, pending, failed or cancelled."""
-    if order.status not in ("on-hold", "pending", "failed", "cancelled"):
-        return False
-    if transaction_id:
-        order.transaction_id = transaction_id
-    if order.date_paid is None:
-        order.date_paid = store.now()
-    orders.set_status(store, order, "processing" if needs_processing(store, order) else "completed")
-    return True
 
 
 def _address(target: dict[str, str], values: dict[str, Any], kind: str) -> None:

@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from ...render import orders as render_orders
-from ...store import orders
+from ...store import orders, payments
 from ...store.models import Order
 from ...store.orders import order_key
 from ..collection import DateFilter, listing, order_by, page_params
 from ..common import dp_view, location
 from ..errors import RestError
 from ..router import CREATABLE, DELETABLE, EDITABLE, READABLE, Call, Reply, Router
-from .order_writes import ORDER_STATUSES, apply, pay
+from .order_writes import ORDER_STATUSES, apply
 
 LIST_STATUSES = ("any", "trash", *ORDER_STATUSES)
 ORDERBY = ("date", "id", "include", "title", "slug", "modified")
@@ -146,8 +146,8 @@ def create_order(call: Call) -> Reply:
             set_paid = apply(store, order, body, True)
         store.orders[order.id] = order
         store.emit("order", "created", order.id)
-        if set_paid and pay(store, order, str(body.get("transaction_id") or "")):
-            orders.saved(store, order)
+        if set_paid:
+            payments.payment_complete(store, order, str(body.get("transaction_id") or ""))
         return Reply(
             render_orders.order(dp_view(call), order), 201, location(call, f"/orders/{order.id}")
         )
@@ -163,8 +163,8 @@ def update_order(call: Call) -> Reply:
         with store.muted():
             set_paid = apply(store, order, body, False)
         orders.saved(store, order)
-        if set_paid and pay(store, order, str(body.get("transaction_id") or "")):
-            orders.saved(store, order)
+        if set_paid and orders.needs_payment(order):
+            payments.payment_complete(store, order, str(body.get("transaction_id") or ""))
         return Reply(render_orders.order(dp_view(call), order))
 
 
