@@ -2,9 +2,11 @@
 event; the caller enqueues one coalesced job per record (`server.jobs.tasks`).
 
 Duplicates are recognised: the same record with the same modification time and the same
-content (WooCommerce's dates have whole seconds, so two changes in one second differ only in
-content), or a version older than the one already processed, or as old but read at least a
-second after it was made, is stored as a duplicate and starts no job. An event that failed or
+content, a version older than the one already processed, or the processed version itself (same
+time, same content) is stored as a duplicate and starts no job. A delivery as old as the
+processed version but with other content is never a duplicate: WooCommerce's dates have whole
+seconds, and a partial refund changes an order's `refunds` and totals without touching its
+`date_modified` at all. An event that failed or
 was ignored does not count. A store that is not active keeps its events pending, to be
 processed when it resumes.
 """
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,7 +24,6 @@ from server.extensions import db
 from server.models import EventSource, EventStatus, InboundEvent, Store, StoreState, WooRecord
 
 FOLLOWED_RESOURCES = ("order", "customer", "product")
-SECOND = timedelta(seconds=1)  # the resolution of WooCommerce's dates
 
 
 def record(
@@ -94,7 +95,7 @@ def _already_known(
     if seen:
         return True
     processed = db.session.execute(
-        sa.select(WooRecord.modified_at, WooRecord.read_at).where(
+        sa.select(WooRecord.modified_at, WooRecord.content_hash).where(
             WooRecord.store_id == store_id,
             WooRecord.resource == resource,
             WooRecord.woo_id == resource_id,
@@ -104,8 +105,7 @@ def _already_known(
         return False
     if processed.modified_at > modified_at:
         return True
-    read_later = processed.read_at is not None and processed.read_at >= modified_at + SECOND
-    return processed.modified_at == modified_at and read_later
+    return processed.modified_at == modified_at and processed.content_hash == digest
 
 
 def needs_job(store: Store, event: InboundEvent) -> bool:

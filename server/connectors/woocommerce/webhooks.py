@@ -15,10 +15,16 @@ from server import untrusted
 
 PING = re.compile(rb"^webhook_id=\d+$")
 TOPIC = re.compile(r"^[a-z_]{1,31}\.[a-z0-9_.]{1,68}$")  # fits InboundEvent.topic and .resource
+# WooCommerce fires `woocommerce_order_refunded` for every refund, partial ones included,
+# which change neither the order's `date_modified` nor, made some ways, send order.updated.
+REFUNDED = "action.woocommerce_order_refunded"
 TOPICS = (
     "order.created", "order.updated", "order.deleted", "order.restored",
     "customer.created", "customer.updated", "product.created", "product.updated",
+    REFUNDED,
 )  # fmt: skip
+# Action topics whose `arg` is an order id: the delivery stands for "read this order again".
+ORDER_ACTIONS = frozenset({REFUNDED})
 
 
 class InvalidDelivery(ValueError):  # noqa: N818 - a ValueError by nature
@@ -73,17 +79,44 @@ def parse_delivery(raw_body: bytes, headers: Mapping[str, str]) -> Delivery:
         raise InvalidDelivery(f"the body is {error}") from None
     if not isinstance(payload, dict):
         raise InvalidDelivery("the body is not a JSON object")
-    resource_id = payload.get("id")
-    if isinstance(resource_id, bool) or not isinstance(resource_id, int):
-        raise InvalidDelivery("the payload has no integer id")
-    if not 0 < resource_id < 2**63:
-        raise InvalidDelivery("the payload's id is out of range")
+    delivery_id = (headers.get("X-WC-Webhook-Delivery-ID") or "").strip()[:64]
+    if resource == "action":
+        return _action(topic, event, delivery_id, payload)
     return Delivery(
         topic=topic,
         resource=resource,
         event=event,
-        delivery_id=(headers.get("X-WC-Webhook-Delivery-ID") or "").strip()[:64],
-        resource_id=str(resource_id),
+        delivery_id=delivery_id,
+        resource_id=_id(payload.get("id"), "id"),
         modified_at=parse_gmt(payload.get("date_modified_gmt")),
         payload=payload,
     )
+
+
+def _action(topic: str, event: str, delivery_id: str, payload: dict[str, Any]) -> Delivery:
+    """`{"action": "woocommerce_order_refunded", "arg": 42}`: an order action becomes that
+    order's event (its current version is read); any other action is kept as an `action`
+    event, which nothing follows."""
+    if payload.get("action") != event:
+        raise InvalidDelivery(f"the payload's action is not {event}")
+    if topic in ORDER_ACTIONS:
+        resource, resource_id = "order", _id(payload.get("arg"), "arg")
+    else:
+        resource, resource_id = "action", event[:64]
+    return Delivery(
+        topic=topic,
+        resource=resource,
+        event=event,
+        delivery_id=delivery_id,
+        resource_id=resource_id,
+        modified_at=None,
+        payload=payload,
+    )
+
+
+def _id(value: object, field: str) -> str:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidDelivery(f"the payload has no integer {field}")
+    if not 0 < value < 2**63:
+        raise InvalidDelivery(f"the payload's {field} is out of range")
+    return str(value)

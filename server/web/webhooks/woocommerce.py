@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 
 import sqlalchemy as sa
-from flask import Response, abort, request
+from flask import Response, abort, jsonify, request
 from redis.exceptions import RedisError
 
 from server.connections.woocommerce import access as woo_access
@@ -53,7 +53,9 @@ def woocommerce(public_id: str) -> Response:
         delivery = parse_delivery(raw, request.headers)
     except InvalidDelivery as error:
         logger.warning("store %s sent a signed delivery that cannot be read: %s", store.id, error)
-        return _empty(400)
+        refusal = jsonify(error=f"not a WooCommerce delivery: {error}")
+        refusal.status_code = 400
+        return refusal
     event = woo_intake.record(
         store,
         source=EventSource.WOOCOMMERCE_WEBHOOK,

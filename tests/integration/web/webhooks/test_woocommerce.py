@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from rq import Queue
 
 from server.extensions import db
+from server.inbound.intake import record_hash
 from server.models import (
     ConnectionStatus,
     EventSource,
@@ -193,24 +194,73 @@ def test_two_changes_in_the_same_second_are_both_kept(client, redis):
     ]  # fmt: skip
 
 
-def processed(store, modified: datetime, read: datetime) -> None:
-    db.session.add(WooRecord(store_id=store.id, resource="order", woo_id="42", content_hash="x",
-                             modified_at=modified, read_at=read))  # fmt: skip
+def processed(store, body: bytes, modified: datetime) -> None:
+    """The record as if its job had read and kept `body`."""
+    content = json.loads(body)
+    db.session.add(WooRecord(store_id=store.id, resource="order", woo_id="42",
+                             content_hash=record_hash(content), modified_at=modified,
+                             read_at=modified.replace(second=30)))  # fmt: skip
     db.session.commit()
 
 
-def test_the_version_processed_is_a_duplicate_only_if_read_a_second_later(client, redis):
+def test_the_version_processed_is_a_duplicate_only_with_the_same_content(client, redis):
+    """A partial refund leaves `date_modified` as it was: a delivery as old as the processed
+    version with other content (the refund, the totals) is new work, however late it comes."""
     ten = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
-    same_second = make_store()
-    processed(same_second, modified=ten, read=ten.replace(microsecond=900_000))
-    deliver(client, same_second, order(modified="2026-11-22T10:00:00"))
-    assert [e.status for e in events()] == [EventStatus.PENDING], "may be a later change"
-    db.session.execute(sa.delete(InboundEvent))
-    db.session.commit()
-    later = make_store(url="https://later.example")
-    processed(later, modified=ten, read=ten.replace(second=2))
-    deliver(client, later, order(modified="2026-11-22T10:00:00"))
+    store = make_store()
+    processed(store, order(modified="2026-11-22T10:00:00"), modified=ten)
+    deliver(client, store, order(modified="2026-11-22T10:00:00"))
     assert [e.status for e in events()] == [EventStatus.DUPLICATE]
+    refunded = order(modified="2026-11-22T10:00:00").replace(
+        b'"10.00"', b'"10.00","refunds":[{"id":7,"total":"-4.00"}]'
+    )
+    deliver(client, store, refunded)
+    assert [e.status for e in events()] == [EventStatus.DUPLICATE, EventStatus.PENDING]
+    assert queued(redis) == [("process_woo_record", (store.id, "order", "42"))]
+
+
+def action(hook: str, arg: object) -> bytes:
+    return json.dumps({"action": hook, "arg": arg}, separators=(",", ":")).encode()
+
+
+def test_an_order_refunded_action_reads_the_order_again(client, redis):
+    """WooCommerce's `action.woocommerce_order_refunded` carries only the order's id."""
+    store = make_store()
+    body = action("woocommerce_order_refunded", 42)
+    topic = "action.woocommerce_order_refunded"
+    assert deliver(client, store, body, topic=topic).status_code == 200
+    assert deliver(client, store, body, topic=topic).status_code == 200
+    assert [(e.topic, e.resource, e.resource_id, e.resource_modified_at, e.status)
+            for e in events()] == [
+        (topic, "order", "42", None, EventStatus.PENDING),
+        (topic, "order", "42", None, EventStatus.DUPLICATE),
+    ]  # fmt: skip
+    assert queued(redis) == [("process_woo_record", (store.id, "order", "42"))]
+
+
+def test_another_action_is_kept_and_ignored(client, redis):
+    store = make_store()
+    body = action("woocommerce_new_order", 42)
+    assert deliver(client, store, body, topic="action.woocommerce_new_order").status_code == 200
+    assert [(e.resource, e.status) for e in events()] == [("action", EventStatus.IGNORED)]
+    assert queued(redis) == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        action("woocommerce_order_refunded", "42"),
+        action("woocommerce_order_refunded", 0),
+        action("woocommerce_order_refunded", True),
+        action("woocommerce_order_status_changed", 42),
+        b'{"arg": 42}',
+    ],
+)
+def test_a_malformed_order_action_is_400(client, redis, body):
+    store = make_store()
+    answer = deliver(client, store, body, topic="action.woocommerce_order_refunded")
+    assert answer.status_code == 400 and answer.json["error"]
+    assert events() == [] and queued(redis) == []
 
 
 def test_a_failed_event_does_not_make_the_next_copy_a_duplicate(client, redis):
