@@ -88,6 +88,7 @@ def read_page(backfill_id: int) -> bool:
     assert backfill is not None
     for order in response.data if isinstance(response.data, list) else []:
         woo_id = str(order["id"])
+        order = woo_records.with_refunds(client, order)
         woo_records.keep(store_id, "order", woo_id, order, response.server_time)
         outbox.mark_order(store_id, woo_id, backfill_id=backfill_id)
         backfill.read += 1

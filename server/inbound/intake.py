@@ -56,10 +56,12 @@ def record(
 
 
 def record_hash(data: dict[str, Any] | None) -> str:
-    """A record's content, without the links that change with the address it was read at."""
+    """A record's content as WooCommerce states it: without the links that change with the
+    address it was read at, or what wooxero attached (`_`-prefixed, as `_links`)."""
     if data is None:
         return "deleted"
-    canonical = json.dumps({k: v for k, v in data.items() if k != "_links"}, sort_keys=True)
+    canonical = json.dumps({k: v for k, v in data.items() if not k.startswith("_")},
+                           sort_keys=True)  # fmt: skip
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 

@@ -44,6 +44,9 @@ from server.push import outbox
 from server.redis_client import get_redis
 
 ORDER = "order"
+# An order's refunds in full (lines, taxes, dates), read from `orders/<id>/refunds` when the
+# order lists any: the order itself names them only by id, reason and total.
+REFUND_DETAILS = "_wooxero_refunds"
 
 
 class RecordOutcome(enum.Enum):
@@ -130,7 +133,21 @@ def _read(
         return None, None
     if not isinstance(response.data, dict):
         raise PermanentError(f"the store answered for {resource} {woo_id} with something else")
+    if resource == ORDER:
+        return with_refunds(client, response.data), response.server_time
     return response.data, response.server_time
+
+
+def with_refunds(client: WooClient, order: dict[str, Any]) -> dict[str, Any]:
+    """The order with its refunds in full under `REFUND_DETAILS` (one more read, only for an
+    order that lists refunds); the order alone when it lists none."""
+    if not order.get("refunds"):
+        return order
+    try:
+        refunds = client.refunds(order["id"])
+    except NotFoundError:  # the order went between the two reads: the next read says so
+        refunds = []
+    return {**order, REFUND_DETAILS: [r for r in refunds if isinstance(r, dict)]}
 
 
 def keep(

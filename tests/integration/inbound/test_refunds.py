@@ -14,6 +14,7 @@ from server.connections.woocommerce import access as woo_access
 from server.connectors.woocommerce.webhooks import REFUNDED
 from server.extensions import db
 from server.inbound import webhooks as woo_webhooks
+from server.inbound.records import REFUND_DETAILS
 from server.models import EventStatus, InboundEvent, Store, WooRecord
 from tests.support.jobs import run_jobs
 from tests.support.waiting import wait_until
@@ -86,5 +87,8 @@ def test_every_partial_refund_reaches_the_kept_order(
         kept = _kept(order["id"])
         assert kept["date_modified_gmt"] == modified, "a partial refund keeps date_modified"
         assert [r["total"] for r in kept["refunds"]] == [f"-{a}" for a in reversed(made)]
+        details = kept[REFUND_DETAILS]  # in full, for the credit notes
+        assert [r["amount"] for r in details] == list(reversed(made))
+        assert {r["id"] for r in details} == {r["id"] for r in kept["refunds"]}
     statuses = {e.status for e in _events(order["id"])}
     assert EventStatus.PENDING not in statuses and EventStatus.FAILED not in statuses
