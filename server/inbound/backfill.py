@@ -84,11 +84,13 @@ def read_page(backfill_id: int) -> bool:
         "orderby": "id", "order": "asc",
     }  # fmt: skip
     response = client.page("orders", params, page)
+    # Every read before the first write: no transaction is held while the store answers.
+    orders = [woo_records.with_refunds(client, order)
+              for order in (response.data if isinstance(response.data, list) else [])]  # fmt: skip
     backfill = db.session.get(Backfill, backfill_id)
     assert backfill is not None
-    for order in response.data if isinstance(response.data, list) else []:
+    for order in orders:
         woo_id = str(order["id"])
-        order = woo_records.with_refunds(client, order)
         woo_records.keep(store_id, "order", woo_id, order, response.server_time)
         outbox.mark_order(store_id, woo_id, backfill_id=backfill_id)
         backfill.read += 1

@@ -30,6 +30,7 @@ from server.inbound import retries
 from server.inbound.intake import record_hash
 from server.locks import held
 from server.models import (
+    REFUND_DETAILS,
     Direction,
     EventStatus,
     InboundEvent,
@@ -44,9 +45,6 @@ from server.push import outbox
 from server.redis_client import get_redis
 
 ORDER = "order"
-# An order's refunds in full (lines, taxes, dates), read from `orders/<id>/refunds` when the
-# order lists any: the order itself names them only by id, reason and total.
-REFUND_DETAILS = "_wooxero_refunds"
 
 
 class RecordOutcome(enum.Enum):

@@ -37,12 +37,28 @@ class MappedDocument:
     explanation: list[str] = field(default_factory=list)
 
 
+REFUNDED = "refunded"
+
+
 def document_kind(order: Mapping[str, Any], settings: StoreSettings) -> str:
-    """ "invoice", "quote" or "none" for the order's status; a paid quote is an invoice."""
-    kind = settings.documents.by_status.get(str(order.get("status") or ""), "none")
+    """ "invoice", "quote" or "none" for the order's status; a paid quote is an invoice. A
+    refunded order keeps its invoice: its refunds are credited against it."""
+    status = str(order.get("status") or "")
+    if status == REFUNDED:
+        return "invoice"
+    kind = settings.documents.by_status.get(status, "none")
     if kind == "quote" and order.get("date_paid_gmt"):
         return "invoice"
     return kind
+
+
+def invoice_status(order: Mapping[str, Any], settings: StoreSettings) -> str:
+    """The configured status; approved when the order is paid and its payment is to be
+    booked, as Xero takes payments on approved invoices only (if the settings allow it)."""
+    payments = settings.payments
+    if order.get("date_paid_gmt") and payments.enabled and payments.approve_drafts:
+        return "AUTHORISED"
+    return settings.documents.invoice_status
 
 
 def document_number(order: Mapping[str, Any], template: str) -> str:
@@ -106,7 +122,7 @@ class _OrderMapping(LineMapper):
         due = due_date(issued, documents.due_type, documents.due_days).isoformat()
         if kind == "invoice":
             header |= {"Type": "ACCREC", "InvoiceNumber": number, "DueDate": due}
-            header["Status"] = documents.invoice_status
+            header["Status"] = invoice_status(self.order, self.settings)
             if documents.link_to_order and store_url.startswith(("https://", "http://")):
                 header["Url"] = order_url(store_url, self.order.get("id"))
         else:

@@ -56,6 +56,12 @@ class Booking:
     tax_type: str
 
 
+def credit_note_status(settings: StoreSettings) -> str:
+    """Approved, so it can be allocated or paid back, as a paid order's invoice is approved
+    (`payments.approve_drafts`); otherwise the invoices' status, for a person to approve."""
+    return "AUTHORISED" if settings.payments.approve_drafts else settings.documents.invoice_status
+
+
 def refund_position(order: Mapping[str, Any], refund_id: int) -> int | None:
     """The refund's place (1-based) among the order's refunds by id; None if not listed."""
     ids = sorted(
@@ -253,5 +259,5 @@ class _RefundMapping(LineMapper):
         return header | {
             "Type": "ACCRECCREDIT",
             "CreditNoteNumber": number,
-            "Status": self.settings.documents.invoice_status,
+            "Status": credit_note_status(self.settings),
         }

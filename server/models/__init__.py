@@ -23,10 +23,11 @@ from server.models.settings import (
 from server.models.store import Store, StoreState, StoreTransition
 from server.models.system import EncryptionCanary
 from server.models.user import Operator
-from server.models.woo import WooRecord
+from server.models.woo import REFUND_DETAILS, WooRecord
 from server.models.xero_cache import ReferenceKind, XeroReference
 
 __all__ = [
+    "REFUND_DETAILS",
     "AccountMapping",
     "Backfill",
     "BackfillStatus",

@@ -18,7 +18,8 @@ class OutboxStatus(enum.StrEnum):
     PENDING = "pending"  # to be written
     SENDING = "sending"  # in a batch on its way; uncertain if the worker dies
     UNCERTAIN = "uncertain"  # the write may have been applied: reconcile before writing again
-    DONE = "done"  # Xero has it (see the binding)
+    BOOKS = "books"  # the document is in Xero; its payment and credit notes are next
+    DONE = "done"  # Xero has it all (see the bindings)
     WAITING = "waiting"  # for the store's prerequisites (Xero, modules, tax mapping); resumes
     HELD = "held"  # cannot be sent until a person acts (reason in `error`)
     FAILED = "failed"  # Xero refused it (its messages in `error`)

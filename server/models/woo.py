@@ -11,6 +11,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from server.extensions import db
 from server.models.types import JSONType, UTCDateTime, utcnow
 
+# In an order's `data`: its refunds in full (lines, taxes, dates), read from
+# `orders/<id>/refunds` when the order lists any; the order names them only by id and total.
+REFUND_DETAILS = "_wooxero_refunds"
+
 
 class WooRecord(db.Model):
     """The latest version of an order, customer or product read from the store itself

@@ -29,6 +29,7 @@ from server.mapping.orders import for_xero
 from server.models import Binding, BindingKind, OutboxEntry, OutboxPriority, OutboxStatus, Outcome
 from server.push import audit, outbox
 from server.push.bindings import (
+    INVOICE,
     KINDS,
     QUOTE,
     DocumentKind,
@@ -168,7 +169,8 @@ def _settle(
     entry = plan.entry
     if outcome.ok and element.get(kind.id_field):
         binding = bind(store_id, kind, entry.woo_order_id, element, plan.content_hash or None)
-        outbox.settle(entry, OutboxStatus.DONE, plan.version)
+        books = kind is INVOICE and action is not WriteAction.CANCEL
+        outbox.settle(entry, OutboxStatus.BOOKS if books else OutboxStatus.DONE, plan.version)
         _record_written(plan, binding, element, action)
         return
     errors = "; ".join(outcome.errors) or f"Xero answered {outcome.status}"

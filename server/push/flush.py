@@ -1,8 +1,9 @@
 """The flush of a store's outbox: the engine's one template, run by a job per store.
 
     prerequisites? → reconcile what is in doubt → plan (read, skip?, map) → contacts → items
-    → write in batches → bind → audit; rounds until the outbox is empty or time is up;
-    then the quotes that became invoices are closed, once.
+    → write in batches → bind → audit → books (payments, credit notes, their settlement);
+    rounds until the outbox is empty or time is up; then the quotes that became invoices
+    are closed, once.
 
 One flush per store at a time (a Redis lock), which is also the only writer of the store's
 organisation (the Contacts and Items modules run alone under it). The store's settings are
@@ -31,7 +32,7 @@ from server.extensions import current_config, db
 from server.locks import held
 from server.mapping.orders import CannotMapError, MappedDocument
 from server.models import ConnectionStatus, OutboxEntry, OutboxStatus, Outcome, Store, StoreState
-from server.push import audit, contacts, documents, items, outbox, reconcile
+from server.push import audit, books, contacts, documents, items, outbox, reconcile
 from server.push import reference as xero_reference
 from server.push.plan import Context, Plan, mapped_order, order_records, plan_entries
 from server.redis_client import get_redis
@@ -123,10 +124,12 @@ def _round(
     deadline: float,
 ) -> int:
     store_id = store.id
+    round_ids = [e.id for e in entries]
     in_doubt = [e for e in entries if e.status in outbox.IN_DOUBT]
     if in_doubt:
         reconcile.reconcile(client, store_id, in_doubt, deadline)
-        entries = [e for e in entries if e.status is OutboxStatus.PENDING]  # not held by it
+    # Pending ones only: not held by reconciling, nor already on to their books.
+    entries = [e for e in entries if e.status is OutboxStatus.PENDING]
     # Read each round: the items the last round made are in it now.
     context = Context(store, settings, xero_reference.reference_for(store_id))
     plans = plan_entries(context, entries)
@@ -134,6 +137,7 @@ def _round(
     plans = _with_contacts(store_id, client, plans)
     plans = _with_items(store_id, client, context, plans)
     documents.write(client, store_id, plans)
+    books.settle(client, context, outbox.with_status(round_ids, OutboxStatus.BOOKS))
     return len(plans)
 
 

@@ -24,7 +24,9 @@ from server.models import (
 from server.models.types import utcnow
 
 DOCUMENT_KINDS = (BindingKind.INVOICE, BindingKind.QUOTE)
-UNSETTLED = (OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.UNCERTAIN)
+UNSETTLED = (
+    OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.UNCERTAIN, OutboxStatus.BOOKS,
+)  # fmt: skip
 IN_DOUBT = (OutboxStatus.SENDING, OutboxStatus.UNCERTAIN)
 REPLAYABLE = (OutboxStatus.FAILED, OutboxStatus.HELD)
 WAITING_PREFIX = "not sent yet: "  # then the reasons, for people reading the entry
@@ -103,6 +105,19 @@ def due(store_id: int, limit: int) -> list[OutboxEntry]:
     )
 
 
+def with_status(entry_ids: Sequence[int], status: OutboxStatus) -> list[OutboxEntry]:
+    """Those of the entries that are in `status` now."""
+    if not entry_ids:
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(OutboxEntry)
+            .where(OutboxEntry.id.in_(list(entry_ids)), OutboxEntry.status == status)
+            .order_by(OutboxEntry.id)
+        )
+    )
+
+
 def stores_with_work() -> list[int]:
     return list(
         db.session.scalars(
@@ -127,7 +142,7 @@ def settle(entry: OutboxEntry, status: OutboxStatus, sent_version: int, error: s
     """Record the outcome for the version that was sent: one UPDATE that holds only while
     no newer version arrived; a newer version leaves the entry pending instead."""
     values: dict[str, object] = {"status": status, "error": error}
-    if status is OutboxStatus.DONE:
+    if status in (OutboxStatus.DONE, OutboxStatus.BOOKS):
         values["sent_at"] = utcnow()
         values["attempts"] = 0
     settled = db.session.execute(

@@ -21,10 +21,11 @@ import sqlalchemy as sa
 
 from server.connectors.xero.resources import DocumentStatus
 from server.extensions import db
-from server.mapping.orders import CannotMapError, MappedDocument, map_order
+from server.mapping.orders import REFUNDED, CannotMapError, MappedDocument, map_order
 from server.mapping.reference import Reference
 from server.models import (
     Binding,
+    BindingKind,
     OutboxAction,
     OutboxEntry,
     OutboxStatus,
@@ -44,7 +45,8 @@ from server.push.bindings import (
 )
 from server.stores.settings.schema import StoreSettings
 
-CANCELLED = "cancelled"
+# Orders whose sale did not happen: their document is deleted or voided, never paid.
+CANCELLED = frozenset({"cancelled", "failed"})
 # What one order's unexpected shape may raise in the mapper: it is held, the others go on.
 MAPPING_ERRORS = (LookupError, TypeError, ValueError, AttributeError, ArithmeticError)
 logger = logging.getLogger(__name__)
@@ -94,10 +96,15 @@ def plan_entries(context: Context, entries: list[OutboxEntry]) -> list[Plan]:
 def mapped_order(context: Context, order: Mapping[str, Any]) -> MappedDocument | None:
     """The document an order makes under the store's settings (None if its status makes
     none); CannotMapError if it cannot be represented."""
-    products = _products(context.store.id, order, context.settings)
+    products = order_products(context, order)
     return map_order(
         order, context.settings, context.reference, products, store_url=context.store.url
     )
+
+
+def order_products(context: Context, order: Mapping[str, Any]) -> dict[int, Mapping[str, Any]]:
+    """The order's products as last read, when the settings' rules need their categories."""
+    return _products(context.store.id, order, context.settings)
 
 
 def document_hash(mapped: MappedDocument) -> str:
@@ -146,8 +153,13 @@ def _plan(context: Context, entry: OutboxEntry) -> Plan | None:
                      "Xero")  # fmt: skip
     order = record.data
     entry.currency = str(order.get("currency") or "")[:3]
-    if order.get("status") == CANCELLED:
+    if order.get("status") in CANCELLED:
         return _cancel_plan(store_id, context.settings, entry, version)
+    first_seen_refunded = order.get("status") == REFUNDED and not binding_for(
+        store_id, INVOICE.binding, entry.woo_order_id
+    )
+    if first_seen_refunded and context.settings.refunds.first_seen_refunded == "skip":
+        return _skip(entry, version, "first seen already refunded; nothing is booked (settings)")
     try:
         mapped = mapped_order(context, order)
     except CannotMapError as error:
@@ -167,7 +179,8 @@ def _plan(context: Context, entry: OutboxEntry) -> Plan | None:
     digest = document_hash(mapped)
     entry.content_hash = digest
     if binding is not None and binding.content_hash == digest:
-        return _skip(entry, version, f"{binding.xero_number} is up to date")
+        then = OutboxStatus.BOOKS if kind is INVOICE else OutboxStatus.DONE
+        return _skip(entry, version, f"{binding.xero_number} is up to date", then)
     if binding is not None and binding.xero_status in FINAL_STATUSES:
         message = not_editable(binding)
         outbox.settle(entry, OutboxStatus.HELD, version, message)
@@ -206,8 +219,13 @@ def _cancel_plan(
     if binding.xero_status in (DocumentStatus.DELETED, DocumentStatus.VOIDED):
         return _skip(entry, version, f"{binding.xero_number} is already {binding.xero_status} "
                      "in Xero")  # fmt: skip
-    if binding.xero_status in (DocumentStatus.PAID, DocumentStatus.INVOICED):
-        message = f"the order was cancelled but {binding.xero_number} is {binding.xero_status}"
+    paid = binding_for(store_id, BindingKind.PAYMENT, entry.woo_order_id) is not None
+    if paid or binding.xero_status in (DocumentStatus.PAID, DocumentStatus.INVOICED):
+        message = (
+            f"the order was cancelled but {binding.xero_number} is "
+            f"{'paid' if paid else binding.xero_status}; it is left as it is (refund the "
+            "order to credit it)"
+        )
         outbox.settle(entry, OutboxStatus.HELD, version, message)
         audit.record(entry, kind.name, "cancel", Outcome.WARNING, message)
         return None
@@ -218,9 +236,12 @@ def _cancel_plan(
                 content_hash=binding.content_hash)  # fmt: skip
 
 
-def _skip(entry: OutboxEntry, version: int, message: str) -> None:
-    """Nothing to write for this version: done, with the reason in the audit trail."""
-    outbox.settle(entry, OutboxStatus.DONE, version)
+def _skip(
+    entry: OutboxEntry, version: int, message: str, then: OutboxStatus = OutboxStatus.DONE
+) -> None:
+    """Nothing to write for this version: done (or on to its payments and credit notes),
+    with the reason in the audit trail."""
+    outbox.settle(entry, then, version)
     audit.record(entry, entry.kind or "order", "skip", Outcome.SKIPPED, message)
 
 

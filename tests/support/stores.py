@@ -1,5 +1,5 @@
 """A store set up as a person would after connecting both sides: reference data read, every
-module on, every sandbox tax rate mapped."""
+module on, every sandbox tax rate mapped, payments into the bank account."""
 
 from __future__ import annotations
 
@@ -17,6 +17,9 @@ TAX_MAPPING = {
 }  # fmt: skip
 
 
+BANK_ACCOUNT = "090"  # the NZ organisation's Business Bank Account
+
+
 def switch_on_everything(store: Store) -> None:
     """Reference data read, every module on, every sandbox rate mapped (as a person would
     after connecting both sides)."""
@@ -27,6 +30,7 @@ def switch_on_everything(store: Store) -> None:
             {
                 "modules": {"tax_rates": True, "contacts": True, "items": True, "invoices": True},
                 "documents": {"invoice_status": "AUTHORISED"},
+                "payments": {"default_account": BANK_ACCOUNT},
                 "tax_mapping": [
                     {"woo_rates": key, "xero_tax_type": value} for key, value in TAX_MAPPING.items()
                 ],

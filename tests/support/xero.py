@@ -34,6 +34,16 @@ def objects(sandbox: Any, tenant_id: str, collection: str) -> list[dict[str, Any
     return requests.get(url, timeout=HTTP_TIMEOUT).json()[collection]
 
 
+def drop_answers(sandbox: Any, faults: dict[str, int], method: str = "PUT") -> None:
+    """Xero applies the next `count` writes to each path and the answers are lost."""
+    for path, count in faults.items():
+        requests.post(
+            f"{sandbox.base_url}/_sandbox/faults",
+            json={"path": path, "method": method, "drop_response": True, "count": count},
+            timeout=HTTP_TIMEOUT,
+        ).raise_for_status()
+
+
 def calls(sandbox: Any) -> dict[str, Any]:
     return requests.get(f"{sandbox.base_url}/_sandbox/calls", timeout=HTTP_TIMEOUT).json()
 

@@ -249,6 +249,16 @@ def reference_errors(
         for field, code in codes.items():
             if code is not None and code not in reference.accounts:
                 errors[f"accounts.{field}"] = f"no active Xero account with code {code}"
+    if "payments" in sections and ReferenceKind.ACCOUNTS in cached:
+        errors |= _payment_account_errors(settings, reference)
+    if "refunds" in sections and ReferenceKind.ACCOUNTS in cached:
+        code = settings.refunds.amount_only_account
+        if code is not None and code not in reference.accounts:
+            errors["refunds.amount_only_account"] = f"no active Xero account with code {code}"
+    if "refunds" in sections and ReferenceKind.TAX_RATES in cached:
+        tax_type = settings.refunds.amount_only_tax_type
+        if tax_type is not None and tax_type not in reference.tax_rates:
+            errors["refunds.amount_only_tax_type"] = f"no active Xero tax rate of type {tax_type}"
     if "tax_mapping" in sections and ReferenceKind.TAX_RATES in cached:
         for index, row in enumerate(settings.tax_mapping):
             if row.xero_tax_type not in reference.tax_rates:
@@ -267,6 +277,23 @@ def reference_errors(
                     f"no active option '{rule.tracking_option}' in '{category.name}'"
                 )
     return errors
+
+
+def _payment_account_errors(
+    settings: StoreSettings, reference: reference_data.Reference
+) -> dict[str, str]:
+    """Payments go into accounts Xero lets take them: bank accounts, or ones with payments
+    enabled."""
+    payments = settings.payments
+    codes = {"payments.default_account": payments.default_account}
+    codes |= {f"payments.by_gateway.{gateway}": code
+              for gateway, code in payments.by_gateway.items()}  # fmt: skip
+    return {
+        field: f"Xero account {code} cannot take payments (a bank account, or one with "
+        "payments enabled)"
+        for field, code in codes.items()
+        if code is not None and code not in reference.payment_accounts
+    }
 
 
 def cached_references(store_id: int) -> dict[ReferenceKind, Rows]:

@@ -21,6 +21,7 @@ from pydantic import (
     StrictInt,
     StringConstraints,
     field_validator,
+    model_validator,
 )
 
 DocumentKind = Literal["invoice", "quote", "none"]
@@ -187,11 +188,63 @@ class TrackingRuleRow(_Strict):
         return value.strip()
 
 
+GatewayId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:-]{1,100}$")]
+MAX_GATEWAYS = 100
+TaxType = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+
+
+class Payments(_Strict):
+    """A paid order's payment in Xero: into the account mapped for its gateway (WooCommerce's
+    `payment_method` id), else the default; without either the payment waits, saying so."""
+
+    enabled: StrictBool = True
+    default_account: AccountCode | None = None
+    by_gateway: dict[GatewayId, AccountCode] = Field(default={}, max_length=MAX_GATEWAYS)
+    # Xero takes payments on approved invoices only: a paid order's invoice is AUTHORISED.
+    approve_drafts: StrictBool = True
+
+
+class Refunds(_Strict):
+    """Each WooCommerce refund as one credit note, numbered from `credit_note_number`."""
+
+    enabled: StrictBool = True
+    credit_note_number: Annotated[str, StringConstraints(min_length=1, max_length=200)] = (
+        "WC-{number}-R{n}"
+    )
+    # What a refund's lines do not explain (all of an amount-only refund): spread over the
+    # order's lines in proportion, or booked to one account with one tax type.
+    amount_only: Literal["spread", "account"] = "spread"
+    amount_only_account: AccountCode | None = None
+    amount_only_tax_type: TaxType | None = None
+    # An order first seen already refunded: its invoice, payment and credit notes, or nothing.
+    first_seen_refunded: Literal["book", "skip"] = "book"
+
+    @field_validator("credit_note_number")
+    @classmethod
+    def _numbered(cls, value: str) -> str:
+        if "{n}" not in value or not any(field in value for field in NUMBER_FIELDS):
+            raise ValueError("must contain {n} and {number} or {id}: one number per refund")
+        leftover = re.sub(r"\{(number|id|n)\}", "", value)
+        if "{" in leftover or "}" in leftover:
+            raise ValueError("only {number}, {id} and {n} can be filled in")
+        return value
+
+    @model_validator(mode="after")
+    def _booked_whole(self) -> Refunds:
+        if self.amount_only == "account" and not (
+            self.amount_only_account and self.amount_only_tax_type
+        ):
+            raise ValueError("booking to one account names the account and the tax type")
+        return self
+
+
 class StoreSettings(_Strict):
     modules: Modules = Modules()
     documents: Documents = Documents()
     contacts: Contacts = Contacts()
     accounts: Accounts = Accounts()
+    payments: Payments = Payments()
+    refunds: Refunds = Refunds()
     tax_mapping: list[TaxMappingRow] = Field(default=[], max_length=MAX_TAX_MAPPING_ROWS)
     tracking: list[TrackingRuleRow] = Field(default=[], max_length=MAX_TRACKING_RULES)
 

@@ -14,8 +14,7 @@ from server.connections.woocommerce import access as woo_access
 from server.connectors.woocommerce.webhooks import REFUNDED
 from server.extensions import db
 from server.inbound import webhooks as woo_webhooks
-from server.inbound.records import REFUND_DETAILS
-from server.models import EventStatus, InboundEvent, Store, WooRecord
+from server.models import REFUND_DETAILS, EventStatus, InboundEvent, Store, WooRecord
 from tests.support.jobs import run_jobs
 from tests.support.waiting import wait_until
 from tests.support.woocommerce import connect_store, sandbox_json

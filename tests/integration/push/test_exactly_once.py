@@ -243,10 +243,17 @@ def test_a_pull_of_many_pages_reads_them_all_before_writing(synced_store, sandbo
     message = pull.pull(synced_store.id)
 
     assert message.startswith("8 invoice(s)")
-    statuses = db.session.scalars(
-        sa.select(Binding.xero_status).where(Binding.kind == BindingKind.INVOICE)
-    ).all()
-    assert set(statuses) == {"AUTHORISED"}
+    statuses = dict(
+        db.session.execute(
+            sa.select(Binding.xero_id, Binding.xero_status).where(
+                Binding.kind == BindingKind.INVOICE
+            )
+        ).all()
+    )
+    in_xero = {i["InvoiceID"]: i["Status"] for i in objects(sandbox, tenants(sandbox)[NZ],
+                                                            "Invoices")}  # fmt: skip
+    assert len(statuses) == 8
+    assert statuses == {xero_id: in_xero[xero_id] for xero_id in statuses}
 
 
 def test_a_quote_whose_order_is_paid_becomes_an_invoice_and_is_marked_invoiced(

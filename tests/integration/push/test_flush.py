@@ -22,7 +22,7 @@ from server.models import Binding, BindingKind, OutboxEntry, OutboxStatus, Store
 from server.push import flush as engine
 from server.stores.settings import storage as settings_store
 from tests.support.waiting import HTTP_TIMEOUT
-from tests.support.xero import calls, objects, tenants
+from tests.support.xero import calls, drop_answers, objects, tenants
 
 pytestmark = pytest.mark.usefixtures("quick_retries")
 
@@ -128,12 +128,7 @@ def test_dropped_responses_after_applied_writes_still_give_one_document_per_orde
     # Every attempt of the first invoice batch is applied by Xero, its answer lost: the
     # client's retries are answered from the idempotency cache or lost too, and the batch
     # ends uncertain; contacts suffer the same once.
-    for path, count in (("/Invoices", 3), ("/Contacts", 1)):
-        requests.post(
-            f"{sandbox.base_url}/_sandbox/faults",
-            json={"path": path, "method": "PUT", "drop_response": True, "count": count},
-            timeout=HTTP_TIMEOUT,
-        ).raise_for_status()
+    drop_answers(sandbox, {"/Invoices": 3, "/Contacts": 1})
     _backfill_and_flush(synced_store)
     for _ in range(3):  # the sweeper's later flushes
         engine.flush(synced_store.id)

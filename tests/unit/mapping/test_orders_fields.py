@@ -33,6 +33,7 @@ from server.stores.settings.schema import (
     Contacts,
     Documents,
     Modules,
+    Payments,
     StoreSettings,
     TaxMappingRow,
     TrackingRuleRow,
@@ -172,7 +173,7 @@ def test_a_long_sku_becomes_the_item_code_of_its_line_and_item() -> None:
         ("processing", "invoice"),
         ("completed", "invoice"),
         ("cancelled", None),
-        ("refunded", None),
+        ("refunded", "invoice"),  # kept: its refunds are credited against it
         ("failed", None),
         ("checkout-draft", None),
         ("some-plugin-status", None),
@@ -181,6 +182,17 @@ def test_a_long_sku_becomes_the_item_code_of_its_line_and_item() -> None:
 def test_the_document_kind_follows_the_order_status(status: str, kind: str | None) -> None:
     result = map_order(order(status=status), store(), NZ, {}, store_url=STORE_URL)
     assert (result.kind if result else None) == kind
+
+
+def test_a_paid_orders_invoice_is_approved_so_it_can_take_its_payment() -> None:
+    paid = order(status="processing", date_paid_gmt="2026-03-31T21:00:00")
+    drafts = store(documents=Documents(invoice_status="DRAFT"))
+    assert map_order(paid, drafts, NZ, {}, store_url=STORE_URL).document["Status"] == "AUTHORISED"
+    unpaid = map_order(order(status="processing"), drafts, NZ, {}, store_url=STORE_URL)
+    assert unpaid.document["Status"] == "DRAFT"
+    kept_drafts = store(documents=Documents(invoice_status="DRAFT"),
+                        payments=Payments(approve_drafts=False))  # fmt: skip
+    assert map_order(paid, kept_drafts, NZ, {}, store_url=STORE_URL).document["Status"] == "DRAFT"
 
 
 def test_a_paid_quote_becomes_an_invoice() -> None:

@@ -42,6 +42,20 @@ EVERY_SECTION = {
         "products": {"15": "240", "99": "241"},
         "categories": {"7": "250"},
     },
+    "payments": {
+        "enabled": True,
+        "default_account": "090",
+        "by_gateway": {"stripe": "091", "bacs": "090"},
+        "approve_drafts": False,
+    },
+    "refunds": {
+        "enabled": True,
+        "credit_note_number": "CN-{id}-{n}",
+        "amount_only": "account",
+        "amount_only_account": "260",
+        "amount_only_tax_type": "OUTPUT2",
+        "first_seen_refunded": "skip",
+    },
     "tax_mapping": [
         {"woo_rates": "none", "xero_tax_type": "NONE", "label": "No tax"},
         {"woo_rates": "3", "xero_tax_type": "OUTPUT2", "label": "VAT 20%"},
@@ -392,3 +406,39 @@ def test_duplicate_tracking_rules_are_a_422_not_a_database_error(api, store):
     assert answer.status_code == 422
     assert "tracking" in answer.get_json()["errors"]
     assert api.get_settings(store).get_json()["tracking"] == []
+
+
+def test_payments_go_only_into_accounts_that_take_payments(api, store):
+    cache_reference(store, ReferenceKind.ACCOUNTS, [
+        {"Code": "090", "Type": "BANK", "Status": "ACTIVE"},
+        {"Code": "610", "Type": "CURRENT", "Status": "ACTIVE", "EnablePaymentsToAccount": True},
+        {"Code": "200", "Type": "REVENUE", "Status": "ACTIVE"},
+    ])  # fmt: skip
+    refused = api.patch_settings(
+        store, {"payments": {"default_account": "200", "by_gateway": {"stripe": "999"}}}
+    )
+    assert refused.status_code == 422
+    errors = refused.get_json()["errors"]
+    assert set(errors) == {"payments.default_account", "payments.by_gateway.stripe"}
+    assert "cannot take payments" in errors["payments.default_account"]
+    accepted = api.patch_settings(
+        store, {"payments": {"default_account": "090", "by_gateway": {"cod": "610"}}}
+    )
+    assert accepted.status_code == 200, accepted.get_json()
+    assert api.get_settings(store).get_json()["payments"]["by_gateway"] == {"cod": "610"}
+
+
+@pytest.mark.parametrize(
+    ("refunds", "path"),
+    [
+        ({"credit_note_number": "WC-{number}"}, "refunds.credit_note_number"),
+        ({"credit_note_number": "R-{n}"}, "refunds.credit_note_number"),
+        ({"credit_note_number": "WC-{number}-{x}-{n}"}, "refunds.credit_note_number"),
+        ({"amount_only": "account"}, "refunds"),
+        ({"first_seen_refunded": "maybe"}, "refunds.first_seen_refunded"),
+    ],
+)
+def test_refund_settings_are_checked(api, store, refunds, path):
+    answer = api.patch_settings(store, {"refunds": refunds})
+    assert answer.status_code == 422
+    assert path in answer.get_json()["errors"]

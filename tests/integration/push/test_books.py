@@ -1,0 +1,177 @@
+"""The books over both sandboxes: a paid order's invoice gets one payment, each refund one
+credit note of its amount, paid back to the bank for a paid order and allocated to the
+invoice of an unpaid one; lost answers make nothing twice; a locked period moves the date."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import requests
+import sqlalchemy as sa
+
+from server.connections.woocommerce import access as woo_access
+from server.extensions import db
+from server.mapping.dates import local_date, xero_date
+from server.models import Binding, BindingKind, OutboxEntry, OutboxStatus, Store
+from server.push import flush as engine
+from tests.integration.push.test_flush import (
+    _backfill_and_flush,
+    _currencies,
+    _documents,
+    _orders,
+    _xero_calls,
+)
+from tests.support.stores import BANK_ACCOUNT
+from tests.support.waiting import HTTP_TIMEOUT
+from tests.support.woocommerce import sandbox_json
+from tests.support.xero import drop_answers, objects, tenants
+
+NZ = "Demo Company (NZ)"
+NZ_TIMEZONE = "Pacific/Auckland"
+
+
+def _money(value: Any) -> Decimal:
+    return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+def _xero_date(value: str) -> date:
+    return date.fromisoformat(value[:10])
+
+
+def _live(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [row for row in rows if row.get("Status") not in ("DELETED", "VOIDED")]
+
+
+def _books(sandbox: Any, tenant_id: str) -> tuple[dict[str, dict], list[dict], list[dict]]:
+    """Invoices by number, credit notes and payments, as Xero holds them."""
+    invoices = {
+        number: found[0]
+        for number, found in _documents(sandbox, tenant_id).items()
+        if number.startswith("WC-")
+    }
+    notes = _live(objects(sandbox, tenant_id, "CreditNotes"))
+    payments = [p for p in objects(sandbox, tenant_id, "Payments") if p["Status"] != "DELETED"]
+    return invoices, notes, payments
+
+
+def _refund_amounts(store: Store, order: dict[str, Any]) -> list[Decimal]:
+    """The order's refunds, oldest first, as the store reports them."""
+    refunds = woo_access.client_for(store).refunds(order["id"])
+    return [_money(r["amount"]) for r in sorted(refunds, key=lambda r: r["id"])]
+
+
+def _check_books(store: Store, sandbox: Any, tenant_id: str) -> int:
+    """Every invoiced order's books as the store says they should be; the refunds checked."""
+    invoices, notes, payments = _books(sandbox, tenant_id)
+    notes_by_number = {note["CreditNoteNumber"]: note for note in notes}
+    assert len(notes_by_number) == len(notes), "one credit note per number"
+    paid_invoices = Counter(
+        p["Invoice"]["InvoiceNumber"] for p in payments if p["PaymentType"] == "ACCRECPAYMENT"
+    )
+    refunds_seen = 0
+    currencies = _currencies(sandbox)
+    for order in _orders(store):
+        number = f"WC-{order['number']}"
+        if number not in invoices or order["currency"] not in currencies:
+            continue
+        invoice = invoices[number]
+        total = _money(order["total"])
+        amounts = _refund_amounts(store, order)
+        for position, amount in enumerate(amounts, start=1):
+            note = notes_by_number[f"{number}-R{position}"]
+            assert _money(note["Total"]) == amount, note["CreditNoteNumber"]
+            assert _money(note["RemainingCredit"]) == 0, "settled: paid back or allocated"
+            refunds_seen += 1
+        assert f"{number}-R{len(amounts) + 1}" not in notes_by_number
+        if order.get("date_paid_gmt"):
+            assert paid_invoices[number] == 1, number
+            (payment,) = [p for p in payments if p.get("Invoice", {}).get("InvoiceNumber") == number
+                          and p["PaymentType"] == "ACCRECPAYMENT"]  # fmt: skip
+            assert _money(payment["Amount"]) == total
+            assert payment["Account"]["Code"] == BANK_ACCOUNT
+            paid_day = local_date(order["date_paid_gmt"], NZ_TIMEZONE)
+            assert xero_date(payment["Date"]) == paid_day
+            owed = Decimal(0)
+        else:
+            assert paid_invoices[number] == 0, number
+            owed = total - sum(amounts, Decimal(0))
+        assert _money(invoice["AmountDue"]) == owed, number
+    refund_payments = [p for p in payments if p["PaymentType"] == "ARCREDITPAYMENT"]
+    assert all(p["Account"]["Code"] == BANK_ACCOUNT for p in refund_payments)
+    db.session.rollback()
+    bound = {kind: sorted(ids) for kind in (BindingKind.PAYMENT, BindingKind.CREDIT_NOTE)
+             if (ids := db.session.scalars(sa.select(Binding.xero_id).where(Binding.kind == kind))
+                 .all()) is not None}  # fmt: skip
+    assert bound[BindingKind.PAYMENT] == sorted(p["PaymentID"] for p in payments)
+    assert bound[BindingKind.CREDIT_NOTE] == sorted(n["CreditNoteID"] for n in notes)
+    return refunds_seen
+
+
+def test_a_backfill_books_every_payment_and_refund(synced_store: Store, sandbox: Any) -> None:
+    tenant_id = tenants(sandbox)[NZ]
+    _backfill_and_flush(synced_store)
+    assert _check_books(synced_store, sandbox, tenant_id) >= 3
+    stuck = db.session.scalars(
+        sa.select(OutboxEntry).where(OutboxEntry.status.in_((OutboxStatus.BOOKS,
+                                                              OutboxStatus.HELD)))
+    ).all()  # fmt: skip
+    assert stuck == []
+
+    before = _xero_calls(sandbox, tenant_id)
+    _backfill_and_flush(synced_store)
+    assert _xero_calls(sandbox, tenant_id) == before, "booked once: nothing to send again"
+
+
+def test_lost_answers_book_each_payment_and_credit_note_once(
+    synced_store: Store, sandbox: Any
+) -> None:
+    tenant_id = tenants(sandbox)[NZ]
+    drop_answers(sandbox, {"/Payments": 3, "/CreditNotes": 3})
+    _backfill_and_flush(synced_store)
+    for _ in range(4):  # the sweeper's later flushes
+        engine.flush(synced_store.id)
+    assert _check_books(synced_store, sandbox, tenant_id) >= 3
+
+
+def test_two_partial_refunds_on_a_paid_order(synced_store: Store, sandbox: Any, shop: Any) -> None:
+    tenant_id = tenants(sandbox)[NZ]
+    order = sandbox_json(shop, "orders", "POST", payment_method="stripe", currency="NZD")
+    assert order["date_paid_gmt"], "a card payment is complete at checkout"
+    _backfill_and_flush(synced_store)
+    for amount in ("3.00", "4.50"):
+        sandbox_json(shop, f"orders/{order['id']}", "POST", kind="refund", amount=amount)
+        _backfill_and_flush(synced_store)  # as the periodic check reads it again
+    invoices, notes, _ = _books(sandbox, tenant_id)
+    number = f"WC-{order['number']}"
+    mine = sorted((n for n in notes if n["CreditNoteNumber"].startswith(f"{number}-R")),
+                  key=lambda n: n["CreditNoteNumber"])  # fmt: skip
+    assert [_money(n["Total"]) for n in mine] == [Decimal("3.00"), Decimal("4.50")]
+    assert all(n["Status"] == "PAID" for n in mine), "each paid back out to the bank"
+    assert _money(invoices[number]["AmountDue"]) == 0
+    _check_books(synced_store, sandbox, tenant_id)
+
+
+def test_a_refund_in_a_locked_period_is_dated_the_first_open_day(
+    synced_store: Store, sandbox: Any, shop: Any
+) -> None:
+    tenant_id = tenants(sandbox)[NZ]
+    order = sandbox_json(shop, "orders", "POST", payment_method="stripe", currency="NZD")
+    _backfill_and_flush(synced_store)
+    sandbox_json(shop, f"orders/{order['id']}", "POST", kind="refund", amount="2.00")
+    (refund,) = woo_access.client_for(synced_store).refunds(order["id"])
+    refund_day = local_date(refund["date_created_gmt"], NZ_TIMEZONE)
+    lock = refund_day  # locked up to and including the refund's day
+    requests.post(
+        f"{sandbox.base_url}/_sandbox/organisations/{tenant_id}/lock-dates",
+        json={"PeriodLockDate": lock.isoformat()}, timeout=HTTP_TIMEOUT,
+    ).raise_for_status()  # fmt: skip
+    engine.refresh_reference(synced_store.id)
+    db.session.commit()
+    _backfill_and_flush(synced_store)
+    _, notes, _ = _books(sandbox, tenant_id)
+    (note,) = [n for n in notes if n["CreditNoteNumber"] == f"WC-{order['number']}-R1"]
+    assert _xero_date(note["DateString"]) > lock
+    assert str(refund_day) in note["Reference"]
