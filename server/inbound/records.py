@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 from server.connections.woocommerce import access as woo_access
 from server.connections.woocommerce import connect as woo_connect
-from server.connectors.base import AuthError, ConnectorError, NotFoundError, PermanentError
+from server.connectors.base import ConnectorError, NotFoundError, PermanentError
 from server.connectors.woocommerce.client import WooClient
 from server.connectors.woocommerce.webhooks import parse_gmt
 from server.extensions import current_config, db
@@ -108,8 +108,7 @@ def _process(store_id: int, resource: str, woo_id: str) -> RecordResult:
         client = woo_access.client_for(store)
         current, read_at = _read(client, resource, woo_id)
     except ConnectorError as error:
-        if isinstance(error, AuthError) and error.needs_reauthorisation:
-            woo_connect.mark_keys_refused(store_id, error.message)
+        woo_connect.note_refused_keys(store_id, error)
         retries.defer(pending, error, fail_on_permanent=False)
         return RecordResult(RecordOutcome.DEFERRED, str(error))
     outcome = keep(store_id, resource, woo_id, current, read_at)

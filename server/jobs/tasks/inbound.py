@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from server.connections.woocommerce import access as woo_access
 from server.extensions import db
 from server.inbound import polling, records, retries
 from server.inbound import webhooks as woo_webhooks
@@ -71,11 +72,7 @@ def check_store_webhooks(store_id: int) -> str:
 
 def check_woo_webhooks() -> int:
     """On a schedule: check the webhooks of every active store with WooCommerce connected."""
-    store_ids = db.session.scalars(
-        sa.select(WooConnection.store_id)
-        .join(Store, Store.id == WooConnection.store_id)
-        .where(Store.state == StoreState.ACTIVE, WooConnection.status == ConnectionStatus.CONNECTED)
-    ).all()
+    store_ids = [connection.store_id for connection in woo_access.active_connections()]
     db.session.commit()
     for store_id in store_ids:
         check_store_webhooks.enqueue(store_id)
