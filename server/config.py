@@ -227,6 +227,8 @@ class WooCommerceConfig(_Section):
     request_timeout: int = Field(30, ge=1, le=300)
     poll_interval_minutes: int = Field(5, ge=1, le=1440)
     webhook_check_minutes: int = Field(15, ge=1, le=1440)
+    refund_check_minutes: int = Field(60, ge=1, le=10080)
+    refund_check_days: int = Field(180, ge=1, le=3650)
     max_webhook_bytes: int = Field(5 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
 
 

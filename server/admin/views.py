@@ -144,7 +144,8 @@ class WooConnectionView(_HidesSecrets, SecureModelView):
     can_delete = False
     column_list = [
         "store", "status", "status_reason", "last_checked_at", "poll_interval_minutes",
-        "last_polled_at", "poll_failures", "poll_error",
+        "last_polled_at", "poll_failures", "poll_error", "refund_checked_at",
+        "refund_check_failures", "refund_check_error",
     ]  # fmt: skip
     column_filters = ["status"]
     form_columns = ["poll_interval_minutes"]

@@ -23,17 +23,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-import sqlalchemy as sa
-
 from server.connections.woocommerce import access as woo_access
 from server.connections.woocommerce import connect as woo_connect
-from server.connectors.base import AuthError, ConnectorError, PermanentError
+from server.connectors.base import ConnectorError, PermanentError
 from server.connectors.woocommerce.client import MAX_PER_PAGE
 from server.connectors.woocommerce.webhooks import parse_gmt
 from server.extensions import current_config, db
 from server.inbound import intake as woo_intake
 from server.locks import held
-from server.models import ConnectionStatus, EventSource, Store, StoreState, WooConnection
+from server.models import EventSource, Store, StoreState, WooConnection
 from server.models.types import utcnow
 from server.redis_client import get_redis
 
@@ -59,12 +57,8 @@ def due_store_ids(now: datetime | None = None) -> list[int]:
     a scan was interrupted, or the pause after failures is over."""
     now = now or utcnow()
     default = current_config().woocommerce.poll_interval_minutes
-    rows = db.session.execute(
-        sa.select(WooConnection)
-        .join(Store, Store.id == WooConnection.store_id)
-        .where(Store.state == StoreState.ACTIVE, WooConnection.status == ConnectionStatus.CONNECTED)
-    ).scalars()
-    return [row.store_id for row in rows if _is_due(row, now, default)]
+    connections = woo_access.active_connections()
+    return [row.store_id for row in connections if _is_due(row, now, default)]
 
 
 def _is_due(connection: WooConnection, now: datetime, default_minutes: int) -> bool:
@@ -111,7 +105,7 @@ def _poll(store_id: int, result: PollResult) -> None:
         )  # fmt: skip
         start = max(offset - 1, 0)
         response = client.rows("orders", {**QUERY, "modified_after": cursor}, start)
-        rows = _order_rows(response.data)
+        rows = order_rows(response.data)
         reloaded = woo_access.connection_for_store(store_id)
         if reloaded is None:  # disconnected meanwhile
             return
@@ -142,7 +136,7 @@ def _poll(store_id: int, result: PollResult) -> None:
             return
 
 
-def _order_rows(data: Any) -> list[dict[str, Any]]:
+def order_rows(data: Any) -> list[dict[str, Any]]:
     """The orders of one answer; rows without a usable id are left out, and said."""
     if not isinstance(data, list):
         raise PermanentError("the store answered the order list with something other than a list")
@@ -177,8 +171,7 @@ def _take(store: Store, order: dict[str, Any], result: PollResult) -> None:
 
 def _note_failure(store_id: int, error: ConnectorError) -> None:
     db.session.rollback()
-    if isinstance(error, AuthError) and error.needs_reauthorisation:
-        woo_connect.mark_keys_refused(store_id, error.message)
+    woo_connect.note_refused_keys(store_id, error)
     connection = woo_access.connection_for_store(store_id)
     if connection is not None:
         connection.poll_failures += 1

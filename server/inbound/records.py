@@ -12,7 +12,9 @@ tries again later (server.inbound.retries).
 
 from __future__ import annotations
 
+import contextlib
 import enum
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -22,7 +24,7 @@ import sqlalchemy as sa
 
 from server.connections.woocommerce import access as woo_access
 from server.connections.woocommerce import connect as woo_connect
-from server.connectors.base import AuthError, ConnectorError, NotFoundError, PermanentError
+from server.connectors.base import ConnectorError, NotFoundError, PermanentError
 from server.connectors.woocommerce.client import WooClient
 from server.connectors.woocommerce.webhooks import parse_gmt
 from server.extensions import current_config, db
@@ -69,14 +71,36 @@ class RecordResult:
         return f"{self.outcome.value}: {self.detail}" if self.detail else self.outcome.value
 
 
-def process(store_id: int, resource: str, woo_id: str) -> RecordResult:
-    """Handle every pending event of one record; safe to run twice or concurrently."""
+@contextlib.contextmanager
+def _locked(store_id: int, resource: str, woo_id: str) -> Iterator[bool]:
+    """The record's lock, waited for: whoever reads and keeps a record holds it, so no
+    version read earlier can be kept over one read later."""
     hold = current_config().worker.lock_seconds
     name = f"wooxero:woo:record:{store_id}:{resource}:{woo_id}"
     with held(get_redis(), name, hold=hold, wait=hold) as taken:
+        yield taken
+
+
+def process(store_id: int, resource: str, woo_id: str) -> RecordResult:
+    """Handle every pending event of one record; safe to run twice or concurrently."""
+    with _locked(store_id, resource, woo_id) as taken:
         if not taken:
             return RecordResult(RecordOutcome.LOCKED)
         return _process(store_id, resource, woo_id)
+
+
+def refresh_order(store_id: int, client: WooClient, woo_id: str) -> RecordOutcome:
+    """Read an order again and keep it if it changed, as `process` does, when nothing
+    arrived about it (the refund check found it changed in a list): read under the lock
+    rather than taken from the list, which may be older than what a job kept meanwhile. A
+    failure to read propagates."""
+    with _locked(store_id, ORDER, woo_id) as taken:
+        if not taken:
+            return RecordOutcome.LOCKED
+        current, read_at = _read(client, ORDER, woo_id)
+        outcome = keep(store_id, ORDER, woo_id, current, read_at)
+        db.session.commit()
+        return outcome
 
 
 def _pending(store_id: int, resource: str, woo_id: str) -> list[int]:
@@ -106,8 +130,7 @@ def _process(store_id: int, resource: str, woo_id: str) -> RecordResult:
         client = woo_access.client_for(store)
         current, read_at = _read(client, resource, woo_id)
     except ConnectorError as error:
-        if isinstance(error, AuthError) and error.needs_reauthorisation:
-            woo_connect.mark_keys_refused(store_id, error.message)
+        woo_connect.note_refused_keys(store_id, error)
         retries.defer(pending, error, fail_on_permanent=False)
         return RecordResult(RecordOutcome.DEFERRED, str(error))
     outcome = keep(store_id, resource, woo_id, current, read_at)

@@ -12,6 +12,10 @@ def woo_poll(store_id: int) -> str:
     return f"woo-poll-{store_id}"
 
 
+def woo_refund_check(store_id: int) -> str:
+    return f"woo-refund-check-{store_id}"
+
+
 def woo_webhooks(store_id: int) -> str:
     return f"woo-webhooks-{store_id}"
 

@@ -33,6 +33,7 @@ SCHEDULES: tuple[Schedule, ...] = (
     Schedule("erase-uninstalled-stores", stores.erase_expired_stores, cron="29 3 * * *"),
     Schedule("requeue-pending-events", inbound.requeue_pending_events, cron="*/5 * * * *"),
     Schedule("poll-woocommerce", inbound.poll_woo_stores, cron="* * * * *"),
+    Schedule("check-woocommerce-refunds", inbound.check_woo_refunds, cron="* * * * *"),
     Schedule("flush-outboxes", push.flush_stores, cron="* * * * *"),
     Schedule("resume-backfills", push.resume_stalled_backfills, cron="* * * * *"),
     Schedule("pull-from-xero", pull.pull_stores, cron="*/15 * * * *"),

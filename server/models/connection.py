@@ -94,6 +94,14 @@ class WooConnection(_ConnectionState, db.Model):
     poll_failures: Mapped[int] = mapped_column(default=0, server_default="0")
     poll_failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     poll_error: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    # The refund check (server.inbound.refund_check): the round in progress reads the bound
+    # invoices after binding id `refund_check_cursor` (0: no round running), so a restart
+    # resumes it; when the last round ended; failures in a row back the checks off.
+    refund_check_cursor: Mapped[int] = mapped_column(default=0, server_default="0")
+    refund_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    refund_check_failures: Mapped[int] = mapped_column(default=0, server_default="0")
+    refund_check_failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    refund_check_error: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
     store: Mapped[Store] = relationship()
 

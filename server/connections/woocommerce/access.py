@@ -11,7 +11,7 @@ from server.connectors.woocommerce import urls
 from server.connectors.woocommerce.client import WooClient, WooStoreConfig
 from server.database import end_transaction
 from server.extensions import current_config, db
-from server.models import ConnectionStatus, Store, WooConnection
+from server.models import ConnectionStatus, Store, StoreState, WooConnection
 
 WEBHOOK_PATH = "/webhooks/woocommerce/"
 USABLE = (ConnectionStatus.CONNECTED,)
@@ -31,6 +31,18 @@ def checked_store_url(store: Store) -> str:
 
 def connection_for_store(store_id: int) -> WooConnection | None:
     return db.session.scalar(sa.select(WooConnection).where(WooConnection.store_id == store_id))
+
+
+def active_connections() -> list[WooConnection]:
+    """The connections of active stores whose WooCommerce access works: the stores the
+    periodic work (polls, checks) is for."""
+    return list(
+        db.session.scalars(
+            sa.select(WooConnection)
+            .join(Store, Store.id == WooConnection.store_id)
+            .where(Store.state == StoreState.ACTIVE, WooConnection.status.in_(USABLE))
+        )
+    )
 
 
 def store_facing_url() -> str:

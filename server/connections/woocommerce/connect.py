@@ -159,6 +159,13 @@ def test(store: Store) -> StoreInfo:
     return info
 
 
+def note_refused_keys(store_id: int, error: ConnectorError) -> None:
+    """If `error` is the store refusing the keys, mark the connection as needing new ones;
+    any other failure leaves it as it is."""
+    if isinstance(error, AuthError) and error.needs_reauthorisation:
+        mark_keys_refused(store_id, error.message)
+
+
 def mark_keys_refused(store_id: int, reason: str) -> None:
     connection = woo_access.connection_for_store(store_id)
     if connection is not None and connection.consumer_key:

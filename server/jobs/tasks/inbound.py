@@ -1,6 +1,7 @@
 """Jobs of what comes in from WooCommerce: each record that something arrived about, the
-polls that fill what webhooks missed, the webhooks kept in place; and the sweeper that
-gives every pending inbound event (WooCommerce's or Xero's) its job again."""
+polls that fill what webhooks missed, the check for refunds no webhook told of, the
+webhooks kept in place; and the sweeper that gives every pending inbound event
+(WooCommerce's or Xero's) its job again."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from server.connections.woocommerce import access as woo_access
 from server.extensions import db
-from server.inbound import polling, records, retries
+from server.inbound import polling, records, refund_check, retries
 from server.inbound import webhooks as woo_webhooks
 from server.jobs import keys
 from server.jobs.queues import Priority, coalesced
@@ -62,6 +64,29 @@ def poll_woo_stores() -> int:
     return len(due)
 
 
+@coalesced(keys.woo_refund_check, Priority.LOW)
+def check_store_refunds(store_id: int) -> str:
+    """Part of a round of the store's refund check; orders found changed start its flush."""
+    result = refund_check.check(store_id)
+    if result.changed:
+        flush.enqueue(store_id)
+    outcome = (
+        f"{result.orders_checked} orders in {result.requests} requests, "
+        f"{len(result.changed)} changed, {len(result.busy)} busy"
+        f"{'; the round is finished' if result.finished else ''}"
+    )
+    return f"{outcome}; stopped: {result.error}" if result.error else outcome
+
+
+def check_woo_refunds() -> int:
+    """Every minute: start or go on with the refund check of each store where it is due."""
+    due = refund_check.due_store_ids()
+    db.session.commit()
+    for store_id in due:
+        check_store_refunds.enqueue(store_id)
+    return len(due)
+
+
 @coalesced(keys.woo_webhooks, Priority.LOW)
 def check_store_webhooks(store_id: int) -> str:
     """Put back any webhook WooCommerce disabled or someone removed; then poll to fill the
@@ -71,11 +96,7 @@ def check_store_webhooks(store_id: int) -> str:
 
 def check_woo_webhooks() -> int:
     """On a schedule: check the webhooks of every active store with WooCommerce connected."""
-    store_ids = db.session.scalars(
-        sa.select(WooConnection.store_id)
-        .join(Store, Store.id == WooConnection.store_id)
-        .where(Store.state == StoreState.ACTIVE, WooConnection.status == ConnectionStatus.CONNECTED)
-    ).all()
+    store_ids = [connection.store_id for connection in woo_access.active_connections()]
     db.session.commit()
     for store_id in store_ids:
         check_store_webhooks.enqueue(store_id)
