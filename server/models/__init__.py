@@ -16,6 +16,7 @@ from server.models.outbox import (
 from server.models.settings import (
     AccountMapping,
     GatewayMapping,
+    SeenTaxKey,
     SyncSettings,
     TaxMapping,
     TrackingRule,
@@ -47,6 +48,7 @@ __all__ = [
     "Outcome",
     "Plan",
     "ReferenceKind",
+    "SeenTaxKey",
     "Store",
     "StoreState",
     "StoreTransition",
