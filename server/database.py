@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
 
 from server.extensions import db
@@ -103,3 +104,11 @@ def end_transaction() -> None:
     no transaction, so no lock, is held while it answers. Commit what you wrote first; the
     clients built in `server.connections` call this before each request."""
     end_read_only_transaction(db.session)
+
+
+def dialect_insert() -> Any:
+    """The session's database's own INSERT, which knows `on_conflict_do_nothing` and
+    `on_conflict_do_update` (PostgreSQL and SQLite spell them alike)."""
+    return (
+        postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    )

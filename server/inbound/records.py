@@ -45,6 +45,7 @@ from server.models import (
 from server.models.types import to_money, utcnow
 from server.push import outbox
 from server.redis_client import get_redis
+from server.stores.settings import tax_mapping
 
 ORDER = "order"
 
@@ -204,6 +205,8 @@ def keep(
     db.session.add(_audit(store_id, resource, woo_id, current))
     if resource == ORDER:
         outbox.mark_order(store_id, woo_id)  # Xero is brought up to date by the flush
+    if resource == ORDER and current is not None:  # the keys its tax mapping must hold
+        tax_mapping.record_seen(store_id, woo_id, current, current.get(REFUND_DETAILS) or [])
     return RecordOutcome.PROCESSED
 
 

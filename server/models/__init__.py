@@ -16,6 +16,7 @@ from server.models.outbox import (
 from server.models.settings import (
     AccountMapping,
     GatewayMapping,
+    SeenTaxKey,
     SyncSettings,
     TaxMapping,
     TrackingRule,
@@ -48,6 +49,7 @@ __all__ = [
     "Outcome",
     "Plan",
     "ReferenceKind",
+    "SeenTaxKey",
     "Store",
     "StoreState",
     "StoreTransition",

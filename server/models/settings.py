@@ -42,6 +42,23 @@ class TaxMapping(db.Model):
     xero_tax_type: Mapped[str] = mapped_column(sa.String(50))
 
 
+class SeenTaxKey(db.Model):
+    """A tax mapping key found on one of the store's orders (or its refunds), kept when the
+    order is kept: the tax mapping must hold every one, and reading them here costs a few
+    rows where reading the orders would cost all of them. `label` names the rates as that
+    order did, for keys whose rates the store has since deleted."""
+
+    __tablename__ = "seen_tax_keys"
+    __table_args__ = (sa.UniqueConstraint("store_id", "woo_rates"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id", ondelete="CASCADE"))
+    woo_rates: Mapped[str] = mapped_column(sa.String(64))
+    label: Mapped[str] = mapped_column(sa.String(200), default="")
+    woo_order_id: Mapped[str] = mapped_column(sa.String(64))  # the first order seen with it
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class AccountMapping(db.Model):
     """A Xero account code for a scope: the store default, a product, a category, shipping…"""
 

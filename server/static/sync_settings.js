@@ -42,9 +42,13 @@
     call("PATCH", "/settings", documentValue).then(function (answer) {
       showFieldErrors(answer.data.errors);
       if (answer.status === 200) {
+        var warnings = answer.data.warnings || {};
         delete answer.data.tax_mapping_status;
+        delete answer.data.warnings;
         document.getElementById("document").value = JSON.stringify(answer.data, null, 2);
-        say("Saved.", "success");
+        showFieldErrors(warnings);
+        say(Object.keys(warnings).length ? "Saved, with warnings (below)." : "Saved.",
+            Object.keys(warnings).length ? "warning" : "success");
       } else {
         say(answer.data.error || "Some fields need attention.", "danger");
       }

@@ -6,7 +6,15 @@ from flask_migrate import downgrade, upgrade
 
 from server import create_app
 from server.extensions import db
-from server.models import OutboxAction, OutboxEntry, OutboxStatus, Store, StoreState
+from server.models import (
+    OutboxAction,
+    OutboxEntry,
+    OutboxStatus,
+    SeenTaxKey,
+    Store,
+    StoreState,
+    WooRecord,
+)
 from server.startup import apply_migrations, require_current_schema
 
 
@@ -84,3 +92,42 @@ def _outbox_statuses() -> dict[str, str]:
     with db.engine.connect() as connection:
         rows = connection.execute(sa.text("SELECT woo_order_id, status FROM outbox_entries"))
         return dict(rows.all())
+
+
+def test_the_tax_keys_of_orders_already_kept_are_found(make_config, database_factory):
+    """d5f8b3c4e621 fills `seen_tax_keys` from the orders kept before it (refunds and the
+    first order to carry a key included; deleted orders and other records left out)."""
+    app = create_app(make_config(database_factory()))
+    directory = app.extensions["migrate"].directory
+    with app.app_context():
+        apply_migrations()
+        downgrade(directory=directory, revision="c4e7a9b2d310")
+        store = Store(url="https://a.example", name="A", state=StoreState.ACTIVE)
+        db.session.add(store)
+        db.session.flush()
+        line = {"id": 1, "taxes": [{"id": 5, "total": "1"}, {"id": 6, "total": "1"}]}
+        refund = {"line_items": [{"id": 9, "taxes": [{"id": 7, "total": "-1"}]}]}
+        kept = {
+            "3": ({"line_items": [line], "_wooxero_refunds": [refund]}, False),
+            "4": ({"line_items": [line], "shipping_lines": [{"id": 2, "taxes": []}]}, False),
+            "5": ({"line_items": [{"id": 1, "taxes": [{"id": 8, "total": "1"}]}]}, True),
+        }
+        for woo_id, (data, deleted) in kept.items():
+            db.session.add(
+                WooRecord(store_id=store.id, resource="order", woo_id=woo_id, content_hash="",
+                          deleted=deleted, data=data)
+            )  # fmt: skip
+        db.session.add(
+            WooRecord(store_id=store.id, resource="product", woo_id="3", content_hash="",
+                      data={"line_items": [{"id": 1, "taxes": [{"id": 99}]}]})
+        )  # fmt: skip
+        db.session.commit()
+        db.session.remove()
+        upgrade(directory=directory, revision="d5f8b3c4e621")
+        seen = db.session.execute(sa.select(SeenTaxKey.woo_rates, SeenTaxKey.woo_order_id)).all()
+        assert sorted(seen) == [("5+6", "3"), ("7", "3"), ("none", "4")]
+        db.session.remove()
+        downgrade(directory=directory, revision="c4e7a9b2d310")
+        with db.engine.connect() as connection:
+            assert "seen_tax_keys" not in sa.inspect(connection).get_table_names()
+        db.engine.dispose()

@@ -10,8 +10,6 @@ from __future__ import annotations
 import enum
 import math
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,8 +19,10 @@ from server.mapping import reference as reference_data
 from server.models import ReferenceKind, XeroReference
 from server.redis_client import get_redis
 from server.stores.settings import storage as settings_store
+from server.stores.settings import tax_mapping
 from server.stores.settings.schema import MODULE_PREREQUISITES, Modules, StoreSettings
 from server.stores.settings.storage import SINGLE_ACCOUNTS
+from server.stores.settings.tax_mapping import TaxMappingStatus, TaxNeeds, describe_unmapped
 
 Rows = Sequence[Mapping[str, Any]]
 
@@ -32,7 +32,6 @@ MODULE_LABELS = {
     "items": "Items",
     "invoices": "Invoices",
 }
-NO_TAX = "none"
 
 
 class SyncScope(enum.StrEnum):
@@ -120,71 +119,11 @@ def resolve_modules(current: Modules, requested: Mapping[str, bool]) -> Modules:
     return Modules(**{module: module in resolved for module in MODULE_LABELS})
 
 
-@dataclass(frozen=True)
-class TaxMappingStatus:
-    """Which tax mapping keys are missing: a key per WooCommerce rate of the store, and
-    "none" for lines without tax. `rates_read` is False if the store's rates were never read."""
-
-    rates_read: bool
-    unmapped: Mapping[str, str]  # key → label ("VAT 20%"; "" if the rate has neither)
-
-    @property
-    def complete(self) -> bool:
-        return not self.unmapped
-
-    def describe(self) -> str:
-        """What is missing, in words."""
-        rates = [
-            f"{key} ({label})" if label else key
-            for key, label in self.unmapped.items()
-            if key != NO_TAX
-        ]
-        parts = []
-        if len(rates) == 1:
-            parts.append(f"WooCommerce rate {rates[0]} is not mapped")
-        elif rates:
-            parts.append(f"WooCommerce rates {', '.join(rates)} are not mapped")
-        if NO_TAX in self.unmapped:
-            parts.append("nor 'no tax'" if parts else "'no tax' is not mapped")
-        text = ", ".join(parts)
-        if not self.rates_read:
-            text += "; the store's WooCommerce tax rates were never read: refresh tax rates first"
-        return text
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "complete": self.complete,
-            "rates_read": self.rates_read,
-            "unmapped": [{"key": key, "label": label} for key, label in self.unmapped.items()],
-        }
-
-
-def _rate_label(rate: Mapping[str, Any]) -> str:
-    try:
-        percent = format(Decimal(str(rate.get("rate", ""))).normalize(), "f") + "%"
-    except InvalidOperation:
-        percent = ""
-    return " ".join(part for part in (str(rate.get("name") or "").strip(), percent) if part)
-
-
-def tax_mapping_status(settings: StoreSettings, woo_rates: Rows | None) -> TaxMappingStatus:
-    """Which of the store's WooCommerce rates (None: never read), and "none", are unmapped."""
-    mapped = settings.tax_types()
-    unmapped = {
-        str(rate["id"]): _rate_label(rate)
-        for rate in sorted(woo_rates or (), key=lambda rate: int(rate["id"]))
-        if str(rate["id"]) not in mapped
-    }
-    if NO_TAX not in mapped:
-        unmapped[NO_TAX] = "no tax"
-    return TaxMappingStatus(rates_read=woo_rates is not None, unmapped=unmapped)
-
-
-def check_tax_mapping(before: StoreSettings, after: StoreSettings, woo_rates: Rows | None) -> None:
+def check_tax_mapping(before: StoreSettings, after: StoreSettings, needs: TaxNeeds) -> None:
     """Refuse turning on a module that needs the tax mapping while it is incomplete, and
-    unmapping rates while such a module is on."""
-    status_before = tax_mapping_status(before, woo_rates)
-    status_after = tax_mapping_status(after, woo_rates)
+    unmapping keys while such a module is on."""
+    status_before = needs.status(before)
+    status_after = needs.status(after)
     on_after = _on(after.modules)
     if (on_after - _on(before.modules)) & NEEDS_TAX_MAPPING and not status_after.complete:
         raise RuleError(f"complete the tax mapping first: {status_after.describe()}")
@@ -199,7 +138,7 @@ def check_tax_mapping(before: StoreSettings, after: StoreSettings, woo_rates: Ro
         verb = "needs" if len(dependents) == 1 else "need"
         raise RuleError(
             f"{names} {verb} a complete tax mapping: "
-            f"{TaxMappingStatus(rates_read=True, unmapped=lost).describe()}; "
+            f"{describe_unmapped(lost)}; "
             f"keep the mapping complete or turn {names} off first"
         )
 
@@ -208,12 +147,12 @@ def apply_change(
     before: StoreSettings,
     candidate: StoreSettings,
     requested: Mapping[str, bool],
-    woo_rates: Rows | None,
+    needs: TaxNeeds,
 ) -> StoreSettings:
     """`candidate` (validated) with its modules resolved through the chain from `before`'s
     and the `requested` switches; RuleError if the chain refuses the change."""
     after = candidate.model_copy(update={"modules": resolve_modules(before.modules, requested)})
-    check_tax_mapping(before, after, woo_rates)
+    check_tax_mapping(before, after, needs)
     return after
 
 
@@ -232,7 +171,8 @@ def reference_errors(
     settings: StoreSettings, cached: Mapping[ReferenceKind, Rows], sections: Collection[str]
 ) -> dict[str, str]:
     """Per-field errors of the `sections` whose codes and names are not active in the Xero
-    organisation; a kind of reference data never cached is not checked."""
+    organisation; a kind of reference data never cached is not checked. (The tax mapping's
+    rows: `TaxNeeds.check_rows`, which also warns.)"""
     reference = reference_data.from_rows(
         cached.get(ReferenceKind.ORGANISATION, ()),
         cached.get(ReferenceKind.TAX_RATES, ()),
@@ -259,12 +199,6 @@ def reference_errors(
         tax_type = settings.refunds.amount_only_tax_type
         if tax_type is not None and tax_type not in reference.tax_rates:
             errors["refunds.amount_only_tax_type"] = f"no active Xero tax rate of type {tax_type}"
-    if "tax_mapping" in sections and ReferenceKind.TAX_RATES in cached:
-        for index, row in enumerate(settings.tax_mapping):
-            if row.xero_tax_type not in reference.tax_rates:
-                errors[f"tax_mapping.{index}.xero_tax_type"] = (
-                    f"no active Xero tax rate of type {row.xero_tax_type}"
-                )
     if "tracking" in sections and ReferenceKind.TRACKING_CATEGORIES in cached:
         for index, rule in enumerate(settings.tracking):
             category = reference.tracking.get(rule.tracking_category.lower())
@@ -304,11 +238,6 @@ def cached_references(store_id: int) -> dict[ReferenceKind, Rows]:
     return {kind: list(data or ()) for kind, data in rows}
 
 
-def woo_tax_rates(store_id: int) -> Rows | None:
-    """The store's WooCommerce tax rates as last read, or None if never read."""
-    return cached_references(store_id).get(ReferenceKind.WOO_TAX_RATES)
-
-
 def why_not_syncing(
     store_id: int, module: str = "invoices", settings: StoreSettings | None = None
 ) -> list[str]:
@@ -316,7 +245,7 @@ def why_not_syncing(
     store's, when the caller has loaded them already."""
     if settings is None:
         settings = settings_store.load(store_id)
-    return blocking_reasons(settings, tax_mapping_status(settings, woo_tax_rates(store_id)), module)
+    return blocking_reasons(settings, tax_mapping.needs_of(store_id).status(settings), module)
 
 
 def _cooldown_key(store_id: int, scope: SyncScope) -> str:

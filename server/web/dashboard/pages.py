@@ -25,6 +25,7 @@ from server.extensions import csrf, current_config, db
 from server.models import Store
 from server.stores import lifecycle as store_lifecycle
 from server.stores.settings import storage as settings_store
+from server.stores.settings import tax_mapping
 from server.web.bridge import embeds
 from server.web.dashboard import sessions as access
 
@@ -68,13 +69,17 @@ def page(target: str) -> Response | tuple[Response, int]:
         connect_token = embeds.issue(store, embeds.CONNECT_XERO)
     elif target == "main" and status["woocommerce"]["status"] != "connected":
         connect_token = embeds.issue(store, embeds.CONNECT_WOOCOMMERCE)
+    settings = settings_store.load(store.id)
     html = render_template(
         "dashboard/page.html",
         target=target,
         titles=TITLES,
         store=store,
         status=status,
-        modules=settings_store.load(store.id).modules.model_dump(),
+        modules=settings.modules.model_dump(),
+        tax_status=tax_mapping.needs_of(store.id).status(settings)
+        if target == "settings"
+        else None,
         connect_token=connect_token,
         session_param={access.DASHBOARD_PARAM: access.dashboard_token()},
     )

@@ -11,14 +11,14 @@ from pydantic import ValidationError
 
 from server.extensions import db
 from server.jobs.tasks.push import flush
-from server.stores.settings import rules
+from server.stores.settings import rules, tax_mapping
 from server.stores.settings import storage as settings_store
 from server.stores.settings.schema import StoreSettings
 from server.web import inputs
 from server.web.dashboard.api import bp
 from server.web.dashboard.sessions import store_for_request
 
-READ_ONLY = frozenset({"tax_mapping_status"})  # in answers; ignored in a PATCH
+READ_ONLY = frozenset({"tax_mapping_status", "warnings"})  # in answers; ignored in a PATCH
 Answer = tuple[dict[str, Any], int]
 
 
@@ -27,15 +27,15 @@ def csrf_token() -> dict[str, str]:
     return {"csrf_token": generate_csrf()}
 
 
-def _document(store_id: int, settings: StoreSettings) -> dict[str, Any]:
-    status = rules.tax_mapping_status(settings, rules.woo_tax_rates(store_id))
+def _document(settings: StoreSettings, needs: tax_mapping.TaxNeeds) -> dict[str, Any]:
+    status = needs.status(settings)
     return {**settings.model_dump(mode="json"), "tax_mapping_status": status.as_json()}
 
 
 @bp.get("/stores/<public_id>/settings")
 def get_settings(public_id: str) -> dict[str, Any]:
     store = store_for_request(public_id)
-    return _document(store.id, settings_store.load(store.id))
+    return _document(settings_store.load(store.id), tax_mapping.needs_of(store.id))
 
 
 def field_errors(error: ValidationError) -> dict[str, str]:
@@ -72,15 +72,20 @@ def patch_settings(public_id: str) -> dict[str, Any] | Answer:
     except ValidationError as error:
         return {"errors": field_errors(error)}, 422
     requested = {module: getattr(candidate.modules, module) for module in patch.get("modules", {})}
+    needs = tax_mapping.needs_of(store.id)
     try:
-        settings = rules.apply_change(before, candidate, requested, rules.woo_tax_rates(store.id))
+        settings = rules.apply_change(before, candidate, requested, needs)
     except rules.RuleError as error:
         return {"error": error.message}, 409
     errors = rules.reference_errors(settings, rules.cached_references(store.id), patch.keys())
+    warnings: dict[str, str] = {}
+    if "tax_mapping" in patch:
+        tax_errors, warnings = needs.check_rows(settings)
+        errors |= tax_errors
     if errors:
         return {"errors": errors}, 422
     settings_store.save(store.id, settings)
     db.session.commit()
     if settings.modules.invoices:  # orders waiting for a prerequisite may go now
         flush.enqueue(store.id)
-    return _document(store.id, settings)
+    return {**_document(settings, needs), "warnings": warnings}

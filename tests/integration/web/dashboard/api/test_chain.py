@@ -88,6 +88,10 @@ def test_enabling_contacts_with_the_mapping_incomplete_is_refused_naming_the_rat
     )
     assert modules_of(api, store)["contacts"] is False
     status = api.get_settings(store).get_json()["tax_mapping_status"]
+    assert [(need["key"], need["mapped"], need["sources"]) for need in status.pop("needed")] == [
+        ("3", False, ["rates"]), ("7", True, ["rates"]), ("12", False, ["rates"]),
+        ("none", False, ["always"]),
+    ]  # fmt: skip
     assert status == {
         "complete": False,
         "rates_read": True,

@@ -2,7 +2,7 @@
 
 Revision ID: d468884c3652
 Revises: c4e7a9b2d310
-Create Date: 2026-12-10 12:00:00.000000
+Create Date: 2026-12-03 12:00:00.000000
 """
 
 import sqlalchemy as sa
