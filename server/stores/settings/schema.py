@@ -238,6 +238,15 @@ class Refunds(_Strict):
         return self
 
 
+class FromXero(_Strict):
+    """What Xero's changes do in the store: an order note for a payment received, an invoice
+    paid, voided or deleted in Xero; and, for an invoice paid there, the order's new status
+    ("" leaves the status as it is)."""
+
+    order_notes: StrictBool = True
+    paid_status: Literal["", "processing", "completed"] = ""
+
+
 class StoreSettings(_Strict):
     modules: Modules = Modules()
     documents: Documents = Documents()
@@ -245,6 +254,7 @@ class StoreSettings(_Strict):
     accounts: Accounts = Accounts()
     payments: Payments = Payments()
     refunds: Refunds = Refunds()
+    from_xero: FromXero = FromXero()
     tax_mapping: list[TaxMappingRow] = Field(default=[], max_length=MAX_TAX_MAPPING_ROWS)
     tracking: list[TrackingRuleRow] = Field(default=[], max_length=MAX_TRACKING_RULES)
 

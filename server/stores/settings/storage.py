@@ -1,8 +1,8 @@
 """A store's `StoreSettings` document read from and written to its tables.
 
-Modules and options (documents, contacts, payments, refunds) live in `SyncSettings`;
-accounts, the tax mapping and the tracking rules in their own rows. `save` never commits:
-the caller does.
+Modules and options (documents, contacts, payments, refunds, from_xero) live in
+`SyncSettings`; accounts, the tax mapping and the tracking rules in their own rows. `save`
+never commits: the caller does.
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ def save(store_id: int, settings: StoreSettings) -> None:
         "contacts": settings.contacts.model_dump(mode="json"),
         "payments": settings.payments.model_dump(mode="json"),
         "refunds": settings.refunds.model_dump(mode="json"),
+        "from_xero": settings.from_xero.model_dump(mode="json"),
     }
     # Deleted by statement before the inserts: a flush would insert before deleting and
     # trip the unique constraints of rows that stay.

@@ -56,6 +56,7 @@ EVERY_SECTION = {
         "amount_only_tax_type": "OUTPUT2",
         "first_seen_refunded": "skip",
     },
+    "from_xero": {"order_notes": False, "paid_status": "processing"},
     "tax_mapping": [
         {"woo_rates": "none", "xero_tax_type": "NONE", "label": "No tax"},
         {"woo_rates": "3", "xero_tax_type": "OUTPUT2", "label": "VAT 20%"},
