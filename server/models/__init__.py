@@ -4,6 +4,7 @@ from server.models.audit import Direction, Outcome, SyncRecord
 from server.models.billing import Plan, Subscription, SubscriptionStatus, UsageCounter
 from server.models.binding import Binding, BindingKind
 from server.models.connection import ConnectionStatus, WooConnection, WooWebhook, XeroConnection
+from server.models.drift import DriftReport
 from server.models.event import EventSource, EventStatus, InboundEvent
 from server.models.outbox import (
     Backfill,
@@ -36,6 +37,7 @@ __all__ = [
     "BindingKind",
     "ConnectionStatus",
     "Direction",
+    "DriftReport",
     "EncryptionCanary",
     "EventSource",
     "EventStatus",
