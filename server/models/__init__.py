@@ -1,10 +1,9 @@
 """The data model, one module per aggregate. Importing this package registers every table."""
 
-from server.models.audit import Direction, Outcome, SyncRecord
+from server.models.audit import Direction, DriftReport, Outcome, SyncRecord
 from server.models.billing import Plan, Subscription, SubscriptionStatus, UsageCounter
 from server.models.binding import Binding, BindingKind
 from server.models.connection import ConnectionStatus, WooConnection, WooWebhook, XeroConnection
-from server.models.drift import DriftReport
 from server.models.event import EventSource, EventStatus, InboundEvent
 from server.models.outbox import (
     Backfill,
