@@ -1,7 +1,7 @@
 """drift reports: each run of a store's drift check, its position and findings
 
 Revision ID: e7a2c9d41b85
-Revises: d468884c3652
+Revises: d5f8b3c4e621
 Create Date: 2026-12-11 12:00:00.000000
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = 'e7a2c9d41b85'
-down_revision = 'd468884c3652'
+down_revision = 'd5f8b3c4e621'
 branch_labels = None
 depends_on = None
 
