@@ -57,5 +57,9 @@ def pull(store_id: int) -> str:
     return f"sync-pull-{store_id}"
 
 
+def drift(store_id: int) -> str:
+    return f"sync-drift-{store_id}"
+
+
 def backfill(backfill_id: int) -> str:
     return f"backfill-{backfill_id}"

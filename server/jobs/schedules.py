@@ -37,6 +37,7 @@ SCHEDULES: tuple[Schedule, ...] = (
     Schedule("flush-outboxes", push.flush_stores, cron="* * * * *"),
     Schedule("resume-backfills", push.resume_stalled_backfills, cron="* * * * *"),
     Schedule("pull-from-xero", pull.pull_stores, cron="*/15 * * * *"),
+    Schedule("check-drift", pull.check_drift_stores, cron="53 2 * * *"),
     Schedule("refresh-xero-reference-data", push.refresh_references, cron="41 4 * * *"),
     Schedule(
         "check-woocommerce-webhooks",

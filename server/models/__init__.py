@@ -1,6 +1,6 @@
 """The data model, one module per aggregate. Importing this package registers every table."""
 
-from server.models.audit import Direction, Outcome, SyncRecord
+from server.models.audit import Direction, DriftReport, Outcome, SyncRecord
 from server.models.billing import Plan, Subscription, SubscriptionStatus, UsageCounter
 from server.models.binding import Binding, BindingKind
 from server.models.connection import ConnectionStatus, WooConnection, WooWebhook, XeroConnection
@@ -36,6 +36,7 @@ __all__ = [
     "BindingKind",
     "ConnectionStatus",
     "Direction",
+    "DriftReport",
     "EncryptionCanary",
     "EventSource",
     "EventStatus",

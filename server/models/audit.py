@@ -1,4 +1,5 @@
-"""Sync records: the audit trail of every attempt to move a record, and the numbers it moved."""
+"""Sync records: the audit trail of every attempt to move a record, and the numbers it moved;
+and the drift check's reports of where Xero and the store no longer agree."""
 
 from __future__ import annotations
 
@@ -53,3 +54,24 @@ class SyncRecord(db.Model):
     job_id: Mapped[str] = mapped_column(sa.String(64), default="")
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class DriftReport(db.Model):
+    """A run of the drift check over a store's bound invoices, in binding id order. While
+    `finished_at` is empty the run goes on from `position` (the last binding checked), so a
+    big store is checked over several jobs and a lost job is resumed; the latest finished
+    run is the store's report."""
+
+    __tablename__ = "drift_reports"
+    __table_args__ = (sa.Index("ix_drift_reports_store", "store_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id", ondelete="CASCADE"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    position: Mapped[int] = mapped_column(default=0)
+    checked: Mapped[int] = mapped_column(default=0)  # invoices walked (in motion or not)
+    differences: Mapped[int] = mapped_column(default=0)  # all found, kept or not
+    findings: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    error: Mapped[str] = mapped_column(sa.Text, default="")

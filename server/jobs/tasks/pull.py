@@ -1,11 +1,15 @@
-"""Jobs of the pull from Xero: each webhook event, and the periodic read of what changed."""
+"""Jobs of the pull from Xero: each webhook event, the periodic read of what changed, and
+the drift check."""
 
 from __future__ import annotations
 
 from server.connections.xero.access import connected_store_ids
+from server.extensions import current_config
 from server.jobs import keys
 from server.jobs.queues import Priority, coalesced
-from server.pull import changes, events
+from server.locks import held
+from server.pull import changes, drift_check, events
+from server.redis_client import get_redis
 
 
 @coalesced(keys.xero_event, Priority.LOW)
@@ -24,4 +28,27 @@ def pull_stores() -> int:
     store_ids = connected_store_ids()
     for store_id in store_ids:
         pull_store.enqueue(store_id)
+    return len(store_ids)
+
+
+@coalesced(keys.drift, Priority.LOW)
+def check_drift(store_id: int) -> str:
+    """A slice of the store's drift check; the next follows while the run goes on. One job
+    at a time per store: a run's position is the lock holder's to move."""
+    hold = current_config().worker.job_timeout
+    with held(get_redis(), f"wooxero:{keys.drift(store_id)}", hold=hold) as taken:
+        if not taken:
+            return "another job is checking this store"
+        result = drift_check.check(store_id)
+    if result.more:
+        check_drift.enqueue(store_id)
+    return result.message
+
+
+def check_drift_stores() -> int:
+    """Nightly: the drift check of each connected organisation (a run left unfinished by a
+    lost job goes on)."""
+    store_ids = connected_store_ids()
+    for store_id in store_ids:
+        check_drift.enqueue(store_id)
     return len(store_ids)

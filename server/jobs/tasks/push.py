@@ -10,7 +10,7 @@ from server.extensions import current_config, db
 from server.inbound import backfill
 from server.jobs import keys
 from server.jobs.queues import CoalescedJob, Priority, coalesced
-from server.jobs.tasks.pull import pull_store
+from server.jobs.tasks.pull import check_drift, pull_store
 from server.locks import held
 from server.push import flush as push
 from server.push import outbox
@@ -55,6 +55,7 @@ MANUAL_SYNCS: dict[SyncScope, CoalescedJob] = {
     SyncScope.ITEMS: sync_items,
     SyncScope.PUSH: flush,
     SyncScope.PULL: pull_store,
+    SyncScope.DRIFT: check_drift,
 }
 
 

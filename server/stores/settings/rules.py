@@ -42,11 +42,13 @@ class SyncScope(enum.StrEnum):
     ITEMS = "items"
     PUSH = "push"  # the outbox, flushed now
     PULL = "pull"  # what Xero changed
+    DRIFT = "drift"  # every bound invoice compared with the store (server.pull.drift)
 
 
 COOLDOWN_SECONDS = {
     SyncScope.TAX_RATES: 60, SyncScope.CONTACTS: 60, SyncScope.ITEMS: 60, SyncScope.PUSH: 5,
     SyncScope.PULL: 10,
+    SyncScope.DRIFT: 300,  # a run reads every bound invoice
 }  # fmt: skip
 # The module a manual sync of each scope needs.
 SCOPE_MODULES = {
@@ -55,6 +57,7 @@ SCOPE_MODULES = {
     SyncScope.ITEMS: "items",
     SyncScope.PUSH: "invoices",
     SyncScope.PULL: "invoices",
+    SyncScope.DRIFT: "invoices",
 }
 
 

@@ -25,6 +25,7 @@ def not_stored(response: Response) -> Response:
 
 
 from server.web.dashboard.api import (  # noqa: E402,F401 - registers the routes
+    drift,
     errors,
     settings,
     sync,

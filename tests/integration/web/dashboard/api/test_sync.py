@@ -17,7 +17,9 @@ from server.stores.settings import storage as settings_store
 from server.stores.settings.schema import Modules, StoreSettings, TaxMappingRow
 from tests.integration.web.dashboard.api.conftest import make_store
 
-COOLDOWNS = {"tax_rates": 60, "contacts": 60, "items": 60, "push": 5, "pull": 10}
+COOLDOWNS = {
+    "tax_rates": 60, "contacts": 60, "items": 60, "push": 5, "pull": 10, "drift": 300,
+}  # fmt: skip
 
 
 def switch_on_everything(store) -> None:
@@ -88,6 +90,7 @@ def test_a_refused_request_starts_no_cooldown(api, store):
         ({"tax_rates": True, "contacts": True}, "items", "Items"),
         ({"tax_rates": True, "contacts": True, "items": True}, "push", "Invoices"),
         ({"tax_rates": True, "contacts": True, "items": True}, "pull", "Invoices"),
+        ({"tax_rates": True, "contacts": True, "items": True}, "drift", "Invoices"),
     ],
 )
 def test_a_scope_whose_module_is_off_answers_409(api, store, redis, on, scope, module):
