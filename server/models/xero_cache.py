@@ -20,6 +20,7 @@ class ReferenceKind(enum.StrEnum):
     TRACKING_CATEGORIES = "tracking_categories"
     ITEMS = "items"
     WOO_TAX_RATES = "woo_tax_rates"  # the store's own rates, for the tax mapping
+    WOO_PAYMENT_GATEWAYS = "woo_payment_gateways"  # for the payment accounts' mapping
 
 
 class XeroReference(db.Model):

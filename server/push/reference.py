@@ -62,9 +62,16 @@ def _params(kind: ReferenceKind) -> dict[str, Any] | None:
 
 
 def refresh_woo_tax_rates(store: Store) -> int:
-    """The store's WooCommerce tax rates (all pages). Commits."""
-    rows = list(woo_access.client_for(store).iterate("taxes"))
+    """The store's WooCommerce tax rates (all pages) and its payment gateways, as the
+    settings map them. Commits; answers the number of rates."""
+    client = woo_access.client_for(store)
+    rows = list(client.iterate("taxes"))
+    gateways = [
+        {key: gateway.get(key) for key in ("id", "title", "enabled", "method_title")}
+        for gateway in client.payment_gateways()
+    ]
     keep(store.id, ReferenceKind.WOO_TAX_RATES, rows, "")
+    keep(store.id, ReferenceKind.WOO_PAYMENT_GATEWAYS, gateways, "")
     db.session.commit()
     return len(rows)
 

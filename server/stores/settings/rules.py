@@ -233,6 +233,26 @@ def _payment_account_errors(
     }
 
 
+def payment_options(cached: Mapping[ReferenceKind, Rows]) -> dict[str, list[dict[str, Any]]]:
+    """What the payments mapping chooses from: the store's gateways as WooCommerce reports
+    them, and the Xero accounts that take payments (each empty until first read: the Tax
+    Rates sync reads both)."""
+    gateways = [
+        {"id": str(row.get("id") or ""), "title": str(row.get("title") or row.get("id") or ""),
+         "enabled": row.get("enabled") is True}
+        for row in cached.get(ReferenceKind.WOO_PAYMENT_GATEWAYS, ())
+        if row.get("id")
+    ]  # fmt: skip
+    accounts = [
+        {"code": str(row["Code"]), "name": str(row.get("Name") or ""),
+         "type": str(row.get("Type") or "")}
+        for row in cached.get(ReferenceKind.ACCOUNTS, ())
+        if row.get("Code") and row.get("Status", "ACTIVE") == "ACTIVE"
+        and (row.get("Type") == "BANK" or row.get("EnablePaymentsToAccount") is True)
+    ]  # fmt: skip
+    return {"gateways": gateways, "accounts": accounts}
+
+
 def cached_references(store_id: int) -> dict[ReferenceKind, Rows]:
     """The store's cached reference rows, by kind (kinds never read are absent)."""
     rows = db.session.execute(

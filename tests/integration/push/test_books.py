@@ -17,6 +17,7 @@ from server.extensions import db
 from server.mapping.dates import local_date, xero_date
 from server.models import Binding, BindingKind, OutboxEntry, OutboxStatus, Store
 from server.push import flush as engine
+from server.stores.settings import rules
 from tests.integration.push.test_flush import (
     _backfill_and_flush,
     _currencies,
@@ -134,6 +135,14 @@ def test_lost_answers_book_each_payment_and_credit_note_once(
     for _ in range(4):  # the sweeper's later flushes
         engine.flush(synced_store.id)
     assert _check_books(synced_store, sandbox, tenant_id) >= 3
+
+
+def test_the_payments_mapping_is_offered_the_stores_gateways(synced_store: Store) -> None:
+    offered = rules.payment_options(rules.cached_references(synced_store.id))
+    gateways = woo_access.client_for(synced_store).payment_gateways()
+    assert [g["id"] for g in offered["gateways"]] == [g["id"] for g in gateways]
+    assert BANK_ACCOUNT in {a["code"] for a in offered["accounts"]}
+    assert "200" not in {a["code"] for a in offered["accounts"]}, "sales takes no payments"
 
 
 def test_two_partial_refunds_on_a_paid_order(synced_store: Store, sandbox: Any, shop: Any) -> None:

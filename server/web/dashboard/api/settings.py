@@ -18,7 +18,8 @@ from server.web import inputs
 from server.web.dashboard.api import bp
 from server.web.dashboard.sessions import store_for_request
 
-READ_ONLY = frozenset({"tax_mapping_status", "warnings"})  # in answers; ignored in a PATCH
+# In answers; ignored in a PATCH.
+READ_ONLY = frozenset({"tax_mapping_status", "payment_options", "warnings"})
 Answer = tuple[dict[str, Any], int]
 
 
@@ -27,15 +28,22 @@ def csrf_token() -> dict[str, str]:
     return {"csrf_token": generate_csrf()}
 
 
-def _document(settings: StoreSettings, needs: tax_mapping.TaxNeeds) -> dict[str, Any]:
+def _document(
+    store_id: int, settings: StoreSettings, needs: tax_mapping.TaxNeeds
+) -> dict[str, Any]:
     status = needs.status(settings)
-    return {**settings.model_dump(mode="json"), "tax_mapping_status": status.as_json()}
+    options = rules.payment_options(rules.cached_references(store_id))
+    return {
+        **settings.model_dump(mode="json"),
+        "tax_mapping_status": status.as_json(),
+        "payment_options": options,
+    }
 
 
 @bp.get("/stores/<public_id>/settings")
 def get_settings(public_id: str) -> dict[str, Any]:
     store = store_for_request(public_id)
-    return _document(settings_store.load(store.id), tax_mapping.needs_of(store.id))
+    return _document(store.id, settings_store.load(store.id), tax_mapping.needs_of(store.id))
 
 
 def field_errors(error: ValidationError) -> dict[str, str]:
@@ -88,4 +96,4 @@ def patch_settings(public_id: str) -> dict[str, Any] | Answer:
     db.session.commit()
     if settings.modules.invoices:  # orders waiting for a prerequisite may go now
         flush.enqueue(store.id)
-    return {**_document(settings, needs), "warnings": warnings}
+    return {**_document(store.id, settings, needs), "warnings": warnings}

@@ -96,7 +96,7 @@ def without_status(document: dict) -> dict:
     return {
         key: value
         for key, value in document.items()
-        if key not in ("tax_mapping_status", "warnings")
+        if key not in ("tax_mapping_status", "payment_options", "warnings")
     }
 
 
@@ -454,3 +454,33 @@ def test_refund_settings_are_checked(api, store, refunds, path):
     answer = api.patch_settings(store, {"refunds": refunds})
     assert answer.status_code == 422
     assert path in answer.get_json()["errors"]
+
+
+def test_the_payment_options_list_the_gateways_and_the_accounts_that_take_payments(api, store):
+    assert api.get_settings(store).get_json()["payment_options"] == {
+        "gateways": [], "accounts": [],
+    }, "nothing read yet"  # fmt: skip
+    cache_reference(store, ReferenceKind.ACCOUNTS, [
+        {"Code": "090", "Name": "Business Bank", "Type": "BANK", "Status": "ACTIVE"},
+        {"Code": "095", "Name": "Old Bank", "Type": "BANK", "Status": "ARCHIVED"},
+        {"Code": "610", "Name": "Clearing", "Type": "CURRENT", "Status": "ACTIVE",
+         "EnablePaymentsToAccount": True},
+        {"Code": "200", "Name": "Sales", "Type": "REVENUE", "Status": "ACTIVE"},
+    ])  # fmt: skip
+    cache_reference(store, ReferenceKind.WOO_PAYMENT_GATEWAYS, [
+        {"id": "bacs", "title": "Direct bank transfer", "enabled": True},
+        {"id": "cod", "title": "Cash on delivery", "enabled": False},
+    ])  # fmt: skip
+    document = api.get_settings(store).get_json()
+    assert document["payment_options"] == {
+        "gateways": [
+            {"id": "bacs", "title": "Direct bank transfer", "enabled": True},
+            {"id": "cod", "title": "Cash on delivery", "enabled": False},
+        ],
+        "accounts": [
+            {"code": "090", "name": "Business Bank", "type": "BANK"},
+            {"code": "610", "name": "Clearing", "type": "CURRENT"},
+        ],
+    }
+    sent_back = api.patch_settings(store, document)
+    assert sent_back.status_code == 200, "read-only parts of a document sent back are ignored"
