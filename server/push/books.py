@@ -45,6 +45,7 @@ from server.models import (
     WooRecord,
 )
 from server.push import audit, outbox
+from server.push import reference as xero_reference
 from server.push.bindings import INVOICE, binding_for, bound_contact
 from server.push.plan import Context, document_hash, order_products
 
@@ -53,6 +54,7 @@ SETTLING = "SETTLING"  # a credit note binding whose allocation or refund is in 
 SETTLED = DocumentStatus.PAID  # Xero's status of a credit note with no credit left
 LOOKUPS_PER_CALL = 25  # numbers in one `where` (OR'd), well inside a URL
 DRAFTS = (DocumentStatus.DRAFT, DocumentStatus.SUBMITTED)
+LOCKED = "lock date"  # in Xero's refusal of a date on or before one of them
 
 
 @dataclass
@@ -66,6 +68,7 @@ class OrderBooks:
     contact_id: str
     problem: tuple[OutboxStatus, str] | None = None  # held or failed, with the reason
     notes: list[str] = field(default_factory=list)
+    locked_out: bool = False  # Xero refused a date its lock dates, newer than ours, forbid
 
     @property
     def woo_id(self) -> str:
@@ -95,7 +98,12 @@ def settle(client: XeroClient, context: Context, entries: Sequence[OutboxEntry])
     _reconcile(client, context.store.id, books)
     for step in (_pay, _credit, _settle_credit_notes):
         step(client, context, [b for b in books if b.problem is None])
+    locked_out = [b for b in books if b.locked_out and b.problem is None]
+    if locked_out:
+        _lock_dates_moved(client, context.store.id, locked_out)
     for b in books:
+        if b in locked_out:
+            continue
         status, message = b.problem or (OutboxStatus.DONE, "")
         outbox.settle(b.entry, status, b.version, message)
         if b.problem is not None:
@@ -462,9 +470,25 @@ def _write(
 
 
 def _refused(b: OrderBooks, mark: Binding, errors: Iterable[str], settling: bool) -> None:
+    what = mark.xero_number or "the write"  # read before the mark is gone
     _clear(mark, settling)
     words = "; ".join(errors) or "Xero refused it"
-    b.hold(f"Xero refused {mark.xero_number or 'the write'}: {words}", OutboxStatus.FAILED)
+    if LOCKED in words and b.entry.attempts < outbox.MAX_ATTEMPTS:
+        b.locked_out = True  # dated by lock dates older than Xero's: read them, go again
+        return
+    b.hold(f"Xero refused {what}: {words}", OutboxStatus.FAILED)
+
+
+def _lock_dates_moved(client: XeroClient, store_id: int, books: list[OrderBooks]) -> None:
+    """Someone moved a lock date since the organisation was read: read it again (one call);
+    the orders stay on their books, to be dated the first open day by the next round."""
+    xero_reference.refresh_organisation(store_id, client)
+    for b in books:
+        b.entry.attempts += 1
+        audit.record(b.entry, "order", "books", Outcome.WARNING,
+                     "Xero's lock dates changed since they were read: read again, and the "
+                     "payment or credit note is dated the first open day")  # fmt: skip
+    db.session.commit()
 
 
 def _clear(mark: Binding, settling: bool) -> None:

@@ -55,6 +55,13 @@ def refresh_xero(store_id: int, client: XeroClient) -> int:
     return len(fetched)
 
 
+def refresh_organisation(store_id: int, client: XeroClient) -> None:
+    """The organisation alone (its lock dates, say), read again. Commits."""
+    rows = client.get(resources.ORGANISATION, priority=CallPriority.LOW)
+    keep(store_id, ReferenceKind.ORGANISATION, rows, client.tenant_id)
+    db.session.commit()
+
+
 def _params(kind: ReferenceKind) -> dict[str, Any] | None:
     if kind is ReferenceKind.TRACKING_CATEGORIES:
         return {"includeArchived": True}

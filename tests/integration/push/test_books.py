@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import pytest
 import requests
 import sqlalchemy as sa
 
@@ -18,6 +19,7 @@ from server.mapping.dates import local_date, xero_date
 from server.models import Binding, BindingKind, OutboxEntry, OutboxStatus, Store
 from server.push import flush as engine
 from server.stores.settings import rules
+from server.stores.settings import storage as settings_store
 from tests.integration.push.test_flush import (
     _backfill_and_flush,
     _currencies,
@@ -163,9 +165,12 @@ def test_two_partial_refunds_on_a_paid_order(synced_store: Store, sandbox: Any, 
     _check_books(synced_store, sandbox, tenant_id)
 
 
+@pytest.mark.parametrize("read_since", [True, False], ids=["lock-read", "lock-unknown"])
 def test_a_refund_in_a_locked_period_is_dated_the_first_open_day(
-    synced_store: Store, sandbox: Any, shop: Any
+    synced_store: Store, sandbox: Any, shop: Any, read_since: bool
 ) -> None:
+    """Whether wooxero read the organisation since the period was locked or not (then Xero
+    refuses the date, and the organisation is read again)."""
     tenant_id = tenants(sandbox)[NZ]
     order = sandbox_json(shop, "orders", "POST", payment_method="stripe", currency="NZD")
     _backfill_and_flush(synced_store)
@@ -177,10 +182,47 @@ def test_a_refund_in_a_locked_period_is_dated_the_first_open_day(
         f"{sandbox.base_url}/_sandbox/organisations/{tenant_id}/lock-dates",
         json={"PeriodLockDate": lock.isoformat()}, timeout=HTTP_TIMEOUT,
     ).raise_for_status()  # fmt: skip
-    engine.refresh_reference(synced_store.id)
-    db.session.commit()
+    if read_since:
+        engine.refresh_reference(synced_store.id)
+        db.session.commit()
     _backfill_and_flush(synced_store)
     _, notes, _ = _books(sandbox, tenant_id)
     (note,) = [n for n in notes if n["CreditNoteNumber"] == f"WC-{order['number']}-R1"]
     assert _xero_date(note["DateString"]) > lock
     assert str(refund_day) in note["Reference"]
+
+
+def test_a_payment_xero_refuses_fails_its_order_with_xeros_words(
+    synced_store: Store, sandbox: Any, shop: Any
+) -> None:
+    """Paid by hand in Xero between wooxero's writes: its own payment is refused."""
+    tenant_id = tenants(sandbox)[NZ]
+    order = sandbox_json(shop, "orders", "POST", payment_method="bacs", currency="NZD")
+    assert not order["date_paid_gmt"], "a bank transfer waits on-hold, unpaid"
+    settings = settings_store.load(synced_store.id)
+    by_status = {**settings.documents.by_status, "on-hold": "invoice"}
+    settings_store.save(synced_store.id, settings.model_copy(update={
+        "documents": settings.documents.model_copy(update={"by_status": by_status})}))  # fmt: skip
+    db.session.commit()
+    _backfill_and_flush(synced_store)
+    number = f"WC-{order['number']}"
+    requests.post(
+        f"{sandbox.base_url}/_sandbox/organisations/{tenant_id}/invoices/{number}/paid",
+        json={"Account": {"Code": BANK_ACCOUNT}}, timeout=HTTP_TIMEOUT,
+    ).raise_for_status()  # fmt: skip
+    sandbox_json(shop, f"orders/{order['id']}", "POST", kind="status", status="processing")
+
+    _backfill_and_flush(synced_store)
+
+    entry = db.session.scalar(
+        sa.select(OutboxEntry).where(OutboxEntry.woo_order_id == str(order["id"]))
+    )
+    assert entry.status is OutboxStatus.FAILED
+    assert "exceeds the amount outstanding" in entry.error
+    payments = [p for p in objects(sandbox, tenant_id, "Payments")
+                if p.get("Invoice", {}).get("InvoiceNumber") == number]  # fmt: skip
+    assert len(payments) == 1, "only the one made by hand"
+    assert db.session.scalar(
+        sa.select(Binding).where(Binding.kind == BindingKind.PAYMENT,
+                                 Binding.woo_id == str(order["id"]))
+    ) is None  # fmt: skip
