@@ -199,11 +199,8 @@ def test_a_payment_xero_refuses_fails_its_order_with_xeros_words(
     tenant_id = tenants(sandbox)[NZ]
     order = sandbox_json(shop, "orders", "POST", payment_method="bacs", currency="NZD")
     assert not order["date_paid_gmt"], "a bank transfer waits on-hold, unpaid"
-    settings = settings_store.load(synced_store.id)
-    by_status = {**settings.documents.by_status, "on-hold": "invoice"}
-    settings_store.save(synced_store.id, settings.model_copy(update={
-        "documents": settings.documents.model_copy(update={"by_status": by_status})}))  # fmt: skip
-    db.session.commit()
+    by_status = {**settings_store.load(synced_store.id).documents.by_status, "on-hold": "invoice"}
+    _change_settings(synced_store, "documents", by_status=by_status)
     _backfill_and_flush(synced_store)
     number = f"WC-{order['number']}"
     requests.post(
@@ -226,3 +223,42 @@ def test_a_payment_xero_refuses_fails_its_order_with_xeros_words(
         sa.select(Binding).where(Binding.kind == BindingKind.PAYMENT,
                                  Binding.woo_id == str(order["id"]))
     ) is None  # fmt: skip
+
+
+def _change_settings(store: Store, section: str, **values: Any) -> None:
+    settings = settings_store.load(store.id)
+    part = getattr(settings, section).model_copy(update=values)
+    settings_store.save(store.id, settings.model_copy(update={section: part}))
+    db.session.commit()
+
+
+def test_orders_first_seen_refunded_book_nothing_when_the_settings_say_so(
+    synced_store: Store, sandbox: Any
+) -> None:
+    tenant_id = tenants(sandbox)[NZ]
+    _change_settings(synced_store, "refunds", first_seen_refunded="skip")
+    _backfill_and_flush(synced_store)
+    refunded = [o for o in _orders(synced_store) if o["status"] == "refunded"]
+    assert refunded, "the seeded store has refunded orders"
+    invoices, notes, _ = _books(sandbox, tenant_id)
+    assert not {f"WC-{o['number']}" for o in refunded} & set(invoices)
+    assert not [n for n in notes if any(n["CreditNoteNumber"].startswith(f"WC-{o['number']}-")
+                                        for o in refunded)]  # fmt: skip
+
+
+def test_a_paid_orders_draft_invoice_waits_for_approval_when_wooxero_may_not_approve(
+    synced_store: Store, sandbox: Any, shop: Any
+) -> None:
+    _change_settings(synced_store, "documents", invoice_status="DRAFT")
+    _change_settings(synced_store, "payments", approve_drafts=False)
+    order = sandbox_json(shop, "orders", "POST", payment_method="stripe", currency="NZD")
+    _backfill_and_flush(synced_store)
+    entry = db.session.scalar(
+        sa.select(OutboxEntry).where(OutboxEntry.woo_order_id == str(order["id"]))
+    )
+    assert entry.status is OutboxStatus.HELD
+    assert "is a draft in Xero" in entry.error and "approve_drafts" in entry.error
+    invoices, _, payments = _books(sandbox, tenants(sandbox)[NZ])
+    number = f"WC-{order['number']}"
+    assert invoices[number]["Status"] == "DRAFT"
+    assert not [p for p in payments if p.get("Invoice", {}).get("InvoiceNumber") == number]
