@@ -88,6 +88,31 @@ def map_refund(
     )
 
 
+CANCELLED_SUFFIX = "C"  # `{n}` of the credit note that reverses a paid, cancelled order
+
+
+def map_cancellation(
+    order: Mapping[str, Any],
+    amount: Decimal,
+    settings: StoreSettings,
+    reference: Reference,
+    products: Mapping[int, Mapping[str, Any]],
+    *,
+    number_template: str = CREDIT_NOTE_NUMBER,
+    amount_only: Booking | None = None,
+) -> MappedDocument | None:
+    """The credit note that reverses what is left of a paid order that was cancelled:
+    `amount` (its total less its refunds) spread over its lines as an amount-only refund is,
+    dated when the order last changed, numbered with `{n}` as "C"."""
+    cancellation = {
+        "id": 0, "amount": str(amount), "reason": "Order cancelled",
+        "date_created_gmt": order.get("date_modified_gmt") or order.get("date_created_gmt"),
+        "line_items": [], "shipping_lines": [], "fee_lines": [], "tax_lines": [],
+    }  # fmt: skip
+    mapping = _RefundMapping(cancellation, order, settings, reference, products, amount_only)
+    return mapping.build(number_template.replace("{n}", CANCELLED_SUFFIX))
+
+
 class _RefundMapping(LineMapper):
     NEGATE = True
     DISCOUNTS = False
@@ -245,6 +270,8 @@ class _RefundMapping(LineMapper):
     # -- the credit note -------------------------------------------------------------------
 
     def _number(self, template: str) -> str:
+        if "{n}" not in template:  # a number of its own (a cancellation's)
+            return document_number(self.order, template)
         position = refund_position(self.order, to_int(self.refund.get("id")))
         if position is None:
             self.problems.append(

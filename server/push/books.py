@@ -34,7 +34,7 @@ from server.mapping.dates import local_date, open_date
 from server.mapping.lines import CannotMapError
 from server.mapping.orders import MappedDocument, for_xero
 from server.mapping.payments import GatewayAccounts, MappedPayment, order_payment, refund_payment
-from server.mapping.refunds import Booking, map_refund
+from server.mapping.refunds import Booking, map_cancellation, map_refund
 from server.models import (
     REFUND_DETAILS,
     Binding,
@@ -47,7 +47,7 @@ from server.models import (
 from server.push import audit, outbox
 from server.push import reference as xero_reference
 from server.push.bindings import INVOICE, binding_for, bound_contact
-from server.push.plan import Context, document_hash, order_products
+from server.push.plan import CANCELLED, Context, document_hash, order_products
 
 SENDING = "SENDING"  # a payment or credit note binding whose write is in flight
 SETTLING = "SETTLING"  # a credit note binding whose allocation or refund is in flight
@@ -77,6 +77,15 @@ class OrderBooks:
     @property
     def paid(self) -> bool:
         return bool(self.order.get("date_paid_gmt"))
+
+    @property
+    def cancelled(self) -> bool:
+        return self.order.get("status") in CANCELLED
+
+    @property
+    def cancellation_id(self) -> str:
+        """The binding key of the credit note reversing the order once it was cancelled."""
+        return f"cancel:{self.woo_id}"
 
     def refunds(self) -> list[Mapping[str, Any]]:
         """The order's refunds in full, oldest first (the credit notes' order)."""
@@ -145,8 +154,8 @@ def _reconcile(client: XeroClient, store_id: int, books: list[OrderBooks]) -> No
         mark = _binding(store_id, BindingKind.PAYMENT, b.woo_id)
         if mark is not None and not mark.xero_id:
             payments[str(b.invoice.xero_id)] = b
-        for refund in b.refunds():
-            mark = _binding(store_id, BindingKind.CREDIT_NOTE, _rid(refund))
+        for woo_id in [*(_rid(r) for r in b.refunds()), b.cancellation_id]:
+            mark = _binding(store_id, BindingKind.CREDIT_NOTE, woo_id)
             if mark is not None and not mark.xero_id:
                 notes.append(mark)
     if payments:
@@ -231,7 +240,9 @@ def _pay(client: XeroClient, context: Context, books: list[OrderBooks]) -> None:
         return
     wanted: list[tuple[OrderBooks, MappedPayment]] = []
     for b in books:
-        if not b.paid or _binding(store_id, BindingKind.PAYMENT, b.woo_id) is not None:
+        if not b.paid or b.cancelled:
+            continue
+        if _binding(store_id, BindingKind.PAYMENT, b.woo_id) is not None:
             continue
         if b.invoice.xero_status == DocumentStatus.PAID:
             continue  # paid in Xero already (by hand): nothing to add
@@ -293,37 +304,46 @@ def _open_day(
 
 
 def _credit(client: XeroClient, context: Context, books: list[OrderBooks]) -> None:
-    """Each refund without a credit note gets one whose total is the refund's amount."""
+    """Each refund without a credit note gets one whose total is the refund's amount; a
+    paid order that was cancelled, one for what its refunds left (`_cancellation`)."""
     settings, store_id = context.settings, context.store.id
     if not settings.refunds.enabled:
         return
-    wanted: list[tuple[OrderBooks, Mapping[str, Any], MappedDocument]] = []
+    wanted: list[tuple[OrderBooks, str, MappedDocument]] = []  # (books, binding woo_id, note)
     for b in books:
+        cancelled = _binding(store_id, BindingKind.CREDIT_NOTE, b.cancellation_id)
         for refund in b.refunds():
             if _binding(store_id, BindingKind.CREDIT_NOTE, _rid(refund)) is not None:
                 continue
+            if cancelled is not None:
+                b.hold(f"refund {_rid(refund)} came after {cancelled.xero_number} reversed the "
+                       "cancelled order: pay it out of that credit note in Xero")  # fmt: skip
+                break
             try:
                 mapped = _mapped_refund(context, b, refund)
             except CannotMapError as error:
                 b.hold(f"refund {_rid(refund)} is not credited: {error}")
                 break
             if mapped is not None:
-                wanted.append((b, refund, mapped))
-    marks = [_mark(store_id, BindingKind.CREDIT_NOTE, _rid(r), m.number) for _, r, m in wanted]
+                wanted.append((b, _rid(refund), mapped))
+        if b.cancelled and cancelled is None and b.problem is None:
+            _cancellation(context, b, wanted)
+    marks = [_mark(store_id, BindingKind.CREDIT_NOTE, woo_id, m.number) for _, woo_id, m in wanted]
     elements = [for_xero({**m.document, "Contact": {"ContactID": b.contact_id}})
                 for b, _, m in wanted]  # fmt: skip
 
     def bound(index: int, result: ElementResult) -> None:
-        b, refund, mapped = wanted[index]
+        b, woo_id, mapped = wanted[index]
         marks[index].xero_id = str(result.element["CreditNoteID"])
         marks[index].xero_status = _credit_note_status(result.element)
         marks[index].content_hash = document_hash(mapped)
         total = _decimal(result.element.get("Total"))
         outcome = Outcome.OK if total == mapped.total else Outcome.WARNING
+        what = "the cancelled order" if woo_id == b.cancellation_id else f"refund {woo_id}"
         audit.record(b.entry, "credit_note", "create", outcome,
-                     f"created {mapped.number} ({marks[index].xero_status}) for refund "
-                     f"{_rid(refund)} of {mapped.total}"
-                     + ("" if outcome is Outcome.OK else f": Xero's total is {total}"),
+                     f"created {mapped.number} ({marks[index].xero_status}) for {what} of "
+                     f"{mapped.total}" + ("" if outcome is Outcome.OK
+                                          else f": Xero's total is {total}"),
                      xero_id=marks[index].xero_id, xero_total=total,
                      details={"explanation": mapped.explanation, "notes": b.notes})  # fmt: skip
 
@@ -331,20 +351,49 @@ def _credit(client: XeroClient, context: Context, books: list[OrderBooks]) -> No
            bound, params={"unitdp": 4})  # fmt: skip
 
 
+def _cancellation(
+    context: Context, b: OrderBooks, wanted: list[tuple[OrderBooks, str, MappedDocument]]
+) -> None:
+    """A paid order cancelled in WooCommerce: its invoice is never voided (it has a payment);
+    a credit note reverses what its refunds left, and stays as the customer's credit, as
+    nothing says whether the money went back (a refund in WooCommerce would say so)."""
+    total = _decimal(b.order.get("total")) or Decimal(0)
+    refunded = sum((_decimal(r.get("amount")) or Decimal(0) for r in b.refunds()), Decimal(0))
+    refunds = context.settings.refunds
+    try:
+        mapped = map_cancellation(
+            b.order, total - refunded, context.settings, context.reference,
+            order_products(context, b.order), number_template=refunds.credit_note_number,
+            amount_only=_booking(context),
+        )  # fmt: skip
+    except CannotMapError as error:
+        b.hold(f"the cancelled order is not credited: {error}")
+        return
+    if mapped is not None:
+        wanted.append((b, b.cancellation_id, _dated(context, b, mapped)))
+
+
+def _booking(context: Context) -> Booking | None:
+    refunds = context.settings.refunds
+    if refunds.amount_only == "account" and refunds.amount_only_account:
+        return Booking(refunds.amount_only_account, refunds.amount_only_tax_type or "")
+    return None
+
+
 def _mapped_refund(
     context: Context, b: OrderBooks, refund: Mapping[str, Any]
 ) -> MappedDocument | None:
-    refunds = context.settings.refunds
-    booking = None
-    if refunds.amount_only == "account" and refunds.amount_only_account:
-        booking = Booking(refunds.amount_only_account, refunds.amount_only_tax_type or "")
     products = order_products(context, b.order)
     mapped = map_refund(
         refund, b.order, context.settings, context.reference, products,
-        number_template=refunds.credit_note_number, amount_only=booking,
+        number_template=context.settings.refunds.credit_note_number,
+        amount_only=_booking(context),
     )  # fmt: skip
-    if mapped is None:
-        return None
+    return None if mapped is None else _dated(context, b, mapped)
+
+
+def _dated(context: Context, b: OrderBooks, mapped: MappedDocument) -> MappedDocument:
+    """The credit note dated the first open day when its own day is locked in Xero."""
     day = date.fromisoformat(str(mapped.document["Date"]))
     reference = str(mapped.document.get("Reference") or "")
     moved, reference = _open_day(b, day, reference, context, "refunded")

@@ -206,7 +206,8 @@ def _cancel_plan(
     store_id: int, settings: StoreSettings, entry: OutboxEntry, version: int
 ) -> Plan | None:
     """The invoice (or, if the order never got one, the quote) is deleted while a draft,
-    voided once authorised; a paid invoice is left alone with a warning."""
+    voided once authorised; a paid invoice is never touched: a credit note reverses it (the
+    books), or, with credit notes off, it is left with a warning."""
     if settings.documents.cancelled == "keep":
         return _skip(entry, version, "cancelled; documents are kept (settings)")
     binding, kind = None, INVOICE
@@ -220,7 +221,11 @@ def _cancel_plan(
         return _skip(entry, version, f"{binding.xero_number} is already {binding.xero_status} "
                      "in Xero")  # fmt: skip
     paid = binding_for(store_id, BindingKind.PAYMENT, entry.woo_order_id) is not None
-    if paid or binding.xero_status in (DocumentStatus.PAID, DocumentStatus.INVOICED):
+    paid = paid or binding.xero_status == DocumentStatus.PAID
+    if paid and kind is INVOICE and settings.refunds.enabled:
+        message = f"the order was cancelled but {binding.xero_number} is paid: a credit note"
+        return _skip(entry, version, f"{message} reverses it", OutboxStatus.BOOKS)
+    if paid or binding.xero_status == DocumentStatus.INVOICED:
         message = (
             f"the order was cancelled but {binding.xero_number} is "
             f"{'paid' if paid else binding.xero_status}; it is left as it is (refund the "

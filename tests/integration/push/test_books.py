@@ -262,3 +262,36 @@ def test_a_paid_orders_draft_invoice_waits_for_approval_when_wooxero_may_not_app
     number = f"WC-{order['number']}"
     assert invoices[number]["Status"] == "DRAFT"
     assert not [p for p in payments if p.get("Invoice", {}).get("InvoiceNumber") == number]
+
+
+def test_a_paid_order_cancelled_is_reversed_by_a_credit_note_not_voided(
+    synced_store: Store, sandbox: Any, shop: Any
+) -> None:
+    tenant_id = tenants(sandbox)[NZ]
+    order = sandbox_json(shop, "orders", "POST", payment_method="stripe", currency="NZD")
+    _backfill_and_flush(synced_store)
+    sandbox_json(shop, f"orders/{order['id']}", "POST", kind="refund", amount="2.00")
+    sandbox_json(shop, f"orders/{order['id']}", "POST", kind="status", status="cancelled")
+    _backfill_and_flush(synced_store)
+
+    invoices, notes, _ = _books(sandbox, tenant_id)
+    number = f"WC-{order['number']}"
+    assert invoices[number]["Status"] == "PAID", "a paid invoice is never voided"
+    mine = {n["CreditNoteNumber"]: n for n in notes if n["CreditNoteNumber"].startswith(number)}
+    assert set(mine) == {f"{number}-R1", f"{number}-RC"}
+    reversal = mine[f"{number}-RC"]
+    assert _money(reversal["Total"]) == _money(order["total"]) - Decimal("2.00")
+    assert reversal["Status"] == "AUTHORISED", "the customer's credit until it is paid back"
+    assert _money(reversal["RemainingCredit"]) == _money(reversal["Total"])
+    entry = db.session.scalar(
+        sa.select(OutboxEntry).where(OutboxEntry.woo_order_id == str(order["id"]))
+    )
+    assert entry.status is OutboxStatus.DONE, entry.error
+
+    sandbox_json(shop, f"orders/{order['id']}", "POST", kind="refund", amount="1.00")
+    _backfill_and_flush(synced_store)
+    db.session.refresh(entry)
+    assert entry.status is OutboxStatus.HELD
+    assert f"{number}-RC" in entry.error and "pay it out of that credit note" in entry.error
+    _, notes, _ = _books(sandbox, tenant_id)
+    assert len([n for n in notes if n["CreditNoteNumber"].startswith(number)]) == 2
