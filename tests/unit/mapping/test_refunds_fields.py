@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from server.mapping.orders import CannotMapError, MappedDocument, for_xero, map_order
-from server.mapping.refunds import Booking, map_refund, refund_position
+from server.mapping.refunds import Booking, map_cancellation, map_refund, refund_position
 from server.stores.settings.schema import (
     Accounts,
     Documents,
@@ -406,3 +406,21 @@ def test_the_sample_refunds_of_order_723_make_credit_notes_of_their_amounts():
     assert numbers(notes[724].document["LineItems"][0]) == ("1.0000", "9.0000", "NONE", "0.00")
     assert notes[726].number == "WC-723-R2"
     assert {line["Description"] for line in notes[726].document["LineItems"]} == {"Refund"}
+
+
+def test_a_cancelled_paid_order_is_reversed_by_one_credit_note_of_what_is_left():
+    """What its refunds left (55.50 here) spread over the order's lines as an amount-only
+    refund is, numbered with `{n}` as "C", dated when the order last changed."""
+    cancelled = {**ORDER, "status": "cancelled", "date_modified_gmt": "2026-04-05T22:00:00"}
+    note = map_cancellation(cancelled, D("55.50"), SETTINGS, NZ, PRODUCTS)
+    assert note is not None
+    assert note.number == note.document["CreditNoteNumber"] == "WC-1042-RC"
+    assert note.document["Date"] == "2026-04-06"  # in Auckland
+    assert note.total == D("55.50")
+    set_items(TENANT, note.items)
+    rows, errors = xero_lines(TENANT, note.document, "credit_note")
+    assert errors == [] and xero_totals(rows, note.document)["Total"] == D("55.50")
+    assert {line["Description"] for line in note.document["LineItems"]} == {
+        "Refund: Order cancelled"
+    }
+    assert map_cancellation(cancelled, D(0), SETTINGS, NZ, PRODUCTS) is None, "nothing left"
