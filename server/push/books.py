@@ -111,8 +111,8 @@ def settle(client: XeroClient, context: Context, entries: Sequence[OutboxEntry])
     if locked_out:
         _lock_dates_moved(client, context.store.id, locked_out)
     for b in books:
-        if b in locked_out:
-            continue
+        if b.locked_out and b.problem is None:
+            continue  # on to the next round, dated by the lock dates just read
         status, message = b.problem or (OutboxStatus.DONE, "")
         outbox.settle(b.entry, status, b.version, message)
         if b.problem is not None:
