@@ -26,11 +26,15 @@ from tests.support.processes import PROJECT_ROOT, free_port, production_environm
 from tests.support.waiting import PATIENCE, answers, wait_until
 from tests.support.woocommerce import connect_store
 
-pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("quick_retries")]
 ORDERS = 300
 DELIVERIES = 2000
 WORKERS = 4
 WORK = 600  # at most: seconds for the storm, and for the workers to settle it (about 200 idle)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.usefixtures("quick_retries"),
+    pytest.mark.timeout(2 * WORK + 120),  # the suite's five minutes are not enough here
+]
 
 
 def spawn(command: str, environment: dict[str, str]) -> subprocess.Popen[str]:
