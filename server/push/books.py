@@ -151,11 +151,11 @@ def _reconcile(client: XeroClient, store_id: int, books: list[OrderBooks]) -> No
     payments = {}
     notes = []
     for b in books:
-        mark = _binding(store_id, BindingKind.PAYMENT, b.woo_id)
+        mark = binding_for(store_id, BindingKind.PAYMENT, b.woo_id)
         if mark is not None and not mark.xero_id:
             payments[str(b.invoice.xero_id)] = b
         for woo_id in [*(_rid(r) for r in b.refunds()), b.cancellation_id]:
-            mark = _binding(store_id, BindingKind.CREDIT_NOTE, woo_id)
+            mark = binding_for(store_id, BindingKind.CREDIT_NOTE, woo_id)
             if mark is not None and not mark.xero_id:
                 notes.append(mark)
     if payments:
@@ -178,7 +178,7 @@ def _reconcile_payments(
         for invoice in client.iterate(resources.INVOICES, query):
             b = by_invoice[str(invoice.get("InvoiceID"))]
             b.invoice.xero_status = str(invoice.get("Status") or b.invoice.xero_status)
-            mark = _binding(store_id, BindingKind.PAYMENT, b.woo_id)
+            mark = binding_for(store_id, BindingKind.PAYMENT, b.woo_id)
             assert mark is not None
             total = _decimal(b.order.get("total"))
             found = next((p for p in invoice.get("Payments") or []
@@ -242,7 +242,7 @@ def _pay(client: XeroClient, context: Context, books: list[OrderBooks]) -> None:
     for b in books:
         if not b.paid or b.cancelled:
             continue
-        if _binding(store_id, BindingKind.PAYMENT, b.woo_id) is not None:
+        if binding_for(store_id, BindingKind.PAYMENT, b.woo_id) is not None:
             continue
         if b.invoice.xero_status == DocumentStatus.PAID:
             continue  # paid in Xero already (by hand): nothing to add
@@ -311,9 +311,9 @@ def _credit(client: XeroClient, context: Context, books: list[OrderBooks]) -> No
         return
     wanted: list[tuple[OrderBooks, str, MappedDocument]] = []  # (books, binding woo_id, note)
     for b in books:
-        cancelled = _binding(store_id, BindingKind.CREDIT_NOTE, b.cancellation_id)
+        cancelled = binding_for(store_id, BindingKind.CREDIT_NOTE, b.cancellation_id)
         for refund in b.refunds():
-            if _binding(store_id, BindingKind.CREDIT_NOTE, _rid(refund)) is not None:
+            if binding_for(store_id, BindingKind.CREDIT_NOTE, _rid(refund)) is not None:
                 continue
             if cancelled is not None:
                 b.hold(f"refund {_rid(refund)} came after {cancelled.xero_number} reversed the "
@@ -550,10 +550,6 @@ def _clear(mark: Binding, settling: bool) -> None:
 # -- bindings -----------------------------------------------------------------------------
 
 
-def _binding(store_id: int, kind: BindingKind, woo_id: str) -> Binding | None:
-    return binding_for(store_id, kind, woo_id)
-
-
 def _mark(store_id: int, kind: BindingKind, woo_id: str, number: str) -> Binding:
     mark = Binding(store_id=store_id, kind=kind, woo_id=woo_id, xero_id=None,
                    xero_number=number[:255], xero_status=SENDING)  # fmt: skip
@@ -575,7 +571,7 @@ def _credit_notes(store_id: int, b: OrderBooks) -> list[Binding]:
 
 def _bind_refund_payment(store_id: int, refund_id: str, payment_id: str) -> None:
     woo_id = f"refund:{refund_id}"
-    binding = _binding(store_id, BindingKind.PAYMENT, woo_id)
+    binding = binding_for(store_id, BindingKind.PAYMENT, woo_id)
     if binding is None:
         binding = Binding(store_id=store_id, kind=BindingKind.PAYMENT, woo_id=woo_id)
         db.session.add(binding)
