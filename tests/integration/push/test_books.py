@@ -295,3 +295,28 @@ def test_a_paid_order_cancelled_is_reversed_by_a_credit_note_not_voided(
     assert f"{number}-RC" in entry.error and "pay it out of that credit note" in entry.error
     _, notes, _ = _books(sandbox, tenant_id)
     assert len([n for n in notes if n["CreditNoteNumber"].startswith(number)]) == 2
+
+
+def test_a_gbp_order_is_booked_in_gbp_once_the_bookkeeper_adds_the_currency(
+    synced_store: Store, sandbox: Any, shop: Any
+) -> None:
+    """Set up as a bookkeeper would in Xero (Settings > Currencies): 0.48 GBP to the NZD."""
+    tenant_id = tenants(sandbox)[NZ]
+    requests.post(
+        f"{sandbox.base_url}/_sandbox/organisations/{tenant_id}/currencies",
+        json={"Code": "GBP", "Rate": "0.48"}, timeout=HTTP_TIMEOUT,
+    ).raise_for_status()  # fmt: skip
+    order = sandbox_json(shop, "orders", "POST", payment_method="stripe", currency="GBP")
+    sandbox_json(shop, f"orders/{order['id']}", "POST", kind="refund", amount="5.00")
+    _backfill_and_flush(synced_store)
+
+    invoices, notes, payments = _books(sandbox, tenant_id)
+    number = f"WC-{order['number']}"
+    invoice = invoices[number]
+    assert invoice["CurrencyCode"] == "GBP" and _money(invoice["Total"]) == _money(order["total"])
+    (paid,) = [p for p in payments if p.get("Invoice", {}).get("InvoiceNumber") == number]
+    assert _money(paid["Amount"]) == _money(order["total"])
+    (note,) = [n for n in notes if n["CreditNoteNumber"] == f"{number}-R1"]
+    assert note["CurrencyCode"] == "GBP" and _money(note["Total"]) == Decimal("5.00")
+    assert note["Status"] == "PAID", "paid back out to the bank"
+    assert _money(invoice["AmountDue"]) == 0
