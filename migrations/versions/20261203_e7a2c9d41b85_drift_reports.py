@@ -2,7 +2,7 @@
 
 Revision ID: e7a2c9d41b85
 Revises: d5f8b3c4e621
-Create Date: 2026-12-11 12:00:00.000000
+Create Date: 2026-12-03 12:00:00.000000
 """
 
 import sqlalchemy as sa
