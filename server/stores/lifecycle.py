@@ -359,7 +359,7 @@ def status(store: Store) -> dict[str, Any]:
         },
         "woocommerce": {
             "status": woo.status.value if woo is not None else "not connected",
-            "webhooks": _webhook_health(store.id),
+            "webhooks": webhook_health(store.id),
         },
         "subscription": _subscription(subscription),
         "last_sync": last_sync.isoformat() if last_sync else None,
@@ -369,7 +369,7 @@ def status(store: Store) -> dict[str, Any]:
     }
 
 
-def _webhook_health(store_id: int) -> dict[str, int]:
+def webhook_health(store_id: int) -> dict[str, int]:
     rows = db.session.execute(
         sa.select(WooWebhook.status, sa.func.count(WooWebhook.id))
         .where(WooWebhook.store_id == store_id)

@@ -8,14 +8,11 @@ from typing import Any
 
 from flask import abort
 
-from server.extensions import db
 from server.inbound import backfill
-from server.jobs.tasks.push import enqueue_manual_sync, flush, run_backfill
-from server.push import outbox
 from server.stores.settings import rules
-from server.stores.settings import storage as settings_store
 from server.untrusted import INT64_MAX, ascii_int
 from server.web import inputs
+from server.web.dashboard import actions
 from server.web.dashboard.api import bp
 from server.web.dashboard.sessions import store_for_request
 
@@ -27,17 +24,13 @@ def manual_sync(public_id: str, scope: str) -> tuple[dict[str, Any], int, dict[s
         chosen = rules.SyncScope(scope)
     except ValueError:
         abort(404, f"no sync scope '{scope}'")
-    module = rules.SCOPE_MODULES[chosen]
-    if not getattr(settings_store.load(store.id).modules, module):
-        label = rules.MODULE_LABELS[module]
-        return {"error": f"the {label} module is off; turn it on first"}, 409, {}
-    try:
-        rules.claim_cooldown(store.id, chosen)
-    except rules.CooldownError as error:
-        seconds = error.retry_after
+    started = actions.start_sync(store, chosen)
+    if started.refusal:
+        return {"error": started.refusal}, 409, {}
+    if started.retry_after:
+        seconds = started.retry_after
         answer = {"error": f"synced moments ago; try again in {seconds} s", "retry_after": seconds}
         return answer, 429, {"Retry-After": str(seconds)}
-    enqueue_manual_sync(store.id, chosen)
     return {"scope": chosen.value, "status": "queued"}, 202, {}
 
 
@@ -48,14 +41,10 @@ def start_backfill(public_id: str) -> tuple[dict[str, Any], int]:
     since = _since(inputs.json_object().get("since"))
     if since is None:
         return {"errors": {"since": "a date (YYYY-MM-DD) or an ISO 8601 time"}}, 422
-    if not settings_store.load(store.id).modules.invoices:
-        return {"error": "the Invoices module is off; turn it on first"}, 409
     try:
-        run = backfill.start(store.id, since)
+        run = actions.start_backfill(store, since)
     except backfill.BackfillError as error:
         return {"error": str(error)}, 409
-    db.session.commit()
-    run_backfill.enqueue(run.id)
     return {"id": run.id, **backfill.progress(run).as_dict()}, 202
 
 
@@ -84,11 +73,7 @@ def replay(public_id: str) -> dict[str, Any]:
     woo_order_id = _woo_id(body["order_id"]) if "order_id" in body else None
     if "order_id" in body and woo_order_id is None:
         abort(400, "order_id must be a WooCommerce order id (a whole number, 1 or more)")
-    count = outbox.replay(store.id, woo_order_id)
-    db.session.commit()
-    if count:
-        flush.enqueue(store.id)
-    return {"replayed": count}
+    return {"replayed": actions.replay(store, woo_order_id)}
 
 
 def _woo_id(value: Any) -> str | None:

@@ -1,0 +1,314 @@
+"""What a store's Overview shows: the setup steps and which are done, the health of its
+connections, the orders synced per day, the last day's counts, and the alerts with the
+action that fixes each. Read in a few indexed queries, so the page stays fast for a store
+with years of records."""
+
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from server.extensions import db
+from server.models import (
+    Backfill,
+    ConnectionStatus,
+    Direction,
+    OutboxEntry,
+    OutboxStatus,
+    Outcome,
+    ReferenceKind,
+    Subscription,
+    SubscriptionStatus,
+    SyncRecord,
+    WooWebhook,
+    XeroConnection,
+    XeroReference,
+)
+from server.models.connection import WooConnection
+from server.models.types import utcnow
+from server.stores.settings import rules, tax_mapping
+from server.stores.settings.schema import StoreSettings
+
+DOCUMENT_KINDS = ("invoice", "quote")  # a sync record of an order's document
+TRIAL_ENDING_DAYS = 3
+
+
+class Step(enum.StrEnum):
+    """The setup, in the order it can be done."""
+
+    WOOCOMMERCE = "woocommerce"
+    XERO = "xero"
+    TAX_RATES = "tax_rates"
+    TAX_MAPPING = "tax_mapping"
+    ACCOUNTS = "accounts"
+    MODULES = "modules"
+    BACKFILL = "backfill"  # optional
+
+
+@dataclass(frozen=True)
+class SetupStep:
+    step: Step
+    done: bool
+    ready: bool  # its prerequisites are done: it can be done now
+    detail: str  # what is missing, or what was done, in words
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class Setup:
+    steps: tuple[SetupStep, ...]
+
+    @property
+    def complete(self) -> bool:
+        return all(step.done for step in self.steps if not step.optional)
+
+
+def setup(
+    store_id: int,
+    settings: StoreSettings,
+    xero: XeroConnection | None,
+    woo: WooConnection | None,
+) -> Setup:
+    kinds = set(
+        db.session.scalars(sa.select(XeroReference.kind).where(XeroReference.store_id == store_id))
+    )
+    references = rules.cached_references(store_id) if ReferenceKind.ACCOUNTS in kinds else {}
+    woo_ok = woo is not None and woo.status == ConnectionStatus.CONNECTED
+    xero_ok = xero is not None and xero.status == ConnectionStatus.CONNECTED
+    rates_read = ReferenceKind.WOO_TAX_RATES in kinds and ReferenceKind.TAX_RATES in kinds
+    status = tax_mapping.needs_of(store_id).status(settings)
+    account_errors = rules.reference_errors(settings, references, ("accounts", "payments"))
+    payments_unset = settings.payments.enabled and not (
+        settings.payments.default_account or settings.payments.by_gateway
+    )
+    accounts_done = ReferenceKind.ACCOUNTS in kinds and not account_errors and not payments_unset
+    ran_backfill = db.session.scalar(
+        sa.select(sa.func.count(Backfill.id)).where(Backfill.store_id == store_id)
+    )
+    on = settings.modules
+    steps = (
+        SetupStep(Step.WOOCOMMERCE, woo_ok, True, _connection_detail(woo, "WooCommerce")),
+        SetupStep(Step.XERO, xero_ok, True, _connection_detail(xero, "Xero")),
+        SetupStep(
+            Step.TAX_RATES, on.tax_rates and rates_read, woo_ok and xero_ok,
+            "read from the store and from Xero" if rates_read else "not read yet",
+        ),
+        SetupStep(
+            Step.TAX_MAPPING, rates_read and status.complete, rates_read,
+            "every rate has a Xero tax type" if status.complete else status.describe(),
+        ),
+        SetupStep(
+            Step.ACCOUNTS, accounts_done, ReferenceKind.ACCOUNTS in kinds,
+            _accounts_detail(account_errors, payments_unset),
+        ),
+        SetupStep(
+            Step.MODULES, on.invoices, rates_read and status.complete,
+            "orders go to Xero" if on.invoices else "; ".join(
+                rules.blocking_reasons(settings, status)) or "ready",
+        ),
+        SetupStep(
+            Step.BACKFILL, bool(ran_backfill), on.invoices,
+            "started" if ran_backfill else "past orders stay out of Xero unless you send them",
+            optional=True,
+        ),
+    )  # fmt: skip
+    return Setup(steps)
+
+
+def _connection_detail(connection: XeroConnection | WooConnection | None, name: str) -> str:
+    if connection is None or connection.status == ConnectionStatus.DISCONNECTED:
+        return f"{name} is not connected"
+    if connection.status == ConnectionStatus.CONNECTED:
+        return getattr(connection, "tenant_name", "") or "connected"
+    if connection.status == ConnectionStatus.CHOOSING_ORGANISATION:
+        return "choose which Xero organisation this store uses"
+    return connection.status_reason or connection.status.value.replace("_", " ")
+
+
+def _accounts_detail(errors: dict[str, str], payments_unset: bool) -> str:
+    if errors:
+        return "; ".join(f"{field}: {message}" for field, message in errors.items())
+    if payments_unset:
+        return "choose the account paid orders' payments go into"
+    return "sales, shipping and payment accounts chosen"
+
+
+@dataclass(frozen=True)
+class DayCount:
+    day: date
+    count: int
+
+
+def synced_per_day(store_id: int, timezone: str, days: int = 30) -> list[DayCount]:
+    """Orders whose document was written to Xero, per day of the store's timezone, for the
+    last `days` days (today included). Counted per hour in the database and bucketed here,
+    as days begin at another hour in each timezone (and move with daylight saving)."""
+    zone = ZoneInfo(timezone)
+    today = utcnow().astimezone(zone).date()
+    first = today - timedelta(days=days - 1)
+    start = datetime.combine(first, datetime.min.time(), zone)
+    hour = _hour(SyncRecord.started_at)
+    rows = db.session.execute(
+        sa.select(hour, sa.func.count(sa.distinct(SyncRecord.woo_id)))
+        .where(
+            SyncRecord.store_id == store_id,
+            SyncRecord.started_at >= start,
+            SyncRecord.direction == Direction.PUSH,
+            SyncRecord.kind.in_(DOCUMENT_KINDS),
+            SyncRecord.outcome == Outcome.OK,
+        )
+        .group_by(hour)
+    ).all()
+    counts = {first + timedelta(days=offset): 0 for offset in range(days)}
+    for hour_start, count in rows:
+        day = _as_utc_hour(hour_start).astimezone(zone).date()
+        if day in counts:
+            counts[day] += int(count)
+    return [DayCount(day, count) for day, count in counts.items()]
+
+
+def _hour(column: sa.ColumnElement[datetime]) -> sa.ColumnElement[str]:
+    """The UTC hour a moment falls in, as text ("2026-12-03 09"), in either database."""
+    if db.engine.dialect.name == "postgresql":
+        return sa.func.to_char(sa.func.timezone("UTC", column), "YYYY-MM-DD HH24")
+    return sa.func.strftime("%Y-%m-%d %H", column)
+
+
+def _as_utc_hour(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%d %H").replace(tzinfo=ZoneInfo("UTC"))
+
+
+@dataclass(frozen=True)
+class LastDay:
+    synced: int  # orders written to Xero in the last 24 hours
+    held: int  # orders waiting for a person (now)
+    failed: int  # orders Xero refused (now)
+    waiting: int  # orders waiting for the store's setup, or on their way (now)
+
+
+def last_day(store_id: int) -> LastDay:
+    synced = db.session.scalar(
+        sa.select(sa.func.count(sa.distinct(SyncRecord.woo_id))).where(
+            SyncRecord.store_id == store_id,
+            SyncRecord.started_at >= utcnow() - timedelta(hours=24),
+            SyncRecord.direction == Direction.PUSH,
+            SyncRecord.kind.in_(DOCUMENT_KINDS),
+            SyncRecord.outcome == Outcome.OK,
+        )
+    )
+    counts = dict(
+        db.session.execute(
+            sa.select(OutboxEntry.status, sa.func.count(OutboxEntry.id))
+            .where(OutboxEntry.store_id == store_id)
+            .group_by(OutboxEntry.status)
+        ).all()
+    )
+    moving = (OutboxStatus.WAITING, OutboxStatus.PENDING, OutboxStatus.SENDING,
+              OutboxStatus.UNCERTAIN, OutboxStatus.BOOKS)  # fmt: skip
+    return LastDay(
+        synced=int(synced or 0),
+        held=int(counts.get(OutboxStatus.HELD, 0)),
+        failed=int(counts.get(OutboxStatus.FAILED, 0)),
+        waiting=sum(int(counts.get(status, 0)) for status in moving),
+    )
+
+
+class Fix(enum.StrEnum):
+    """The action that makes an alert go away."""
+
+    REAUTHORISE_XERO = "reauthorise_xero"
+    CHOOSE_ORGANISATION = "choose_organisation"
+    RECONNECT_WOOCOMMERCE = "reconnect_woocommerce"
+    REPAIR_WEBHOOKS = "repair_webhooks"
+    MAP_TAX = "map_tax"
+    REVIEW_ORDERS = "review_orders"
+    SUBSCRIPTION = "subscription"
+
+
+@dataclass(frozen=True)
+class Alert:
+    level: str  # WordPress's notice kinds: "error", "warning", "info"
+    message: str
+    fix: Fix
+
+
+def alerts(
+    store_id: int,
+    settings: StoreSettings,
+    xero: XeroConnection | None,
+    woo: WooConnection | None,
+    today: LastDay,
+) -> list[Alert]:
+    found: list[Alert] = []
+    if xero is not None and xero.status == ConnectionStatus.NEEDS_REAUTHORISATION:
+        reason = f" Xero said: {xero.status_reason}" if xero.status_reason else ""
+        found.append(Alert("error", f"Xero needs you to sign in again.{reason}",
+                           Fix.REAUTHORISE_XERO))  # fmt: skip
+    elif xero is not None and xero.status == ConnectionStatus.CHOOSING_ORGANISATION:
+        found.append(Alert("warning", "Choose which Xero organisation this store's orders go to.",
+                           Fix.CHOOSE_ORGANISATION))  # fmt: skip
+    if woo is not None and woo.status in (ConnectionStatus.NEEDS_REAUTHORISATION,
+                                          ConnectionStatus.ERROR):  # fmt: skip
+        reason = woo.status_reason or "the store refused wooxero's keys"
+        found.append(Alert("error", f"WooCommerce access stopped working: {reason}.",
+                           Fix.RECONNECT_WOOCOMMERCE))  # fmt: skip
+    disabled = db.session.scalar(
+        sa.select(sa.func.count(WooWebhook.id)).where(
+            WooWebhook.store_id == store_id, WooWebhook.status != "active"
+        )
+    )
+    if disabled:
+        found.append(Alert(
+            "warning",
+            f"WooCommerce turned off {disabled} of wooxero's webhooks after failed deliveries; "
+            "orders are still found by polling, later.",
+            Fix.REPAIR_WEBHOOKS,
+        ))  # fmt: skip
+    if settings.modules.tax_rates:
+        status = tax_mapping.needs_of(store_id).status(settings)
+        if not status.complete:
+            found.append(Alert("warning", f"Unmapped tax: {status.describe()}.", Fix.MAP_TAX))
+    if today.failed or today.held:
+        found.append(Alert(
+            "error" if today.failed else "warning",
+            f"{today.failed} order(s) failed and {today.held} are held: each says why.",
+            Fix.REVIEW_ORDERS,
+        ))  # fmt: skip
+    subscription = db.session.scalar(
+        sa.select(Subscription)
+        .where(Subscription.store_id == store_id)
+        .order_by(Subscription.id.desc())
+        .limit(1)
+    )
+    if subscription is not None:
+        found.extend(_subscription_alerts(subscription))
+    return found
+
+
+def _subscription_alerts(subscription: Subscription) -> list[Alert]:
+    if subscription.status == SubscriptionStatus.TRIALING and subscription.trial_ends_at:
+        left = subscription.trial_ends_at - utcnow()
+        if left <= timedelta(days=TRIAL_ENDING_DAYS):
+            days = max(math.ceil(left.total_seconds() / 86400), 0)  # a day begun counts
+            return [Alert("warning", f"Your trial ends in {days} day(s).", Fix.SUBSCRIPTION)]
+    if subscription.status in (SubscriptionStatus.PAST_DUE, SubscriptionStatus.EXPIRED,
+                               SubscriptionStatus.CANCELLED):  # fmt: skip
+        words = subscription.status.value.replace("_", " ")
+        return [Alert("error", f"Your subscription is {words}.", Fix.SUBSCRIPTION)]
+    return []
+
+
+def recent_activity(store_id: int, limit: int = 8) -> list[SyncRecord]:
+    return list(
+        db.session.scalars(
+            sa.select(SyncRecord)
+            .where(SyncRecord.store_id == store_id)
+            .order_by(SyncRecord.started_at.desc(), SyncRecord.id.desc())
+            .limit(limit)
+        )
+    )

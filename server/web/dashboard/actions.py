@@ -1,0 +1,133 @@
+"""What a store admin or an operator can do to a store, whichever way they ask (the JSON
+API, the dashboard's forms, the admin panel): change its settings through the module chain,
+start a manual sync behind its cooldown, start a backfill, replay failed and held orders.
+Each answers a small result the caller turns into its own kind of answer."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from server.extensions import db
+from server.inbound import backfill
+from server.jobs.tasks.push import enqueue_manual_sync, flush, run_backfill
+from server.models import Backfill, Store
+from server.push import outbox
+from server.stores.settings import rules, tax_mapping
+from server.stores.settings import storage as settings_store
+from server.stores.settings.schema import StoreSettings
+
+# Parts of the settings document that are answers, not settings: ignored in a change.
+READ_ONLY = frozenset({"tax_mapping_status", "payment_options", "warnings"})
+
+
+@dataclass(frozen=True)
+class SettingsChange:
+    """A change kept (`settings`), or refused: by field (`errors`) or by the module chain
+    (`refusal`, in words)."""
+
+    settings: StoreSettings | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+    refusal: str = ""
+    warnings: dict[str, str] = field(default_factory=dict)
+
+
+def field_errors(error: ValidationError) -> dict[str, str]:
+    """Pydantic's errors by dotted path ("documents.invoice_status"), the first per field."""
+    errors: dict[str, str] = {}
+    for item in error.errors():
+        path = ".".join(str(part) for part in item["loc"] if part != "[key]")
+        errors.setdefault(path, item["msg"].removeprefix("Value error, "))
+    return errors
+
+
+def merged(current: StoreSettings, patch: Mapping[str, Any]) -> StoreSettings:
+    """`current` with the sections of `patch` replaced (modules: merged key by key)."""
+    document = current.model_dump(mode="json")
+    for section, value in patch.items():
+        if section == "modules" and isinstance(value, dict):
+            document[section] = {**document[section], **value}
+        else:
+            document[section] = value
+    return StoreSettings.model_validate(document)
+
+
+def change_settings(store: Store, patch: Mapping[str, Any]) -> SettingsChange:
+    """Replace the sections of `patch` in the store's settings, if the document, the module
+    chain and the organisation's codes all allow it; kept and committed, and the store's
+    waiting orders set going, when they do."""
+    patch = {section: value for section, value in patch.items() if section not in READ_ONLY}
+    before = settings_store.load(store.id)
+    try:
+        candidate = merged(before, patch)
+    except ValidationError as error:
+        return SettingsChange(errors=field_errors(error))
+    requested = {module: getattr(candidate.modules, module) for module in patch.get("modules", {})}
+    needs = tax_mapping.needs_of(store.id)
+    try:
+        settings = rules.apply_change(before, candidate, requested, needs)
+    except rules.RuleError as error:
+        return SettingsChange(refusal=error.message)
+    errors = rules.reference_errors(settings, rules.cached_references(store.id), patch.keys())
+    warnings: dict[str, str] = {}
+    if "tax_mapping" in patch:
+        tax_errors, warnings = needs.check_rows(settings)
+        errors |= tax_errors
+    if errors:
+        return SettingsChange(errors=errors)
+    settings_store.save(store.id, settings)
+    db.session.commit()
+    if settings.modules.invoices:  # orders waiting for a prerequisite may go now
+        flush.enqueue(store.id)
+    return SettingsChange(settings=settings, warnings=warnings)
+
+
+@dataclass(frozen=True)
+class SyncStart:
+    """A manual sync queued, or why not: its module is off (`refusal`), or its cooldown
+    runs for `retry_after` more seconds."""
+
+    scope: rules.SyncScope
+    refusal: str = ""
+    retry_after: int = 0
+
+    @property
+    def queued(self) -> bool:
+        return not self.refusal and not self.retry_after
+
+
+def start_sync(store: Store, scope: rules.SyncScope) -> SyncStart:
+    module = rules.SCOPE_MODULES[scope]
+    if not getattr(settings_store.load(store.id).modules, module):
+        label = rules.MODULE_LABELS[module]
+        return SyncStart(scope, refusal=f"the {label} module is off; turn it on first")
+    try:
+        rules.claim_cooldown(store.id, scope)
+    except rules.CooldownError as error:
+        return SyncStart(scope, retry_after=error.retry_after)
+    enqueue_manual_sync(store.id, scope)
+    return SyncStart(scope)
+
+
+def start_backfill(store: Store, since: datetime) -> Backfill:
+    """Every order created since `since` to Xero; BackfillError (in words) if it cannot
+    start now."""
+    if not settings_store.load(store.id).modules.invoices:
+        raise backfill.BackfillError("the Invoices module is off; turn it on first")
+    run = backfill.start(store.id, since)
+    db.session.commit()
+    run_backfill.enqueue(run.id)
+    return run
+
+
+def replay(store: Store, woo_order_id: str | None = None) -> int:
+    """Failed and held orders (one, or all of the store's) back to the outbox; how many."""
+    count = outbox.replay(store.id, woo_order_id)
+    db.session.commit()
+    if count:
+        flush.enqueue(store.id)
+    return count

@@ -1,0 +1,73 @@
+"""Overview: the setup checklist until it is done, then how the store's sync is doing —
+its connections, the orders synced per day, the last day's counts, what needs a person
+(each alert with its fix) and the latest activity."""
+
+from __future__ import annotations
+
+from flask import request
+
+from server.connections.woocommerce import access as woo_access
+from server.connections.xero import access as xero_access
+from server.jobs.tasks.inbound import check_store_webhooks
+from server.models import Store
+from server.stores import lifecycle, overview
+from server.stores.settings import rules
+from server.stores.settings import storage as settings_store
+from server.web.bridge import embeds
+from server.web.dashboard import actions
+from server.web.dashboard.pages import display, render, store_page
+
+Notices = list[tuple[str, str]]
+SYNC_ON = {"contacts": True, "items": True, "invoices": True}
+
+
+@store_page("main", methods=("GET", "POST"))
+def main_page(store: Store) -> str:
+    notices = _act(store, request.form.get("do", "")) if request.method == "POST" else []
+    settings = settings_store.load(store.id)
+    xero = xero_access.connection_for_store(store.id)
+    woo = woo_access.connection_for_store(store.id)
+    setup = overview.setup(store.id, settings, xero, woo)
+    done = {step.step for step in setup.steps if step.done}
+    today = overview.last_day(store.id)
+    return render(
+        store,
+        "main",
+        "dashboard/main.html",
+        notices=notices,
+        setup=setup,
+        xero=xero,
+        woo=woo,
+        webhooks=lifecycle.webhook_health(store.id),
+        per_day=overview.synced_per_day(store.id, display.store_timezone(store.id)),
+        today=today,
+        alerts=overview.alerts(store.id, settings, xero, woo, today),
+        activity=overview.recent_activity(store.id),
+        woo_token=""
+        if overview.Step.WOOCOMMERCE in done
+        else embeds.issue(store, embeds.CONNECT_WOOCOMMERCE),
+        xero_token="" if overview.Step.XERO in done else embeds.issue(store, embeds.CONNECT_XERO),
+    )
+
+
+def _act(store: Store, action: str) -> Notices:
+    """The buttons of the checklist and the alerts."""
+    if action == "read_tax_rates":
+        change = actions.change_settings(store, {"modules": {"tax_rates": True}})
+        if change.refusal:
+            return [("error", change.refusal)]
+        started = actions.start_sync(store, rules.SyncScope.TAX_RATES)
+        if started.retry_after:
+            return [("info", f"Tax rates were read moments ago; again in {started.retry_after} s.")]
+        return [("success", "Reading the store's tax rates and Xero's; this takes a few seconds.")]
+    if action == "turn_on":
+        change = actions.change_settings(store, {"modules": SYNC_ON})
+        if change.refusal:
+            return [("error", f"Not turned on: {change.refusal}.")]
+        if change.errors:
+            return [("error", "; ".join(change.errors.values()))]
+        return [("success", "Syncing is on: new and changed orders go to Xero.")]
+    if action == "repair_webhooks":
+        check_store_webhooks.enqueue(store.id)
+        return [("success", "Putting wooxero's webhooks back in the store, and polling the gap.")]
+    return [("error", "That action is not one this page offers.")]
