@@ -77,9 +77,9 @@ class Display:
 
     @staticmethod
     def money(amount: Decimal | None, currency: str = "") -> str:
-        """1234.5, "NZD" → "NZD 1,234.50"; a negative amount keeps its sign in front."""
+        """1234.5, "NZD" → "NZD 1,234.50"; -3.1 → "NZD -3.10"."""
         if amount is None:
             return "—"
         text = f"{abs(amount):,.2f}"
         sign = "-" if amount < 0 else ""
-        return f"{sign}{currency} {text}".strip() if currency else f"{sign}{text}"
+        return f"{currency} {sign}{text}" if currency else f"{sign}{text}"
