@@ -42,6 +42,7 @@ test: $(TEST_STAMP) system-packages
 bench: $(TEST_STAMP)
 	$(BIN)/python -m benchmarks.xero_limiter
 	$(BIN)/python -m benchmarks.backfill
+	$(BIN)/python -m benchmarks.dashboard
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .

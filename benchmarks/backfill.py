@@ -50,7 +50,7 @@ ORDERS, CUSTOMERS, PRODUCTS = 1000, 200, 50
 PUBLIC_URL = "http://wooxero.bench"
 
 
-def _settings(directory: Path, redis_url: str, xero_url: str):  # type: ignore[no-untyped-def]
+def bench_config(directory: Path, redis_url: str, xero_url: str):  # type: ignore[no-untyped-def]
     return build_config(
         {
             "server": {"data_dir": str(directory), "public_url": PUBLIC_URL},
@@ -143,7 +143,7 @@ def _run(
     )
     try:
         with serve_xero(xero_config) as xero, serve_store(shop_config) as shop:
-            app = create_app(_settings(directory, redis.url, xero.base_url))
+            app = create_app(bench_config(directory, redis.url, xero.base_url))
             with app.app_context():
                 apply_migrations()
                 store = _set_up(shop.base_url, xero.base_url)

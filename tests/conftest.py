@@ -32,6 +32,7 @@ from server.config import Config, build_config
 from server.extensions import current_config, db, limiter
 from server.runtime.embedded_redis import EmbeddedRedis
 from server.startup import apply_migrations
+from tests.support.databases import create_postgres_database
 from tests.support.processes import free_port
 from tests.support.reference import (
     REFERENCES,
@@ -91,22 +92,6 @@ def pytest_terminal_summary(
         terminalreporter.write_line(f"Reference checks skipped: {skipped}", yellow=True)
 
 
-def _create_postgres_database(url: str) -> tuple[str, Callable[[], None]]:
-    """A new empty database on the server of `url`; returns its URL and a dropper."""
-    admin_url = make_url(url)
-    name = f"wooxero_test_{secrets.token_hex(4)}"
-    engine = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-
-    def drop() -> None:
-        with engine.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        engine.dispose()
-
-    return admin_url.set(database=name).render_as_string(hide_password=False), drop
-
-
 @pytest.fixture(scope="session")
 def database_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[], str]]:
     """Makes empty databases of the kind under test (SQLite files or PostgreSQL databases)."""
@@ -115,7 +100,7 @@ def database_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Calla
 
     def make() -> str:
         if configured and make_url(configured).get_backend_name() == "postgresql":
-            url, drop = _create_postgres_database(configured)
+            url, drop = create_postgres_database(configured)
             droppers.append(drop)
             return url
         return f"sqlite:///{tmp_path_factory.mktemp('db') / 'wooxero.db'}"
