@@ -276,7 +276,11 @@ def alerts(
     if today.failed or today.held:
         found.append(Alert(
             "error" if today.failed else "warning",
-            f"{today.failed} order(s) failed and {today.held} are held: each says why.",
+            " and ".join(
+                f"{count} order{'' if count == 1 else 's'} {verb}"
+                for count, verb in ((today.failed, "failed"), (today.held, "held"))
+                if count
+            ).capitalize() + ": each says why, and waits for you.",
             Fix.REVIEW_ORDERS,
         ))  # fmt: skip
     subscription = db.session.scalar(

@@ -173,7 +173,7 @@ def test_the_last_day_counts_and_alerts_say_what_needs_a_person(
         for count, label in re.findall(r"<strong>(\d+)</strong> (\w+)</div>", html)
     )
     assert figures == {"synced": 1, "waiting": 1, "held": 1, "failed": 2}
-    assert "2 order(s) failed and 1 are held" in html
+    assert "2 orders failed and 1 order held: each says why" in html
     assert "turned off 1 of wooxero&#39;s webhooks" in html and "Repair webhooks now" in html
 
     before = get_queue(Priority.LOW).count  # the repair is a job, not a call in the request
