@@ -347,7 +347,7 @@ def status(store: Store) -> dict[str, Any]:
         .where(
             SyncRecord.store_id == store.id, SyncRecord.outcome.in_(("error", "held", "warning"))
         )
-        .order_by(SyncRecord.id.desc())
+        .order_by(SyncRecord.started_at.desc())  # walks ix_sync_records_store_started back
         .limit(1)
     )
     return {
