@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect, sync_playwright
 
 from tests.support.processes import PROJECT_ROOT
@@ -55,3 +56,18 @@ def screenshot_folder(folder: Path) -> Iterator[Screenshot]:
         taken.append(path)
 
     yield take
+
+
+SERIOUS = ("serious", "critical")
+
+
+def accessibility_problems(page: Page) -> str:
+    """axe-core's serious and critical violations on the page (WCAG 2.1 A and AA: labels,
+    contrast, names, ARIA, landmarks), as a readable report; "" when there are none."""
+    results = Axe().run(page, options={"runOnly": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]})
+    serious = [v for v in results.response["violations"] if v["impact"] in SERIOUS]
+    return "\n".join(
+        f"{v['id']} ({v['impact']}): {v['help']} — "
+        + "; ".join(" ".join(node["target"]) for node in v["nodes"][:5])
+        for v in serious
+    )
