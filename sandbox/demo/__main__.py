@@ -37,7 +37,7 @@ from .onboarding import (
     wait_for,
 )
 from .processes import Child, free_port
-from .site import serve_site
+from .site import ChallengeRoute, serve_site
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 OPERATOR = "admin@localhost"
@@ -106,8 +106,16 @@ def server_environment(data_dir: Path, port: int, xero: dict[str, str]) -> dict[
 
 
 def _interrupt(_number: int, _frame: FrameType | None) -> None:
-    """SIGTERM and SIGHUP stop the demo as Ctrl-C does."""
     raise KeyboardInterrupt
+
+
+def _stop_on_signals() -> None:
+    """Ctrl-C, SIGTERM and a closed terminal stop the demo, even where its shell had it
+    ignore SIGINT (a job started in the background); `nohup` keeps it running."""
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
+    if signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN:
+        signal.signal(signal.SIGHUP, _interrupt)
 
 
 class Demo:
@@ -116,10 +124,14 @@ class Demo:
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
         self.logs = data_dir / "logs"
-        self.server_url = f"http://127.0.0.1:{free_port()}"
-        self.xero_url = f"http://127.0.0.1:{free_port()}"
-        self.children: list[Child] = []
+        self.server_port, self.xero_port = free_port(), free_port()
+        self.server_url = f"http://127.0.0.1:{self.server_port}"
+        self.xero_url = f"http://127.0.0.1:{self.xero_port}"
+        self.environment: dict[str, str] = {}
+        self.xero: Child | None = None
+        self.serve: Child | None = None
         self.site: RunningStore | None = None
+        self.challenge_route: ChallengeRoute | None = None
         self.store: LinkedStore | None = None
         self.tenant_id = ""
         self.password = ""
@@ -129,14 +141,14 @@ class Demo:
         self.logs.mkdir()
         secret, webhook_key = secrets.token_urlsafe(24), secrets.token_urlsafe(32)
         xero_command = [
-            sys.executable, "-m", "sandbox.xero", "--port", self.xero_url.rsplit(":", 1)[1],
+            sys.executable, "-m", "sandbox.xero", "--port", str(self.xero_port),
             "--auto-approve", "--client-id", XERO_CLIENT_ID, "--client-secret", secret,
             "--redirect-uri", f"{self.server_url}/xero/callback",
             "--webhook-url", f"{self.server_url}/webhooks/xero", "--webhook-key", webhook_key,
         ]  # fmt: skip
-        self.children.append(
-            Child.start("the Xero sandbox", xero_command, cwd=PROJECT_ROOT,
-                        env=dict(os.environ), log=self.logs / "xero-sandbox.log")
+        self.xero = Child.start(
+            "the Xero sandbox", xero_command, cwd=PROJECT_ROOT, env=dict(os.environ),
+            log=self.logs / "xero-sandbox.log",
         )  # fmt: skip
         _log_requests_to(self.logs / "woocommerce-sandbox.log")
         self.site, self.challenge_route = serve_site()
@@ -148,11 +160,10 @@ class Demo:
             "revocation_url": f"{identity}/revocation",
             "connections_url": f"{self.xero_url}/connections", "api_url": api,
         }  # fmt: skip
-        port = int(self.server_url.rsplit(":", 1)[1])
-        self.environment = server_environment(self.data_dir, port, xero)
-        self.children.append(
-            Child.start("wooxero serve", [sys.executable, "-m", "server", "serve"],
-                        cwd=self.data_dir, env=self.environment, log=self.logs / "serve.log")
+        self.environment = server_environment(self.data_dir, self.server_port, xero)
+        self.serve = Child.start(
+            "wooxero serve", [sys.executable, "-m", "server", "serve"], cwd=self.data_dir,
+            env=self.environment, log=self.logs / "serve.log",
         )  # fmt: skip
         wait_for(lambda: self._answers(f"{self.xero_url}/_sandbox/tenants"), "the Xero sandbox")
         wait_for(lambda: self._answers(f"{self.server_url}/readyz"), "wooxero serve to be ready")
@@ -167,7 +178,7 @@ class Demo:
         )  # fmt: skip
         if created.returncode != 0:
             raise DemoError(f"wooxero create-admin: {created.stderr.strip()}")
-        assert self.site is not None
+        assert self.site is not None and self.challenge_route is not None
         tenants = requests.get(f"{self.xero_url}/_sandbox/tenants", timeout=HTTP_TIMEOUT).json()
         self.tenant_id = next(t["tenantId"] for t in tenants if t["name"] == ORGANISATION)
         # the person ticks this one organisation on Xero's consent page
@@ -233,13 +244,12 @@ Logs in {self.logs}. Ctrl-C stops everything.
     def stop(self) -> None:
         """`serve` first (its worker may be talking to the sandboxes), then the store's
         site and the Xero sandbox."""
-        for child in reversed(self.children):
-            if child.name == "wooxero serve":
-                child.stop(SERVE_GRACE)
+        if self.serve is not None:
+            self.serve.stop(SERVE_GRACE)
         if self.site is not None:
             self.site.shutdown()
-        for child in self.children:
-            child.stop(SANDBOX_GRACE)
+        if self.xero is not None:
+            self.xero.stop(SANDBOX_GRACE)
 
     def _answers(self, url: str) -> bool:
         self._check_children()
@@ -249,9 +259,8 @@ Logs in {self.logs}. Ctrl-C stops everything.
             return False
 
     def _check_children(self) -> None:
-        for child in self.children:
-            code = child.exit_code()
-            if code is not None:
+        for child in (self.xero, self.serve):
+            if child is not None and (code := child.exit_code()) is not None:
                 raise DemoError(f"{child.name} exited with code {code}; see {child.log}")
 
     def _webhooks_installed(self) -> bool:
@@ -308,8 +317,7 @@ def _log_requests_to(path: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    for number in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(number, _interrupt)
+    _stop_on_signals()
     status = 0
     try:
         with demo_directory(args.data_dir.expanduser().absolute()):
