@@ -59,12 +59,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--order-every",
-        type=float,
+        type=_seconds,
         default=20.0,
         metavar="SECONDS",
         help="place an order in the store this often (0: never; default: 20)",
     )
     return parser
+
+
+def _seconds(text: str) -> float:
+    seconds = float(text)
+    if not 0 <= seconds < 86400:
+        raise argparse.ArgumentTypeError("between 0 (never) and 86400 seconds")
+    return seconds
 
 
 @contextmanager
