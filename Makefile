@@ -1,12 +1,15 @@
-# wooxero — `make run` serves everything on this machine; `make test` runs the whole suite.
+# wooxero — `make run` serves everything on this machine; `make demo` runs it with both
+# sandboxes and a demo store; `make test` runs the whole suite.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# Running needs the package alone; testing, linting and benchmarks add the test extras.
+# Running needs the package alone; the demo adds the sandboxes' extras; testing, linting and
+# benchmarks add the test extras (which include the sandboxes').
 STAMP := $(VENV)/.installed
+SANDBOX_STAMP := $(VENV)/.installed-sandbox
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test lint bench clean pot
+.PHONY: run demo test lint bench clean pot
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,12 +19,21 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 	touch $(STAMP)
 
+$(SANDBOX_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[sandbox]'
+	touch $(SANDBOX_STAMP)
+
 $(TEST_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(TEST_STAMP)
 
 run: $(STAMP)
 	$(BIN)/wooxero serve
+
+# Both sandboxes, the server on its own data directory (var/demo) and a demo store connected
+# to both; prints the dashboard link and the operator's login. Ctrl-C stops everything.
+demo: $(SANDBOX_STAMP)
+	$(BIN)/python -m sandbox.demo
 
 # The bridge plugin's tests need Debian's PHP and PHPUnit, and its end-to-end test a real
 # WordPress (on php -S, with php-mysql and a private MariaDB server) driven by Chromium.

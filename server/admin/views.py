@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import sqlalchemy as sa
-from flask import flash, url_for
+from flask import abort, flash, redirect, url_for
+from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.babel import gettext
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from redis.exceptions import RedisError
+from werkzeug.wrappers import Response
 from wtforms import PasswordField, ValidationError
 from wtforms.validators import NumberRange, Optional
 
@@ -23,6 +26,10 @@ from server.models import ConnectionStatus, Operator, OutboxEntry, Store, StoreS
 from server.models.user import MIN_PASSWORD_LENGTH
 from server.push import outbox
 from server.untrusted import ascii_int
+from server.web.bridge import embeds
+from server.web.dashboard.sessions import CLOSED_STATES
+
+logger = logging.getLogger(__name__)
 
 
 def _secret_columns(model: type) -> list[str]:
@@ -47,12 +54,17 @@ class _HidesSecrets:
         super().__init__(model, *args, **kwargs)  # type: ignore[call-arg]
 
 
-def _button(endpoint: str, store: Store, label: str) -> Markup:
+def _button(endpoint: str, store: Store, label: str, *, new_tab: bool = False) -> Markup:
     return Markup(
-        '<form method="post" action="{}" class="d-inline">'
+        '<form method="post" action="{}" class="d-inline"{}>'
         '<input type="hidden" name="csrf_token" value="{}">'
         '<button class="btn btn-sm btn-outline-primary" type="submit">{}</button></form>'
-    ).format(url_for(f"connect.{endpoint}", public_id=store.public_id), generate_csrf(), label)
+    ).format(
+        url_for(endpoint, public_id=store.public_id),
+        Markup(' target="_blank"') if new_tab else "",
+        generate_csrf(),
+        label,
+    )
 
 
 def _xero_cell(_view: Any, _context: Any, store: Store, _name: str) -> Markup:
@@ -65,8 +77,10 @@ def _xero_cell(_view: Any, _context: Any, store: Store, _name: str) -> Markup:
         else (connection.status.value if connection is not None else "not connected")
     )
     if connected:
-        return Markup("{} {}").format(label, _button("xero_disconnect", store, "Disconnect"))
-    return Markup("{} {}").format(label, _button("xero_connect_start", store, "Connect Xero"))
+        button = _button("connect.xero_disconnect", store, "Disconnect")
+    else:
+        button = _button("connect.xero_connect_start", store, "Connect Xero")
+    return Markup("{} {}").format(label, button)
 
 
 def _woocommerce_cell(_view: Any, _context: Any, store: Store, _name: str) -> Markup:
@@ -76,12 +90,12 @@ def _woocommerce_cell(_view: Any, _context: Any, store: Store, _name: str) -> Ma
     if connection is not None and connection.status == ConnectionStatus.CONNECTED:
         return Markup("{} {} {}").format(
             status,
-            _button("woocommerce_test", store, "Test connection"),
-            _button("woocommerce_disconnect", store, "Disconnect"),
+            _button("connect.woocommerce_test", store, "Test connection"),
+            _button("connect.woocommerce_disconnect", store, "Disconnect"),
         )
     keys = url_for("connect.woocommerce_keys", public_id=store.public_id)
     return Markup('{} {} <a class="btn btn-sm btn-link" href="{}">Enter keys</a>').format(
-        status, _button("woocommerce_connect_start", store, "Connect WooCommerce"), keys
+        status, _button("connect.woocommerce_connect_start", store, "Connect WooCommerce"), keys
     )
 
 
@@ -90,19 +104,26 @@ def _settings_link(_view: Any, _context: Any, store: Store, _name: str) -> Marku
     return Markup('<a class="btn btn-sm btn-link" href="{}">Sync settings</a>').format(url)
 
 
+def _dashboard_cell(_view: Any, _context: Any, store: Store, _name: str) -> Markup:
+    """Opens the store's dashboard in a new tab (a store closed to it says why not)."""
+    if store.state in CLOSED_STATES:
+        return Markup("none: the store is {}").format(store.state.value)
+    return _button("store.open_dashboard", store, "Open the store's dashboard", new_tab=True)
+
+
 class StoreView(_HidesSecrets, SecureModelView):
     can_create = False  # stores are created by the bridge plugin's activation
     can_delete = False  # erasing a store's data is an explicit, separate operation
     column_list = ["id", "name", "url", "state", "woocommerce", "xero", "sync", "created_at"]
     column_details_list = [
-        "id", "public_id", "name", "url", "state", "woocommerce", "xero", "sync", "admin_email",
-        "admin_username", "wp_user_id", "plugin_version", "wp_version", "wc_version",
-        "created_at", "updated_at",
+        "id", "public_id", "name", "url", "state", "dashboard", "woocommerce", "xero", "sync",
+        "admin_email", "admin_username", "wp_user_id", "plugin_version", "wp_version",
+        "wc_version", "created_at", "updated_at",
     ]  # fmt: skip
     column_formatters = {
         "xero": _xero_cell, "woocommerce": _woocommerce_cell, "sync": _settings_link,
     }  # fmt: skip
-    column_formatters_detail = column_formatters
+    column_formatters_detail = {**column_formatters, "dashboard": _dashboard_cell}
     column_searchable_list = ["name", "url", "admin_email"]
     column_filters = ["state"]
     column_default_sort = ("id", True)
@@ -115,6 +136,24 @@ class StoreView(_HidesSecrets, SecureModelView):
         db.session.commit()
         flash(f"{len(changed)} store(s) {state.value}; {len(stores) - len(changed)} unchanged.")
         return changed_ids
+
+    @expose("/dashboard/<public_id>", methods=("POST",))
+    def open_dashboard(self, public_id: str) -> Response:
+        """The store's dashboard through a fresh one-time link, as the plugin opens it: the
+        link printed by `make demo` or given to the plugin is spent once used."""
+        store = db.session.scalar(sa.select(Store).where(Store.public_id == public_id))
+        if store is None:
+            abort(404, "no such store")
+        if store.state in CLOSED_STATES:
+            flash(f"A {store.state.value} store has no dashboard.", "error")
+            return redirect(url_for(".details_view", id=store.id))
+        try:
+            token = embeds.issue(store, "main")
+        except RedisError as error:
+            logger.warning("could not issue a dashboard link: %s", error)
+            flash("No dashboard link could be issued (Redis is unavailable). Try again.", "error")
+            return redirect(url_for(".details_view", id=store.id))
+        return redirect(embeds.url(token))
 
     @action("pause", "Pause", "Pause syncing for the selected stores? Events are still kept.")
     def action_pause(self, ids: list[str]) -> None:
