@@ -26,6 +26,7 @@ from server.models import (
 from server.models.types import utcnow
 from server.stores.settings import storage as settings_store
 from server.stores.settings.schema import Modules, StoreSettings, TaxMappingRow
+from tests.integration.web.bridge.conftest import embed_url, open_embed
 from tests.integration.web.dashboard.api.conftest import make_store
 from tests.support.dashboard import cache_organisation, found, notices, open_dashboard
 
@@ -257,3 +258,15 @@ def test_the_drift_checks_latest_report_shows_its_findings_and_starts_again(clie
     checked = dashboard.post("sync", do="sync", scope="drift")
     assert ("success", "Drift check started; it runs in the background.") in notices(checked.text)
     assert 240 < countdown_of(checked.text, "drift") <= 300
+
+
+def test_the_plugins_embed_link_opens_the_page(client, store, redis):
+    store.signing_secret = "s3cret-of-the-link"
+    db.session.commit()
+    linked = {"store_id": store.public_id, "signing_secret": store.signing_secret}
+    opened = open_embed(client, embed_url(client, linked, "sync"))
+    assert opened.status_code == 302 and opened.headers["Location"].startswith("/dashboard/sync?")
+    page = client.get(opened.headers["Location"])
+    assert (
+        page.status_code == 200 and '<h1 class="page-title">Sync &amp; backfill</h1>' in page.text
+    )
