@@ -47,6 +47,7 @@ class OutboxEntry(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("store_id", "woo_order_id"),
         sa.Index("ix_outbox_entries_store_status", "store_id", "status", "priority"),
+        sa.Index("ix_outbox_entries_backfill", "backfill_id", "status"),  # its progress
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

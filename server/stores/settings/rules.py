@@ -277,8 +277,12 @@ def _cooldown_key(store_id: int, scope: SyncScope) -> str:
 
 def claim_cooldown(store_id: int, scope: SyncScope) -> None:
     """Start the cooldown of a manual sync of `scope`; CooldownError if it is running."""
-    redis = get_redis()
     key = _cooldown_key(store_id, scope)
-    if not redis.set(key, "1", nx=True, ex=COOLDOWN_SECONDS[scope]):
-        remaining_ms = int(redis.pttl(key))  # type: ignore[arg-type]
-        raise CooldownError(max(1, math.ceil(remaining_ms / 1000)))
+    if not get_redis().set(key, "1", nx=True, ex=COOLDOWN_SECONDS[scope]):
+        raise CooldownError(max(1, cooldown_left(store_id, scope)))
+
+
+def cooldown_left(store_id: int, scope: SyncScope) -> int:
+    """Whole seconds until a manual sync of `scope` may start again; 0 if it may now."""
+    remaining_ms = int(get_redis().pttl(_cooldown_key(store_id, scope)))  # type: ignore[arg-type]
+    return max(0, math.ceil(remaining_ms / 1000))  # no key (-2) or no expiry (-1): none runs

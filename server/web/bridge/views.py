@@ -54,7 +54,7 @@ class UninstallBody(BaseModel):
 class EmbedBody(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    target: Literal["main", "settings", "xero", "subscription"]
+    target: Literal["main", "sync", "settings", "xero", "subscription"]
 
 
 def _errors(error: ValidationError) -> dict[str, str]:

@@ -34,6 +34,7 @@ class Page:
 # In the order of the navigation (and of the plugin's submenu in WordPress).
 PAGES = (
     Page("main", "Overview"),
+    Page("sync", "Sync & backfill"),
     Page("settings", "Settings"),
     Page("xero", "Xero Connection"),
     Page("subscription", "Subscription"),
@@ -126,6 +127,7 @@ from server.web.dashboard.pages import (  # noqa: E402,F401 - registers the rout
     overview,
     settings,
     subscription,
+    sync,
     xero,
 )
 

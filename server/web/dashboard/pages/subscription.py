@@ -1,17 +1,28 @@
-"""Subscription: the store's plan and its state."""
+"""Subscription: the store's plan and its state, the trial's days left, the orders synced
+this period against the plan's quota, and how the plan is changed."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
+from server.billing import usage
+from server.extensions import current_config
 from server.models import Store
-from server.stores import lifecycle
+from server.models.types import utcnow
 from server.web.dashboard.pages import render, store_page
 
 
 @store_page("subscription")
 def subscription_page(store: Store) -> str:
+    now = utcnow()
+    subscription = usage.subscription_of(store.id)
     return render(
         store,
         "subscription",
         "dashboard/subscription.html",
-        subscription=lifecycle.status(store)["subscription"],
+        subscription=subscription,
+        trial_days_left=usage.trial_days_left(subscription, now) if subscription else None,
+        used=usage.usage(store.id, subscription, now),
+        # who runs this server: the people to ask (no support address is configured)
+        operator_host=urlsplit(current_config().public_url).hostname or "",
     )
