@@ -5,11 +5,18 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from functools import wraps
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from flask import Response, current_app, g, request
 from flask.blueprints import BlueprintSetupState
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+)
 from redis.exceptions import RedisError
 from werkzeug.exceptions import HTTPException
 
@@ -20,6 +27,7 @@ from server.stores import lifecycle as store_lifecycle
 from server.untrusted import INT32_MAX
 from server.web import inputs
 from server.web.bridge import bp, embeds, signing
+from server.web.dashboard.pages import TITLES
 
 Answer = tuple[dict[str, Any], int]
 
@@ -54,7 +62,14 @@ class UninstallBody(BaseModel):
 class EmbedBody(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    target: Literal["main", "sync", "settings", "xero", "subscription"]
+    target: str
+
+    @field_validator("target")
+    @classmethod
+    def _a_page(cls, value: str) -> str:
+        if value not in TITLES:
+            raise ValueError(f"one of the dashboard's pages: {', '.join(TITLES)}")
+        return value
 
 
 def _errors(error: ValidationError) -> dict[str, str]:
