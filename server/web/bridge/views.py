@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from redis.exceptions import RedisError
 from werkzeug.exceptions import HTTPException
 
+from server.connections.woocommerce import connect as woo_connect
 from server.extensions import CONFIG_KEY, csrf, current_config, limiter
 from server.jobs.tasks import inbound, push, stores
 from server.models import Store
@@ -22,6 +23,12 @@ from server.web import inputs
 from server.web.bridge import bp, embeds, signing
 
 Answer = tuple[dict[str, Any], int]
+
+
+def _with_keys(store: Store, answer: dict[str, Any]) -> Answer:
+    """A signed call's answer: every one names the store's WooCommerce keys of ours, so the
+    plugin deletes replaced ones whichever page it opens (and all of them on uninstall)."""
+    return {**answer, "api_keys": woo_connect.granted_keys(store).as_json()}, 200
 
 
 class ActivationBody(BaseModel):
@@ -135,13 +142,13 @@ def activate() -> Answer | tuple[dict[str, Any], int, dict[str, str]]:
 def deactivate() -> Answer:
     store: Store = g.store
     store_lifecycle.deactivate(store)
-    return {"state": store.state.value}, 200
+    return _with_keys(store, {"state": store.state.value})
 
 
 @bp.get("/status")
 @signed
 def status() -> Answer:
-    return store_lifecycle.status(g.store), 200
+    return _with_keys(g.store, store_lifecycle.status(g.store))
 
 
 @bp.post("/embed")
@@ -153,7 +160,7 @@ def embed() -> Answer:
     except ValidationError as error:
         return {"errors": _errors(error)}, 422
     token = embeds.issue(g.store, fields.target)
-    return {"url": embeds.url(token), "expires_in": embeds.TOKEN_SECONDS}, 200
+    return _with_keys(g.store, {"url": embeds.url(token), "expires_in": embeds.TOKEN_SECONDS})
 
 
 @bp.post("/uninstall")
@@ -167,7 +174,7 @@ def uninstall() -> Answer:
     store: Store = g.store
     store_lifecycle.uninstall(store, erase=fields.erase)
     stores.close_connections.enqueue(store.id, fields.erase)
-    return {"state": "uninstalled", "erase": fields.erase}, 200
+    return _with_keys(store, {"state": "uninstalled", "erase": fields.erase})
 
 
 @bp.after_request
