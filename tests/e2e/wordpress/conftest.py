@@ -40,6 +40,7 @@ WORDPRESS = Path("/usr/share/wordpress")
 CHROMIUM = Path("/usr/bin/chromium")
 STANDIN = Path(__file__).parent / "woocommerce"
 ARTIFACTS = PROJECT_ROOT / "artifacts" / "wordpress-e2e"
+PLUGIN_SLUG = "sync-orders-with-xero"
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,15 @@ class WordPress:
         """PHP errors, warnings and notices raised in the bridge plugin's files."""
         log = self.root / "debug.log"
         lines = log.read_text().splitlines() if log.exists() else []
-        return [line for line in lines if "wooxero-bridge" in line]
+        return [line for line in lines if f"/{PLUGIN_SLUG}/" in line]
+
+    def api_keys(self) -> list[tuple[int, str]]:
+        """WooCommerce's REST keys (the stand-in's table, WooCommerce's columns): (id,
+        description) of each."""
+        rows = self.database.query(
+            "SELECT key_id, description FROM wordpress.wp_woocommerce_api_keys ORDER BY key_id"
+        )
+        return [(int(i), d) for i, d in (r.split("\t") for r in rows.splitlines())]
 
 
 CONFIG = """<?php
