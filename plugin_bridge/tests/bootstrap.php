@@ -155,6 +155,28 @@ class Test_WPDB {
 }
 $GLOBALS['wpdb'] = new Test_WPDB();
 
+/** WooCommerce's webhooks: id => delivery URL. */
+$GLOBALS['wooxero_test_webhooks'] = array();
+
+/** WC_Webhook stand-in. */
+class Test_Webhook {
+	private $id;
+	public function __construct( $id ) {
+		$this->id = $id;
+	}
+	public function get_delivery_url() {
+		return $GLOBALS['wooxero_test_webhooks'][ $this->id ];
+	}
+	public function delete( $force_delete = false ) {
+		unset( $GLOBALS['wooxero_test_webhooks'][ $this->id ] );
+		return true;
+	}
+}
+function wc_get_webhook( $id ) {
+	return isset( $GLOBALS['wooxero_test_webhooks'][ $id ] ) ? new Test_Webhook( $id ) : null;
+}
+
 require_once dirname( __DIR__ ) . '/includes/class-wooxero-bridge-signer.php';
 require_once dirname( __DIR__ ) . '/includes/class-wooxero-bridge-keys.php';
+require_once dirname( __DIR__ ) . '/includes/class-wooxero-bridge-webhooks.php';
 require_once dirname( __DIR__ ) . '/includes/class-wooxero-bridge-client.php';

@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from server.connections.woocommerce import connect as woo_connect
 from server.extensions import CONFIG_KEY, csrf, current_config, limiter
+from server.inbound import webhooks as woo_webhooks
 from server.jobs.tasks import inbound, push, stores
 from server.models import Store
 from server.stores import lifecycle as store_lifecycle
@@ -173,8 +174,13 @@ def uninstall() -> Answer:
         return {"errors": _errors(error)}, 422
     store: Store = g.store
     store_lifecycle.uninstall(store, erase=fields.erase)
+    # Named before the job that closes the connections forgets them: the plugin deletes the
+    # keys and our webhooks in the store itself, at once.
+    answer = _with_keys(
+        store, {"state": "uninstalled", "erase": fields.erase, "webhooks": woo_webhooks.ours(store)}
+    )
     stores.close_connections.enqueue(store.id, fields.erase)
-    return _with_keys(store, {"state": "uninstalled", "erase": fields.erase})
+    return answer
 
 
 @bp.after_request

@@ -120,6 +120,25 @@ class WordPress:
         )
         return [(int(i), d) for i, d in (r.split("\t") for r in rows.splitlines())]
 
+    def add_webhook(self, delivery_url: str) -> int:
+        """A webhook row as WooCommerce's REST API creates one (the stand-in has no REST API)."""
+        now = "2026-12-03 10:00:00"
+        return int(
+            self.database.query(
+                "INSERT INTO wordpress.wp_wc_webhooks (status, name, user_id, delivery_url, secret,"
+                " topic, date_created, date_created_gmt, date_modified, date_modified_gmt,"
+                f" api_version) VALUES ('active', 'e2e', 1, '{delivery_url}', 's', 'order.updated',"
+                f" '{now}', '{now}', '{now}', '{now}', 3); SELECT LAST_INSERT_ID()"
+            )
+        )
+
+    def webhooks(self) -> list[str]:
+        """The delivery URLs of WooCommerce's webhooks."""
+        rows = self.database.query(
+            "SELECT delivery_url FROM wordpress.wp_wc_webhooks ORDER BY webhook_id"
+        )
+        return rows.splitlines()
+
 
 CONFIG = """<?php
 define( 'DB_NAME', 'wordpress' );

@@ -14,9 +14,10 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
+from server.connections.woocommerce import access as woo_access
 from server.connections.woocommerce import connect as woo_connect
 from server.extensions import current_config, db
-from server.models import Store, StoreState, WooConnection
+from server.models import Store, StoreState, WooConnection, WooWebhook
 from tests.e2e.wordpress.conftest import PLUGIN_SLUG as SLUG
 from tests.e2e.wordpress.conftest import Screenshot, Wooxero, WordPress
 from tests.support.web import PASSWORD, make_operator
@@ -263,7 +264,15 @@ def test_the_bridge_plugin_in_a_real_wordpress(
         (None, "pending"), ("pending", "active"), ("active", "paused"), ("paused", "active"),
     ]  # fmt: skip
 
-    # Deleting the plugin runs uninstall.php: the server is told, the options are gone.
+    # Deleting the plugin runs uninstall.php: the server is told, its webhook and key in the
+    # store are deleted (not another app's), the options are gone.
+    with wooxero.app.app_context():
+        store = db.session.scalars(sa.select(Store)).one()
+        ours = woo_access.delivery_url(store)
+        hook = site.add_webhook(ours)
+        db.session.add(WooWebhook(store_id=store.id, topic="order.updated", webhook_id=hook))
+        db.session.commit()
+    site.add_webhook("https://crm.example.com/hooks")
     _plugin_row(page, site, SLUG).locator(".deactivate a").click()
     delete = _plugin_row(page, site, SLUG).locator(".delete a").get_attribute("href")
     page.goto(f"{site.url}/wp-admin/{delete}")  # WordPress's confirmation page, without script
@@ -275,6 +284,7 @@ def test_the_bridge_plugin_in_a_real_wordpress(
                    "wooxero_bridge_api_keys"):  # fmt: skip
         assert site.option(option) == ""
     assert site.api_keys() == [(other, "Accounting export")]  # the server's key is revoked
+    assert site.webhooks() == ["https://crm.example.com/hooks"]
 
     declared = site.option("wc_standin_features")
     assert re.search(rf'{SLUG}/{SLUG}.php";a:2:\{{s:19:"custom_order_tables";b:1', declared)

@@ -4,8 +4,9 @@
  * Description: TEST-ONLY stand-in for WooCommerce, which cannot be installed offline. It
  *              declares what the bridge plugin looks for (the WooCommerce class, WC_VERSION,
  *              the manage_woocommerce capability, the before_woocommerce_init hook and
- *              FeaturesUtil), and WooCommerce's REST keys table with its app authorisation
- *              (wc-auth) as WC_Auth makes them. Never shipped.
+ *              FeaturesUtil), WooCommerce's REST keys table with its app authorisation
+ *              (wc-auth) as WC_Auth makes them, and its webhooks table with wc_get_webhook()
+ *              and WC_Webhook's delivery URL and delete(). Never shipped.
  * Version:     9.4.0
  *
  * @package WooxeroBridgeTests
@@ -33,14 +34,14 @@ namespace {
 		static function () {
 			// WooCommerce gives shop managers and administrators this capability on install.
 			get_role( 'administrator' )->add_cap( 'manage_woocommerce' );
-			wc_standin_create_api_keys_table();
+			wc_standin_create_tables();
 		}
 	);
 
 	/**
-	 * WooCommerce's REST keys table, as WC_Install::get_schema() creates it.
+	 * WooCommerce's REST keys and webhooks tables, as WC_Install::get_schema() creates them.
 	 */
-	function wc_standin_create_api_keys_table() {
+	function wc_standin_create_tables() {
 		global $wpdb;
 		require_once ABSPATH . 'wp-admin/includes/upgrade.php';
 		$collate = $wpdb->get_charset_collate();
@@ -58,8 +59,88 @@ namespace {
   PRIMARY KEY  (key_id),
   KEY consumer_key (consumer_key),
   KEY consumer_secret (consumer_secret)
+) $collate;
+CREATE TABLE {$wpdb->prefix}wc_webhooks (
+  webhook_id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
+  status varchar(200) NOT NULL,
+  name text NOT NULL,
+  user_id BIGINT UNSIGNED NOT NULL,
+  delivery_url text NOT NULL,
+  secret text NOT NULL,
+  topic varchar(200) NOT NULL,
+  date_created datetime NOT NULL default '0000-00-00 00:00:00',
+  date_created_gmt datetime NOT NULL default '0000-00-00 00:00:00',
+  date_modified datetime NOT NULL default '0000-00-00 00:00:00',
+  date_modified_gmt datetime NOT NULL default '0000-00-00 00:00:00',
+  api_version smallint(4) NOT NULL,
+  failure_count smallint(10) NOT NULL default '0',
+  pending_delivery tinyint(1) NOT NULL default '0',
+  PRIMARY KEY  (webhook_id),
+  KEY user_id (user_id)
 ) $collate;"
 		);
+	}
+
+	/**
+	 * A webhook, as WooCommerce's wc_get_webhook() finds it (null if there is none).
+	 *
+	 * @param int $id Webhook id.
+	 * @return WC_Webhook|null
+	 */
+	function wc_get_webhook( $id ) {
+		global $wpdb;
+		$url = $wpdb->get_var( $wpdb->prepare( "SELECT delivery_url FROM {$wpdb->prefix}wc_webhooks WHERE webhook_id = %d", $id ) );
+		return null === $url ? null : new WC_Webhook( (int) $id, (string) $url );
+	}
+
+	/**
+	 * What the bridge uses of WooCommerce's WC_Webhook.
+	 */
+	final class WC_Webhook {
+		/**
+		 * Its id.
+		 *
+		 * @var int
+		 */
+		private $id;
+
+		/**
+		 * Where it delivers.
+		 *
+		 * @var string
+		 */
+		private $delivery_url;
+
+		/**
+		 * A webhook read from the table.
+		 *
+		 * @param int    $id           Webhook id.
+		 * @param string $delivery_url Delivery URL.
+		 */
+		public function __construct( $id, $delivery_url ) {
+			$this->id           = $id;
+			$this->delivery_url = $delivery_url;
+		}
+
+		/**
+		 * As WC_Webhook::get_delivery_url().
+		 *
+		 * @return string
+		 */
+		public function get_delivery_url() {
+			return $this->delivery_url;
+		}
+
+		/**
+		 * As WC_Webhook::delete(): its row goes (WC_Webhook_Data_Store::delete()).
+		 *
+		 * @param bool $force_delete Unused: webhooks have no trash.
+		 * @return bool
+		 */
+		public function delete( $force_delete = false ) {
+			global $wpdb;
+			return (bool) $wpdb->delete( $wpdb->prefix . 'wc_webhooks', array( 'webhook_id' => $this->id ), array( '%d' ) );
+		}
 	}
 
 	/**
