@@ -101,6 +101,11 @@ class WordPress:
             f"SELECT option_value FROM wordpress.wp_options WHERE option_name = '{name}'"
         )
 
+    def set_option(self, name: str, value: str) -> None:
+        self.database.query(
+            f"UPDATE wordpress.wp_options SET option_value = '{value}' WHERE option_name = '{name}'"
+        )
+
     def autoload(self, name: str) -> str:
         return self.database.query(
             f"SELECT autoload FROM wordpress.wp_options WHERE option_name = '{name}'"

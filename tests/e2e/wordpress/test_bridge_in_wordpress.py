@@ -204,6 +204,25 @@ def test_the_bridge_plugin_in_a_real_wordpress(
     page.locator(".wooxero-bridge-erase button").click()
     assert site.option("wooxero_bridge_erase_on_uninstall") == "no"  # kept: uninstalled below
 
+    # When the server refuses the embed link, the page says so (and offers no frame).
+    secret = site.option("wooxero_bridge_signing_secret")
+    site.set_option("wooxero_bridge_signing_secret", "not-the-secret")
+    page.goto(f"{site.url}/wp-admin/admin.php?page=wooxero-bridge")
+    expect(page.locator(".wrap .notice-error")).to_contain_text("The server refused (401)")
+    expect(page.locator("iframe.wooxero-bridge-frame")).to_have_count(0)
+    shoot(page, "server-refuses-the-embed")
+    site.set_option("wooxero_bridge_signing_secret", secret)
+
+    # The privacy policy guide suggests what is sent where.
+    page.goto(f"{site.url}/wp-admin/options-privacy.php?tab=policyguide")
+    guide = page.locator(".privacy-settings-accordion, #wpbody-content").first
+    expect(guide).to_contain_text("Sync orders with Xero")
+    page.get_by_role("button", name=re.compile("Sync orders with Xero")).click()
+    expect(guide).to_contain_text(f"an integration server at {wooxero.url}")
+    expect(guide).to_contain_text("WordPress user ID, the store")
+    shoot(page, "privacy-policy-guide")
+    page.goto(f"{site.url}/wp-admin/admin.php?page=wooxero-bridge")
+
     # Settings opens the server's page inside wp-admin, on another site, without cookies.
     page.locator("#toplevel_page_wooxero-bridge").get_by_role("link", name="Settings").click()
     settings = _embedded(page)
