@@ -65,14 +65,14 @@ clean:
 	rm -rf $(VENV) artifacts .pytest_cache .ruff_cache .hypothesis .import_linter_cache *.egg-info build
 
 # The bridge plugin's translation template, from every translatable string in its PHP.
-POT ?= $(CURDIR)/plugin_bridge/languages/wooxero-bridge.pot
+POT ?= $(CURDIR)/plugin_bridge/languages/sync-orders-with-xero.pot
 pot: system-packages
 	mkdir -p $(dir $(POT))
 	cd plugin_bridge && find . -name '*.php' -not -path './tests/*' | sort | xgettext \
 		--files-from=- --language=PHP --from-code=UTF-8 --add-comments=translators: \
 		--keyword=__ --keyword=_e --keyword=esc_html__ --keyword=esc_html_e \
 		--keyword=esc_attr__ --keyword=esc_attr_e --keyword=_x:1,2c --keyword=_n:1,2 \
-		--package-name=wooxero-bridge --package-version=1.0.0 \
+		--package-name=sync-orders-with-xero --package-version=1.1.0 \
 		--msgid-bugs-address=https://github.com/wooxero/wooxero/issues \
 		--copyright-holder=wooxero --sort-by-file --output=- \
 		| sed -e 's/charset=CHARSET/charset=UTF-8/' > $(POT)

@@ -16,13 +16,14 @@ class Wooxero_Bridge_Admin {
 	const CAPABILITY      = 'manage_woocommerce';
 	const NEEDS_CONSENT   = 'wooxero_bridge_needs_consent';
 	const NOTICE          = 'wooxero_bridge_notice';
-	const STATUS_CACHE    = 'wooxero_bridge_status';
-	const STATUS_SECONDS  = 60;
-	const STATUS_FAILED   = 30;
 	const CONSENT_ACTION  = 'wooxero_bridge_consent';
 	const ERASE_ACTION    = 'wooxero_bridge_erase_preference';
 	const ERASE_OPTION    = 'wooxero_bridge_erase_on_uninstall';
 	const MENU_SLUG       = 'wooxero-bridge';
+	const FRAME_SCRIPT    = 'wooxero-bridge-frame';
+	const FRAME_HEIGHT    = 600;  // until the page says how tall it is
+	const FRAME_MIN       = 200;
+	const FRAME_MAX       = 20000;
 
 	/**
 	 * Hook everything that runs while WooCommerce is active.
@@ -33,6 +34,34 @@ class Wooxero_Bridge_Admin {
 		add_action( 'admin_post_' . self::CONSENT_ACTION, array( __CLASS__, 'handle_consent' ) );
 		add_action( 'admin_post_' . self::ERASE_ACTION, array( __CLASS__, 'handle_erase_preference' ) );
 		add_action( 'admin_menu', array( __CLASS__, 'menu' ) );
+		add_action( 'admin_init', array( __CLASS__, 'privacy_policy' ) );
+	}
+
+	/**
+	 * Suggested text for the site's privacy policy (Settings → Privacy): what is sent
+	 * where, as the readme's "External services" says.
+	 */
+	public static function privacy_policy() {
+		if ( ! function_exists( 'wp_add_privacy_policy_content' ) ) {
+			return;
+		}
+		$server  = '' !== WOOXERO_BRIDGE_SERVER_URL ? WOOXERO_BRIDGE_SERVER_URL : __( 'the server set up by your provider', 'sync-orders-with-xero' );
+		$content = '<p>' . sprintf(
+			/* translators: %s: the server's address. */
+			esc_html__( 'This store uses Sync orders with Xero, which connects it to an integration server at %s, operated by the provider of the plugin, to turn orders into Xero invoices or quotes.', 'sync-orders-with-xero' ),
+			'<code>' . esc_html( $server ) . '</code>'
+		) . '</p>'
+			. '<p>' . esc_html__( 'When the store admin agrees to set up the connection, the admin’s email address, username and WordPress user ID, the store’s address, name and WordPress admin address, and the WordPress, WooCommerce and plugin versions are sent to that server. The server then calls the site back once to confirm the request came from it.', 'sync-orders-with-xero' ) . '</p>'
+			. '<p>' . esc_html__( 'With the WooCommerce access the store admin grants it, the server reads the store’s orders, customers (names, email and postal addresses, phone numbers) and products, and writes them to the store’s Xero organisation as contacts, invoices, quotes, payments and credit notes. It adds notes to orders.', 'sync-orders-with-xero' ) . '</p>'
+			. '<p>' . esc_html__( 'Opening the plugin’s pages, deactivating and deleting the plugin send signed requests that carry no personal data. When the plugin is deleted, the server keeps the store’s data for the provider’s retention period, or erases it at once if the store admin chose so.', 'sync-orders-with-xero' ) . '</p>';
+		if ( defined( 'WOOXERO_BRIDGE_PRIVACY_URL' ) && '' !== WOOXERO_BRIDGE_PRIVACY_URL ) {
+			$content .= '<p>' . sprintf(
+				/* translators: %s: the link to the provider's privacy policy. */
+				esc_html__( 'The provider’s privacy policy: %s', 'sync-orders-with-xero' ),
+				'<a href="' . esc_url( WOOXERO_BRIDGE_PRIVACY_URL ) . '">' . esc_html( WOOXERO_BRIDGE_PRIVACY_URL ) . '</a>'
+			) . '</p>';
+		}
+		wp_add_privacy_policy_content( __( 'Sync orders with Xero', 'sync-orders-with-xero' ), wp_kses_post( $content ) );
 	}
 
 	/**
@@ -44,7 +73,7 @@ class Wooxero_Bridge_Admin {
 	 */
 	public static function on_activation( $network_wide = false ) {
 		if ( is_multisite() && $network_wide ) {
-			wp_die( esc_html__( 'Sync orders with Xero links one shop to one account: activate it on each shop site of the network, not network-wide.', 'wooxero-bridge' ) );
+			wp_die( esc_html__( 'Sync orders with Xero links one shop to one account: activate it on each shop site of the network, not network-wide.', 'sync-orders-with-xero' ) );
 		}
 		update_option( self::NEEDS_CONSENT, 1, false );
 	}
@@ -56,7 +85,6 @@ class Wooxero_Bridge_Admin {
 		if ( Wooxero_Bridge_Client::is_linked() ) {
 			Wooxero_Bridge_Client::call( 'POST', 'deactivate', array(), 3 );
 		}
-		delete_transient( self::STATUS_CACHE );
 	}
 
 	/**
@@ -66,7 +94,7 @@ class Wooxero_Bridge_Admin {
 		if ( ! current_user_can( 'activate_plugins' ) ) {
 			return;
 		}
-		echo '<div class="notice notice-error"><p>' . esc_html__( 'Sync orders with Xero needs WooCommerce. Install and activate WooCommerce; until then this plugin does nothing.', 'wooxero-bridge' ) . '</p></div>';
+		echo '<div class="notice notice-error"><p>' . esc_html__( 'Sync orders with Xero needs WooCommerce. Install and activate WooCommerce; until then this plugin does nothing.', 'sync-orders-with-xero' ) . '</p></div>';
 	}
 
 	/**
@@ -80,38 +108,38 @@ class Wooxero_Bridge_Admin {
 		$user   = wp_get_current_user();
 		$fields = Wooxero_Bridge_Client::consent_fields( $user );
 		$labels = array(
-			'admin_email'    => __( 'Your admin email address', 'wooxero-bridge' ),
-			'admin_username' => __( 'Your admin username', 'wooxero-bridge' ),
-			'user_id'        => __( 'Your WordPress user ID', 'wooxero-bridge' ),
-			'site_url'       => __( 'This store’s URL', 'wooxero-bridge' ),
-			'site_name'      => __( 'This store’s name', 'wooxero-bridge' ),
-			'admin_url'      => __( 'This store’s WordPress admin address', 'wooxero-bridge' ),
+			'admin_email'    => __( 'Your admin email address', 'sync-orders-with-xero' ),
+			'admin_username' => __( 'Your admin username', 'sync-orders-with-xero' ),
+			'user_id'        => __( 'Your WordPress user ID', 'sync-orders-with-xero' ),
+			'site_url'       => __( 'This store’s URL', 'sync-orders-with-xero' ),
+			'site_name'      => __( 'This store’s name', 'sync-orders-with-xero' ),
+			'admin_url'      => __( 'This store’s WordPress admin address', 'sync-orders-with-xero' ),
 		);
 		?>
 		<div class="notice notice-info wooxero-bridge-consent">
-			<p><strong><?php esc_html_e( 'Sync orders with Xero needs your consent before it connects.', 'wooxero-bridge' ); ?></strong></p>
+			<p><strong><?php esc_html_e( 'Sync orders with Xero needs your consent before it connects.', 'sync-orders-with-xero' ); ?></strong></p>
 			<?php if ( $moved ) : ?>
-				<p><?php esc_html_e( 'This site’s address is not the one it was set up with (a staging copy, a clone or a move), so it does not act for that store. Agree to set up this address as a store of its own.', 'wooxero-bridge' ); ?></p>
+				<p><?php esc_html_e( 'This site’s address is not the one it was set up with (a staging copy, a clone or a move), so it does not act for that store. Agree to set up this address as a store of its own.', 'sync-orders-with-xero' ); ?></p>
 			<?php endif; ?>
 			<p>
 				<?php
 				/* translators: %s: the server's address. */
-				printf( esc_html__( 'When you click the button, these details are sent to %s to set up your account:', 'wooxero-bridge' ), '<code>' . esc_html( WOOXERO_BRIDGE_SERVER_URL ) . '</code>' );
+				printf( esc_html__( 'When you click the button, these details are sent to %s to set up your account:', 'sync-orders-with-xero' ), '<code>' . esc_html( WOOXERO_BRIDGE_SERVER_URL ) . '</code>' );
 				?>
 			</p>
 			<?php if ( 0 === strpos( WOOXERO_BRIDGE_SERVER_URL, 'http://' ) ) : ?>
-				<p><strong><?php esc_html_e( 'This server’s address is not https: what is sent to it travels unencrypted. Use it only on a private network or for testing.', 'wooxero-bridge' ); ?></strong></p>
+				<p><strong><?php esc_html_e( 'This server’s address is not https: what is sent to it travels unencrypted. Use it only on a private network or for testing.', 'sync-orders-with-xero' ); ?></strong></p>
 			<?php endif; ?>
 			<ul>
 				<?php foreach ( $labels as $key => $label ) : ?>
 					<li><?php echo esc_html( $label ); ?>: <code><?php echo esc_html( (string) $fields[ $key ] ); ?></code></li>
 				<?php endforeach; ?>
 			</ul>
-			<p><?php esc_html_e( 'The WordPress, WooCommerce and plugin versions are sent with them. Nothing is sent before you agree.', 'wooxero-bridge' ); ?></p>
+			<p><?php esc_html_e( 'The WordPress, WooCommerce and plugin versions are sent with them. Nothing is sent before you agree.', 'sync-orders-with-xero' ); ?></p>
 			<form method="post" action="<?php echo esc_url( admin_url( 'admin-post.php' ) ); ?>">
 				<input type="hidden" name="action" value="<?php echo esc_attr( self::CONSENT_ACTION ); ?>">
 				<?php wp_nonce_field( self::CONSENT_ACTION ); ?>
-				<button type="submit" class="button button-primary"><?php esc_html_e( 'I Agree — Set Up My Account', 'wooxero-bridge' ); ?></button>
+				<button type="submit" class="button button-primary"><?php esc_html_e( 'I Agree — Set Up My Account', 'sync-orders-with-xero' ); ?></button>
 			</form>
 		</div>
 		<?php
@@ -122,7 +150,7 @@ class Wooxero_Bridge_Admin {
 	 */
 	public static function handle_consent() {
 		if ( ! current_user_can( self::CAPABILITY ) ) {
-			wp_die( esc_html__( 'You are not allowed to set up this store.', 'wooxero-bridge' ), 403 );
+			wp_die( esc_html__( 'You are not allowed to set up this store.', 'sync-orders-with-xero' ), 403 );
 		}
 		check_admin_referer( self::CONSENT_ACTION );
 		$result = Wooxero_Bridge_Client::activate( wp_get_current_user() );
@@ -130,8 +158,7 @@ class Wooxero_Bridge_Admin {
 			set_transient( self::notice_key(), array( 'error', $result->get_error_message() ), 60 );
 		} else {
 			delete_option( self::NEEDS_CONSENT );
-			delete_transient( self::STATUS_CACHE );
-			set_transient( self::notice_key(), array( 'success', __( 'Your store is set up. Connect Xero from “Sync orders with Xero”.', 'wooxero-bridge' ) ), 60 );
+			set_transient( self::notice_key(), array( 'success', __( 'Your store is set up. Connect Xero from “Sync orders with Xero”.', 'sync-orders-with-xero' ) ), 60 );
 		}
 		wp_safe_redirect( admin_url( 'admin.php?page=' . self::MENU_SLUG ) );
 		exit;
@@ -143,12 +170,12 @@ class Wooxero_Bridge_Admin {
 	 */
 	public static function handle_erase_preference() {
 		if ( ! current_user_can( self::CAPABILITY ) ) {
-			wp_die( esc_html__( 'You are not allowed to change this.', 'wooxero-bridge' ), 403 );
+			wp_die( esc_html__( 'You are not allowed to change this.', 'sync-orders-with-xero' ), 403 );
 		}
 		check_admin_referer( self::ERASE_ACTION );
 		$erase = isset( $_POST['erase'] ) && 'yes' === sanitize_key( wp_unslash( $_POST['erase'] ) );
 		update_option( self::ERASE_OPTION, $erase ? 'yes' : 'no', false );
-		set_transient( self::notice_key(), array( 'success', __( 'Saved.', 'wooxero-bridge' ) ), 60 );
+		set_transient( self::notice_key(), array( 'success', __( 'Saved.', 'sync-orders-with-xero' ) ), 60 );
 		wp_safe_redirect( admin_url( 'admin.php?page=' . self::MENU_SLUG ) );
 		exit;
 	}
@@ -180,18 +207,18 @@ class Wooxero_Bridge_Admin {
 	 */
 	public static function menu() {
 		add_menu_page(
-			__( 'Sync orders with Xero', 'wooxero-bridge' ),
-			__( 'Sync orders with Xero', 'wooxero-bridge' ),
+			__( 'Sync orders with Xero', 'sync-orders-with-xero' ),
+			__( 'Sync orders with Xero', 'sync-orders-with-xero' ),
 			self::CAPABILITY,
 			self::MENU_SLUG,
 			array( __CLASS__, 'main_page' ),
 			'dashicons-update'
 		);
 		$pages = array(
-			''             => __( 'Main', 'wooxero-bridge' ),
-			'settings'     => __( 'Settings', 'wooxero-bridge' ),
-			'xero'         => __( 'Xero Connection', 'wooxero-bridge' ),
-			'subscription' => __( 'Subscription', 'wooxero-bridge' ),
+			''             => __( 'Main', 'sync-orders-with-xero' ),
+			'settings'     => __( 'Settings', 'sync-orders-with-xero' ),
+			'xero'         => __( 'Xero Connection', 'sync-orders-with-xero' ),
+			'subscription' => __( 'Subscription', 'sync-orders-with-xero' ),
 		);
 		foreach ( $pages as $target => $title ) {
 			add_submenu_page(
@@ -208,44 +235,18 @@ class Wooxero_Bridge_Admin {
 	}
 
 	/**
-	 * The main page: the store's status (briefly cached) and the server's overview.
+	 * The main page: the server's overview (which shows the connections' health and the
+	 * store's status), and the choice of what deleting the plugin does.
 	 */
 	public static function main_page() {
-		$status = Wooxero_Bridge_Client::is_linked() ? self::status() : null;
-		echo '<div class="wrap"><h1>' . esc_html__( 'Sync orders with Xero', 'wooxero-bridge' ) . '</h1>';
-		if ( is_array( $status ) && isset( $status['error'] ) ) {
-			echo '<div class="notice notice-error"><p>' . esc_html( (string) $status['error'] ) . '</p></div>';
-		} elseif ( is_array( $status ) ) {
-			self::status_table( $status );
-		} else {
-			echo '<p>' . esc_html__( 'Agree to the notice above to set up your account.', 'wooxero-bridge' ) . '</p>';
-		}
+		echo '<div class="wrap"><h1>' . esc_html__( 'Sync orders with Xero', 'sync-orders-with-xero' ) . '</h1>';
 		if ( Wooxero_Bridge_Client::is_linked() ) {
-			self::erase_preference_form();
 			self::iframe( 'main' );
+			self::erase_preference_form();
+		} else {
+			echo '<p>' . esc_html__( 'Agree to the notice above to set up your account.', 'sync-orders-with-xero' ) . '</p>';
 		}
 		echo '</div>';
-	}
-
-	/**
-	 * The server's status, cached a minute; a failure is cached briefly too, so that a
-	 * server that is down does not slow every page load.
-	 *
-	 * @return array
-	 */
-	private static function status() {
-		$status = get_transient( self::STATUS_CACHE );
-		if ( is_array( $status ) ) {
-			return $status;
-		}
-		$status = Wooxero_Bridge_Client::call( 'GET', 'status' );
-		if ( is_wp_error( $status ) ) {
-			$status = array( 'error' => $status->get_error_message() );
-			set_transient( self::STATUS_CACHE, $status, self::STATUS_FAILED );
-		} else {
-			set_transient( self::STATUS_CACHE, $status, self::STATUS_SECONDS );
-		}
-		return $status;
 	}
 
 	/**
@@ -260,80 +261,12 @@ class Wooxero_Bridge_Admin {
 			<p>
 				<label>
 					<input type="checkbox" name="erase" value="yes" <?php checked( $erase ); ?>>
-					<?php esc_html_e( 'When this plugin is deleted, erase this store’s data from the server at once (otherwise it is kept for the provider’s retention period, in case you come back).', 'wooxero-bridge' ); ?>
+					<?php esc_html_e( 'When this plugin is deleted, erase this store’s data from the server at once (otherwise it is kept for the provider’s retention period, in case you come back).', 'sync-orders-with-xero' ); ?>
 				</label>
-				<button type="submit" class="button"><?php esc_html_e( 'Save', 'wooxero-bridge' ); ?></button>
+				<button type="submit" class="button"><?php esc_html_e( 'Save', 'sync-orders-with-xero' ); ?></button>
 			</p>
 		</form>
 		<?php
-	}
-
-	/**
-	 * The status the server gave.
-	 *
-	 * @param array $status The server's answer.
-	 */
-	private static function status_table( $status ) {
-		$xero = isset( $status['xero'] ) && is_array( $status['xero'] ) ? $status['xero'] : array();
-		$sub  = isset( $status['subscription'] ) && is_array( $status['subscription'] ) ? $status['subscription'] : array();
-		$woo  = isset( $status['woocommerce'] ) && is_array( $status['woocommerce'] ) ? $status['woocommerce'] : array();
-		$rows = array(
-			__( 'Xero', 'wooxero-bridge' )          => ! empty( $xero['connected'] ) ? (string) $xero['organisation'] : self::label( isset( $xero['status'] ) ? $xero['status'] : 'not connected' ),
-			__( 'WooCommerce', 'wooxero-bridge' )   => self::label( isset( $woo['status'] ) ? $woo['status'] : '' ),
-			__( 'Webhooks', 'wooxero-bridge' )      => self::webhooks( isset( $woo['webhooks'] ) && is_array( $woo['webhooks'] ) ? $woo['webhooks'] : array() ),
-			__( 'Subscription', 'wooxero-bridge' )  => self::label( isset( $sub['status'] ) ? $sub['status'] : '' ),
-			__( 'Trial days left', 'wooxero-bridge' ) => isset( $sub['trial_days_left'] ) ? (string) $sub['trial_days_left'] : '—',
-			__( 'Last sync', 'wooxero-bridge' )     => ! empty( $status['last_sync'] ) ? (string) $status['last_sync'] : __( 'not yet', 'wooxero-bridge' ),
-			__( 'Open errors', 'wooxero-bridge' )   => isset( $status['open_errors'] ) ? (string) $status['open_errors'] : '0',
-		);
-		echo '<table class="widefat striped wooxero-bridge-status"><tbody>';
-		foreach ( $rows as $label => $value ) {
-			echo '<tr><th scope="row">' . esc_html( $label ) . '</th><td>' . esc_html( $value ) . '</td></tr>';
-		}
-		echo '</tbody></table>';
-	}
-
-	/**
-	 * A state the server reports, in the admin's language (unknown ones as they came).
-	 *
-	 * @param mixed $value The server's value.
-	 * @return string
-	 */
-	private static function label( $value ) {
-		$labels = array(
-			'connected'             => __( 'connected', 'wooxero-bridge' ),
-			'not connected'         => __( 'not connected', 'wooxero-bridge' ),
-			'choosing_organisation' => __( 'an organisation is to be chosen', 'wooxero-bridge' ),
-			'needs_reauthorisation' => __( 'needs to be connected again', 'wooxero-bridge' ),
-			'error'                 => __( 'error', 'wooxero-bridge' ),
-			'disconnected'          => __( 'disconnected', 'wooxero-bridge' ),
-			'trialing'              => __( 'trial', 'wooxero-bridge' ),
-			'active'                => __( 'active', 'wooxero-bridge' ),
-			'past_due'              => __( 'payment overdue', 'wooxero-bridge' ),
-			'cancelled'             => __( 'cancelled', 'wooxero-bridge' ),
-			'expired'               => __( 'expired', 'wooxero-bridge' ),
-			'none'                  => __( 'none', 'wooxero-bridge' ),
-		);
-		$value = is_scalar( $value ) ? (string) $value : '';
-		return isset( $labels[ $value ] ) ? $labels[ $value ] : $value;
-	}
-
-	/**
-	 * The webhooks' health: how many are in each state.
-	 *
-	 * @param array $webhooks Count by state.
-	 * @return string
-	 */
-	private static function webhooks( $webhooks ) {
-		if ( empty( $webhooks ) ) {
-			return __( 'none yet', 'wooxero-bridge' );
-		}
-		$parts = array();
-		foreach ( $webhooks as $state => $count ) {
-			/* translators: 1: a number of webhooks, 2: their state (active, paused, disabled). */
-			$parts[] = sprintf( __( '%1$d %2$s', 'wooxero-bridge' ), (int) $count, (string) $state );
-		}
-		return implode( ', ', $parts );
 	}
 
 	/**
@@ -356,14 +289,54 @@ class Wooxero_Bridge_Admin {
 	private static function iframe( $target ) {
 		$embed = Wooxero_Bridge_Client::call( 'POST', 'embed', array( 'target' => $target ) );
 		if ( is_wp_error( $embed ) || empty( $embed['url'] ) ) {
-			$message = is_wp_error( $embed ) ? $embed->get_error_message() : __( 'The server gave no page.', 'wooxero-bridge' );
+			$message = is_wp_error( $embed ) ? $embed->get_error_message() : __( 'The server gave no page.', 'sync-orders-with-xero' );
 			echo '<div class="notice notice-error"><p>' . esc_html( $message ) . '</p></div>';
 			return;
 		}
+		self::enqueue_frame_script( (string) $embed['url'] );
 		printf(
-			'<iframe class="wooxero-bridge-frame" title="%1$s" src="%2$s" style="display:block;width:100%%;min-height:720px;margin-top:12px;border:0;background:#fff"></iframe>',
-			esc_attr__( 'Sync orders with Xero', 'wooxero-bridge' ),
-			esc_url( (string) $embed['url'] )
+			'<iframe class="wooxero-bridge-frame" title="%1$s" src="%2$s" style="display:block;width:100%%;height:%3$dpx;margin-top:12px;border:0;background:#fff"></iframe>',
+			esc_attr__( 'Sync orders with Xero', 'sync-orders-with-xero' ),
+			esc_url( (string) $embed['url'] ),
+			(int) self::FRAME_HEIGHT
 		);
+	}
+
+	/**
+	 * The frame's height follows its page: the server's pages post
+	 * `{"wooxero": "height", "height": <pixels>}` to the parent whenever their height changes.
+	 * Only messages from the server's origin, sent by the frame's own window, are taken, and
+	 * the height is kept within bounds.
+	 *
+	 * @param string $url The embedded page's address.
+	 */
+	private static function enqueue_frame_script( $url ) {
+		$parts = wp_parse_url( $url );
+		if ( ! is_array( $parts ) || empty( $parts['scheme'] ) || empty( $parts['host'] ) ) {
+			return;
+		}
+		$origin = strtolower( $parts['scheme'] . '://' . $parts['host'] ) . ( isset( $parts['port'] ) ? ':' . (int) $parts['port'] : '' );
+		wp_register_script( self::FRAME_SCRIPT, false, array(), WOOXERO_BRIDGE_VERSION, true );
+		wp_enqueue_script( self::FRAME_SCRIPT );
+		$settings = array(
+			'origin' => $origin,
+			'min'    => self::FRAME_MIN,
+			'max'    => self::FRAME_MAX,
+		);
+		$script   = '(function (settings) {'
+			. 'window.addEventListener("message", function (event) {'
+			. 'var data = event.data;'
+			. 'if (event.origin !== settings.origin || !data || data.wooxero !== "height") { return; }'
+			. 'var height = Number(data.height);'
+			. 'if (!isFinite(height)) { return; }'
+			. 'var frames = document.querySelectorAll("iframe.wooxero-bridge-frame");'
+			. 'for (var i = 0; i < frames.length; i++) {'
+			. 'if (frames[i].contentWindow === event.source) {'
+			. 'frames[i].style.height = Math.round(Math.min(settings.max, Math.max(settings.min, height))) + "px";'
+			. '}'
+			. '}'
+			. '});'
+			. '}(' . wp_json_encode( $settings, JSON_HEX_TAG | JSON_HEX_AMP ) . '));';
+		wp_add_inline_script( self::FRAME_SCRIPT, $script );
 	}
 }

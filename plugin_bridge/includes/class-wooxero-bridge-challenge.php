@@ -56,7 +56,7 @@ class Wooxero_Bridge_Challenge {
 	public static function answer( $request ) {
 		$challenge = get_transient( Wooxero_Bridge_Client::CHALLENGE );
 		if ( ! is_string( $challenge ) || '' === $challenge ) {
-			return new WP_Error( 'wooxero_bridge_no_activation', __( 'No activation is under way on this site.', 'wooxero-bridge' ), array( 'status' => 404 ) );
+			return new WP_Error( 'wooxero_bridge_no_activation', __( 'No activation is under way on this site.', 'sync-orders-with-xero' ), array( 'status' => 404 ) );
 		}
 		return new WP_REST_Response( array( 'proof' => hash_hmac( 'sha256', (string) $request['nonce'], $challenge ) ), 200 );
 	}

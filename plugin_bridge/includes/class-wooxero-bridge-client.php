@@ -88,7 +88,7 @@ class Wooxero_Bridge_Client {
 			return $data;
 		}
 		if ( empty( $data['store_id'] ) || empty( $data['signing_secret'] ) ) {
-			return new WP_Error( 'wooxero_bridge', __( 'The server answered without a store id.', 'wooxero-bridge' ) );
+			return new WP_Error( 'wooxero_bridge', __( 'The server answered without a store id.', 'sync-orders-with-xero' ) );
 		}
 		self::save_option( self::OPTION_STORE_ID, sanitize_text_field( $data['store_id'] ) );
 		self::save_option( self::OPTION_SECRET, sanitize_text_field( $data['signing_secret'] ) );
@@ -100,14 +100,14 @@ class Wooxero_Bridge_Client {
 	 * A signed call.
 	 *
 	 * @param string     $method  GET or POST.
-	 * @param string     $name    The endpoint (status, embed, deactivate, uninstall).
+	 * @param string     $name    The endpoint (embed, deactivate, uninstall).
 	 * @param array|null $payload JSON body, if any.
 	 * @param int        $timeout Seconds.
 	 * @return array|WP_Error The decoded answer.
 	 */
 	public static function call( $method, $name, $payload = null, $timeout = 5 ) {
 		if ( ! self::is_linked() ) {
-			return new WP_Error( 'wooxero_bridge', __( 'This store is not set up with the server yet.', 'wooxero-bridge' ) );
+			return new WP_Error( 'wooxero_bridge', __( 'This store is not set up with the server yet.', 'sync-orders-with-xero' ) );
 		}
 		$url     = self::url( $name );
 		$body    = null === $payload ? '' : wp_json_encode( $payload );
@@ -130,7 +130,11 @@ class Wooxero_Bridge_Client {
 		if ( '' !== $body ) {
 			$args['body'] = $body;
 		}
-		return self::decode( wp_remote_request( $url, $args ) );
+		$answer = self::decode( wp_remote_request( $url, $args ) );
+		if ( is_array( $answer ) ) {
+			Wooxero_Bridge_Keys::learn( $answer ); // every signed answer names the server's WooCommerce keys
+		}
+		return $answer;
 	}
 
 	/**
@@ -161,7 +165,7 @@ class Wooxero_Bridge_Client {
 				$message = implode( '; ', array_map( 'strval', $data['errors'] ) );
 			}
 			/* translators: 1: HTTP status, 2: the server's message. */
-			return new WP_Error( 'wooxero_bridge', sprintf( __( 'The server refused (%1$d): %2$s', 'wooxero-bridge' ), $code, $message ) );
+			return new WP_Error( 'wooxero_bridge', sprintf( __( 'The server refused (%1$d): %2$s', 'sync-orders-with-xero' ), $code, $message ) );
 		}
 		return is_array( $data ) ? $data : array();
 	}

@@ -7,7 +7,7 @@
  */
 
 define( 'ABSPATH', __DIR__ . '/' );
-define( 'WOOXERO_BRIDGE_VERSION', '1.0.0' );
+define( 'WOOXERO_BRIDGE_VERSION', '1.1.0' );
 define( 'WOOXERO_BRIDGE_SERVER_URL', 'https://sync.example.com' );
 
 $GLOBALS['wooxero_test_options']  = array();
@@ -101,5 +101,82 @@ function wp_remote_retrieve_body( $answer ) {
 	return $answer['body'];
 }
 
+/**
+ * $wpdb stand-in: `woocommerce_api_keys` as key_id => description, and the statements run.
+ * Only the DELETE the plugin makes is understood; its LIKE pattern is matched as MySQL would.
+ */
+class Test_WPDB {
+	public $prefix = 'wp_';
+	public $keys = array();
+	public $queries = array();
+	public function esc_like( $text ) {
+		return addcslashes( $text, '_%\\' );
+	}
+	public function prepare( $query, ...$args ) {
+		$i = 0;
+		return preg_replace_callback(
+			'/%[ds]/',
+			static function ( $m ) use ( &$i, $args ) {
+				$value = $args[ $i++ ];
+				return '%d' === $m[0] ? (string) (int) $value : "'" . addslashes( $value ) . "'";
+			},
+			$query
+		);
+	}
+	public function query( $sql ) {
+		$this->queries[] = $sql;
+		if ( ! preg_match( "/^DELETE FROM wp_woocommerce_api_keys WHERE key_id = (\d+) AND description LIKE '(.*)'$/s", $sql, $m ) ) {
+			return false;
+		}
+		$id = (int) $m[1];
+		if ( isset( $this->keys[ $id ] ) && self::like( $this->keys[ $id ], stripslashes( $m[2] ) ) ) {
+			unset( $this->keys[ $id ] );
+			return 1;
+		}
+		return 0;
+	}
+	/** MySQL's LIKE: % any run, _ any character, \ escapes the next one. */
+	private static function like( $text, $pattern ) {
+		$regex = '';
+		for ( $i = 0, $n = strlen( $pattern ); $i < $n; $i++ ) {
+			$c = $pattern[ $i ];
+			if ( '\\' === $c && $i + 1 < $n ) {
+				$regex .= preg_quote( $pattern[ ++$i ], '/' );
+			} elseif ( '%' === $c ) {
+				$regex .= '.*';
+			} elseif ( '_' === $c ) {
+				$regex .= '.';
+			} else {
+				$regex .= preg_quote( $c, '/' );
+			}
+		}
+		return 1 === preg_match( '/^' . $regex . '$/s', $text );
+	}
+}
+$GLOBALS['wpdb'] = new Test_WPDB();
+
+/** WooCommerce's webhooks: id => delivery URL. */
+$GLOBALS['wooxero_test_webhooks'] = array();
+
+/** WC_Webhook stand-in. */
+class Test_Webhook {
+	private $id;
+	public function __construct( $id ) {
+		$this->id = $id;
+	}
+	public function get_delivery_url() {
+		return $GLOBALS['wooxero_test_webhooks'][ $this->id ];
+	}
+	public function delete( $force_delete = false ) {
+		unset( $GLOBALS['wooxero_test_webhooks'][ $this->id ] );
+		return true;
+	}
+}
+function wc_get_webhook( $id ) {
+	return isset( $GLOBALS['wooxero_test_webhooks'][ $id ] ) ? new Test_Webhook( $id ) : null;
+}
+
 require_once dirname( __DIR__ ) . '/includes/class-wooxero-bridge-signer.php';
+require_once dirname( __DIR__ ) . '/includes/class-wooxero-bridge-keys.php';
+require_once dirname( __DIR__ ) . '/includes/class-wooxero-bridge-webhooks.php';
 require_once dirname( __DIR__ ) . '/includes/class-wooxero-bridge-client.php';

@@ -14,7 +14,8 @@ from flask_admin import expose
 from server.admin.access import SecureView
 from server.extensions import current_config
 
-SLUG = "wooxero-bridge"
+SLUG = "sync-orders-with-xero"  # the plugin's folder, main file and text domain
+NOT_CONFIGURED = "none was configured by the provider of this server"
 LEFT_OUT = {  # not for WordPress
     "__init__.py",
     "__pycache__",
@@ -52,11 +53,10 @@ def config_php() -> str:
 def readme() -> str:
     settings = current_config()
     text = (plugin_directory() / "readme.txt").read_text()
-    not_given = "(ask your provider)"
     return (
         text.replace("__SERVER_URL__", settings.public_url)
-        .replace("__TERMS_URL__", settings.bridge.terms_url or not_given)
-        .replace("__PRIVACY_URL__", settings.bridge.privacy_url or not_given)
+        .replace("__TERMS_URL__", settings.bridge.terms_url or NOT_CONFIGURED)
+        .replace("__PRIVACY_URL__", settings.bridge.privacy_url or NOT_CONFIGURED)
     )
 
 
@@ -78,7 +78,11 @@ def build_zip() -> bytes:
 class PluginDownloadView(SecureView):
     @expose("/")
     def index(self) -> str:
-        return self.render("admin/plugin.html", server_url=current_config().public_url)
+        settings = current_config()
+        return self.render(
+            "admin/plugin.html", server_url=settings.public_url, slug=SLUG,
+            terms_url=settings.bridge.terms_url, privacy_url=settings.bridge.privacy_url,
+        )  # fmt: skip
 
     @expose("/download")
     def download(self) -> Response:

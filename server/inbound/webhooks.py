@@ -100,6 +100,15 @@ def _remember(store_id: int, topic: str, hook: dict[str, Any]) -> None:
     row.checked_at = utcnow()
 
 
+def ours(store: Store) -> dict[str, Any]:
+    """Our webhooks in the store as the plugin deletes them when it is deleted (it deletes the
+    keys the job below would use): the ids recorded and the delivery URL they must have."""
+    ids = db.session.scalars(
+        sa.select(WooWebhook.webhook_id).where(WooWebhook.store_id == store.id)
+    )
+    return {"delivery_url": woo_access.delivery_url(store), "ids": sorted(ids)}
+
+
 def remove(store: Store, client: WooClient | None) -> int:
     """Delete every webhook of ours from the store (recognised by its delivery URL, recorded
     or not) and forget them; without a client (no keys), nothing can be deleted. Returns how

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from server.crypto import EncryptedText
 from server.extensions import db
 from server.models.store import Store
-from server.models.types import UTCDateTime, string_enum, utcnow
+from server.models.types import JSONType, UTCDateTime, string_enum, utcnow
 
 
 class ConnectionStatus(enum.StrEnum):
@@ -76,6 +76,11 @@ class WooConnection(_ConnectionState, db.Model):
     consumer_key: Mapped[str | None] = mapped_column(EncryptedText, deferred=True)
     consumer_secret: Mapped[str | None] = mapped_column(EncryptedText, deferred=True)
     key_id: Mapped[int | None]
+    # Ids of keys WooCommerce granted us that a newer grant (or a disconnection) replaced:
+    # the plugin deletes them in the store (it learns them from the bridge's answers).
+    retired_key_ids: Mapped[list[int]] = mapped_column(
+        JSONType, default=list, server_default=sa.text("'[]'")
+    )
     key_permissions: Mapped[str] = mapped_column(sa.String(16), default="")
     webhook_secret: Mapped[str | None] = mapped_column(EncryptedText, deferred=True)
     last_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -28,6 +28,40 @@ CALLBACK_PATH = "/woocommerce/auth-callback/"
 RETURN_PATH = "/woocommerce/return/"
 
 
+RETIRED_KEYS_KEPT = 50  # the plugin deletes them as soon as it next calls; a bound, not a queue
+
+
+@dataclass(frozen=True)
+class GrantedKeys:
+    """The store's WooCommerce keys of ours, as the bridge's answers name them to the plugin,
+    which deletes the retired ones (only rows whose description is the app's)."""
+
+    app_name: str
+    current: int | None
+    retired: tuple[int, ...]
+
+    def as_json(self) -> dict[str, object]:
+        return {"app_name": self.app_name, "current": self.current, "retired": list(self.retired)}
+
+
+def granted_keys(store: Store) -> GrantedKeys:
+    connection = woo_access.connection_for_store(store.id)
+    app_name = current_config().woocommerce.app_name
+    if connection is None:
+        return GrantedKeys(app_name, None, ())
+    current = connection.key_id if connection.consumer_key else None
+    return GrantedKeys(app_name, current, tuple(connection.retired_key_ids or ()))
+
+
+def _retire_key(connection: WooConnection, replaced_by: int | None) -> None:
+    """The key we held is replaced (or dropped): list it for the plugin to delete; a key
+    granted again under the same id (MySQL may reuse a deleted id) is never listed."""
+    retired = [i for i in connection.retired_key_ids or () if i != replaced_by]
+    if connection.key_id is not None and connection.key_id != replaced_by:
+        retired.append(connection.key_id)
+    connection.retired_key_ids = retired[-RETIRED_KEYS_KEPT:]
+
+
 @dataclass(frozen=True)
 class StoreInfo:
     """What "test connection" found."""
@@ -111,6 +145,7 @@ def _store_keys(
     if connection is None:
         connection = WooConnection(store_id=store.id)
         db.session.add(connection)
+    _retire_key(connection, key_id)
     connection.consumer_key = consumer_key
     connection.consumer_secret = consumer_secret
     connection.key_id = key_id
@@ -189,6 +224,8 @@ def disconnect(store: Store, actor: str) -> int:
     connection = woo_access.connection_for_store(store.id)
     if connection is None:
         return left
+    _retire_key(connection, None)
+    connection.key_id = None
     connection.consumer_key = None
     connection.consumer_secret = None
     connection.webhook_secret = None

@@ -20,7 +20,9 @@ from pydantic import (
 from redis.exceptions import RedisError
 from werkzeug.exceptions import HTTPException
 
+from server.connections.woocommerce import connect as woo_connect
 from server.extensions import CONFIG_KEY, csrf, current_config, limiter
+from server.inbound import webhooks as woo_webhooks
 from server.jobs.tasks import inbound, push, stores
 from server.models import Store
 from server.stores import lifecycle as store_lifecycle
@@ -30,6 +32,12 @@ from server.web.bridge import bp, embeds, signing
 from server.web.dashboard.pages import TITLES
 
 Answer = tuple[dict[str, Any], int]
+
+
+def _with_keys(store: Store, answer: dict[str, Any]) -> Answer:
+    """A signed call's answer: every one names the store's WooCommerce keys of ours, so the
+    plugin deletes replaced ones whichever page it opens (and all of them on uninstall)."""
+    return {**answer, "api_keys": woo_connect.granted_keys(store).as_json()}, 200
 
 
 class ActivationBody(BaseModel):
@@ -150,13 +158,13 @@ def activate() -> Answer | tuple[dict[str, Any], int, dict[str, str]]:
 def deactivate() -> Answer:
     store: Store = g.store
     store_lifecycle.deactivate(store)
-    return {"state": store.state.value}, 200
+    return _with_keys(store, {"state": store.state.value})
 
 
 @bp.get("/status")
 @signed
 def status() -> Answer:
-    return store_lifecycle.status(g.store), 200
+    return _with_keys(g.store, store_lifecycle.status(g.store))
 
 
 @bp.post("/embed")
@@ -168,7 +176,7 @@ def embed() -> Answer:
     except ValidationError as error:
         return {"errors": _errors(error)}, 422
     token = embeds.issue(g.store, fields.target)
-    return {"url": embeds.url(token), "expires_in": embeds.TOKEN_SECONDS}, 200
+    return _with_keys(g.store, {"url": embeds.url(token), "expires_in": embeds.TOKEN_SECONDS})
 
 
 @bp.post("/uninstall")
@@ -181,8 +189,13 @@ def uninstall() -> Answer:
         return {"errors": _errors(error)}, 422
     store: Store = g.store
     store_lifecycle.uninstall(store, erase=fields.erase)
+    # Named before the job that closes the connections forgets them: the plugin deletes the
+    # keys and our webhooks in the store itself, at once.
+    answer = _with_keys(
+        store, {"state": "uninstalled", "erase": fields.erase, "webhooks": woo_webhooks.ours(store)}
+    )
     stores.close_connections.enqueue(store.id, fields.erase)
-    return {"state": "uninstalled", "erase": fields.erase}, 200
+    return answer
 
 
 @bp.after_request

@@ -40,6 +40,7 @@ WORDPRESS = Path("/usr/share/wordpress")
 CHROMIUM = Path("/usr/bin/chromium")
 STANDIN = Path(__file__).parent / "woocommerce"
 ARTIFACTS = PROJECT_ROOT / "artifacts" / "wordpress-e2e"
+PLUGIN_SLUG = "sync-orders-with-xero"
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,11 @@ class WordPress:
             f"SELECT option_value FROM wordpress.wp_options WHERE option_name = '{name}'"
         )
 
+    def set_option(self, name: str, value: str) -> None:
+        self.database.query(
+            f"UPDATE wordpress.wp_options SET option_value = '{value}' WHERE option_name = '{name}'"
+        )
+
     def autoload(self, name: str) -> str:
         return self.database.query(
             f"SELECT autoload FROM wordpress.wp_options WHERE option_name = '{name}'"
@@ -109,7 +115,34 @@ class WordPress:
         """PHP errors, warnings and notices raised in the bridge plugin's files."""
         log = self.root / "debug.log"
         lines = log.read_text().splitlines() if log.exists() else []
-        return [line for line in lines if "wooxero-bridge" in line]
+        return [line for line in lines if f"/{PLUGIN_SLUG}/" in line]
+
+    def api_keys(self) -> list[tuple[int, str]]:
+        """WooCommerce's REST keys (the stand-in's table, WooCommerce's columns): (id,
+        description) of each."""
+        rows = self.database.query(
+            "SELECT key_id, description FROM wordpress.wp_woocommerce_api_keys ORDER BY key_id"
+        )
+        return [(int(i), d) for i, d in (r.split("\t") for r in rows.splitlines())]
+
+    def add_webhook(self, delivery_url: str) -> int:
+        """A webhook row as WooCommerce's REST API creates one (the stand-in has no REST API)."""
+        now = "2026-12-03 10:00:00"
+        return int(
+            self.database.query(
+                "INSERT INTO wordpress.wp_wc_webhooks (status, name, user_id, delivery_url, secret,"
+                " topic, date_created, date_created_gmt, date_modified, date_modified_gmt,"
+                f" api_version) VALUES ('active', 'e2e', 1, '{delivery_url}', 's', 'order.updated',"
+                f" '{now}', '{now}', '{now}', '{now}', 3); SELECT LAST_INSERT_ID()"
+            )
+        )
+
+    def webhooks(self) -> list[str]:
+        """The delivery URLs of WooCommerce's webhooks."""
+        rows = self.database.query(
+            "SELECT delivery_url FROM wordpress.wp_wc_webhooks ORDER BY webhook_id"
+        )
+        return rows.splitlines()
 
 
 CONFIG = """<?php

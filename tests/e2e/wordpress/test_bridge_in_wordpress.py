@@ -1,8 +1,9 @@
 """The bridge plugin in a real WordPress, driven by headless Chromium from the operator's
 download to the uninstall: nothing is sent before consent; "I Agree" links the store after
-the server's challenge; the embedded pages open inside wp-admin; deactivation pauses,
-activation again resumes, deletion uninstalls. Screenshots of every step are saved in
-artifacts/wordpress-e2e/."""
+the server's challenge; the embedded pages open inside wp-admin, sized by what their page
+posts; granting WooCommerce access again leaves one key of the server's; deactivation
+pauses, activation again resumes, deletion uninstalls and deletes the server's key.
+Screenshots of every step are saved in artifacts/wordpress-e2e/."""
 
 from __future__ import annotations
 
@@ -13,8 +14,11 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
-from server.extensions import db
-from server.models import Store, StoreState
+from server.connections.woocommerce import access as woo_access
+from server.connections.woocommerce import connect as woo_connect
+from server.extensions import current_config, db
+from server.models import Store, StoreState, WooConnection, WooWebhook
+from tests.e2e.wordpress.conftest import PLUGIN_SLUG as SLUG
 from tests.e2e.wordpress.conftest import Screenshot, Wooxero, WordPress
 from tests.support.web import PASSWORD, make_operator
 
@@ -50,8 +54,8 @@ def _download_plugin(page: Page, wooxero: Wooxero, folder: Path, shoot: Screensh
     page.goto(f"{wooxero.url}/admin/plugin/")
     shoot(page, "operator-downloads-the-plugin")
     with page.expect_download() as download:
-        page.click("text=Download wooxero-bridge.zip")
-    path = folder / "wooxero-bridge.zip"
+        page.click(f"text=Download {SLUG}.zip")
+    path = folder / f"{SLUG}.zip"
     download.value.save_as(path)
     return path
 
@@ -100,6 +104,43 @@ def _embedded(page: Page):
     return frame
 
 
+def _grant_woocommerce(page: Page, wooxero: Wooxero) -> int:
+    """WooCommerce's app authorisation, approved in the store (the stand-in's wc-auth, which
+    makes the key as WooCommerce does); the key id the server now holds."""
+    with wooxero.app.app_context():
+        store = db.session.scalars(sa.select(Store)).one()
+        authorize = woo_connect.begin(store, "store admin")
+    page.goto(authorize)
+    page.get_by_role("link", name="Approve").click()
+    expect(page.locator("body")).to_contain_text("WooCommerce is connected")
+    with wooxero.app.app_context():
+        key_id = db.session.scalars(sa.select(WooConnection.key_id)).one()
+    assert key_id is not None
+    return key_id
+
+
+def _frame_sizes_to_its_page(page: Page, wooxero: Wooxero) -> None:
+    """The server's pages post their height; the plugin takes it from that frame only."""
+    frame = page.locator("iframe.wooxero-bridge-frame")
+    expect(frame).to_have_css("height", "600px")  # modest, until the page says
+    inner = frame.element_handle().content_frame()
+    assert inner is not None and inner.url.startswith(wooxero.url)
+    for posted, shown in ((1234, "1234px"), (10**9, "20000px"), (10, "200px"), (880, "880px")):
+        inner.evaluate(
+            "height => window.parent.postMessage({wooxero: 'height', height: height}, '*')", posted
+        )
+        expect(frame).to_have_css("height", shown)
+    # From another origin and window (wp-admin itself) the same message changes nothing: a
+    # listener added after the plugin's sees it, so the plugin's has had it too.
+    page.evaluate(
+        "() => { window.seen = []; window.addEventListener('message', e => window.seen.push(e.data)); }"
+    )
+    page.evaluate("() => window.postMessage({wooxero: 'height', height: 500}, '*')")
+    inner.evaluate("() => window.parent.postMessage({wooxero: 'other'}, '*')")
+    page.wait_for_function("() => window.seen.length === 2")
+    expect(frame).to_have_css("height", "880px")
+
+
 def test_the_bridge_plugin_in_a_real_wordpress(
     browser_page: Page,
     wordpress: WordPress,
@@ -117,19 +158,19 @@ def test_the_bridge_plugin_in_a_real_wordpress(
     page.click("#install-plugin-submit")
     expect(page.locator("body")).to_contain_text("Plugin installed successfully.")
     shoot(page, "plugin-uploaded")
-    assert (site.plugins / "wooxero-bridge" / "config.php").read_text().count(wooxero.url) == 1
+    assert (site.plugins / SLUG / "config.php").read_text().count(wooxero.url) == 1
 
     # Without WooCommerce the plugin only says so.
-    _activate(page, site, "wooxero-bridge")
+    _activate(page, site, SLUG)
     expect(page.locator(".notice-error")).to_contain_text("needs WooCommerce")
     expect(page.get_by_role("button", name=AGREE)).to_have_count(0)
     shoot(page, "woocommerce-missing")
-    _plugin_row(page, site, "wooxero-bridge").locator(".deactivate a").click()
+    _plugin_row(page, site, SLUG).locator(".deactivate a").click()
     _activate(page, site, "woocommerce")
     assert _stores(wooxero) == []
 
     # Activation sends nothing: it shows exactly what will be sent, and where.
-    _activate(page, site, "wooxero-bridge")
+    _activate(page, site, SLUG)
     notice = page.locator(".wooxero-bridge-consent")
     for shown in (ADMIN["email"], ADMIN["user"], f"{site.url}/", wooxero.url):
         expect(notice).to_contain_text(shown)
@@ -146,8 +187,10 @@ def test_the_bridge_plugin_in_a_real_wordpress(
     assert site.option("wooxero_bridge_store_id") == public_id
     assert site.autoload("wooxero_bridge_signing_secret") == "no"
     assert site.option("wooxero_bridge_challenge") == ""  # spent
-    expect(page.locator("table.wooxero-bridge-status")).to_contain_text("trial")
+    # The main page is the server's overview alone (it shows the store's status).
     expect(_embedded(page).locator("h1")).to_have_text("Sync orders with Xero")
+    expect(page.locator(".wrap table")).to_have_count(0)
+    _frame_sizes_to_its_page(page, wooxero)
     shoot(page, "store-set-up")
     with wooxero.app.app_context():
         assert db.session.scalars(sa.select(Store.admin_url)).one() == f"{site.url}/wp-admin/"
@@ -160,6 +203,25 @@ def test_the_bridge_plugin_in_a_real_wordpress(
     page.locator(".wooxero-bridge-erase input[name=erase]").uncheck()
     page.locator(".wooxero-bridge-erase button").click()
     assert site.option("wooxero_bridge_erase_on_uninstall") == "no"  # kept: uninstalled below
+
+    # When the server refuses the embed link, the page says so (and offers no frame).
+    secret = site.option("wooxero_bridge_signing_secret")
+    site.set_option("wooxero_bridge_signing_secret", "not-the-secret")
+    page.goto(f"{site.url}/wp-admin/admin.php?page=wooxero-bridge")
+    expect(page.locator(".wrap .notice-error")).to_contain_text("The server refused (401)")
+    expect(page.locator("iframe.wooxero-bridge-frame")).to_have_count(0)
+    shoot(page, "server-refuses-the-embed")
+    site.set_option("wooxero_bridge_signing_secret", secret)
+
+    # The privacy policy guide suggests what is sent where.
+    page.goto(f"{site.url}/wp-admin/options-privacy.php?tab=policyguide")
+    guide = page.locator(".privacy-settings-accordion, #wpbody-content").first
+    expect(guide).to_contain_text("Sync orders with Xero")
+    page.get_by_role("button", name=re.compile("Sync orders with Xero")).click()
+    expect(guide).to_contain_text(f"an integration server at {wooxero.url}")
+    expect(guide).to_contain_text("WordPress user ID, the store")
+    shoot(page, "privacy-policy-guide")
+    page.goto(f"{site.url}/wp-admin/admin.php?page=wooxero-bridge")
 
     # Settings opens the server's page inside wp-admin, on another site, without cookies.
     page.locator("#toplevel_page_wooxero-bridge").get_by_role("link", name="Settings").click()
@@ -187,12 +249,32 @@ def test_the_bridge_plugin_in_a_real_wordpress(
     expect(_embedded(page).locator("body")).to_contain_text("Demo Company (NZ)")
     shoot(page, "xero-connected-in-wordpress")
 
+    # WooCommerce access granted twice: the plugin deletes the first key as soon as it
+    # opens a page; a key the store made for something else stays.
+    site.database.query(
+        "INSERT INTO wordpress.wp_woocommerce_api_keys (user_id, description, permissions,"
+        " consumer_key, consumer_secret, truncated_key) VALUES (1, 'Accounting export',"
+        f" 'read', '{'a' * 64}', 'cs_{'b' * 40}', 'aaaaaaa')"
+    )
+    ((other, _),) = site.api_keys()
+    first = _grant_woocommerce(page, wooxero)
+    shoot(page, "woocommerce-granted")
+    second = _grant_woocommerce(page, wooxero)
+    assert [key for key, _ in site.api_keys()] == [other, first, second]
+    page.get_by_role("link", name="Back to the store").click()
+    expect(_embedded(page).locator("h1")).to_be_visible()
+    with wooxero.app.app_context():
+        app_name = current_config().woocommerce.app_name
+    ((kept, description), (mine, _)) = site.api_keys()
+    assert (kept, mine) == (other, second) and description == "Accounting export"
+    assert site.api_keys()[1][1].startswith(f"{app_name} - API (")
+
     # Deactivation pauses the store; activating again asks consent again and resumes it.
-    _plugin_row(page, site, "wooxero-bridge").locator(".deactivate a").click()
-    expect(_row(page, "wooxero-bridge", ".inactive")).to_have_count(1)
+    _plugin_row(page, site, SLUG).locator(".deactivate a").click()
+    expect(_row(page, SLUG, ".inactive")).to_have_count(1)
     assert [row[2] for row in _stores(wooxero)] == [StoreState.PAUSED]
     shoot(page, "deactivated-paused")
-    _activate(page, site, "wooxero-bridge")
+    _activate(page, site, SLUG)
     expect(page.get_by_role("button", name=AGREE)).to_be_visible()
     _agree(page)
     assert [(row[0], row[2]) for row in _stores(wooxero)] == [(public_id, StoreState.ACTIVE)]
@@ -201,19 +283,28 @@ def test_the_bridge_plugin_in_a_real_wordpress(
         (None, "pending"), ("pending", "active"), ("active", "paused"), ("paused", "active"),
     ]  # fmt: skip
 
-    # Deleting the plugin runs uninstall.php: the server is told, the options are gone.
-    _plugin_row(page, site, "wooxero-bridge").locator(".deactivate a").click()
-    delete = _plugin_row(page, site, "wooxero-bridge").locator(".delete a").get_attribute("href")
+    # Deleting the plugin runs uninstall.php: the server is told, its webhook and key in the
+    # store are deleted (not another app's), the options are gone.
+    with wooxero.app.app_context():
+        store = db.session.scalars(sa.select(Store)).one()
+        ours = woo_access.delivery_url(store)
+        hook = site.add_webhook(ours)
+        db.session.add(WooWebhook(store_id=store.id, topic="order.updated", webhook_id=hook))
+        db.session.commit()
+    site.add_webhook("https://crm.example.com/hooks")
+    _plugin_row(page, site, SLUG).locator(".deactivate a").click()
+    delete = _plugin_row(page, site, SLUG).locator(".delete a").get_attribute("href")
     page.goto(f"{site.url}/wp-admin/{delete}")  # WordPress's confirmation page, without script
     page.get_by_role("button", name="Yes, delete these files and data").click()
     expect(page.locator("#message, .notice-success").first).to_contain_text("deleted")
     shoot(page, "deleted-uninstalled")
     assert [row[2] for row in _stores(wooxero)] == [StoreState.UNINSTALLED]
-    for option in ("wooxero_bridge_store_id", "wooxero_bridge_signing_secret"):
+    for option in ("wooxero_bridge_store_id", "wooxero_bridge_signing_secret",
+                   "wooxero_bridge_api_keys"):  # fmt: skip
         assert site.option(option) == ""
+    assert site.api_keys() == [(other, "Accounting export")]  # the server's key is revoked
+    assert site.webhooks() == ["https://crm.example.com/hooks"]
 
     declared = site.option("wc_standin_features")
-    assert re.search(
-        r'wooxero-bridge/wooxero-bridge.php";a:2:\{s:19:"custom_order_tables";b:1', declared
-    )
+    assert re.search(rf'{SLUG}/{SLUG}.php";a:2:\{{s:19:"custom_order_tables";b:1', declared)
     assert site.plugin_messages() == [], "PHP reported errors or notices in the plugin"

@@ -157,3 +157,33 @@ def test_a_public_url_no_store_can_call_is_refused_with_the_reason(settings, app
     )  # fmt: skip
     with create_app(good).app_context():
         assert woo_access.store_facing_url() == "https://93.184.215.14"
+
+
+def _grant(client, store: Store, key_id: int) -> None:
+    callback = callback_path(woo_connect.begin(store, "store admin"))
+    db.session.commit()
+    grant = {"key_id": key_id, "user_id": store.public_id, "consumer_key": f"ck_{key_id:040d}",
+             "consumer_secret": f"cs_{key_id:040d}", "key_permissions": "read_write"}  # fmt: skip
+    assert client.post(callback, json=grant).status_code == 200
+    db.session.rollback()
+
+
+def test_a_new_grant_retires_the_key_it_replaces_for_the_plugin_to_delete(
+    client, woo, app_context, settings
+):
+    store_id, _public_id = unconnected_store(woo)
+    store = db.session.get(Store, store_id)
+    app_name = settings.woocommerce.app_name
+    _grant(client, store, 11)
+    assert woo_connect.granted_keys(store) == woo_connect.GrantedKeys(app_name, 11, ())
+    _grant(client, store, 12)
+    _grant(client, store, 13)
+    assert woo_connect.granted_keys(store) == woo_connect.GrantedKeys(app_name, 13, (11, 12))
+    # MySQL may hand out a deleted id again: the current key is never listed for deletion.
+    _grant(client, store, 12)
+    assert woo_connect.granted_keys(store).as_json() == {
+        "app_name": app_name, "current": 12, "retired": [11, 13],
+    }  # fmt: skip
+    # Disconnecting drops the key we held: it is retired too, and none is current.
+    woo_connect.disconnect(store, "store admin")
+    assert woo_connect.granted_keys(store) == woo_connect.GrantedKeys(app_name, None, (11, 13, 12))

@@ -23,6 +23,7 @@ from server.models import (
     Subscription,
     SubscriptionStatus,
     WooConnection,
+    WooWebhook,
 )
 from tests.integration.web.bridge.conftest import (
     activate,
@@ -212,6 +213,36 @@ def test_uninstall_marks_the_store_and_closes_its_connections(client, site, app_
     assert store_of(site.url).state is StoreState.UNINSTALLED  # kept for the retention period
     woo = db.session.scalars(sa.select(WooConnection)).one()
     assert woo.status is ConnectionStatus.DISCONNECTED and woo.consumer_key is None
+
+
+def test_every_signed_answer_names_the_woocommerce_keys_for_the_plugin(client, site, settings):
+    """The plugin deletes the keys a newer grant replaced whichever call it makes, and on
+    uninstall the current one and our webhooks as well."""
+    linked = activate(client, site).get_json()
+    store = store_of(site.url)
+    db.session.add(WooConnection(
+        store_id=store.id, consumer_key="ck_x", consumer_secret="cs_x", key_id=9,
+        retired_key_ids=[4, 7], status=ConnectionStatus.CONNECTED,
+    ))  # fmt: skip
+    for topic, hook in (("order.updated", 32), ("order.created", 31)):
+        db.session.add(WooWebhook(store_id=store.id, topic=topic, webhook_id=hook))
+    db.session.commit()
+    expected = {"app_name": settings.woocommerce.app_name, "current": 9, "retired": [4, 7]}
+    calls = [("GET", "status", None), ("POST", "embed", {"target": "settings"}),
+             ("POST", "deactivate", {}), ("POST", "uninstall", {"erase": False})]  # fmt: skip
+    for method, name, body in calls:
+        answer = signed(
+            client, linked["store_id"], linked["signing_secret"], method, f"/api/bridge/v1/{name}",
+            body,
+        )  # fmt: skip
+        assert answer.status_code == 200, name
+        assert answer.get_json()["api_keys"] == expected, name
+    # The uninstall's names our webhooks too: the plugin deletes them, as it deletes the key
+    # the job closing the connections would have used.
+    assert answer.get_json()["webhooks"] == {
+        "delivery_url": f"{settings.public_url}/webhooks/woocommerce/{linked['store_id']}",
+        "ids": [31, 32],
+    }
 
 
 def test_uninstall_with_erase_removes_the_store(client, site, app_context):

@@ -3,7 +3,7 @@
  * Plugin Name:          Sync orders with Xero – wooxero bridge
  * Plugin URI:           https://github.com/wooxero/wooxero
  * Description:          Connects this WooCommerce store to a wooxero server, which turns orders into Xero invoices or quotes. Nothing is sent until you agree.
- * Version:              1.0.0
+ * Version:              1.1.0
  * Requires at least:    6.1
  * Requires PHP:         7.4
  * Requires Plugins:     woocommerce
@@ -12,7 +12,7 @@
  * Author:               wooxero
  * License:              GPL-2.0-or-later
  * License URI:          https://www.gnu.org/licenses/gpl-2.0.html
- * Text Domain:          wooxero-bridge
+ * Text Domain:          sync-orders-with-xero
  * Domain Path:          /languages
  *
  * @package WooxeroBridge
@@ -20,7 +20,7 @@
 
 defined( 'ABSPATH' ) || exit;
 
-define( 'WOOXERO_BRIDGE_VERSION', '1.0.0' );
+define( 'WOOXERO_BRIDGE_VERSION', '1.1.0' );
 define( 'WOOXERO_BRIDGE_FILE', __FILE__ );
 define( 'WOOXERO_BRIDGE_DIR', plugin_dir_path( __FILE__ ) );
 
@@ -33,6 +33,7 @@ if ( ! defined( 'WOOXERO_BRIDGE_SERVER_URL' ) ) {
 
 require_once WOOXERO_BRIDGE_DIR . 'includes/class-wooxero-bridge-signer.php';
 require_once WOOXERO_BRIDGE_DIR . 'includes/class-wooxero-bridge-client.php';
+require_once WOOXERO_BRIDGE_DIR . 'includes/class-wooxero-bridge-keys.php';
 require_once WOOXERO_BRIDGE_DIR . 'includes/class-wooxero-bridge-challenge.php';
 require_once WOOXERO_BRIDGE_DIR . 'includes/class-wooxero-bridge-admin.php';
 
@@ -49,10 +50,11 @@ add_action(
 	}
 );
 
+// WordPress loads the plugin's translations by itself (since 4.6, from translate.wordpress.org),
+// and nothing here translates a string before `init`.
 add_action(
 	'plugins_loaded',
 	static function () {
-		load_plugin_textdomain( 'wooxero-bridge', false, dirname( plugin_basename( WOOXERO_BRIDGE_FILE ) ) . '/languages' );
 		if ( ! class_exists( 'WooCommerce' ) ) {
 			add_action( 'admin_notices', array( 'Wooxero_Bridge_Admin', 'woocommerce_missing_notice' ) );
 			return; // Nothing else runs without WooCommerce.
