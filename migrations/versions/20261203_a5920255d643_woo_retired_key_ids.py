@@ -2,7 +2,7 @@
 plugin to delete in the store
 
 Revision ID: a5920255d643
-Revises: e7a2c9d41b85
+Revises: ffddb5e1bc3b
 Create Date: 2026-12-03 17:32:10.000000
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = 'a5920255d643'
-down_revision = 'e7a2c9d41b85'
+down_revision = 'ffddb5e1bc3b'
 branch_labels = None
 depends_on = None
 
