@@ -215,7 +215,9 @@ class Wooxero_Bridge_Admin {
 			'dashicons-update'
 		);
 		$pages = array(
-			''             => __( 'Main', 'sync-orders-with-xero' ),
+			''             => __( 'Overview', 'sync-orders-with-xero' ),
+			'activity'     => __( 'Activity', 'sync-orders-with-xero' ),
+			'sync'         => __( 'Sync & backfill', 'sync-orders-with-xero' ),
 			'settings'     => __( 'Settings', 'sync-orders-with-xero' ),
 			'xero'         => __( 'Xero Connection', 'sync-orders-with-xero' ),
 			'subscription' => __( 'Subscription', 'sync-orders-with-xero' ),
