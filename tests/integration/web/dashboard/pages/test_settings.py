@@ -222,13 +222,14 @@ def test_a_tax_type_of_another_percentage_warns(page, store):
 
 
 def test_the_poll_interval_is_bounded_and_kept_on_the_connection(page, store):
-    db.session.add(WooConnection(store_id=store.id))
+    connection = WooConnection(store_id=store.id)
+    db.session.add(connection)
     db.session.commit()
     text = page.post(page.fields() | {"polling.interval_minutes": "0"}).get_data(as_text=True)
     assert "greater than or equal to 1" in error_of(text, "polling.interval_minutes")
     assert page.post(page.fields() | {"polling.interval_minutes": "15"}).status_code == 200
-    db.session.expire_all()
-    assert db.session.get(WooConnection, 1).poll_interval_minutes == 15
+    db.session.refresh(connection)
+    assert connection.poll_interval_minutes == 15
     assert page.fields()["polling.interval_minutes"] == "15"
 
 
