@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import random
 import re
+from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -76,31 +77,79 @@ class SettingsPage:
         return self.client.post("/dashboard/settings", data={**values, "s": self.token})
 
 
+class FormFields(HTMLParser):
+    """The settings form's fields as a browser reads them: inputs, and each select's options
+    (value, selected); every field must have an id its label or aria-label names."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.inputs: list[dict[str, str | None]] = []
+        self.selects: dict[str, list[tuple[str, bool]]] = {}
+        self.ids: list[str] = []
+        self.labelled: set[str] = set()
+        self._select = ""
+        self._inside = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "form" and found.get("class") == "settings-form":
+            self._inside = True
+        if not self._inside:
+            return
+        if found.get("id"):
+            self.ids.append(str(found["id"]))
+        if tag == "label" and found.get("for"):
+            self.labelled.add(str(found["for"]))
+        if tag in ("input", "select") and found.get("type") != "hidden":
+            assert found.get("id") and found.get("name"), f"a field without id or name: {found}"
+            if found.get("aria-label"):
+                self.labelled.add(str(found["id"]))
+        if tag == "input":
+            self.inputs.append(found)
+        elif tag == "select":
+            self._select = str(found["name"])
+            self.selects[self._select] = []
+        elif tag == "option" and self._select:
+            self.selects[self._select].append((str(found["value"]), "selected" in found))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select":
+            self._select = ""
+        if tag == "form":
+            self._inside = False
+
+
+def parsed(page: str) -> FormFields:
+    fields = FormFields()
+    fields.feed(page)
+    assert len(fields.ids) == len(set(fields.ids)), "ids are unique"
+    return fields
+
+
 def form_values(page: str) -> dict[str, str]:
     """What a browser sends for the page's settings form: text inputs, checked boxes, the
     selected option of each select."""
-    form = page[page.index('class="settings-form"') :]
-    values: dict[str, str] = {}
-    for tag in re.findall(r"<input[^>]*>", form):
-        name = re.search(r'name="([^"]+)"', tag)
-        value = re.search(r'value="([^"]*)"', tag)
-        if not name or ('type="checkbox"' in tag and " checked" not in tag):
-            continue
-        values[html.unescape(name.group(1))] = html.unescape(value.group(1) if value else "")
-    for name, body in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', form, re.S):
-        chosen = re.search(r'<option value="([^"]*)" selected', body) or re.search(
-            r'<option value="([^"]*)"', body
-        )
-        values[html.unescape(name)] = html.unescape(chosen.group(1)) if chosen else ""
+    fields = parsed(page)
+    values = {
+        str(field["name"]): str(field.get("value") or "")
+        for field in fields.inputs
+        if field.get("name") and (field.get("type") != "checkbox" or "checked" in field)
+    }
+    for name, options in fields.selects.items():
+        chosen = [value for value, selected in options if selected] or [options[0][0]]
+        values[name] = chosen[0]
     return values
 
 
 def options_of(page: str, name: str) -> list[str]:
-    match = re.search(rf'<select[^>]*name="{re.escape(name)}"[^>]*>(.*?)</select>', page, re.S)
-    assert match, f"no select {name}"
-    return [
-        html.unescape(value) for value in re.findall(r'<option value="([^"]*)"', match.group(1))
-    ]
+    return [value for value, _ in parsed(page).selects[name]]
+
+
+def test_every_field_has_a_label(page):
+    fields = parsed(page.get().get_data(as_text=True))
+    named = [str(field["id"]) for field in fields.inputs if field.get("type") != "hidden"]
+    named += ["f-" + re.sub(r"[.+:]", "-", name) for name in fields.selects]
+    assert named and set(named) <= fields.labelled
 
 
 def error_of(page: str, name: str) -> str:
@@ -252,7 +301,11 @@ FIELDS = [
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(garbage=st.dictionaries(st.sampled_from(FIELDS), st.text(max_size=30), max_size=5))
+@given(
+    garbage=st.dictionaries(
+        st.one_of(st.sampled_from(FIELDS), st.text(max_size=40)), st.text(max_size=30), max_size=6
+    )
+)
 def test_any_garbage_gets_a_field_error_or_a_4xx_never_a_500(page, garbage):
     random.seed()
     answer = page.post(page.fields() | garbage)
