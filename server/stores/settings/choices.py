@@ -18,6 +18,13 @@ from server.models import ReferenceKind
 from server.stores.settings import rules, tax_mapping
 from server.stores.settings.schema import MAX_GATEWAYS, MAX_TAX_MAPPING_ROWS
 
+# The kinds of reference data choices are made from (not the items: they can be many).
+CHOSEN_FROM = (
+    ReferenceKind.ACCOUNTS,
+    ReferenceKind.TAX_RATES,
+    ReferenceKind.TRACKING_CATEGORIES,
+    ReferenceKind.WOO_PAYMENT_GATEWAYS,
+)
 MAX_ACCOUNTS = 2000
 MAX_TAX_RATES = 500
 MAX_TRACKING_CATEGORIES = 50
@@ -96,9 +103,6 @@ class Choices:
     def accounts_for(self, use: AccountUse) -> list[Account]:
         return [account for account in self.accounts if use in account.uses]
 
-    def account_codes(self) -> dict[str, Account]:
-        return {account.code: account for account in self.accounts}
-
     def as_json(self) -> dict[str, Any]:
         return {
             "accounts": [
@@ -126,7 +130,7 @@ class Choices:
 
 def choices_of(store_id: int, status: tax_mapping.TaxMappingStatus) -> Choices:
     """The store's choices as cached; the rate combinations are `status`'s needed keys."""
-    return from_cache(rules.cached_references(store_id), status.needed)
+    return from_cache(rules.cached_references(store_id, CHOSEN_FROM), status.needed)
 
 
 def from_cache(

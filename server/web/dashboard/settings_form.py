@@ -45,7 +45,6 @@ ROW_FIELDS = {
 TRACKING_TYPED = ("source_key", "match_value", "tracking_category", "tracking_option")
 BLANK_ROWS = 2  # rows offered for adding, without JavaScript
 MAX_ROW_INDEX = 100_000
-SECTIONS = ("documents", "contacts", "accounts", "payments", "refunds", "from_xero", "tracking")
 
 
 @dataclass(frozen=True)
@@ -154,11 +153,6 @@ class SettingsForm:
     def other_errors(self) -> list[str]:
         """Errors of no field the form shows, as "path: message"."""
         return [f"{path}: {text}" for path, text in self.errors.items() if not _shown(path)]
-
-
-def field_id(name: str) -> str:
-    """An HTML id for a field name (dots and other characters made safe)."""
-    return "f-" + re.sub(r"[^A-Za-z0-9_-]", "-", name)
 
 
 def values_of(settings: StoreSettings, polling: Polling) -> dict[str, str]:
