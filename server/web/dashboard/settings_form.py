@@ -280,11 +280,14 @@ def _section(
     integers: tuple[str, ...] = (),
     optional: bool = False,
 ) -> dict[str, Any]:
-    """The plain fields of a section ("documents.due_days"); "" is None where `optional`."""
+    """The plain fields of a section ("documents.due_days"), only those the form has (any
+    other name posted is not the form's); "" is None where `optional`."""
+    model = Polling if section == "polling" else StoreSettings.model_fields[section].annotation
+    known = set(model.model_fields)  # type: ignore[union-attr]
     fields: dict[str, Any] = {}
     for name, text in values.items():
         head, _, rest = name.partition(".")
-        if head != section or not rest or "." in rest:
+        if head != section or rest not in known:
             continue
         fields[rest] = _integer(text) if rest in integers else text.strip()
         if optional and text.strip() == "":

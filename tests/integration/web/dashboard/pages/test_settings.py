@@ -317,3 +317,9 @@ def test_any_garbage_gets_a_field_error_or_a_4xx_never_a_500(page, garbage):
     random.seed()
     answer = page.post(page.fields() | garbage)
     assert answer.status_code in (200, 400, 422), answer.get_data(as_text=True)[:2000]
+
+
+def test_names_the_form_does_not_have_are_not_read(page, store):
+    answer = page.post(page.fields() | {"documents.bogus": "1", "contacts.phone": "mobile"})
+    assert answer.status_code == 200
+    assert settings_store.load(store.id).contacts.phone == "mobile"
