@@ -1,10 +1,10 @@
-// The sync settings page: every action goes through the store's JSON API.
+// The sync settings page's buttons: syncs, backfills and replays through the store's JSON API
+// (the settings themselves are a form posted to the page).
 (function () {
   "use strict";
   var root = document.getElementById("sync-settings");
   if (!root) { return; }
   var message = document.getElementById("message");
-  var errors = document.getElementById("errors");
 
   function say(text, kind) {
     message.textContent = text;
@@ -21,39 +21,6 @@
       return response.json().then(function (data) { return {status: response.status, data: data}; });
     });
   }
-
-  function showFieldErrors(fields) {
-    errors.textContent = "";
-    Object.keys(fields || {}).forEach(function (path) {
-      var item = document.createElement("li");
-      item.textContent = path + ": " + fields[path];
-      errors.appendChild(item);
-    });
-  }
-
-  document.getElementById("save").addEventListener("click", function () {
-    var documentValue;
-    try {
-      documentValue = JSON.parse(document.getElementById("document").value);
-    } catch (problem) {
-      say("The document is not valid JSON: " + problem.message, "danger");
-      return;
-    }
-    call("PATCH", "/settings", documentValue).then(function (answer) {
-      showFieldErrors(answer.data.errors);
-      if (answer.status === 200) {
-        var warnings = answer.data.warnings || {};
-        delete answer.data.tax_mapping_status;
-        delete answer.data.warnings;
-        document.getElementById("document").value = JSON.stringify(answer.data, null, 2);
-        showFieldErrors(warnings);
-        say(Object.keys(warnings).length ? "Saved, with warnings (below)." : "Saved.",
-            Object.keys(warnings).length ? "warning" : "success");
-      } else {
-        say(answer.data.error || "Some fields need attention.", "danger");
-      }
-    });
-  });
 
   Array.prototype.forEach.call(document.querySelectorAll("button.sync"), function (button) {
     button.addEventListener("click", function () {

@@ -253,10 +253,15 @@ def payment_options(cached: Mapping[ReferenceKind, Rows]) -> dict[str, list[dict
     return {"gateways": gateways, "accounts": accounts}
 
 
-def cached_references(store_id: int) -> dict[ReferenceKind, Rows]:
-    """The store's cached reference rows, by kind (kinds never read are absent)."""
+def cached_references(
+    store_id: int, kinds: Collection[ReferenceKind] = tuple(ReferenceKind)
+) -> dict[ReferenceKind, Rows]:
+    """The store's cached reference rows of `kinds` (every kind unless told), by kind (kinds
+    never read are absent)."""
     rows = db.session.execute(
-        sa.select(XeroReference.kind, XeroReference.rows).where(XeroReference.store_id == store_id)
+        sa.select(XeroReference.kind, XeroReference.rows).where(
+            XeroReference.store_id == store_id, XeroReference.kind.in_(kinds)
+        )
     )
     return {kind: list(data or ()) for kind, data in rows}
 

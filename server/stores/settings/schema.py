@@ -247,6 +247,18 @@ class FromXero(_Strict):
     paid_status: Literal["", "processing", "completed"] = ""
 
 
+MIN_POLL_MINUTES, MAX_POLL_MINUTES = 1, 1440  # as `woocommerce.poll_interval_minutes`
+
+
+class Polling(_Strict):
+    """How often the store is polled for orders its webhooks missed: minutes, None for the
+    configured default. Kept on the store's WooCommerce connection, not in the document."""
+
+    interval_minutes: StrictInt | None = Field(
+        default=None, ge=MIN_POLL_MINUTES, le=MAX_POLL_MINUTES
+    )
+
+
 class StoreSettings(_Strict):
     modules: Modules = Modules()
     documents: Documents = Documents()

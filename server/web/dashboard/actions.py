@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from server.connections.woocommerce import access as woo_access
 from server.extensions import db
 from server.inbound import backfill
 from server.jobs.tasks.push import enqueue_manual_sync, flush, run_backfill
@@ -19,10 +20,11 @@ from server.models import Backfill, Store
 from server.push import outbox
 from server.stores.settings import rules, tax_mapping
 from server.stores.settings import storage as settings_store
-from server.stores.settings.schema import StoreSettings
+from server.stores.settings.schema import Polling, StoreSettings
 
 # Parts of the settings document that are answers, not settings: ignored in a change.
 READ_ONLY = frozenset({"tax_mapping_status", "payment_options", "warnings"})
+POLLING = "polling"  # a section kept on the WooCommerce connection (schema.Polling)
 
 
 @dataclass(frozen=True)
@@ -61,11 +63,15 @@ def change_settings(store: Store, patch: Mapping[str, Any]) -> SettingsChange:
     chain and the organisation's codes all allow it; kept and committed, and the store's
     waiting orders set going, when they do."""
     patch = {section: value for section, value in patch.items() if section not in READ_ONLY}
+    polling, polling_errors = (
+        (None, {}) if POLLING not in patch else _polling(store, patch[POLLING])
+    )
+    patch.pop(POLLING, None)
     before = settings_store.load(store.id)
     try:
         candidate = merged(before, patch)
     except ValidationError as error:
-        return SettingsChange(errors=field_errors(error))
+        return SettingsChange(errors=polling_errors | field_errors(error))
     requested = {module: getattr(candidate.modules, module) for module in patch.get("modules", {})}
     needs = tax_mapping.needs_of(store.id)
     try:
@@ -77,13 +83,44 @@ def change_settings(store: Store, patch: Mapping[str, Any]) -> SettingsChange:
     if "tax_mapping" in patch:
         tax_errors, warnings = needs.check_rows(settings)
         errors |= tax_errors
-    if errors:
-        return SettingsChange(errors=errors)
+    if errors or polling_errors:
+        return SettingsChange(errors=polling_errors | errors)
     settings_store.save(store.id, settings)
+    if polling is not None:
+        _save_polling(store, polling)
     db.session.commit()
     if settings.modules.invoices:  # orders waiting for a prerequisite may go now
         flush.enqueue(store.id)
     return SettingsChange(settings=settings, warnings=warnings)
+
+
+def polling_of(store: Store) -> Polling:
+    connection = woo_access.connection_for_store(store.id)
+    return Polling(interval_minutes=connection.poll_interval_minutes if connection else None)
+
+
+def _polling(store: Store, value: Any) -> tuple[Polling | None, dict[str, str]]:
+    """The `polling` section checked: its value, or its errors by dotted path."""
+    try:
+        polling = Polling.model_validate(value)
+    except ValidationError as error:
+        return None, {
+            ".".join(filter(None, (POLLING, path))): text
+            for path, text in field_errors(error).items()
+        }
+    no_connection = woo_access.connection_for_store(store.id) is None
+    if no_connection and polling.interval_minutes is not None:
+        return None, {
+            f"{POLLING}.interval_minutes": "grant WooCommerce access first: the interval is "
+            "kept with the store's WooCommerce connection"
+        }
+    return polling, {}
+
+
+def _save_polling(store: Store, polling: Polling) -> None:
+    connection = woo_access.connection_for_store(store.id)
+    if connection is not None:
+        connection.poll_interval_minutes = polling.interval_minutes
 
 
 @dataclass(frozen=True)

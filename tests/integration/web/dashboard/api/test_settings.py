@@ -57,6 +57,7 @@ EVERY_SECTION = {
         "first_seen_refunded": "skip",
     },
     "from_xero": {"order_notes": False, "paid_status": "processing"},
+    "polling": {"interval_minutes": None},  # kept on the WooCommerce connection, if any
     "tax_mapping": [
         {"woo_rates": "none", "xero_tax_type": "NONE", "label": "No tax"},
         {"woo_rates": "3", "xero_tax_type": "OUTPUT2", "label": "VAT 20%"},
