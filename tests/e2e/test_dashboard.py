@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 import requests
 from playwright.sync_api import Page, expect
+
 from sandbox.demo.__main__ import ORGANISATION, Demo
 from sandbox.demo.onboarding import activate
-
 from tests.support.browser import ARTIFACTS, Screenshot, chromium_page, screenshot_folder
 from tests.support.waiting import HTTP_TIMEOUT, wait_until
 

@@ -187,8 +187,13 @@ def test_the_bridge_plugin_in_a_real_wordpress(
     assert site.option("wooxero_bridge_store_id") == public_id
     assert site.autoload("wooxero_bridge_signing_secret") == "no"
     assert site.option("wooxero_bridge_challenge") == ""  # spent
-    # The main page is the server's overview alone (it shows the store's status).
-    expect(_embedded(page).locator("h1")).to_have_text("Sync orders with Xero")
+    # The main page is the server's overview alone (it shows the store's status), without a
+    # second visible heading or a tab row repeating WordPress's own submenu.
+    overview = _embedded(page)
+    expect(overview.locator("h1")).to_have_text("Overview")
+    assert overview.locator("h1").bounding_box()["height"] <= 1  # kept for screen readers
+    expect(overview.locator("nav.page-nav")).to_be_hidden()
+    expect(overview.locator("#step-woocommerce")).to_contain_text("Give wooxero access")
     expect(page.locator(".wrap table")).to_have_count(0)
     _frame_sizes_to_its_page(page, wooxero)
     shoot(page, "store-set-up")
@@ -229,8 +234,12 @@ def test_the_bridge_plugin_in_a_real_wordpress(
     expect(settings.locator("h1")).to_have_text("Settings")
     expect(settings.locator("body")).to_contain_text("Kiwi Shop")
     shoot(page, "settings-embedded")
-    settings.get_by_role("link", name="Subscription").click()
-    expect(settings.locator("body")).to_contain_text("Trial days left")
+    page.locator("#toplevel_page_wooxero-bridge").get_by_role("link", name="Subscription").click()
+    expect(_embedded(page).locator("body")).to_contain_text("days left")
+    shoot(page, "subscription-embedded")
+    page.locator("#toplevel_page_wooxero-bridge").get_by_role("link", name="Sync & backfill").click()
+    expect(_embedded(page).locator("body")).to_contain_text("Send past orders")
+    shoot(page, "sync-embedded")
 
     # Xero cannot be framed: "Connect to Xero" leaves WordPress for Xero, then comes back.
     page.locator("#toplevel_page_wooxero-bridge").get_by_role(
