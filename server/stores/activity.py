@@ -181,14 +181,22 @@ def trail(store_id: int, woo_order_id: str) -> Trail | None:
             OutboxEntry.store_id == store_id, OutboxEntry.woo_order_id == woo_order_id
         )
     )
+    # One exact lookup per kind on ix_sync_records_subject: with the kinds as a list and the
+    # order by time, SQLite walks the store's whole history by time instead.
+    subject = sa.union_all(
+        *(
+            sa.select(SyncRecord.id).where(
+                SyncRecord.store_id == store_id,
+                SyncRecord.kind == kind,
+                SyncRecord.woo_id == woo_order_id,
+            )
+            for kind in ORDER_KINDS
+        )
+    ).subquery()
     rows = list(
         db.session.scalars(
             sa.select(SyncRecord)
-            .where(
-                SyncRecord.store_id == store_id,
-                SyncRecord.kind.in_(ORDER_KINDS),
-                SyncRecord.woo_id == woo_order_id,
-            )
+            .where(SyncRecord.id.in_(sa.select(subject.c.id)))
             .order_by(SyncRecord.started_at.desc(), SyncRecord.id.desc())
             .limit(TRAIL_LIMIT)
         )
