@@ -157,17 +157,10 @@ class Trail:
     records, newest first."""
 
     woo_order_id: str
+    order_number: str  # WooCommerce's (a numbering plugin may differ from the id)
     entry: OutboxEntry | None
     documents: list[Binding]
     records: list[SyncRecord]
-
-    @property
-    def number(self) -> str:
-        numbered = (self.entry.number if self.entry else "") or next(
-            (str(row.details.get("number")) for row in self.records if row.details.get("number")),
-            "",
-        )
-        return numbered or self.woo_order_id
 
     @property
     def replayable(self) -> bool:
@@ -212,7 +205,19 @@ def trail(store_id: int, woo_order_id: str) -> Trail | None:
             )
         )
     )
-    return Trail(woo_order_id, entry, documents, rows)
+    kept = _kept_order(store_id, woo_order_id)
+    number = str(kept.data.get("number") or woo_order_id) if kept is not None else woo_order_id
+    return Trail(woo_order_id, number, entry, documents, rows)
+
+
+def _kept_order(store_id: int, woo_order_id: str) -> WooRecord | None:
+    return db.session.scalar(
+        sa.select(WooRecord).where(
+            WooRecord.store_id == store_id,
+            WooRecord.resource == "order",
+            WooRecord.woo_id == woo_order_id,
+        )
+    )
 
 
 def short_code(store_id: int) -> str:
@@ -269,15 +274,8 @@ class Preview:
 def preview(store: Store, woo_order_id: str) -> Preview | None:
     """The mapper's dry run on the order as last read, under today's settings and the cached
     Xero reference; None if the store keeps no such order. Reads only."""
-    record = db.session.scalar(
-        sa.select(WooRecord).where(
-            WooRecord.store_id == store.id,
-            WooRecord.resource == "order",
-            WooRecord.woo_id == woo_order_id,
-            WooRecord.deleted.is_(False),
-        )
-    )
-    if record is None:
+    record = _kept_order(store.id, woo_order_id)
+    if record is None or record.deleted:
         return None
     order = record.data
     base = Preview(

@@ -124,8 +124,9 @@ def order_edit_url(admin_url: str, order_id: int, *, hpos: bool | None = None) -
     """The order's edit screen in wp-admin (`admin_url`, as the plugin reports it), or None
     for an address that is not http(s). With High-Performance Order Storage on, the screen is
     `admin.php?page=wc-orders&action=edit&id=N`; otherwise, and when it is not known, the
-    classic `post.php?post=N&action=edit`, which serves both: with HPOS on, WooCommerce's
-    PostsRedirectionController sends it on to the HPOS screen (placeholder posts included)."""
+    classic `post.php?post=N&action=edit`, which serves both: since WooCommerce 7.2, with HPOS
+    on, PostsRedirectionController sends it on to the HPOS screen (placeholder posts
+    included)."""
     base = admin_url.strip().rstrip("/")
     if urlsplit(base).scheme not in DEFAULT_PORTS or order_id <= 0:
         return None

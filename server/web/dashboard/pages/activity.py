@@ -84,6 +84,7 @@ def activity_page(store: Store) -> str | tuple[str, int]:
         errors=errors,
         shows=activity.Show,
         kinds=activity.KINDS,
+        order_kinds=activity.ORDER_KINDS,
         page=page,
         stuck=activity.stuck_count(store.id),
         explain=refusals.explain,

@@ -231,6 +231,17 @@ def test_replay_one_and_all_change_the_outbox(page, store, monkeypatch):
     assert 'data-confirm="Send all 1 failed and held orders' in page.get().get_data(as_text=True)
 
 
+def test_every_form_of_the_page_carries_the_session(page, store):
+    """A POST without the session token is refused: each form must carry it (the macros
+    are imported with the page's context)."""
+    stuck_entry(store, "7", OutboxStatus.FAILED, "refused")
+    for params in ({}, {"show": "stuck"}, {"order": "7"}):
+        body = page.get(**params).get_data(as_text=True)
+        forms = re.findall(r"<form[^>]*>.*?</form>", body, re.S)
+        assert forms
+        assert all(f'name="s" value="{page.token}"' in form for form in forms), params
+
+
 def test_an_order_s_trail_with_its_links(page, store):
     xero_reference.keep(store.id, ReferenceKind.ORGANISATION, [{"ShortCode": "!Ab1Cd"}], "")
     stuck_entry(store, "42", OutboxStatus.FAILED, "Unable to assign an Archived contact.")
@@ -260,7 +271,9 @@ def test_an_order_s_trail_with_its_links(page, store):
         )
     )
     db.session.commit()
+    kept_order(store, id=42, number="A-1042")
     body = html.unescape(page.get(order="42").get_data(as_text=True))
+    assert "Order A-1042" in body  # WooCommerce's number, not the document's
     assert body.index("attempt 2") < body.index("attempt 1")  # newest first
     assert "a product, not the order" not in body
     assert "NZD 11.50" in body and "NZD 11.49" in body  # both totals, side by side
