@@ -38,7 +38,7 @@ PAGE_SIZE = 50
 TRAIL_LIMIT = 500  # an order's records, newest first: far more than any order makes
 # The kinds of record that belong to an order's trail (their woo_id is the order's id).
 ORDER_KINDS = ("order", "invoice", "quote", "credit_note", "payment")
-KINDS = (*ORDER_KINDS, "product", "customer", "contact", "creditnote")
+KINDS = (*ORDER_KINDS, "product", "customer", "contact")
 DOCUMENT_BINDINGS = (BindingKind.INVOICE, BindingKind.QUOTE)
 
 

@@ -371,8 +371,19 @@ def test_the_preview_shows_the_mapped_lines_and_totals_and_writes_nothing(page, 
         raise AssertionError("the preview called out")
 
     monkeypatch.setattr(requests.Session, "request", no_call)
+    stuck_entry(store, "501", OutboxStatus.HELD, "held before the settings were fixed")
     before = row_counts()
-    answer = page.get(order="501", preview="1")
+    writes: list[str] = []
+
+    def note_writes(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.lstrip().split(" ", 1)[0].upper() in ("INSERT", "UPDATE", "DELETE"):
+            writes.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", note_writes)
+    try:
+        answer = page.get(order="501", preview="1")
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", note_writes)
     body = html.unescape(answer.get_data(as_text=True))
     assert answer.status_code == 200
     assert "Merino Beanie" in body and "OUTPUT2" in body and ">200<" in body
@@ -381,7 +392,9 @@ def test_the_preview_shows_the_mapped_lines_and_totals_and_writes_nothing(page, 
     assert body.count("NZD 23.00") == 2 and "equal" in body  # Xero's total, the order's
     assert "Invoice WC-1042" in body
     db.session.expire_all()
-    assert row_counts() == before
+    assert row_counts() == before and writes == []
+    entry = db.session.scalar(sa.select(OutboxEntry).where(OutboxEntry.woo_order_id == "501"))
+    assert entry.status is OutboxStatus.HELD and entry.number == "WC-501"  # as it was
 
 
 def test_a_held_order_s_preview_says_why(page, store):
@@ -391,7 +404,8 @@ def test_a_held_order_s_preview_says_why(page, store):
                             "quantity": 1, "subtotal": "20.00", "total": "20.00", "sku": "B",
                             "taxes": [{"id": 9, "total": "3.00", "subtotal": "3.00"}]}])  # fmt: skip
     body = page.get(order="501", preview="1").get_data(as_text=True)
-    assert "cannot be represented exactly" in body and "<li>" in body
+    assert "cannot be represented exactly" in body
+    assert re.search(r"<li>[^<]*rate\(s\) 9 is not mapped[^<]*</li>", body)  # the mapper's why
 
 
 def test_a_preview_of_an_order_not_kept_is_a_404(page, store):
