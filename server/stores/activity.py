@@ -35,6 +35,7 @@ from server.push.plan import Context, mapped_order
 from server.stores.settings import storage as settings_store
 
 PAGE_SIZE = 50
+MAX_ROW_ID = 2**63  # ids are 64-bit at most
 TRAIL_LIMIT = 500  # an order's records, newest first: far more than any order makes
 # The kinds of record that belong to an order's trail (their woo_id is the order's id).
 ORDER_KINDS = ("order", "invoice", "quote", "credit_note", "payment")
@@ -73,11 +74,16 @@ class Cursor:
 
     @classmethod
     def decode(cls, text: str) -> Cursor | None:
+        """The cursor `encode` wrote, or None for anything else (a time without its zone, an
+        id no row can have)."""
         moment, _, row_id = text.partition("~")
         try:
-            return cls(datetime.fromisoformat(moment), int(row_id))
+            cursor = cls(datetime.fromisoformat(moment), int(row_id))
         except ValueError:
             return None
+        if cursor.moment.tzinfo is None or not 0 < cursor.row_id < MAX_ROW_ID:
+            return None
+        return cursor
 
 
 @dataclass(frozen=True)

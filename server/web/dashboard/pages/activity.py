@@ -20,6 +20,7 @@ from server.web.dashboard.pages import display, render, store_page
 
 Notices = list[tuple[str, str]]
 MAX_ORDER_ID = 10**18
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2199, 12, 31)  # any sync record's day
 
 
 def parse_filters(args: Mapping[str, str]) -> tuple[activity.Filters, dict[str, str]]:
@@ -41,9 +42,14 @@ def parse_filters(args: Mapping[str, str]) -> tuple[activity.Filters, dict[str, 
         days[name] = None
         if args.get(name):
             try:
-                days[name] = date.fromisoformat(args[name])
+                day = date.fromisoformat(args[name])
             except ValueError:
                 errors[name] = "Not a date (YYYY-MM-DD); ignored."
+                continue
+            if FIRST_DAY <= day <= LAST_DAY:
+                days[name] = day
+            else:
+                errors[name] = f"Only days from {FIRST_DAY.year} to {LAST_DAY.year}; ignored."
     if days["since"] and days["until"] and days["since"] > days["until"]:
         errors["until"] = "Ends before it starts; ignored."
         days["until"] = None

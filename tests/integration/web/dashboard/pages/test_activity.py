@@ -158,8 +158,13 @@ def test_dates_are_the_store_s_local_days(page, store):
         ({"show": "everything"}, "Not an outcome"),
         ({"kind": "<script>"}, "Not a kind"),
         ({"since": "yesterday"}, "Not a date"),
+        ({"since": "0001-01-01"}, "Only days from"),
+        ({"until": "9999-12-31"}, "Only days from"),
         ({"since": "2026-03-01", "until": "2026-02-01"}, "Ends before it starts"),
         ({"after": "garbage"}, "page marker"),
+        ({"after": "2026-03-09T00:00:00~99999999999999999999999"}, "page marker"),
+        ({"after": "2026-03-09~0"}, "page marker"),  # no time zone: not one of ours
+        ({"after": "nan~1"}, "page marker"),
     ],
 )
 def test_garbage_filters_are_ignored_with_words(page, store, params, words):
