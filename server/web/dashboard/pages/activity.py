@@ -58,7 +58,7 @@ def parse_filters(args: Mapping[str, str]) -> tuple[activity.Filters, dict[str, 
 
 def order_id(text: str | None) -> str | None:
     """A WooCommerce order id from outside (digits), or None."""
-    if text and text.isdigit() and 0 < int(text) < MAX_ORDER_ID:
+    if text and text.isascii() and text.isdigit() and 0 < int(text) < MAX_ORDER_ID:
         return str(int(text))
     return None
 
@@ -66,7 +66,6 @@ def order_id(text: str | None) -> str | None:
 @store_page("activity", methods=("GET", "POST"))
 def activity_page(store: Store) -> str | tuple[str, int]:
     notices = _replay(store) if request.method == "POST" else []
-    timezone = display.store_timezone(store.id)
     if "order" in request.args:
         woo_order_id = order_id(request.args["order"])
         if woo_order_id is None:
@@ -80,7 +79,7 @@ def activity_page(store: Store) -> str | tuple[str, int]:
         cursor = activity.Cursor.decode(request.args["after"])
         if cursor is None:
             errors["after"] = "That page marker is not one of this list's; showing the newest."
-    page = activity.records(store.id, filters, timezone, cursor)
+    page = activity.records(store.id, filters, display.store_timezone(store.id), cursor)
     return render(
         store,
         "activity",
