@@ -33,6 +33,9 @@ class SyncRecord(db.Model):
     __table_args__ = (
         sa.Index("ix_sync_records_store_started", "store_id", "started_at"),
         sa.Index("ix_sync_records_subject", "store_id", "kind", "woo_id"),
+        # The dashboard's Activity filtered by outcome: the rare ones (errors, held) newest
+        # first without walking the store's whole history.
+        sa.Index("ix_sync_records_store_outcome", "store_id", "outcome", "started_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -118,3 +118,18 @@ def _addresses(host: str, port: int) -> set[ipaddress.IPv4Address | ipaddress.IP
     except socket.gaierror as error:
         raise UnsafeStoreURL(f"{host} cannot be found ({error.strerror})") from None
     return {ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos}
+
+
+def order_edit_url(admin_url: str, order_id: int, *, hpos: bool | None = None) -> str | None:
+    """The order's edit screen in wp-admin (`admin_url`, as the plugin reports it), or None
+    for an address that is not http(s). With High-Performance Order Storage on, the screen is
+    `admin.php?page=wc-orders&action=edit&id=N`; otherwise, and when it is not known, the
+    classic `post.php?post=N&action=edit`, which serves both: since WooCommerce 7.2, with HPOS
+    on, PostsRedirectionController sends it on to the HPOS screen (placeholder posts
+    included)."""
+    base = admin_url.strip().rstrip("/")
+    if urlsplit(base).scheme not in DEFAULT_PORTS or order_id <= 0:
+        return None
+    if hpos:
+        return f"{base}/admin.php?page=wc-orders&action=edit&id={order_id}"
+    return f"{base}/post.php?post={order_id}&action=edit"

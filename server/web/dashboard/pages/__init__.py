@@ -34,6 +34,7 @@ class Page:
 # In the order of the navigation (and of the plugin's submenu in WordPress).
 PAGES = (
     Page("main", "Overview"),
+    Page("activity", "Activity"),
     Page("sync", "Sync & backfill"),
     Page("settings", "Settings"),
     Page("xero", "Xero Connection"),
@@ -123,6 +124,7 @@ def expired(status: int = 403) -> tuple[Response, int]:
 
 
 from server.web.dashboard.pages import (  # noqa: E402,F401 - registers the routes
+    activity,
     entry,
     overview,
     settings,

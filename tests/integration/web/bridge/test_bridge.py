@@ -288,8 +288,11 @@ def test_the_dashboard_session_needs_no_cookie(app_context, client, site, redis)
     cookieless = app_context.test_client(use_cookies=False)
     page = cookieless.get(location).get_data(as_text=True)
     assert "Kiwi Shop" in page
-    links = re.findall(r'href="(/dashboard/(?:main|sync|settings|xero|subscription)[^"]*)"', page)
-    assert len(links) == 5 and all(f"s={token}" in link for link in links)
+    nav = page.split('<nav class="page-nav"')[1].split("</nav>")[0]
+    links = re.findall(
+        r'href="(/dashboard/(?:main|activity|sync|settings|xero|subscription)[^"]*)"', nav
+    )
+    assert len(links) == 6 and all(f"s={token}" in link for link in links)
     assert cookieless.get(links[1].replace("&amp;", "&")).status_code == 200
 
     settings_url = f"/api/v1/stores/{linked['store_id']}/settings"

@@ -1,6 +1,12 @@
 import pytest
 
-from server.connectors.woocommerce.urls import UnsafeStoreURL, check, normalise, plain_origin
+from server.connectors.woocommerce.urls import (
+    UnsafeStoreURL,
+    check,
+    normalise,
+    order_edit_url,
+    plain_origin,
+)
 
 
 @pytest.mark.parametrize(
@@ -103,3 +109,26 @@ def test_a_plain_origin_is_the_scheme_host_and_port(url, origin):
 )
 def test_anything_else_has_no_plain_origin(url):
     assert plain_origin(url) is None
+
+
+# -- the order's edit screen in wp-admin ----------------------------------------------------
+
+
+def test_an_order_opens_in_the_hpos_screen_when_hpos_is_known_to_be_on():
+    assert (
+        order_edit_url("https://shop.example/wp-admin/", 42, hpos=True)
+        == "https://shop.example/wp-admin/admin.php?page=wc-orders&action=edit&id=42"
+    )
+
+
+@pytest.mark.parametrize("hpos", [False, None])
+def test_otherwise_the_classic_screen_which_woocommerce_redirects_under_hpos(hpos):
+    assert (
+        order_edit_url("https://shop.example/wp-admin", 42, hpos=hpos)
+        == "https://shop.example/wp-admin/post.php?post=42&action=edit"
+    )
+
+
+@pytest.mark.parametrize("admin_url", ["", "javascript:alert(1)", "ftp://shop.example/wp-admin"])
+def test_no_link_from_an_address_that_is_not_http(admin_url):
+    assert order_edit_url(admin_url, 42) is None
