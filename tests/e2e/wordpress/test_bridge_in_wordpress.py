@@ -237,7 +237,9 @@ def test_the_bridge_plugin_in_a_real_wordpress(
     page.locator("#toplevel_page_wooxero-bridge").get_by_role("link", name="Subscription").click()
     expect(_embedded(page).locator("body")).to_contain_text("days left")
     shoot(page, "subscription-embedded")
-    page.locator("#toplevel_page_wooxero-bridge").get_by_role("link", name="Sync & backfill").click()
+    page.locator("#toplevel_page_wooxero-bridge").get_by_role(
+        "link", name="Sync & backfill"
+    ).click()
     expect(_embedded(page).locator("body")).to_contain_text("Send past orders")
     shoot(page, "sync-embedded")
 
