@@ -121,12 +121,16 @@ RULES = (
 
 
 def explain(error: str) -> list[Explanation]:
-    """Each of Xero's messages in `error`, with what it means and how to fix it."""
-    explanations = []
+    """Each of Xero's messages in `error`, with what it means and how to fix it; once each
+    (Xero repeats a message for every line it applies to)."""
+    explanations: list[Explanation] = []
     for part in error.split("; "):
         message = ELEMENT_PREFIX.sub("", part.strip())
         if message:
-            explanations.append(explain_one(message))
+            explanation = explain_one(message)
+            if all((e.meaning, e.fix) != (explanation.meaning, explanation.fix)
+                   for e in explanations):  # fmt: skip
+                explanations.append(explanation)
     return explanations
 
 

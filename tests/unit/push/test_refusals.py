@@ -66,3 +66,9 @@ def test_an_unknown_message_is_kept_as_xero_said_it_without_a_made_up_fix():
     (explained,) = explain("Something new went wrong.")
     assert explained.meaning == "Something new went wrong." and explained.fix == ""
     assert explain("") == []
+
+
+def test_a_message_xero_repeats_for_every_line_is_explained_once() -> None:
+    error = "; ".join(["Account code '260' is not a valid code for this document."] * 3)
+    (only,) = explain(error)
+    assert "260" in only.meaning
