@@ -43,6 +43,7 @@ $wooxero_bridge_options = array(
 	'wooxero_bridge_needs_consent',
 	'wooxero_bridge_erase_on_uninstall',
 	'wooxero_bridge_api_keys',
+	'wooxero_bridge_revoked_keys',
 );
 foreach ( $wooxero_bridge_options as $wooxero_bridge_option ) {
 	delete_option( $wooxero_bridge_option );

@@ -274,7 +274,7 @@ class Wooxero_Bridge_Admin {
 	/**
 	 * One of the server's dashboard pages inside wp-admin.
 	 *
-	 * @param string $target main, settings, xero or subscription.
+	 * @param string $target A dashboard page: activity, sync, settings, xero or subscription.
 	 * @param string $title  The page title.
 	 */
 	public static function embedded_page( $target, $title ) {

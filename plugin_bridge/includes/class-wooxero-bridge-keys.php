@@ -5,7 +5,9 @@
  * the current key id, the ids of keys a newer grant replaced), and the plugin deletes the
  * replaced ones at once and every one of them when it is deleted. Only rows with those ids
  * whose description is the one WooCommerce gives the app's keys are deleted: never a key
- * the store made for anything else.
+ * the store made for anything else. The app name is the one written in `config.php` when
+ * the plugin was downloaded: an answer naming another app is not followed. A replaced key
+ * is deleted once: the ids already revoked are remembered.
  *
  * @package WooxeroBridge
  */
@@ -18,6 +20,7 @@ defined( 'ABSPATH' ) || exit;
 class Wooxero_Bridge_Keys {
 
 	const OPTION      = 'wooxero_bridge_api_keys';
+	const REVOKED     = 'wooxero_bridge_revoked_keys';
 	const MAX_RETIRED = 50;
 
 	/**
@@ -34,7 +37,15 @@ class Wooxero_Bridge_Keys {
 		if ( get_option( self::OPTION ) !== $keys ) {
 			update_option( self::OPTION, $keys, false );
 		}
-		self::revoke( $keys['app_name'], $keys['retired'] );
+		$revoked = get_option( self::REVOKED );
+		$revoked = is_array( $revoked ) ? $revoked : array();
+		$pending = array_values( array_diff( $keys['retired'], $revoked ) );
+		if ( array() === $pending ) {
+			return;
+		}
+		self::revoke( $keys['app_name'], $pending );
+		$revoked = array_slice( array_values( array_unique( array_merge( $revoked, $pending ) ) ), -self::MAX_RETIRED * 2 );
+		update_option( self::REVOKED, $revoked, false );
 	}
 
 	/**
@@ -69,6 +80,9 @@ class Wooxero_Bridge_Keys {
 	public static function parse( $keys ) {
 		if ( ! is_array( $keys ) || ! isset( $keys['app_name'] ) || ! is_string( $keys['app_name'] ) || '' === trim( $keys['app_name'] ) ) {
 			return null;
+		}
+		if ( defined( 'WOOXERO_BRIDGE_APP_NAME' ) && '' !== WOOXERO_BRIDGE_APP_NAME && trim( $keys['app_name'] ) !== WOOXERO_BRIDGE_APP_NAME ) {
+			return null; // Not the app this plugin was downloaded for: never another app's keys.
 		}
 		$current = isset( $keys['current'] ) && is_int( $keys['current'] ) && $keys['current'] > 0 ? $keys['current'] : null;
 		$retired = array();

@@ -70,12 +70,19 @@ final class KeysTest extends TestCase {
 		$this->assertSame( array( 3, 4, 5 ), array_keys( $GLOBALS['wpdb']->keys ) );
 	}
 
-	public function test_an_app_name_with_like_wildcards_matches_only_itself(): void {
-		$GLOBALS['wpdb']->keys[8] = '100% sync_app - API (2026-12-01 08:00:00)';
-		$GLOBALS['wpdb']->keys[9] = '100X syncXapp - API (2026-12-01 08:00:00)';
-		Wooxero_Bridge_Keys::revoke_all( $this->keys( null, array( 8, 9 ), '100% sync_app' ) );
-		$this->assertArrayNotHasKey( 8, $GLOBALS['wpdb']->keys );
-		$this->assertArrayHasKey( 9, $GLOBALS['wpdb']->keys );
+	public function test_an_answer_naming_another_app_is_not_followed(): void {
+		$GLOBALS['wpdb']->keys[8] = 'Zapier - API (2026-12-01 08:00:00)';
+		$this->assertSame( 0, Wooxero_Bridge_Keys::revoke_all( $this->keys( null, array( 8 ), 'Zapier' ) ) );
+		Wooxero_Bridge_Keys::learn( $this->keys( 7, array( 8 ), 'Zapier' ) );
+		$this->assertArrayHasKey( 8, $GLOBALS['wpdb']->keys );
+	}
+
+	public function test_a_replaced_key_is_deleted_once_not_on_every_answer(): void {
+		Wooxero_Bridge_Keys::learn( $this->keys( 7, array( 4 ) ) );
+		$asked = count( $GLOBALS['wpdb']->queries );
+		Wooxero_Bridge_Keys::learn( $this->keys( 7, array( 4 ) ) );
+		$this->assertSame( $asked, count( $GLOBALS['wpdb']->queries ) );
+		$this->assertSame( array( 4 ), get_option( 'wooxero_bridge_revoked_keys' ) );
 	}
 
 	public function test_every_signed_answer_is_read_for_keys(): void {

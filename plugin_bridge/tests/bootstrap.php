@@ -9,6 +9,7 @@
 define( 'ABSPATH', __DIR__ . '/' );
 define( 'WOOXERO_BRIDGE_VERSION', '1.1.0' );
 define( 'WOOXERO_BRIDGE_SERVER_URL', 'https://sync.example.com' );
+define( 'WOOXERO_BRIDGE_APP_NAME', 'Sync orders with Xero' );
 
 $GLOBALS['wooxero_test_options']  = array();
 $GLOBALS['wooxero_test_requests'] = array();

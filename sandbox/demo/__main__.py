@@ -112,6 +112,16 @@ def server_environment(data_dir: Path, port: int, xero: dict[str, str]) -> dict[
     return environment
 
 
+def xero_sandbox_options(port: int, server_url: str, secret: str, webhook_key: str) -> list[str]:
+    """The Xero sandbox's command line for this demo: its client secret and webhook key with
+    "=", as a random one may begin with "-", which argparse would take for an option."""
+    return [
+        "--port", str(port), "--auto-approve", "--client-id", XERO_CLIENT_ID,
+        f"--client-secret={secret}", "--redirect-uri", f"{server_url}/xero/callback",
+        "--webhook-url", f"{server_url}/webhooks/xero", f"--webhook-key={webhook_key}",
+    ]  # fmt: skip
+
+
 def _interrupt(_number: int, _frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
@@ -147,12 +157,8 @@ class Demo:
         """The Xero sandbox, the store's site and `wooxero serve`, each ready."""
         self.logs.mkdir()
         secret, webhook_key = secrets.token_urlsafe(24), secrets.token_urlsafe(32)
-        xero_command = [
-            sys.executable, "-m", "sandbox.xero", "--port", str(self.xero_port),
-            "--auto-approve", "--client-id", XERO_CLIENT_ID, "--client-secret", secret,
-            "--redirect-uri", f"{self.server_url}/xero/callback",
-            "--webhook-url", f"{self.server_url}/webhooks/xero", "--webhook-key", webhook_key,
-        ]  # fmt: skip
+        options = xero_sandbox_options(self.xero_port, self.server_url, secret, webhook_key)
+        xero_command = [sys.executable, "-m", "sandbox.xero", *options]
         self.xero = Child.start(
             "the Xero sandbox", xero_command, cwd=PROJECT_ROOT, env=dict(os.environ),
             log=self.logs / "xero-sandbox.log",

@@ -41,12 +41,14 @@ def config_php() -> str:
     bridge = settings.bridge
     return (
         "<?php\n"
-        "/**\n * This server's address, written when the plugin was downloaded.\n *\n"
+        "/**\n * This server's address, written when the plugin was downloaded, and the app name\n"
+        " * its WooCommerce keys are made under (the only keys the plugin ever deletes).\n *\n"
         " * @package WooxeroBridge\n */\n\n"
         "defined( 'ABSPATH' ) || exit;\n\n"
         f"define( 'WOOXERO_BRIDGE_SERVER_URL', {_php_string(settings.public_url)} );\n"
         f"define( 'WOOXERO_BRIDGE_TERMS_URL', {_php_string(bridge.terms_url)} );\n"
         f"define( 'WOOXERO_BRIDGE_PRIVACY_URL', {_php_string(bridge.privacy_url)} );\n"
+        f"define( 'WOOXERO_BRIDGE_APP_NAME', {_php_string(settings.woocommerce.app_name)} );\n"
     )
 
 

@@ -78,16 +78,24 @@ def _months_before(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month + 1, day=day)
 
 
+def documents_written(store_id: int) -> tuple[sa.ColumnElement[bool], ...]:
+    """Which sync records say an order's document was written to Xero: what counts as an
+    order synced (here, and on the Overview)."""
+    return (
+        SyncRecord.store_id == store_id,
+        SyncRecord.direction == Direction.PUSH,
+        SyncRecord.kind.in_(DOCUMENT_KINDS),
+        SyncRecord.outcome == Outcome.OK,
+    )
+
+
 def orders_synced(store_id: int, start: datetime, end: datetime) -> int:
     """Orders whose document was written to Xero from `start` to `end`."""
     count = db.session.scalar(
         sa.select(sa.func.count(sa.distinct(SyncRecord.woo_id))).where(
-            SyncRecord.store_id == store_id,
+            *documents_written(store_id),
             SyncRecord.started_at >= start,
             SyncRecord.started_at < end,
-            SyncRecord.direction == Direction.PUSH,
-            SyncRecord.kind.in_(DOCUMENT_KINDS),
-            SyncRecord.outcome == Outcome.OK,
         )
     )
     return int(count or 0)

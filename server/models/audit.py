@@ -36,6 +36,7 @@ class SyncRecord(db.Model):
         # The dashboard's Activity filtered by outcome: the rare ones (errors, held) newest
         # first without walking the store's whole history.
         sa.Index("ix_sync_records_store_outcome", "store_id", "outcome", "started_at"),
+        sa.Index("ix_sync_records_store_kind", "store_id", "kind", "started_at"),  # and by kind
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

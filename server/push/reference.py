@@ -16,7 +16,7 @@ from server.connectors.xero.ratelimit import CallPriority
 from server.extensions import db
 from server.mapping import reference as reference_data
 from server.mapping.reference import Reference
-from server.models import ReferenceKind, Store, XeroReference
+from server.models import ReferenceKind, Store, XeroConnection, XeroReference
 from server.models.types import utcnow
 
 MAX_AGE = timedelta(hours=24)
@@ -32,6 +32,24 @@ XERO_KINDS = {
 def cached(store_id: int) -> dict[ReferenceKind, XeroReference]:
     rows = db.session.scalars(sa.select(XeroReference).where(XeroReference.store_id == store_id))
     return {row.kind: row for row in rows}
+
+
+def organisation(store_id: int) -> dict[str, Any]:
+    """The organisation's record as last read ({} before): the connected tenant's, so that
+    after a switch of organisation no page shows the old one's timezone, name or links."""
+    tenant = (
+        sa.select(XeroConnection.tenant_id)
+        .where(XeroConnection.store_id == store_id)
+        .scalar_subquery()
+    )
+    rows = db.session.scalar(
+        sa.select(XeroReference.rows).where(
+            XeroReference.store_id == store_id,
+            XeroReference.kind == ReferenceKind.ORGANISATION,
+            XeroReference.tenant_id == sa.func.coalesce(tenant, XeroReference.tenant_id),
+        )
+    )
+    return dict(rows[0]) if rows else {}
 
 
 def is_fresh(store_id: int, tenant_id: str) -> bool:

@@ -35,7 +35,8 @@
       set("read", progress.read);
       set("held", progress.held);
       set("failed", progress.failed);
-      set("left", progress.status === "running" ? timeLeft(progress.seconds_left) : "finished just now");
+      var ended = progress.status === "failed" ? "stopped just now" : "finished just now";
+      set("left", progress.status === "running" ? timeLeft(progress.seconds_left) : ended);
       var badge = section.querySelector('[data-field="status"] .status');
       var words = STATUS[progress.status] || [progress.status, ""];
       badge.textContent = words[0];
@@ -45,7 +46,8 @@
     function poll() {
       fetch(section.dataset.backfillUrl, {headers: {"X-Wooxero-Dashboard": section.dataset.session}, cache: "no-store"})
         .then(function (response) {
-          if (!response.ok) { return null; }  // the session ended: the figures stay as they are
+          if (response.status === 401 || response.status === 403) { return null; }  // session ended
+          if (!response.ok) { throw new Error(String(response.status)); }  // busy: try again later
           return response.json();
         })
         .then(function (progress) {

@@ -23,15 +23,13 @@ from server.models import (
     BindingKind,
     OutboxEntry,
     Outcome,
-    ReferenceKind,
     Store,
     SyncRecord,
     WooRecord,
-    XeroReference,
 )
 from server.push import outbox
 from server.push import reference as xero_reference
-from server.push.plan import Context, mapped_order
+from server.push.plan import MAPPING_ERRORS, Context, mapped_order
 from server.stores.settings import storage as settings_store
 
 PAGE_SIZE = 50
@@ -79,9 +77,10 @@ class Cursor:
         moment, _, row_id = text.partition("~")
         try:
             cursor = cls(datetime.fromisoformat(moment), int(row_id))
-        except ValueError:
-            return None
-        if cursor.moment.tzinfo is None or not 0 < cursor.row_id < MAX_ROW_ID:
+            if cursor.moment.tzinfo is None or not 0 < cursor.row_id < MAX_ROW_ID:
+                return None
+            cursor.moment.astimezone(ZoneInfo("UTC"))  # as the query will (year 1 or 9999 +1 h)
+        except (ValueError, OverflowError):
             return None
         return cursor
 
@@ -104,7 +103,8 @@ def _window(filters: Filters, timezone: str) -> tuple[datetime | None, datetime 
 
 def records(store_id: int, filters: Filters, timezone: str, cursor: Cursor | None = None) -> Page:
     """A page of the store's activity, newest first (ix_sync_records_store_started, or
-    ix_sync_records_subject for one kind; the outbox's index for the stuck orders)."""
+    …_store_outcome / …_store_kind for one outcome or kind; the outbox's index for the stuck
+    orders)."""
     window = _window(filters, timezone)
     if filters.show is Show.STUCK:
         query = sa.select(OutboxEntry).where(
@@ -228,12 +228,7 @@ def _kept_order(store_id: int, woo_order_id: str) -> WooRecord | None:
 
 def short_code(store_id: int) -> str:
     """The organisation's short code, for deep links into Xero ("" before it is read)."""
-    rows = db.session.scalar(
-        sa.select(XeroReference.rows).where(
-            XeroReference.store_id == store_id, XeroReference.kind == ReferenceKind.ORGANISATION
-        )
-    )
-    return str((rows[0] if rows else {}).get("ShortCode") or "")
+    return str(xero_reference.organisation(store_id).get("ShortCode") or "")
 
 
 # -- the preview ----------------------------------------------------------------------------
@@ -296,6 +291,8 @@ def preview(store: Store, woo_order_id: str) -> Preview | None:
         mapped = mapped_order(context, order)
     except CannotMapError as error:
         return _with(base, held=list(error.reasons))
+    except MAPPING_ERRORS as error:  # as the flush holds it: the order's shape is unexpected
+        return _with(base, held=[f"could not be mapped ({type(error).__name__}: {error})"])
     if mapped is None:
         return _with(base, none=f"an order that is '{base.status}' makes no document (settings)")
     document = mapped.document

@@ -13,14 +13,13 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from server.billing import usage
 from server.extensions import db
 from server.models import (
     Backfill,
     ConnectionStatus,
-    Direction,
     OutboxEntry,
     OutboxStatus,
-    Outcome,
     ReferenceKind,
     Subscription,
     SubscriptionStatus,
@@ -31,10 +30,10 @@ from server.models import (
 )
 from server.models.connection import WooConnection
 from server.models.types import utcnow
-from server.stores.settings import rules, tax_mapping
+from server.stores.settings import rules
 from server.stores.settings.schema import StoreSettings
+from server.stores.settings.tax_mapping import TaxMappingStatus
 
-DOCUMENT_KINDS = ("invoice", "quote")  # a sync record of an order's document
 TRIAL_ENDING_DAYS = 3
 
 
@@ -71,17 +70,20 @@ class Setup:
 def setup(
     store_id: int,
     settings: StoreSettings,
+    status: TaxMappingStatus,
     xero: XeroConnection | None,
     woo: WooConnection | None,
 ) -> Setup:
     kinds = set(
         db.session.scalars(sa.select(XeroReference.kind).where(XeroReference.store_id == store_id))
     )
-    references = rules.cached_references(store_id) if ReferenceKind.ACCOUNTS in kinds else {}
+    accounts = (ReferenceKind.ORGANISATION, ReferenceKind.ACCOUNTS)
+    references = (
+        rules.cached_references(store_id, accounts) if ReferenceKind.ACCOUNTS in kinds else {}
+    )
     woo_ok = woo is not None and woo.status == ConnectionStatus.CONNECTED
     xero_ok = xero is not None and xero.status == ConnectionStatus.CONNECTED
     rates_read = ReferenceKind.WOO_TAX_RATES in kinds and ReferenceKind.TAX_RATES in kinds
-    status = tax_mapping.needs_of(store_id).status(settings)
     account_errors = rules.reference_errors(settings, references, ("accounts", "payments"))
     payments_unset = settings.payments.enabled and not (
         settings.payments.default_account or settings.payments.by_gateway
@@ -145,31 +147,27 @@ class DayCount:
 
 
 def synced_per_day(store_id: int, timezone: str, days: int = 30) -> list[DayCount]:
-    """Orders whose document was written to Xero, per day of the store's timezone, for the
-    last `days` days (today included). Counted per hour in the database and bucketed here,
-    as days begin at another hour in each timezone (and move with daylight saving)."""
+    """Orders whose document was written to Xero, per day of the store's timezone, each
+    counted once a day however often written, for the last `days` days (today included).
+    The database gives each order's UTC hours (days begin at another hour in each timezone,
+    and move with daylight saving); the days are made here, from at most `days` days of
+    rows."""
     zone = ZoneInfo(timezone)
     today = utcnow().astimezone(zone).date()
     first = today - timedelta(days=days - 1)
     start = datetime.combine(first, datetime.min.time(), zone)
     hour = _hour(SyncRecord.started_at)
     rows = db.session.execute(
-        sa.select(hour, sa.func.count(sa.distinct(SyncRecord.woo_id)))
-        .where(
-            SyncRecord.store_id == store_id,
-            SyncRecord.started_at >= start,
-            SyncRecord.direction == Direction.PUSH,
-            SyncRecord.kind.in_(DOCUMENT_KINDS),
-            SyncRecord.outcome == Outcome.OK,
-        )
-        .group_by(hour)
+        sa.select(hour, SyncRecord.woo_id)
+        .where(*usage.documents_written(store_id), SyncRecord.started_at >= start)
+        .distinct()
     ).all()
-    counts = {first + timedelta(days=offset): 0 for offset in range(days)}
-    for hour_start, count in rows:
+    orders: dict[date, set[str]] = {first + timedelta(days=offset): set() for offset in range(days)}
+    for hour_start, woo_id in rows:
         day = _as_utc_hour(hour_start).astimezone(zone).date()
-        if day in counts:
-            counts[day] += int(count)
-    return [DayCount(day, count) for day, count in counts.items()]
+        if day in orders:
+            orders[day].add(woo_id)
+    return [DayCount(day, len(ids)) for day, ids in orders.items()]
 
 
 def _hour(column: sa.ColumnElement[datetime]) -> sa.ColumnElement[str]:
@@ -192,15 +190,8 @@ class LastDay:
 
 
 def last_day(store_id: int) -> LastDay:
-    synced = db.session.scalar(
-        sa.select(sa.func.count(sa.distinct(SyncRecord.woo_id))).where(
-            SyncRecord.store_id == store_id,
-            SyncRecord.started_at >= utcnow() - timedelta(hours=24),
-            SyncRecord.direction == Direction.PUSH,
-            SyncRecord.kind.in_(DOCUMENT_KINDS),
-            SyncRecord.outcome == Outcome.OK,
-        )
-    )
+    now = utcnow()
+    synced = usage.orders_synced(store_id, now - timedelta(hours=24), now + timedelta(seconds=1))
     counts = dict(
         db.session.execute(
             sa.select(OutboxEntry.status, sa.func.count(OutboxEntry.id))
@@ -211,7 +202,7 @@ def last_day(store_id: int) -> LastDay:
     moving = (OutboxStatus.WAITING, OutboxStatus.PENDING, OutboxStatus.SENDING,
               OutboxStatus.UNCERTAIN, OutboxStatus.BOOKS)  # fmt: skip
     return LastDay(
-        synced=int(synced or 0),
+        synced=synced,
         held=int(counts.get(OutboxStatus.HELD, 0)),
         failed=int(counts.get(OutboxStatus.FAILED, 0)),
         waiting=sum(int(counts.get(status, 0)) for status in moving),
@@ -240,6 +231,7 @@ class Alert:
 def alerts(
     store_id: int,
     settings: StoreSettings,
+    status: TaxMappingStatus,
     xero: XeroConnection | None,
     woo: WooConnection | None,
     today: LastDay,
@@ -269,10 +261,8 @@ def alerts(
             "orders are still found by polling, later.",
             Fix.REPAIR_WEBHOOKS,
         ))  # fmt: skip
-    if settings.modules.tax_rates:
-        status = tax_mapping.needs_of(store_id).status(settings)
-        if not status.complete:
-            found.append(Alert("warning", f"Unmapped tax: {status.describe()}.", Fix.MAP_TAX))
+    if settings.modules.tax_rates and not status.complete:
+        found.append(Alert("warning", f"Unmapped tax: {status.describe()}.", Fix.MAP_TAX))
     if today.failed or today.held:
         found.append(Alert(
             "error" if today.failed else "warning",
@@ -283,12 +273,7 @@ def alerts(
             ).capitalize() + ": each says why, and waits for you.",
             Fix.REVIEW_ORDERS,
         ))  # fmt: skip
-    subscription = db.session.scalar(
-        sa.select(Subscription)
-        .where(Subscription.store_id == store_id)
-        .order_by(Subscription.id.desc())
-        .limit(1)
-    )
+    subscription = usage.subscription_of(store_id)
     if subscription is not None:
         found.extend(_subscription_alerts(subscription))
     return found

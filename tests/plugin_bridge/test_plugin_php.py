@@ -217,6 +217,8 @@ def test_the_readme_links_the_terms_and_privacy_policy_configured(
     assert f"Terms of service: {terms}\nPrivacy policy: {privacy}\n" in readme
     config = (folder / "config.php").read_text()
     assert f"define( 'WOOXERO_BRIDGE_PRIVACY_URL', '{privacy}' );" in config
+    app_name = settings.woocommerce.app_name  # the only keys the plugin may ever delete
+    assert f"define( 'WOOXERO_BRIDGE_APP_NAME', '{app_name}' );" in config
 
 
 def test_the_download_is_for_operators_only(client) -> None:

@@ -253,11 +253,15 @@ def payment_options(cached: Mapping[ReferenceKind, Rows]) -> dict[str, list[dict
     return {"gateways": gateways, "accounts": accounts}
 
 
+# What settings refer to: every kind but the items (thousands of rows no setting names).
+SETTINGS_KINDS = tuple(kind for kind in ReferenceKind if kind is not ReferenceKind.ITEMS)
+
+
 def cached_references(
-    store_id: int, kinds: Collection[ReferenceKind] = tuple(ReferenceKind)
+    store_id: int, kinds: Collection[ReferenceKind] = SETTINGS_KINDS
 ) -> dict[ReferenceKind, Rows]:
-    """The store's cached reference rows of `kinds` (every kind unless told), by kind (kinds
-    never read are absent)."""
+    """The store's cached reference rows of `kinds` (those settings refer to unless told),
+    by kind (kinds never read are absent)."""
     rows = db.session.execute(
         sa.select(XeroReference.kind, XeroReference.rows).where(
             XeroReference.store_id == store_id, XeroReference.kind.in_(kinds)

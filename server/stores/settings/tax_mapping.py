@@ -81,6 +81,11 @@ class NeededKey:
     seen_on_order: str | None = None
     warning: str = ""
 
+    @property
+    def percent(self) -> str | None:
+        """What WooCommerce charges, as people write it ("10", "12.5"; never "1E+1")."""
+        return None if self.woo_rate is None else format(self.woo_rate.normalize(), "f")
+
     def as_json(self) -> dict[str, Any]:
         return {
             "key": self.key,
@@ -88,7 +93,7 @@ class NeededKey:
             "sources": list(self.sources),
             "mapped": self.xero_tax_type is not None,
             "xero_tax_type": self.xero_tax_type,
-            "woo_rate": None if self.woo_rate is None else format(self.woo_rate.normalize(), "f"),
+            "woo_rate": self.percent,
             "seen_on_order": self.seen_on_order,
             "warning": self.warning,
         }

@@ -39,12 +39,38 @@ class SettingsChange:
 
 
 def field_errors(error: ValidationError) -> dict[str, str]:
-    """Pydantic's errors by dotted path ("documents.invoice_status"), the first per field."""
+    """Pydantic's errors by dotted path ("documents.invoice_status"), the first per field,
+    in words a store admin reads (not "Input should be a valid string")."""
     errors: dict[str, str] = {}
     for item in error.errors():
         path = ".".join(str(part) for part in item["loc"] if part != "[key]")
-        errors.setdefault(path, item["msg"].removeprefix("Value error, "))
+        errors.setdefault(path, _in_words(item))
     return errors
+
+
+def _in_words(item: Mapping[str, Any]) -> str:
+    kind, limits = item["type"], item.get("ctx") or {}
+    if kind in ("missing", "string_type", "none_required") or (
+        kind == "string_too_short" and limits.get("min_length") == 1
+    ):
+        return "Required: fill this in or choose one."
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return "A whole number, such as 30."
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"At least {limits.get('ge', limits.get('gt'))}."
+    if kind in ("less_than_equal", "less_than"):
+        return f"At most {limits.get('le', limits.get('lt'))}."
+    if kind == "string_too_long":
+        return f"At most {limits.get('max_length')} characters."
+    if kind == "too_long":
+        return f"At most {limits.get('max_length')} rows."
+    if kind == "bool_type":
+        return "On or off."
+    if kind == "literal_error":
+        return f"Choose one of: {limits.get('expected', 'the choices offered')}."
+    if kind == "string_pattern_mismatch":
+        return "Not in the form expected here (letters, digits and - _ . : only)."
+    return str(item["msg"]).removeprefix("Value error, ")
 
 
 def merged(current: StoreSettings, patch: Mapping[str, Any]) -> StoreSettings:

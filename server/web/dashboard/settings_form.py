@@ -10,6 +10,8 @@ that fails is shown again as it was typed.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -70,9 +72,23 @@ class SettingsForm:
             needed.append("a complete tax mapping")
         return "needs " + " and ".join(needed) if needed else "needed by every other module"
 
-    @property
-    def tracking_categories(self) -> list[tuple[str, str]]:
-        return [(name, name) for name in self.choices.tracking]
+    def tracking_category_options(self, name: str) -> list[tuple[str, str]]:
+        """The organisation's tracking categories for the select `name`, the stored value
+        kept as the person wrote it (rules match names whatever their case), and one no
+        longer in the organisation offered as it is, saying so: never silently dropped."""
+        return self._kept(self.value(name), list(self.choices.tracking))
+
+    def tracking_option_options(self, name: str) -> list[tuple[str, str]]:
+        options = [option for options in self.choices.tracking.values() for option in options]
+        return self._kept(self.value(name), options)
+
+    @staticmethod
+    def _kept(current: str, names: list[str]) -> list[tuple[str, str]]:
+        matched = {name.lower(): name for name in names}
+        choices = [(current if name.lower() == current.lower() else name, name) for name in names]
+        if current and current.lower() not in matched:
+            choices.insert(0, (current, f"{current} — not in the organisation"))
+        return [("", "— choose —"), *choices]
 
     def value(self, name: str, default: str = "") -> str:
         return self.values.get(name, default)
@@ -174,7 +190,18 @@ def values_of(settings: StoreSettings, polling: Polling) -> dict[str, str]:
     for index, rule in enumerate(settings.tracking):
         values |= {f"tracking.{index}.{k}": str(v) for k, v in rule.model_dump().items()}
     values["polling.interval_minutes"] = _text(polling.interval_minutes)
+    values[SHOWN] = shown_digest(settings, polling)
     return values
+
+
+SHOWN = "shown"  # the digest of the settings the form was filled from
+
+
+def shown_digest(settings: StoreSettings, polling: Polling) -> str:
+    """Changes whenever the stored settings do: a form filled from older ones is not saved
+    over what changed since (the Overview's buttons, another tab, an operator, the API)."""
+    document = {"settings": settings.model_dump(mode="json"), "polling": polling.model_dump()}
+    return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()[:32]
 
 
 def _text(value: Any) -> str:
@@ -226,7 +253,8 @@ def patch_of(
         section, name = checkbox.split(".")
         document[section][name] = values.get(checkbox) == CHECKED
     document["documents"]["by_status"] = _by_prefix(values, "documents.by_status.")
-    document["documents"]["by_status"].pop("cancelled", None)  # fixed: never a document
+    for fixed in ("cancelled", "refunded"):  # never a document; always the invoice kept
+        document["documents"]["by_status"].pop(fixed, None)
     document["payments"]["by_gateway"] = {
         gateway: code
         for gateway, code in _by_prefix(values, "payments.by_gateway.").items()
@@ -266,8 +294,8 @@ def patch_of(
             index = int(parts[1])
             if index < len(tracking_rows):
                 return ".".join(["tracking", str(tracking_rows[index]), *parts[2:]])
-        table = ".".join(parts[:2])
-        if table in row_of and len(parts) > 2 and parts[2] in row_of[table]:
+        table = ".".join(parts[:2])  # "accounts.products.<woo id>": that id's row
+        if table in row_of and len(parts) == 3 and parts[2] in row_of[table]:
             return f"{table}.{row_of[table][parts[2]]}.account"
         return path
 
@@ -429,7 +457,19 @@ def save_form(store: Store, form: MultiDict[str, str], default_poll_minutes: int
     current = settings_store.load(store.id)
     status = tax_mapping.needs_of(store.id).status(current)
     labels = {need.key: need.label for need in status.needed}
-    asked = patch_of(values, current, actions.polling_of(store), labels)
+    polling = actions.polling_of(store)
+    asked = patch_of(values, current, polling, labels)
+    if values.get(SHOWN) != shown_digest(current, polling):
+        stale = SettingsForm(
+            values=values,
+            choices=choice_lists.choices_of(store.id, status),
+            tax_status=status,
+            default_poll_minutes=default_poll_minutes,
+        )
+        words = ("Not saved: these settings changed after this page was opened (another "
+                 "page, tab or person saved them). Reload the page to see them, then make "
+                 "your change again.")  # fmt: skip
+        return Saved([("error", words)], stale)
     if asked.errors:
         change = actions.SettingsChange(errors=asked.errors)
     else:

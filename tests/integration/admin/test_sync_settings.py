@@ -65,6 +65,7 @@ def test_the_admin_form_saves_through_the_same_change(operator, store):
     stored = settings_store.load(store.id)
     assert stored.accounts.fees == "260" and stored.contacts.phone == "mobile"
 
+    values = form_values(page_of(operator, store))  # the page again, as saved
     refused = save(operator, store, values | {"modules.invoices": "on"})
     assert refused.status_code == 422
     assert "complete the tax mapping first" in refused.get_data(as_text=True)

@@ -87,3 +87,13 @@ def test_the_order_interval_is_a_sensible_number_of_seconds(value, capsys):
     with pytest.raises(SystemExit):
         _parser().parse_args(["--order-every", value])
     assert "--order-every" in capsys.readouterr().err
+
+
+def test_secrets_that_begin_with_a_dash_reach_the_xero_sandbox_whole() -> None:
+    """token_urlsafe may begin with "-": the demo once failed to start one run in a few dozen."""
+    from sandbox.demo.__main__ import xero_sandbox_options
+    from sandbox.xero.__main__ import _parser
+
+    options = xero_sandbox_options(9, "http://127.0.0.1:8", "-secret", "--key")
+    parsed = _parser().parse_args(options)
+    assert (parsed.client_secret, parsed.webhook_key) == ("-secret", "--key")

@@ -69,7 +69,14 @@ def store_page(key: str, methods: tuple[str, ...] = ("GET",)) -> Callable[[PageV
 
 
 def render(store: Store, key: str, template: str, **context: Any) -> str:
-    """A page of the dashboard: its template with the navigation and the display helpers."""
+    """A page of the dashboard: its template with the navigation and the display helpers.
+    Opened by the cookie of a top-level flow rather than its link, its forms cannot be sent
+    (they carry the link's token): the page says so."""
+    if not access.dashboard_token():
+        opened_by_cookie = ("warning", "This page was opened without its dashboard link, so its "
+                            "buttons will not work here: open it from “Sync orders with Xero” "
+                            "in WordPress.")  # fmt: skip
+        context["notices"] = [opened_by_cookie, *context.get("notices", [])]
     return render_template(
         template,
         pages=PAGES,

@@ -9,13 +9,11 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
 from markupsafe import Markup, escape
 
-from server.extensions import db
 from server.mapping.reference import DEFAULT_TIMEZONE, iana_timezone
-from server.models import ReferenceKind, XeroReference
 from server.models.types import utcnow
+from server.push import reference as xero_reference
 
 UNITS = (
     (86400 * 365, "year"),
@@ -28,15 +26,8 @@ UNITS = (
 
 def store_timezone(store_id: int) -> str:
     """The IANA zone of the store's Xero organisation, or UTC before it is known."""
-    rows = db.session.scalar(
-        sa.select(XeroReference.rows).where(
-            XeroReference.store_id == store_id, XeroReference.kind == ReferenceKind.ORGANISATION
-        )
-    )
-    organisation = rows[0] if rows else {}
-    return (
-        iana_timezone(str(organisation.get("Timezone", ""))) if organisation else DEFAULT_TIMEZONE
-    )
+    name = xero_reference.organisation(store_id).get("Timezone")
+    return iana_timezone(str(name)) if name else DEFAULT_TIMEZONE
 
 
 def relative(moment: datetime, now: datetime) -> str:

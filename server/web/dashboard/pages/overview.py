@@ -11,7 +11,7 @@ from server.connections.xero import access as xero_access
 from server.jobs.tasks.inbound import check_store_webhooks
 from server.models import Store
 from server.stores import lifecycle, overview
-from server.stores.settings import rules
+from server.stores.settings import rules, tax_mapping
 from server.stores.settings import storage as settings_store
 from server.web.bridge import embeds
 from server.web.dashboard import actions
@@ -27,7 +27,8 @@ def main_page(store: Store) -> str:
     settings = settings_store.load(store.id)
     xero = xero_access.connection_for_store(store.id)
     woo = woo_access.connection_for_store(store.id)
-    setup = overview.setup(store.id, settings, xero, woo)
+    status = tax_mapping.needs_of(store.id).status(settings)
+    setup = overview.setup(store.id, settings, status, xero, woo)
     done = {step.step for step in setup.steps if step.done}
     today = overview.last_day(store.id)
     return render(
@@ -41,7 +42,7 @@ def main_page(store: Store) -> str:
         webhooks=lifecycle.webhook_health(store.id),
         per_day=overview.synced_per_day(store.id, display.store_timezone(store.id)),
         today=today,
-        alerts=overview.alerts(store.id, settings, xero, woo, today),
+        alerts=overview.alerts(store.id, settings, status, xero, woo, today),
         activity=overview.recent_activity(store.id),
         woo_token=""
         if overview.Step.WOOCOMMERCE in done

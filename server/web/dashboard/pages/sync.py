@@ -135,12 +135,17 @@ def _backfill(store: Store, value: str, timezone: str) -> Outcome:
     since = _start_of(day, timezone) if day is not None else None
     if day is None or since is None:
         return Outcome([], {"since": "Enter a date such as 2026-01-31."}, 422)
+    if day < FIRST_DAY:  # WooCommerce reads a year before 1000 as no date at all
+        return Outcome([], {"since": f"Enter a day from {FIRST_DAY:%-d %B %Y} on."}, 422)
     try:
         actions.start_backfill(store, since)
     except backfill.BackfillError as error:
         return Outcome([], {"since": f"The backfill did not start: {error}."}, 409)
     message = f"Sending the orders placed since {display.Display.date_of(day)} to Xero."
     return Outcome([("success", message)], {})
+
+
+FIRST_DAY = date(2000, 1, 1)  # before WooCommerce existed: every order is after it
 
 
 def _date(value: str) -> date | None:

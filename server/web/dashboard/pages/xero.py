@@ -6,16 +6,14 @@ carries the store to the top-level window."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-import sqlalchemy as sa
 from flask import request
 
 from server.connections import ConnectError
 from server.connections.xero import access as xero_access
 from server.connections.xero import connect as xero_connect
-from server.extensions import db
-from server.models import ConnectionStatus, ReferenceKind, Store, XeroConnection, XeroReference
+from server.models import ConnectionStatus, Store, XeroConnection
+from server.push import reference as xero_reference
 from server.web.bridge import embeds
 from server.web.dashboard.connect.common import actor
 from server.web.dashboard.pages import render, store_page
@@ -83,14 +81,7 @@ def _act(store: Store, action: str) -> tuple[Notices, dict[str, str], int]:
 
 
 def _organisation(store_id: int, connection: XeroConnection) -> Organisation:
-    rows: list[dict[str, Any]] | None = db.session.scalar(
-        sa.select(XeroReference.rows).where(
-            XeroReference.store_id == store_id,
-            XeroReference.kind == ReferenceKind.ORGANISATION,
-            XeroReference.tenant_id == (connection.tenant_id or ""),
-        )
-    )
-    record = rows[0] if rows else {}
+    record = xero_reference.organisation(store_id)
     return Organisation(
         name=str(record.get("Name") or connection.tenant_name or ""),
         short_code=str(record.get("ShortCode") or ""),

@@ -165,6 +165,8 @@ def test_dates_are_the_store_s_local_days(page, store):
         ({"after": "2026-03-09T00:00:00~99999999999999999999999"}, "page marker"),
         ({"after": "2026-03-09~0"}, "page marker"),  # no time zone: not one of ours
         ({"after": "nan~1"}, "page marker"),
+        ({"after": "0001-01-01T00:00:00+01:00~1"}, "page marker"),  # before year 1 in UTC
+        ({"after": "9999-12-31T23:59:59-01:00~1"}, "page marker"),  # after 9999 in UTC
     ],
 )
 def test_garbage_filters_are_ignored_with_words(page, store, params, words):
@@ -411,6 +413,22 @@ def test_a_held_order_s_preview_says_why(page, store):
     body = page.get(order="501", preview="1").get_data(as_text=True)
     assert "cannot be represented exactly" in body
     assert re.search(r"<li>[^<]*rate\(s\) 9 is not mapped[^<]*</li>", body)  # the mapper's why
+
+
+def test_an_order_of_unexpected_shape_is_previewed_as_the_flush_holds_it(page, store, monkeypatch):
+    """The mapper turns the shapes it knows into reasons; one it did not foresee raises, and
+    the flush holds the order for it: the preview says the same, never a 500."""
+    organisation_cached(store)
+    kept_order(store)
+
+    def unforeseen(*args: Any, **kwargs: Any) -> None:
+        raise TypeError("'NoneType' object is not subscriptable")
+
+    monkeypatch.setattr("server.stores.activity.mapped_order", unforeseen)
+    answer = page.get(order="501", preview="1")
+    body = html.unescape(answer.get_data(as_text=True))
+    assert answer.status_code == 200
+    assert "could not be mapped (TypeError: 'NoneType' object is not subscriptable)" in body
 
 
 def test_a_preview_of_an_order_not_kept_is_a_404(page, store):

@@ -17,6 +17,7 @@ from server.extensions import db
 from server.models import ReferenceKind, Store, WooConnection
 from server.stores.settings import storage as settings_store
 from server.stores.settings.schema import StoreSettings
+from server.web.dashboard import actions
 from server.web.dashboard.sessions import open_dashboard_session
 from tests.integration.web.dashboard.api.conftest import cache_reference, make_store
 from tests.integration.web.dashboard.api.test_tax_mapping import BC_RATES, XERO_RATES
@@ -220,7 +221,7 @@ def test_an_invalid_value_is_shown_under_its_field_and_nothing_is_stored(page, s
     text = answer.get_data(as_text=True)
     assert answer.status_code == 422
     assert "{number} or {id}" in error_of(text, "documents.invoice_number")
-    assert "integer" in error_of(text, "documents.due_days")
+    assert "whole number" in error_of(text, "documents.due_days")
     assert form_values(text)["contacts.shared_guest_name"] == "Typed by hand"  # kept
     assert settings_store.load(store.id) == before
 
@@ -238,6 +239,37 @@ def test_a_code_no_longer_in_the_organisation_stays_selected_with_a_warning(page
     text = page.get().get_data(as_text=True)
     assert form_values(text)["accounts.sales"] == "205"
     assert "account 205 is not among the organisation's active accounts" in html.unescape(text)
+
+
+def test_a_tracking_rule_no_longer_in_the_organisation_is_kept_not_dropped(page, store):
+    """An option archived in Xero, a category spelled in another case: shown as kept, and
+    saving the form unchanged keeps them (an untouched section never blocks a save)."""
+    rule = {"position": 1, "source": "billing_country", "match_value": "NZ",
+            "tracking_category": "region", "tracking_option": "Old Town"}  # fmt: skip
+    settings_store.save(store.id, StoreSettings.model_validate({"tracking": [rule]}))
+    db.session.commit()
+    body = html.unescape(page.get().get_data(as_text=True))
+    assert re.search(r'<option value="region" selected>Region</option>', body)
+    assert '<option value="Old Town" selected>Old Town — not in the organisation</option>' in body
+    answer = page.post(page.fields())
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    kept = settings_store.load(store.id).tracking[0]
+    assert (kept.tracking_category, kept.tracking_option) == ("region", "Old Town")
+
+
+def test_a_form_opened_before_a_change_elsewhere_does_not_undo_it(page, store):
+    opened = page.fields()  # Tax Rates off, as shown
+    changed = actions.change_settings(store, {"modules": {"tax_rates": True}})  # the Overview
+    assert changed.settings is not None
+    answer = page.post(opened | {"documents.invoice_number": "INV-{number}"})
+    body = html.unescape(answer.get_data(as_text=True))
+    assert answer.status_code == 422 and "changed after this page was opened" in body
+    stored = settings_store.load(store.id)
+    assert stored.modules.tax_rates and stored.documents.invoice_number == "WC-{number}"
+    again = page.post(page.fields() | {"documents.invoice_number": "INV-{number}"})  # reloaded
+    assert again.status_code == 200
+    stored = settings_store.load(store.id)
+    assert stored.modules.tax_rates and stored.documents.invoice_number == "INV-{number}"
 
 
 def test_invoices_with_the_mapping_incomplete_is_refused_in_words(page, store):
@@ -275,7 +307,7 @@ def test_the_poll_interval_is_bounded_and_kept_on_the_connection(page, store):
     db.session.add(connection)
     db.session.commit()
     text = page.post(page.fields() | {"polling.interval_minutes": "0"}).get_data(as_text=True)
-    assert "greater than or equal to 1" in error_of(text, "polling.interval_minutes")
+    assert "At least 1." in error_of(text, "polling.interval_minutes")
     assert page.post(page.fields() | {"polling.interval_minutes": "15"}).status_code == 200
     db.session.refresh(connection)
     assert connection.poll_interval_minutes == 15

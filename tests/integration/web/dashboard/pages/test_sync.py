@@ -207,6 +207,8 @@ def test_a_backfill_starts_and_shows_progress_that_matches_the_outbox(client, st
         ("2026-13-01", "Enter a date such as 2026-01-31."),
         ("\uff12\uff10\uff12\uff16-01-01", "Enter a date such as 2026-01-31."),
         ("0001-01-01", "Enter a date such as 2026-01-31."),  # before UTC's calendar begins
+        ("0001-01-02", "Enter a day from 1 January 2000 on."),  # no date WooCommerce reads
+        ("1999-12-31", "Enter a day from 1 January 2000 on."),
         ("9999-12-31", "The backfill did not start: the start date is in the future."),
     ],
 )
