@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 from flask import abort, redirect, request, url_for
 from flask_admin import AdminIndexView, BaseView, expose
 from flask_admin.contrib.sqla import ModelView
+from flask_admin.model import typefmt
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -31,10 +34,24 @@ class SecureView(OperatorOnly, BaseView):
     pass
 
 
+def _moment(_view: Any, value: datetime) -> str:
+    """A stored moment to the second, marked UTC (every time is kept in UTC)."""
+    return value.strftime("%Y-%m-%d %H:%M:%S") + (" UTC" if value.tzinfo is not None else "")
+
+
+def _amount(_view: Any, value: Decimal) -> str:
+    """Money to the cent (amounts are kept to 4 places; a currency column stands beside)."""
+    return f"{value:,.2f}"
+
+
 class SecureModelView(OperatorOnly, ModelView):
     model_form_converter = ModelConverter
     page_size = 50
     can_view_details = True
+    column_type_formatters = {
+        **typefmt.BASE_FORMATTERS, datetime: _moment, Decimal: _amount,
+    }  # fmt: skip
+    column_type_formatters_detail = column_type_formatters
 
     def _handle_view(self, name: str, **kwargs: Any) -> Any:
         """Row ids (`?id=`, a deletion's `id`, an action's `rowid`) are plain numbers that fit

@@ -239,7 +239,7 @@ class OutboxEntryView(ReadOnlyModelView):
 
     column_list = [
         "updated_at", "store_id", "woo_order_id", "kind", "number", "action", "status",
-        "total", "attempts", "error",
+        "currency", "total", "attempts", "error",
     ]  # fmt: skip
     column_filters = ["status", "kind", "action"]
     column_searchable_list = ["woo_order_id", "number", "error"]
@@ -271,7 +271,7 @@ class BackfillView(ReadOnlyModelView):
 class SyncRecordView(ReadOnlyModelView):
     column_list = [
         "started_at", "store_id", "kind", "woo_id", "action", "outcome",
-        "woo_total", "xero_total", "message",
+        "currency", "woo_total", "xero_total", "message",
     ]  # fmt: skip
     column_filters = ["outcome", "kind", "action"]
     column_searchable_list = ["woo_id", "xero_id", "message"]

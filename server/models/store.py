@@ -67,6 +67,10 @@ class Store(db.Model):
     def __repr__(self) -> str:
         return f"<Store {self.id} {self.url}>"
 
+    def __str__(self) -> str:
+        """How the admin names a store wherever another row refers to it."""
+        return f"{self.name} ({self.url})" if self.name else self.url
+
 
 class StoreTransition(db.Model):
     __tablename__ = "store_transitions"

@@ -388,3 +388,32 @@ def test_a_login_posted_as_json_is_a_failed_login_not_a_500(client, body):
     )
     assert answer.status_code in (200, 400)
     assert client.get("/admin/").status_code == 302
+
+
+def test_lists_name_stores_and_show_times_to_the_second_and_money_to_the_cent(client):
+    """Not `<Store 1 http://…>`, microseconds or four-decimal amounts."""
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from server.models import Direction, Outcome, Subscription, SyncRecord
+
+    make_operator()
+    log_in(client)
+    store = Store(url="https://kiwi.example", name="Kiwi Shop", state=StoreState.ACTIVE)
+    db.session.add(store)
+    db.session.flush()
+    plan = Plan(code="standard", name="Standard")
+    db.session.add(plan)
+    db.session.flush()
+    db.session.add(Subscription(store_id=store.id, plan_id=plan.id))
+    db.session.add(SyncRecord(
+        store_id=store.id, direction=Direction.PUSH, kind="invoice", woo_id="7",
+        action="create", outcome=Outcome.OK, currency="NZD", woo_total=Decimal("1234.5"),
+        started_at=datetime(2026, 12, 3, 9, 12, 36, 344118, tzinfo=UTC),
+    ))  # fmt: skip
+    db.session.commit()
+    subscriptions = client.get("/admin/subscription/").get_data(as_text=True)
+    assert "Kiwi Shop (https://kiwi.example)" in subscriptions and "&lt;Store" not in subscriptions
+    records = client.get("/admin/syncrecord/").get_data(as_text=True)
+    assert "2026-12-03 09:12:36 UTC" in records and "344118" not in records
+    assert "1,234.50" in records and "1234.5000" not in records and "NZD" in records
