@@ -147,7 +147,7 @@ def _plan_safely(context: Context, entry: OutboxEntry) -> Plan | None:
 def _plan(context: Context, entry: OutboxEntry) -> Plan | None:
     """What to write for `entry`, or None after settling it without a call."""
     store_id, version = context.store.id, entry.version
-    record = _order_record(store_id, entry.woo_order_id)
+    record = order_record(store_id, entry.woo_order_id)
     if record is None or record.deleted:
         return _skip(entry, version, "the order is gone from WooCommerce; deletes never reach "
                      "Xero")  # fmt: skip
@@ -250,7 +250,8 @@ def _skip(
     audit.record(entry, entry.kind or "order", "skip", Outcome.SKIPPED, message)
 
 
-def _order_record(store_id: int, woo_order_id: str) -> WooRecord | None:
+def order_record(store_id: int, woo_order_id: str) -> WooRecord | None:
+    """The order as last read from the store (None if never kept)."""
     return db.session.scalar(
         sa.select(WooRecord).where(
             WooRecord.store_id == store_id,

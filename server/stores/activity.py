@@ -25,11 +25,10 @@ from server.models import (
     Outcome,
     Store,
     SyncRecord,
-    WooRecord,
 )
 from server.push import outbox
 from server.push import reference as xero_reference
-from server.push.plan import MAPPING_ERRORS, Context, mapped_order
+from server.push.plan import MAPPING_ERRORS, Context, mapped_order, order_record
 from server.stores.settings import storage as settings_store
 
 PAGE_SIZE = 50
@@ -211,19 +210,9 @@ def trail(store_id: int, woo_order_id: str) -> Trail | None:
             )
         )
     )
-    kept = _kept_order(store_id, woo_order_id)
+    kept = order_record(store_id, woo_order_id)
     number = str(kept.data.get("number") or woo_order_id) if kept is not None else woo_order_id
     return Trail(woo_order_id, number, entry, documents, rows)
-
-
-def _kept_order(store_id: int, woo_order_id: str) -> WooRecord | None:
-    return db.session.scalar(
-        sa.select(WooRecord).where(
-            WooRecord.store_id == store_id,
-            WooRecord.resource == "order",
-            WooRecord.woo_id == woo_order_id,
-        )
-    )
 
 
 def short_code(store_id: int) -> str:
@@ -275,7 +264,7 @@ class Preview:
 def preview(store: Store, woo_order_id: str) -> Preview | None:
     """The mapper's dry run on the order as last read, under today's settings and the cached
     Xero reference; None if the store keeps no such order. Reads only."""
-    record = _kept_order(store.id, woo_order_id)
+    record = order_record(store.id, woo_order_id)
     if record is None or record.deleted:
         return None
     order = record.data

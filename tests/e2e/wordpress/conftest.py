@@ -13,14 +13,14 @@ import shutil
 import signal
 import subprocess
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import requests
 from flask import Flask
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page
 from redis import Redis
 from werkzeug.serving import make_server
 
@@ -30,16 +30,17 @@ from server import create_app
 from server.extensions import db
 from server.startup import apply_migrations
 from tests.conftest import xero_settings
-from tests.support.processes import PROJECT_ROOT, free_port
+from tests.support.browser import ARTIFACTS as ALL_ARTIFACTS
+from tests.support.browser import Screenshot, chromium_page, screenshot_folder
+from tests.support.processes import free_port
 from tests.support.reference import xero_spec_path
 from tests.support.waiting import HTTP_TIMEOUT, PATIENCE, answers, wait_until
 
 pytestmark = pytest.mark.slow
 
 WORDPRESS = Path("/usr/share/wordpress")
-CHROMIUM = Path("/usr/bin/chromium")
 STANDIN = Path(__file__).parent / "woocommerce"
-ARTIFACTS = PROJECT_ROOT / "artifacts" / "wordpress-e2e"
+ARTIFACTS = ALL_ARTIFACTS / "wordpress-e2e"
 PLUGIN_SLUG = "sync-orders-with-xero"
 
 
@@ -254,50 +255,18 @@ def wooxero(make_config, database_factory, redis_url: str) -> Iterator[Wooxero]:
             Redis.from_url(redis_url).flushdb()
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[object]:
-    report = yield
-    if report.when == "call":
-        item.stash[FAILED] = report.failed
-    return report
-
-
-FAILED = pytest.StashKey[bool]()
-
-
 @pytest.fixture
 def browser_page(request: pytest.FixtureRequest) -> Iterator[Page]:
-    """A page in Debian's headless Chromium; if the test fails, its last screen is saved."""
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        # tall enough for wp-admin pages with the embedded page: Chromium paints a cross-site
-        # iframe below the viewport blank in full-page screenshots
-        context = browser.new_context(viewport={"width": 1280, "height": 1400})
-        context.set_default_timeout(HTTP_TIMEOUT * 1000)
-        expect.set_options(timeout=PATIENCE * 1000)  # what the page is expected to show
-        page = context.new_page()
-        try:
-            yield page
-        finally:
-            if request.node.stash.get(FAILED, False):
-                ARTIFACTS.mkdir(parents=True, exist_ok=True)
-                page.screenshot(path=str(ARTIFACTS / "failure.png"), full_page=True)
-            browser.close()
-
-
-Screenshot = Callable[[Page, str], None]
+    """A page in Debian's headless Chromium; if the test fails, its last screen is saved.
+    Tall enough for wp-admin pages with the embedded page: Chromium paints a cross-site
+    iframe below the viewport blank in full-page screenshots."""
+    viewport = {"width": 1280, "height": 1400}
+    with chromium_page(request, ARTIFACTS / "failure.png", viewport=viewport) as page:
+        yield page
 
 
 @pytest.fixture
 def screenshots() -> Iterator[Screenshot]:
-    """Saves numbered full-page screenshots of each step into artifacts/wordpress-e2e/."""
-    shutil.rmtree(ARTIFACTS, ignore_errors=True)
-    ARTIFACTS.mkdir(parents=True)
-    taken: list[Path] = []
-
-    def take(page: Page, name: str) -> None:
-        path = ARTIFACTS / f"{len(taken) + 1:02d}-{name}.png"
-        page.screenshot(path=str(path), full_page=True)
-        taken.append(path)
-
-    yield take
+    """Numbered full-page screenshots of each step, in artifacts/wordpress-e2e/."""
+    with screenshot_folder(ARTIFACTS) as take:
+        yield take

@@ -30,23 +30,24 @@ from server.models import (
 )
 from server.models.types import utcnow
 from server.stores.settings import storage as settings_store
-from server.web.dashboard.sessions import open_dashboard_session
+from tests.support.dashboard import Dashboard, open_dashboard
 from tests.support.jobs import run_jobs
 from tests.support.stores import TAX_MAPPING
 from tests.support.woocommerce import connect_store
 from tests.support.xero import connect, make_store, signed_in_operator, tenants
 
 
-def open_page(client: Any, store: Store, key: str = "main") -> tuple[str, str]:
-    """A dashboard session for `store` (as the embed link opens one); the page's HTML."""
-    token = open_dashboard_session(store)
-    page = client.get(f"/dashboard/{key}?s={token}")
+def open_page(client: Any, store: Store) -> tuple[Dashboard, str]:
+    """A dashboard session for `store` (as the embed link opens one); the Overview's HTML."""
+    dashboard = open_dashboard(client, store)
+    page = dashboard.get("main")
     assert page.status_code == 200
-    return token, page.get_data(as_text=True)
+    return dashboard, page.get_data(as_text=True)
 
 
-def press(client: Any, token: str, action: str) -> str:
-    answer = client.post("/dashboard/main", data={"s": token, "do": action})
+def press(dashboard: Dashboard, action: str) -> str:
+    """One of the Overview's buttons, sent with the token its form carries."""
+    answer = dashboard.post("main", do=action)
     assert answer.status_code == 200
     return answer.get_data(as_text=True)
 
@@ -66,21 +67,21 @@ def test_a_store_admin_follows_the_checklist_to_syncing(
     app_context: Flask, client: Any, sandbox: Any, shop: Any
 ) -> None:
     store = connect_store(shop.base_url)
-    token, html = open_page(client, store)
+    dashboard, html = open_page(client, store)
     assert done(html, "woocommerce") and not done(html, "xero")
     assert "Connect to Xero" in step(html, "xero")
     assert "disabled" in step(html, "tax_rates")  # needs Xero first
 
     signed_in_operator(client)
     connect(client, store, sandbox, [tenants(sandbox)["Demo Company (NZ)"]])
-    html = press(client, token, "read_tax_rates")
+    html = press(dashboard, "read_tax_rates")
     assert "Reading the store&#39;s tax rates" in html
     run_jobs(app_context)
     _, html = open_page(client, store)
     assert done(html, "tax_rates") and not done(html, "tax_mapping")
     assert "Unmapped tax" in html and "Map tax rates" in html  # an alert with its fix
 
-    refused = press(client, token, "turn_on")  # before the tax mapping: refused in words
+    refused = press(dashboard, "turn_on")  # before the tax mapping: refused in words
     assert "Not turned on:" in refused and "tax mapping" in refused
     assert not settings_store.load(store.id).modules.invoices
 
@@ -99,7 +100,7 @@ def test_a_store_admin_follows_the_checklist_to_syncing(
     _, html = open_page(client, store)
     assert done(html, "tax_mapping") and done(html, "accounts") and not done(html, "modules")
 
-    html = press(client, token, "turn_on")
+    html = press(dashboard, "turn_on")
     assert "Syncing is on" in html
     modules = settings_store.load(store.id).modules
     assert modules.contacts and modules.items and modules.invoices
@@ -107,10 +108,13 @@ def test_a_store_admin_follows_the_checklist_to_syncing(
 
 
 def test_an_unknown_action_is_refused_in_words(client: Any) -> None:
-    token, _ = open_page(client, make_store())
-    assert "not one this page offers" in press(client, token, "drop_tables")
+    dashboard, _ = open_page(client, make_store())
+    assert "not one this page offers" in press(dashboard, "drop_tables")
     assert client.post("/dashboard/main", data={"do": "turn_on"}).status_code == 401
-    assert client.post(f"/dashboard/main?s={token}", data={"do": "turn_on"}).status_code == 403
+    assert (
+        client.post(f"/dashboard/main?s={dashboard.token}", data={"do": "turn_on"}).status_code
+        == 403
+    )
 
 
 def _organisation(store: Store, timezone: str) -> None:
@@ -168,7 +172,7 @@ def test_the_last_day_counts_and_alerts_say_what_needs_a_person(
                               status="disabled"))  # fmt: skip
     db.session.commit()
 
-    token, html = open_page(client, store)
+    dashboard, html = open_page(client, store)
     figures = dict(
         (label, int(count))
         for count, label in re.findall(r"<strong>(\d+)</strong> (\w+)(?: now)?</div>", html)
@@ -178,7 +182,7 @@ def test_the_last_day_counts_and_alerts_say_what_needs_a_person(
     assert "turned off 1 of wooxero&#39;s webhooks" in html and "Repair webhooks now" in html
 
     before = get_queue(Priority.LOW).count  # the repair is a job, not a call in the request
-    assert "Putting wooxero&#39;s webhooks back" in press(client, token, "repair_webhooks")
+    assert "Putting wooxero&#39;s webhooks back" in press(dashboard, "repair_webhooks")
     assert get_queue(Priority.LOW).count == before + 1
 
 
