@@ -13,6 +13,7 @@ from flask.cli import ScriptInfo, routes_command, shell_command
 from flask_migrate.cli import db as db_commands
 
 from server import create_app
+from server.billing import plans
 from server.config import Config, ConfigError, load_config
 from server.crypto import DecryptionError, rotate_secrets
 from server.extensions import current_config, db
@@ -61,6 +62,7 @@ def _production_app() -> tuple[Config, Flask]:
     with app.app_context():
         require_current_schema()
         verify_encryption_keys()
+        plans.ensure_configured()
         db.engine.dispose()
     return settings, app
 

@@ -14,6 +14,7 @@ import json
 import os
 import tomllib
 from collections.abc import Mapping
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
@@ -253,9 +254,69 @@ class BridgeConfig(_Section):
     challenge_timeout: int = Field(10, ge=1, le=60)
     concurrent_activations: int = Field(2, ge=1, le=63)
     activation_rate_limit: str = "10 per minute; 100 per hour"
-    trial_days: int = Field(14, ge=0, le=365)
     terms_url: str = ""
     privacy_url: str = ""
+
+
+PLAN_CODE_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,31}$"
+CURRENCY_PATTERN = r"^[A-Z]{3}$"
+
+
+class PlanConfig(_Section):
+    """A plan offered to stores. Written to the database when no plan has its code yet;
+    from then on the operator edits it in the admin (the config never overwrites it)."""
+
+    code: str = Field(pattern=PLAN_CODE_PATTERN)
+    name: str = Field(min_length=1, max_length=100)
+    price: Decimal = Field(ge=0, le=1_000_000, decimal_places=2)
+    currency: str = Field("USD", pattern=CURRENCY_PATTERN)
+    interval: Literal["month", "year"] = "month"
+    monthly_order_quota: int | None = Field(None, ge=1)  # None: unlimited
+    features: list[str] = []
+    provider_price_id: str = Field("", max_length=255)  # e.g. Stripe's price_…
+
+
+DEFAULT_PLANS = (
+    PlanConfig(
+        code="starter", name="Starter", price=Decimal("19"), monthly_order_quota=300,
+        features=["Invoices, payments and refunds", "Email support"],
+    ),
+    PlanConfig(
+        code="standard", name="Standard", price=Decimal("49"), monthly_order_quota=3000,
+        features=["Everything in Starter", "Quotes", "Tracking categories", "Backfill"],
+    ),
+    PlanConfig(
+        code="unlimited", name="Unlimited", price=Decimal("99"), monthly_order_quota=None,
+        features=["Everything in Standard", "No monthly order limit", "Priority support"],
+    ),
+)  # fmt: skip
+
+
+class BillingConfig(_Section):
+    """Plans, the trial, and who takes payment (`manual`: the operator in the admin;
+    `stripe`: Stripe Checkout, the Billing Portal and Stripe's signed webhooks)."""
+
+    provider: Literal["manual", "stripe"] = "manual"
+    trial_days: int = Field(14, ge=0, le=365)
+    trial_plan: str = Field("standard", pattern=PLAN_CODE_PATTERN)
+    plans: list[PlanConfig] = []  # empty: DEFAULT_PLANS
+
+    @field_validator("plans")
+    @classmethod
+    def _default_set(cls, plans: list[PlanConfig]) -> list[PlanConfig]:
+        return plans or list(DEFAULT_PLANS)
+
+    @model_validator(mode="after")
+    def _plans_are_distinct_and_trial_plan_exists(self) -> BillingConfig:
+        codes = [plan.code for plan in self.plans]
+        duplicated = sorted({code for code in codes if codes.count(code) > 1})
+        if duplicated:
+            raise ValueError(f"plans: the code {duplicated[0]!r} is used twice")
+        if self.trial_plan not in codes:
+            raise ValueError(
+                f"trial_plan ({self.trial_plan!r}) is not one of the plans ({', '.join(codes)})"
+            )
+        return self
 
 
 class Config(_Section):
@@ -271,6 +332,7 @@ class Config(_Section):
     worker: WorkerConfig = Field(default_factory=WorkerConfig)
     retention: RetentionConfig = Field(default_factory=RetentionConfig)
     bridge: BridgeConfig = Field(default_factory=BridgeConfig)
+    billing: BillingConfig = Field(default_factory=BillingConfig)
 
     @model_validator(mode="after")
     def _threads_left_for_other_requests(self) -> Config:

@@ -7,6 +7,7 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
 from server.admin.access import OverviewView
+from server.admin.billing import PlanView, SubscriptionChangeView, SubscriptionView
 from server.admin.plugin_download import PluginDownloadView
 from server.admin.sync_settings import SyncSettingsView
 from server.admin.system import SystemView
@@ -16,10 +17,8 @@ from server.admin.views import (
     InboundEventView,
     OperatorAccountView,
     OutboxEntryView,
-    PlanView,
     StoreTransitionView,
     StoreView,
-    SubscriptionView,
     SyncRecordView,
     WooConnectionView,
     XeroConnectionView,
@@ -35,6 +34,7 @@ from server.models import (
     Store,
     StoreTransition,
     Subscription,
+    SubscriptionChange,
     SyncRecord,
     WooConnection,
     XeroConnection,
@@ -67,6 +67,11 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(PlanView(Plan, session, name="Plans", category="Billing"))
     admin.add_view(
         SubscriptionView(Subscription, session, name="Subscriptions", category="Billing")
+    )
+    admin.add_view(
+        SubscriptionChangeView(
+            SubscriptionChange, session, name="Subscription changes", category="Billing"
+        )
     )
     admin.add_view(OperatorAccountView(Operator, session, name="Operators", category="System"))
     admin.add_view(SystemView(name="Status", endpoint="system", category="System"))

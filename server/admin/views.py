@@ -284,22 +284,6 @@ class BindingView(ReadOnlyModelView):
     column_searchable_list = ["woo_id", "xero_id", "xero_number"]
 
 
-class PlanView(SecureModelView):
-    column_list = ["code", "name", "monthly_price", "currency", "monthly_order_limit", "active"]
-    form_columns = [
-        "code", "name", "monthly_price", "currency", "monthly_order_limit", "trial_days", "active",
-    ]  # fmt: skip
-
-
-class SubscriptionView(SecureModelView):
-    column_list = ["store", "plan", "status", "trial_ends_at", "current_period_end", "provider"]
-    column_filters = ["status", "provider"]
-    form_columns = [
-        "store", "plan", "status", "trial_ends_at", "current_period_end", "provider",
-        "provider_ref",
-    ]  # fmt: skip
-
-
 class OperatorAccountView(SecureModelView):
     column_list = ["email", "active", "created_at", "last_login_at"]
     column_details_exclude_list = ["password_hash"]

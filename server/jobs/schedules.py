@@ -13,7 +13,7 @@ from rq.cron import CronScheduler
 from server.config import Config
 from server.extensions import current_config
 from server.jobs.queues import Priority
-from server.jobs.tasks import housekeeping, inbound, pull, push, stores
+from server.jobs.tasks import billing, housekeeping, inbound, pull, push, stores
 from server.redis_client import get_redis
 
 
@@ -37,6 +37,7 @@ SCHEDULES: tuple[Schedule, ...] = (
     Schedule("flush-outboxes", push.flush_stores, cron="* * * * *"),
     Schedule("resume-backfills", push.resume_stalled_backfills, cron="* * * * *"),
     Schedule("pull-from-xero", pull.pull_stores, cron="*/15 * * * *"),
+    Schedule("expire-trials", billing.expire_trials, cron="7 * * * *"),
     Schedule("check-drift", pull.check_drift_stores, cron="53 2 * * *"),
     Schedule("refresh-xero-reference-data", push.refresh_references, cron="41 4 * * *"),
     Schedule(

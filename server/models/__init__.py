@@ -1,7 +1,15 @@
 """The data model, one module per aggregate. Importing this package registers every table."""
 
 from server.models.audit import Direction, DriftReport, Outcome, SyncRecord
-from server.models.billing import Plan, Subscription, SubscriptionStatus, UsageCounter
+from server.models.billing import (
+    Plan,
+    PlanInterval,
+    Subscription,
+    SubscriptionChange,
+    SubscriptionStatus,
+    TrialClaim,
+    UsageCounter,
+)
 from server.models.binding import Binding, BindingKind
 from server.models.connection import ConnectionStatus, WooConnection, WooWebhook, XeroConnection
 from server.models.event import EventSource, EventStatus, InboundEvent
@@ -49,17 +57,20 @@ __all__ = [
     "OutboxStatus",
     "Outcome",
     "Plan",
+    "PlanInterval",
     "ReferenceKind",
     "SeenTaxKey",
     "Store",
     "StoreState",
     "StoreTransition",
     "Subscription",
+    "SubscriptionChange",
     "SubscriptionStatus",
     "SyncRecord",
     "SyncSettings",
     "TaxMapping",
     "TrackingRule",
+    "TrialClaim",
     "UsageCounter",
     "WooConnection",
     "WooRecord",

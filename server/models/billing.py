@@ -1,17 +1,24 @@
-"""Plans, each store's subscription to one, and metered usage per month."""
+"""Plans, each store's subscription to one and its recorded changes, the trials stores have
+had, and metered usage per month."""
 
 from __future__ import annotations
 
 import enum
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.extensions import db
 from server.models.store import Store
-from server.models.types import Money, UTCDateTime, string_enum, utcnow
+from server.models.types import JSONType, Money, UTCDateTime, string_enum, utcnow
+
+
+class PlanInterval(enum.StrEnum):
+    MONTH = "month"
+    YEAR = "year"
 
 
 class Plan(db.Model):
@@ -20,9 +27,16 @@ class Plan(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(32), unique=True)
     name: Mapped[str] = mapped_column(sa.String(100))
+    # the price of one `interval` (kept under its historical name)
     monthly_price: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
     currency: Mapped[str] = mapped_column(sa.String(3), default="USD")
+    interval: Mapped[PlanInterval] = mapped_column(
+        "billing_interval", string_enum(PlanInterval), default=PlanInterval.MONTH,
+        server_default="month",
+    )  # fmt: skip
     monthly_order_limit: Mapped[int | None]  # None: unlimited
+    features: Mapped[list[str]] = mapped_column(JSONType, default=list, server_default="[]")
+    provider_price_id: Mapped[str] = mapped_column(sa.String(255), default="", server_default="")
     trial_days: Mapped[int] = mapped_column(default=14)
     active: Mapped[bool] = mapped_column(default=True)
 
@@ -58,6 +72,43 @@ class Subscription(db.Model):
 
     store: Mapped[Store] = relationship()
     plan: Mapped[Plan] = relationship()
+
+    def __str__(self) -> str:
+        return f"{self.plan} ({self.status.value}) for {self.store}"
+
+
+class SubscriptionChange(db.Model):
+    """One change of a subscription's state or plan: who made it and why."""
+
+    __tablename__ = "subscription_changes"
+    __table_args__ = (sa.Index("ix_subscription_changes_subscription", "subscription_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("subscriptions.id", ondelete="CASCADE")
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    from_status: Mapped[SubscriptionStatus | None] = mapped_column(string_enum(SubscriptionStatus))
+    to_status: Mapped[SubscriptionStatus] = mapped_column(string_enum(SubscriptionStatus))
+    from_plan: Mapped[str] = mapped_column(sa.String(32), default="")
+    to_plan: Mapped[str] = mapped_column(sa.String(32), default="")
+    actor: Mapped[str] = mapped_column(sa.String(254))  # an operator's email, "stripe", "wooxero"
+    reason: Mapped[str] = mapped_column(sa.String(500))
+    details: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+
+    subscription: Mapped[Subscription] = relationship()
+
+
+class TrialClaim(db.Model):
+    """A store address that has had its free trial. Not tied to the store's row: erasing an
+    uninstalled store's data does not give its address a second trial."""
+
+    __tablename__ = "trial_claims"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url_digest: Mapped[str] = mapped_column(sa.String(64), unique=True)  # sha256 of the url
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class UsageCounter(db.Model):

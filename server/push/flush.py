@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from server.billing import entitlement
 from server.connections.xero import access as xero_access
 from server.connectors.base import ConnectorError
 from server.connectors.xero.client import XeroClient
@@ -75,7 +76,27 @@ def _blocking_reasons(store_id: int, settings: StoreSettings) -> list[str]:
     connection = xero_access.connection_for_store(store_id)
     if connection is None or connection.status != ConnectionStatus.CONNECTED:
         reasons = [*reasons, "Xero is not connected"]
+    allowed = entitlement.of_store(store_id)
+    if not allowed.entitled:
+        reasons = [*reasons, allowed.reason]
     return reasons
+
+
+def _hold(store_id: int, reasons: list[str]) -> FlushResult:
+    """The store's pending orders wait, saying why; nothing is sent."""
+    waiting = outbox.wait_for_prerequisites(store_id, reasons)
+    if waiting:
+        audit.record_store(store_id, "hold", Outcome.HELD,
+                           f"{waiting} order(s) wait: {'; '.join(reasons)}")  # fmt: skip
+    db.session.commit()
+    return FlushResult(0, False, f"{waiting} order(s) wait: {'; '.join(reasons)}")
+
+
+def _round_size(store_id: int) -> int:
+    """Entries to take this round: no more than the orders the plan's quota has left, so a
+    flush never writes past it (0: the quota is used up)."""
+    left = entitlement.of_store(store_id).orders_left
+    return ROUND_SIZE if left is None else min(ROUND_SIZE, left)
 
 
 def _flush(store_id: int) -> FlushResult:
@@ -85,12 +106,7 @@ def _flush(store_id: int) -> FlushResult:
     settings = settings_store.load(store_id)
     reasons = _blocking_reasons(store_id, settings)
     if reasons:
-        waiting = outbox.wait_for_prerequisites(store_id, reasons)
-        if waiting:
-            audit.record_store(store_id, "hold", Outcome.HELD,
-                               f"{waiting} order(s) wait: {'; '.join(reasons)}")  # fmt: skip
-        db.session.commit()
-        return FlushResult(0, False, f"{waiting} order(s) wait: {'; '.join(reasons)}")
+        return _hold(store_id, reasons)
     outbox.release_waiting(store_id)
     db.session.commit()
     connection = xero_access.connection_for_store(store_id)
@@ -102,7 +118,11 @@ def _flush(store_id: int) -> FlushResult:
         if not xero_reference.is_fresh(store_id, client.tenant_id):
             xero_reference.refresh_xero(store_id, client)
         while more and time.monotonic() < deadline:
-            entries = outbox.due(store_id, ROUND_SIZE)
+            size = _round_size(store_id)
+            if size == 0:  # the quota ran out during this flush
+                held = _hold(store_id, [entitlement.of_store(store_id).reason])
+                return FlushResult(written, False, held.message)
+            entries = outbox.due(store_id, size)
             more = bool(entries)
             if more:
                 written += _round(client, store, settings, entries, deadline)

@@ -6,7 +6,6 @@ for the retention period or erased on request). Every state change is recorded."
 from __future__ import annotations
 
 import logging
-import math
 import re
 import secrets
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from server.billing import trial
+from server.billing import entitlement, trial, usage
 from server.connections import ConnectError
 from server.connections.woocommerce import access as woo_access
 from server.connections.woocommerce import connect as woo_connect
@@ -38,7 +37,6 @@ from server.models import (
     StoreState,
     StoreTransition,
     Subscription,
-    SubscriptionStatus,
     SyncRecord,
     WooWebhook,
 )
@@ -323,11 +321,7 @@ def status(store: Store) -> dict[str, Any]:
     """What the plugin's main page shows."""
     xero = xero_access.connection_for_store(store.id)
     woo = woo_access.connection_for_store(store.id)
-    subscription = db.session.scalar(
-        sa.select(Subscription)
-        .where(Subscription.store_id == store.id)
-        .order_by(Subscription.id.desc())
-    )
+    subscription = usage.subscription_of(store.id)
     last_sync = db.session.scalar(
         sa.select(sa.func.max(OutboxEntry.sent_at)).where(OutboxEntry.store_id == store.id)
     )
@@ -361,7 +355,7 @@ def status(store: Store) -> dict[str, Any]:
             "status": woo.status.value if woo is not None else "not connected",
             "webhooks": webhook_health(store.id),
         },
-        "subscription": _subscription(subscription),
+        "subscription": _subscription(store.id, subscription),
         "last_sync": last_sync.isoformat() if last_sync else None,
         "open_errors": int(problems or 0),
         "latest_error": latest_error or "",
@@ -378,15 +372,14 @@ def webhook_health(store_id: int) -> dict[str, int]:
     return {str(status): int(count) for status, count in rows}
 
 
-def _subscription(subscription: Subscription | None) -> dict[str, Any]:
-    if subscription is None:
-        return {"status": "none", "trial_days_left": None}
-    days_left = None
-    if subscription.status == SubscriptionStatus.TRIALING and subscription.trial_ends_at:
-        seconds = (subscription.trial_ends_at - utcnow()).total_seconds()
-        days_left = max(math.ceil(seconds / 86400), 0)  # a day begun counts as a day
+def _subscription(store_id: int, subscription: Subscription | None) -> dict[str, Any]:
+    """The plan, its state, and whether the store syncs now: if not, why and what to do."""
+    now = utcnow()
+    allowed = entitlement.of(store_id, subscription, now)
     return {
-        "status": subscription.status.value,
-        "plan": subscription.plan.name if subscription.plan else "",
-        "trial_days_left": days_left,
+        "status": subscription.status.value if subscription is not None else "none",
+        "plan": subscription.plan.name if subscription is not None else "",
+        "trial_days_left": usage.trial_days_left(subscription, now) if subscription else None,
+        "syncing": allowed.entitled,
+        "not_syncing_because": allowed.reason,
     }

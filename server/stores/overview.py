@@ -6,14 +6,13 @@ with years of records."""
 from __future__ import annotations
 
 import enum
-import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from server.billing import usage
+from server.billing import entitlement, usage
 from server.extensions import db
 from server.models import (
     Backfill,
@@ -275,20 +274,26 @@ def alerts(
         ))  # fmt: skip
     subscription = usage.subscription_of(store_id)
     if subscription is not None:
-        found.extend(_subscription_alerts(subscription))
+        found.extend(_subscription_alerts(store_id, subscription))
     return found
 
 
-def _subscription_alerts(subscription: Subscription) -> list[Alert]:
-    if subscription.status == SubscriptionStatus.TRIALING and subscription.trial_ends_at:
-        left = subscription.trial_ends_at - utcnow()
-        if left <= timedelta(days=TRIAL_ENDING_DAYS):
-            days = max(math.ceil(left.total_seconds() / 86400), 0)  # a day begun counts
-            return [Alert("warning", f"Your trial ends in {days} day(s).", Fix.SUBSCRIPTION)]
-    if subscription.status in (SubscriptionStatus.PAST_DUE, SubscriptionStatus.EXPIRED,
-                               SubscriptionStatus.CANCELLED):  # fmt: skip
-        words = subscription.status.value.replace("_", " ")
-        return [Alert("error", f"Your subscription is {words}.", Fix.SUBSCRIPTION)]
+def _subscription_alerts(store_id: int, subscription: Subscription) -> list[Alert]:
+    now = utcnow()
+    allowed = entitlement.of(store_id, subscription, now)
+    if not allowed.entitled:
+        return [Alert(
+            "error",
+            f"Nothing is being sent to Xero: {allowed.reason}. Orders are kept and go, "
+            "in order, as soon as syncing can resume.",
+            Fix.SUBSCRIPTION,
+        )]  # fmt: skip
+    days = usage.trial_days_left(subscription, now)
+    if days is not None and days <= TRIAL_ENDING_DAYS:
+        return [Alert("warning", f"Your trial ends in {days} day(s).", Fix.SUBSCRIPTION)]
+    if subscription.status == SubscriptionStatus.PAST_DUE:
+        return [Alert("error", "Your last payment failed: update your card on the Subscription "
+                      "page before the subscription is canceled.", Fix.SUBSCRIPTION)]  # fmt: skip
     return []
 
 

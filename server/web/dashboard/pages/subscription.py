@@ -1,11 +1,12 @@
-"""Subscription: the store's plan and its state, the trial's days left, the orders synced
-this period against the plan's quota, and how the plan is changed."""
+"""Subscription: the store's plan and its state, whether it syncs now (and if not why),
+the trial's days left, the orders synced this period against the plan's quota, the plans
+offered, and how the plan is changed."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from server.billing import usage
+from server.billing import entitlement, plans, usage
 from server.extensions import current_config
 from server.models import Store
 from server.models.types import utcnow
@@ -23,6 +24,8 @@ def subscription_page(store: Store) -> str:
         subscription=subscription,
         trial_days_left=usage.trial_days_left(subscription, now) if subscription else None,
         used=usage.usage(store.id, subscription, now),
+        allowed=entitlement.of(store.id, subscription, now),
+        plans=plans.offered(),
         # who runs this server: the people to ask (no support address is configured)
         operator_host=urlsplit(current_config().public_url).hostname or "",
     )

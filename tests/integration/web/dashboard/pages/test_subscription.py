@@ -71,7 +71,7 @@ def test_the_quota_bar_counts_each_order_synced_this_period_once(client, app_con
     assert found(QUOTA_BAR, page) == "40" and re.search(QUOTA_BAR, page).group(2) == "3"
     percent = len(counted) * 100 // 40
     assert f"<strong>{len(counted)}</strong> of 40 orders ({percent} %)" in page
-    assert "over your plan" not in page
+    assert "Nothing is being sent to Xero" not in page
 
 
 def test_a_period_over_the_quota_says_so_and_the_bar_stays_full(client, app_context):
@@ -83,7 +83,7 @@ def test_a_period_over_the_quota_says_so_and_the_bar_stays_full(client, app_cont
     page = open_dashboard(client, store).get("subscription").text
     assert re.search(QUOTA_BAR, page).groups() == ("2", "2")
     assert "<strong>3</strong> of 2 orders (150 %)" in page
-    assert "over your plan's 2" in page
+    assert "Nothing is being sent to Xero:" in page and " 2 orders on the " in page
 
 
 def test_a_trial_says_its_days_left_and_whom_to_ask(client, app_context):
