@@ -9,13 +9,33 @@ import sqlalchemy as sa
 from flask import flash
 from flask_login import current_user
 from redis.exceptions import RedisError
-from wtforms import StringField
+from wtforms import Form, StringField, TextAreaField, ValidationError
 from wtforms.validators import DataRequired, Length
 
 from server.admin.access import ReadOnlyModelView, SecureModelView
 from server.billing import subscriptions
 from server.jobs.tasks import billing as billing_jobs
 from server.models import Subscription
+
+MAX_FEATURES = 20
+MAX_FEATURE_LENGTH = 200
+
+
+class FeaturesField(TextAreaField):
+    """A plan's features, one a line."""
+
+    def _value(self) -> str:
+        return "\n".join(self.data or [])
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        text = valuelist[0] if valuelist else ""
+        self.data = [line.strip() for line in str(text).splitlines() if line.strip()]
+
+    def pre_validate(self, form: Form) -> None:
+        if len(self.data or []) > MAX_FEATURES:
+            raise ValidationError(f"at most {MAX_FEATURES} features")
+        if any(len(line) > MAX_FEATURE_LENGTH for line in self.data or []):
+            raise ValidationError(f"a feature has at most {MAX_FEATURE_LENGTH} characters")
 
 
 class PlanView(SecureModelView):
@@ -30,7 +50,9 @@ class PlanView(SecureModelView):
         "code", "name", "monthly_price", "currency", "interval", "monthly_order_limit",
         "features", "provider_price_id", "trial_days", "active",
     ]  # fmt: skip
+    form_overrides = {"features": FeaturesField}
     column_descriptions = {
+        "features": "What the plan includes, one a line (shown to store admins).",
         "monthly_price": "The price of one interval.",
         "monthly_order_limit": "Orders synced a month; empty: no limit.",
         "provider_price_id": "The payment provider's price (Stripe: price_…).",
@@ -49,7 +71,9 @@ class SubscriptionView(SecureModelView):
     ]  # fmt: skip
     column_filters = ["status", "provider", "plan.name"]
     column_searchable_list = ["store.name", "store.url", "store.admin_email"]
-    form_columns = ["plan", "status", "trial_ends_at", "current_period_end", "provider_ref"]
+    form_columns = [
+        "plan", "status", "trial_ends_at", "current_period_end", "provider_ref", "reason",
+    ]  # fmt: skip
     form_extra_fields = {
         "reason": StringField(
             "Reason for the change",

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from server.config import ConfigError, load_config
+from server.config import ConfigError, build_config, load_config
 
 KEY = Fernet.generate_key().decode()
 
@@ -254,3 +254,19 @@ def test_example_config_shows_the_defaults(project_root, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     example = project_root / "config.example.toml"
     assert load_config({"WOOXERO_CONFIG": str(example)}) == load_config({})
+
+
+def test_billing_defaults_to_the_default_plans_and_refuses_an_unknown_trial_plan():
+    assert [plan.code for plan in build_config({}).billing.plans] == [
+        "starter", "standard", "unlimited",
+    ]  # fmt: skip
+    with pytest.raises(ConfigError, match=r"trial_plan \('gold'\) is not one of the plans"):
+        build_config({"billing": {"trial_plan": "gold"}})
+    twice = [{"code": "a", "name": "A", "price": "1"}, {"code": "a", "name": "B", "price": "2"}]
+    with pytest.raises(ConfigError, match="the code 'a' is used twice"):
+        build_config({"billing": {"plans": twice, "trial_plan": "a"}})
+    with pytest.raises(ConfigError, match=r"billing.plans.0.price"):
+        build_config({"billing": {"plans": [{"code": "a", "name": "A", "price": "0.001"}],
+                                  "trial_plan": "a"}})  # fmt: skip
+    with pytest.raises(ConfigError, match=r"billing.plans.0.code"):
+        build_config({"billing": {"plans": [{"code": "A b", "name": "A", "price": "1"}]}})

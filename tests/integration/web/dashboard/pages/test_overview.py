@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import Flask
 
+from server.billing import subscriptions, trial
 from server.extensions import db
 from server.jobs.queues import Priority, get_queue
 from server.models import (
@@ -23,6 +24,7 @@ from server.models import (
     Outcome,
     ReferenceKind,
     Store,
+    SubscriptionStatus,
     SyncRecord,
     WooWebhook,
     XeroConnection,
@@ -198,3 +200,21 @@ def test_lapsed_xero_access_is_an_alert_with_xeros_reason(client: Any, sandbox: 
     _, html = open_page(client, store)
     assert "Xero needs you to sign in again. Xero said: invalid_grant" in html
     assert "Sign in to Xero again" in html
+
+
+def test_a_store_that_may_not_sync_is_told_why_and_where_to_fix_it(client: Any) -> None:
+    store = make_store()
+    subscription = trial.start(store)
+    db.session.commit()
+    _, page = open_page(client, store)
+    assert "Nothing is being sent to Xero" not in page
+
+    subscriptions.change(
+        subscription, status=SubscriptionStatus.CANCELLED, actor="test", reason="canceled"
+    )
+    db.session.commit()
+    _, page = open_page(client, store)
+    alert = re.search(r'<div class="notice notice-error[^"]*"[^>]*>(.*?)</div>', page, re.S)
+    assert alert, page
+    assert "Nothing is being sent to Xero: the subscription was canceled" in alert.group(1)
+    assert "subscription" in alert.group(1).lower() and "href" in alert.group(1)
