@@ -13,9 +13,10 @@ from wtforms import Form, StringField, TextAreaField, ValidationError
 from wtforms.validators import DataRequired, Length
 
 from server.admin.access import ReadOnlyModelView, SecureModelView
-from server.billing import subscriptions
+from server.billing import subscriptions, usage
 from server.jobs.tasks import billing as billing_jobs
 from server.models import Subscription
+from server.models.types import utcnow
 
 MAX_FEATURES = 20
 MAX_FEATURE_LENGTH = 200
@@ -66,9 +67,13 @@ class SubscriptionView(SecureModelView):
     can_create = False  # a store's first activation starts its subscription
     can_delete = False
     column_list = [
-        "store", "plan", "status", "trial_ends_at", "current_period_end", "provider",
+        "store", "plan", "status", "usage", "trial_ends_at", "current_period_end", "provider",
         "updated_at",
     ]  # fmt: skip
+    column_labels = {"usage": "Orders this period"}
+    column_formatters = {"usage": lambda _v, _c, model, _n: _usage(model)}
+    column_details_list = [*column_list, "provider_ref", "created_at"]
+    column_formatters_detail = column_formatters
     column_filters = ["status", "provider", "plan.name"]
     column_searchable_list = ["store.name", "store.url", "store.admin_email"]
     form_columns = [
@@ -95,6 +100,14 @@ class SubscriptionView(SecureModelView):
             billing_jobs.resume_if_entitled(model.store_id)
         except RedisError as error:  # the sweeper flushes within a minute
             flash(f"Saved; the store's waiting orders go within a minute ({error}).")
+
+
+def _usage(subscription: Subscription) -> str:
+    """Orders synced this period against the plan's quota, as the store admin sees it."""
+    used = usage.usage(subscription.store_id, subscription, utcnow())
+    if used.quota is None:
+        return f"{used.orders:,} (no limit)"
+    return f"{used.orders:,} of {used.quota:,} ({used.percent} %)"
 
 
 def _before(history: Any, current: Any) -> Any:

@@ -81,6 +81,9 @@ def test_a_subscription_changes_only_with_a_reason_and_the_change_is_recorded(cl
     assert len(get_queue(Priority.HIGH).get_job_ids()) == flushes_before + 1
     history = client.get("/admin/subscriptionchange/").text
     assert "paid by bank transfer, invoice 1042" in history
+    listed = client.get("/admin/subscription/").text
+    quota = subscription.plan.monthly_order_limit
+    assert f"0 of {quota:,} (0 %)" in listed  # nothing synced yet this period
 
 
 def test_a_plans_features_are_edited_one_a_line(client):
