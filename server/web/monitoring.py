@@ -37,7 +37,7 @@ logger = logging.getLogger(__name__)
 FORWARDING_HEADERS = ("X-Forwarded-For", "Forwarded", "X-Real-IP")
 
 
-def _refusal(status: int, message: str) -> Response:
+def _error(status: int, message: str) -> Response:
     response = jsonify(error=message)
     response.status_code = status
     if status == 401:
@@ -53,12 +53,12 @@ def _allowed() -> Response | None:
     if token:
         scheme, _, given = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not given.strip():
-            return _refusal(401, "send the monitoring token: Authorization: Bearer <token>")
+            return _error(401, "send the monitoring token: Authorization: Bearer <token>")
         if not hmac.compare_digest(given.strip().encode(), token.encode()):
-            return _refusal(401, "the bearer token is not monitoring.metrics_token")
+            return _error(401, "the bearer token is not monitoring.metrics_token")
         return None
     if not settings.server.proxy_count and any(h in request.headers for h in FORWARDING_HEADERS):
-        return _refusal(
+        return _error(
             403,
             "this request came through a proxy, but server.proxy_count is 0, so its client "
             "is unknown: set server.proxy_count, or monitoring.metrics_token",
@@ -66,7 +66,7 @@ def _allowed() -> Response | None:
     client = _address(request.remote_addr)
     networks = [ipaddress.ip_network(n) for n in settings.monitoring.metrics_networks]
     if client is None or not any(client in network for network in networks):
-        return _refusal(
+        return _error(
             403,
             f"{request.remote_addr or 'this client'} is not in monitoring.metrics_networks; "
             "set monitoring.metrics_token to read from elsewhere",
@@ -100,7 +100,7 @@ def stores_health() -> Response:
 def one_store_health(public_id: str) -> Response:
     found = store_health(public_id)
     if not found:
-        return _refusal(404, f"no store has the id {public_id!r}")
+        return _error(404, f"no store has the id {public_id!r}")
     return jsonify(_as_json(found[0]))
 
 
