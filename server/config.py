@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import json
 import os
 import tomllib
@@ -319,6 +320,36 @@ class BillingConfig(_Section):
         return self
 
 
+class MonitoringConfig(_Section):
+    """Who may read /metrics and /health/stores: a bearer token when one is set, otherwise
+    only clients in `metrics_networks` (as ProxyFix sees them; see server.proxy_count)."""
+
+    metrics_token: SecretStr = SecretStr("")
+    metrics_networks: list[str] = ["127.0.0.1/32", "::1/128"]
+
+    _split_networks = field_validator("metrics_networks", mode="before")(_split_list)
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _long_token(cls, value: SecretStr) -> SecretStr:
+        if value.get_secret_value() and len(value.get_secret_value()) < 32:
+            raise ValueError("must be at least 32 characters (e.g. `openssl rand -hex 32`)")
+        return value
+
+    @field_validator("metrics_networks")
+    @classmethod
+    def _networks(cls, values: list[str]) -> list[str]:
+        for value in values:
+            try:
+                ipaddress.ip_network(value)
+            except ValueError:
+                raise ValueError(
+                    f"{value!r} is not a network such as 10.0.0.0/8 or 127.0.0.1/32 "
+                    "(no host bits set after the prefix)"
+                ) from None
+        return values
+
+
 class Config(_Section):
     """Every setting of wooxero; see config.example.toml for what each one does."""
 
@@ -333,6 +364,7 @@ class Config(_Section):
     retention: RetentionConfig = Field(default_factory=RetentionConfig)
     bridge: BridgeConfig = Field(default_factory=BridgeConfig)
     billing: BillingConfig = Field(default_factory=BillingConfig)
+    monitoring: MonitoringConfig = Field(default_factory=MonitoringConfig)
 
     @model_validator(mode="after")
     def _threads_left_for_other_requests(self) -> Config:

@@ -17,11 +17,24 @@ from redis.exceptions import LockError, RedisError
 from redis.lock import Lock
 
 
-def take(redis: Redis, name: str, *, hold: float, wait: float = 0) -> Lock | None:
+def take(
+    redis: Redis, name: str, *, hold: float, wait: float = 0, holder: str | None = None
+) -> Lock | None:
     """The lock `name` for at most `hold` seconds, waiting up to `wait` seconds for it, or
-    None if another holder kept it. A Redis error propagates."""
+    None if another holder kept it. `holder` (unique) is stored as the lock's value, for
+    others to say who holds it. A Redis error propagates."""
     lock = redis.lock(name, timeout=hold, blocking_timeout=wait)
-    return lock if lock.acquire(blocking=wait > 0) else None
+    return lock if lock.acquire(blocking=wait > 0, token=holder) else None
+
+
+def renew(lock: Lock) -> bool:
+    """Give a held lock its whole lifetime again; False if it expired and is lost (another
+    may hold it now). A Redis error propagates."""
+    try:
+        lock.reacquire()
+    except LockError:
+        return False
+    return True
 
 
 def release(lock: Lock) -> None:

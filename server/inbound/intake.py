@@ -113,3 +113,16 @@ def _already_known(
 def needs_job(store: Store, event: InboundEvent) -> bool:
     """Whether the event's record must be processed now (the caller enqueues the job)."""
     return event.status == EventStatus.PENDING and store.state == StoreState.ACTIVE
+
+
+def stored_counts() -> dict[tuple[EventSource, EventStatus], int]:
+    """Inbound events kept, by source and status: pending and failed ones until settled,
+    the others until retention.inbound_event_days deletes them."""
+    return {
+        (source, status): count
+        for source, status, count in db.session.execute(
+            sa.select(InboundEvent.source, InboundEvent.status, sa.func.count()).group_by(
+                InboundEvent.source, InboundEvent.status
+            )
+        )
+    }

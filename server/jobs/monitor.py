@@ -1,13 +1,21 @@
-"""What the operator's System page shows about queues, workers and the scheduler."""
+"""What the operator's System page and the /metrics endpoint show about queues, workers and
+the scheduler, read from RQ's registries in Redis (the truth for every process)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 from rq import Queue, Worker
 from rq.cron import CronScheduler
-from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
+from rq.registry import (
+    CanceledJobRegistry,
+    DeferredJobRegistry,
+    FailedJobRegistry,
+    FinishedJobRegistry,
+    ScheduledJobRegistry,
+    StartedJobRegistry,
+)
 
 from server.jobs.queues import QUEUE_NAMES
 from server.redis_client import get_redis
@@ -15,11 +23,20 @@ from server.redis_client import get_redis
 
 @dataclass(frozen=True)
 class QueueStats:
+    """A queue's jobs by where RQ keeps them; finished, failed and canceled jobs stay
+    counted until their result or failure TTL ends."""
+
     name: str
     queued: int
     started: int
     scheduled: int
     failed: int
+    deferred: int
+    finished: int
+    canceled: int
+
+    def by_state(self) -> dict[str, int]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "name"}
 
 
 @dataclass(frozen=True)
@@ -48,6 +65,9 @@ def queue_stats() -> list[QueueStats]:
                 started=StartedJobRegistry(queue=queue).count,
                 scheduled=ScheduledJobRegistry(queue=queue).count,
                 failed=FailedJobRegistry(queue=queue).count,
+                deferred=DeferredJobRegistry(queue=queue).count,
+                finished=FinishedJobRegistry(queue=queue).count,
+                canceled=CanceledJobRegistry(queue=queue).count,
             )
         )
     return stats
@@ -70,3 +90,7 @@ def schedulers() -> list[SchedulerInfo]:
         SchedulerInfo(name=scheduler.name, last_heartbeat=scheduler.last_heartbeat)
         for scheduler in CronScheduler.all(connection=get_redis())
     ]
+
+
+def worker_count() -> int:
+    return Worker.count(connection=get_redis())

@@ -29,6 +29,7 @@ from server.models import (
 )
 from server.models.connection import WooConnection
 from server.models.types import utcnow
+from server.stores.health import MOVING
 from server.stores.settings import rules
 from server.stores.settings.schema import StoreSettings
 from server.stores.settings.tax_mapping import TaxMappingStatus
@@ -198,13 +199,11 @@ def last_day(store_id: int) -> LastDay:
             .group_by(OutboxEntry.status)
         ).all()
     )
-    moving = (OutboxStatus.WAITING, OutboxStatus.PENDING, OutboxStatus.SENDING,
-              OutboxStatus.UNCERTAIN, OutboxStatus.BOOKS)  # fmt: skip
     return LastDay(
         synced=synced,
         held=int(counts.get(OutboxStatus.HELD, 0)),
         failed=int(counts.get(OutboxStatus.FAILED, 0)),
-        waiting=sum(int(counts.get(status, 0)) for status in moving),
+        waiting=sum(int(counts.get(status, 0)) for status in MOVING),
     )
 
 

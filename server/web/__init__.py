@@ -1,7 +1,8 @@
 """Everything that answers HTTP, besides the operators' admin panel (`server.admin`): the
 bridge plugin's signed API, the store dashboard (pages, JSON API, connect routes), webhook
-intake, operator login, health probes. Web code validates, stores and enqueues; the work
-itself runs in jobs (`server.jobs`) over the use-case packages."""
+intake, operator login, health probes, monitoring (metrics, the stores' health). Web code
+validates, stores and enqueues; the work itself runs in jobs (`server.jobs`) over the
+use-case packages."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ from server.extensions import login_manager
 
 
 def register_blueprints(app: Flask) -> None:
-    from server.web import auth, bridge, health, webhooks
+    from server.web import auth, bridge, health, monitoring, webhooks
     from server.web.dashboard import api, connect, pages
 
     login_manager.user_loader(auth.load_operator)
-    for blueprint in (health.bp, auth.bp, connect.bp, webhooks.bp, api.bp, bridge.bp, pages.bp):
+    for blueprint in (
+        health.bp, monitoring.bp, auth.bp, connect.bp, webhooks.bp, api.bp, bridge.bp, pages.bp,
+    ):  # fmt: skip
         app.register_blueprint(blueprint)

@@ -270,3 +270,49 @@ def test_billing_defaults_to_the_default_plans_and_refuses_an_unknown_trial_plan
                                   "trial_plan": "a"}})  # fmt: skip
     with pytest.raises(ConfigError, match=r"billing.plans.0.code"):
         build_config({"billing": {"plans": [{"code": "A b", "name": "A", "price": "1"}]}})
+
+
+def test_monitoring_defaults_to_loopback_without_a_token(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monitoring = load_config({}).monitoring
+    assert monitoring.metrics_token.get_secret_value() == ""
+    assert monitoring.metrics_networks == ["127.0.0.1/32", "::1/128"]
+
+
+def test_monitoring_token_and_networks_from_the_environment():
+    token = "p" * 32
+    monitoring = load_config(
+        {
+            "WOOXERO_MONITORING__METRICS_TOKEN": token,
+            "WOOXERO_MONITORING__METRICS_NETWORKS": "10.0.0.0/8, fd00::/8",
+        }
+    ).monitoring
+    assert monitoring.metrics_token.get_secret_value() == token
+    assert token not in repr(monitoring)
+    assert monitoring.metrics_networks == ["10.0.0.0/8", "fd00::/8"]
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        (
+            {"WOOXERO_MONITORING__METRICS_TOKEN": "p" * 31},
+            "monitoring.metrics_token (from WOOXERO_MONITORING__METRICS_TOKEN): "
+            "must be at least 32 characters (e.g. `openssl rand -hex 32`)",
+        ),
+        (
+            {"WOOXERO_MONITORING__METRICS_NETWORKS": "10.0.0.1/8"},
+            "monitoring.metrics_networks (from WOOXERO_MONITORING__METRICS_NETWORKS): "
+            "'10.0.0.1/8' is not a network such as 10.0.0.0/8 or 127.0.0.1/32 "
+            "(no host bits set after the prefix)",
+        ),
+        (
+            {"WOOXERO_MONITORING__METRICS_NETWORKS": "localhost"},
+            "monitoring.metrics_networks (from WOOXERO_MONITORING__METRICS_NETWORKS): "
+            "'localhost' is not a network such as 10.0.0.0/8 or 127.0.0.1/32 "
+            "(no host bits set after the prefix)",
+        ),
+    ],
+)
+def test_invalid_monitoring_values_name_their_key(environ, expected):
+    assert error_for(environ) == expected

@@ -11,7 +11,7 @@ from server.connectors.base import AuthError
 from server.connectors.xero.client import XeroClient
 from server.connectors.xero.config import Limits, XeroAppConfig
 from server.connectors.xero.oauth import TokenSet, XeroOAuth
-from server.connectors.xero.ratelimit import RateLimiter
+from server.connectors.xero.ratelimit import RateLimiter, Usage
 from server.connectors.xero.tokens import TokenManager
 from server.database import NO_TRANSACTION, end_transaction
 from server.extensions import current_config, db
@@ -58,6 +58,30 @@ def oauth() -> XeroOAuth:
 
 def rate_limiter() -> RateLimiter:
     return RateLimiter(get_redis(), limits(), app_id=current_config().xero.client_id)
+
+
+@dataclass(frozen=True)
+class OrganisationUsage:
+    tenant_id: str
+    name: str
+    usage: Usage
+
+
+def limit_usage() -> list[OrganisationUsage]:
+    """What the limiter holds for every connected organisation (one database query, one
+    Redis round trip)."""
+    names = dict(
+        db.session.execute(
+            sa.select(XeroConnection.tenant_id, sa.func.max(XeroConnection.tenant_name))
+            .where(
+                XeroConnection.tenant_id.is_not(None),
+                XeroConnection.status == ConnectionStatus.CONNECTED,
+            )
+            .group_by(XeroConnection.tenant_id)
+        ).all()
+    )
+    found = rate_limiter().usage(list(names))
+    return [OrganisationUsage(tenant, names[tenant], found[tenant]) for tenant in sorted(names)]
 
 
 @dataclass

@@ -21,7 +21,7 @@ import math
 import random
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -150,6 +150,20 @@ class _Keys:
         return [self.in_flight, self.minute, self.day, self.app]
 
 
+@dataclass(frozen=True)
+class Usage:
+    """What the limiter holds for one organisation: calls in flight, calls in the sliding
+    minute and day windows (those in flight included), what Xero's limits leave of each,
+    and how long a 429 still blocks the organisation."""
+
+    in_flight: int
+    minute: int
+    day: int
+    minute_remaining: int
+    day_remaining: int
+    blocked_seconds: float
+
+
 class RateLimiter:
     def __init__(
         self,
@@ -238,6 +252,35 @@ class RateLimiter:
             limits.day_window, part(limits.per_day),
             limits.minute_window, part(limits.app_per_minute),
         ]  # fmt: skip
+
+    def usage(self, tenant_ids: Collection[str]) -> dict[str, Usage]:
+        """Each organisation's usage, read in one round trip without changing anything: a
+        window holds what the acquire script would count (scores after its cut-off)."""
+        if not tenant_ids:
+            return {}
+        seconds, microseconds = self.redis.time()
+        now = seconds + microseconds / 1_000_000
+        limits = self.limits
+        pipeline = self.redis.pipeline(transaction=False)
+        for tenant_id in tenant_ids:
+            keys = self._keys(tenant_id)
+            pipeline.zcount(keys.in_flight, f"({now}", "+inf")
+            pipeline.zcount(keys.minute, f"({now - limits.minute_window}", "+inf")
+            pipeline.zcount(keys.day, f"({now - limits.day_window}", "+inf")
+            pipeline.hget(keys.blocked, "until")
+        answers = iter(pipeline.execute())
+        found = {}
+        for tenant_id in tenant_ids:
+            in_flight, minute, day, until = (next(answers) for _ in range(4))
+            found[tenant_id] = Usage(
+                in_flight=in_flight,
+                minute=minute,
+                day=day,
+                minute_remaining=max(0, limits.per_minute - minute),
+                day_remaining=max(0, limits.per_day - day),
+                blocked_seconds=max(0.0, float(until) - now) if until else 0.0,
+            )
+        return found
 
     def correct(self, tenant_id: str, headers: Mapping[str, str]) -> None:
         """Take Xero's remaining counts into account if they show more calls used."""

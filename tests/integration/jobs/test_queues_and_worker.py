@@ -114,6 +114,7 @@ def test_system_page_lists_running_workers_and_schedulers(client, app_context):
     make_operator()
     log_in(client)
     scheduler = build_scheduler(app_context)
+    scheduler.claim.take()  # its heartbeat renews the claim, as `start` holds it
     scheduler.register_birth()
     scheduler.heartbeat()
     worker = build_worker(app_context, in_process=True)
@@ -123,6 +124,7 @@ def test_system_page_lists_running_workers_and_schedulers(client, app_context):
     finally:
         worker.register_death()
         scheduler.register_death()
+        scheduler.claim.release()
     assert scheduler.name in page
     assert worker.name in page
     assert "No worker is running" not in page
