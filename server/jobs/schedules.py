@@ -13,7 +13,7 @@ from rq.cron import CronScheduler
 from server.config import Config
 from server.extensions import current_config
 from server.jobs.queues import Priority
-from server.jobs.tasks import housekeeping, inbound, pull, push, stores
+from server.jobs.tasks import housekeeping, inbound, notifications, pull, push, stores
 from server.redis_client import get_redis
 
 
@@ -43,6 +43,11 @@ SCHEDULES: tuple[Schedule, ...] = (
         "check-woocommerce-webhooks",
         inbound.check_woo_webhooks,
         interval=lambda settings: settings.woocommerce.webhook_check_minutes * 60,
+    ),
+    Schedule(
+        "check-notifications",
+        notifications.check_notifications,
+        interval=lambda settings: settings.notifications.check_minutes * 60,
     ),
 )
 
