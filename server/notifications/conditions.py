@@ -168,8 +168,8 @@ def _problem_orders(active: sa.ScalarSelect[int], threshold: int) -> list[Condit
 
 
 def problem_words(by_status: dict[OutboxStatus, int]) -> str:
-    """ "3 orders failed and 4 held"."""
+    """In words: "7 orders (3 failed, 4 held)"."""
     failed, held = by_status.get(OutboxStatus.FAILED, 0), by_status.get(OutboxStatus.HELD, 0)
     parts = [f"{n} {verb}" for n, verb in ((failed, "failed"), (held, "held")) if n]
     total = failed + held
-    return f"{total} order{'' if total == 1 else 's'}: " + " and ".join(parts)
+    return f"{total} order{'' if total == 1 else 's'} ({', '.join(parts)})"
