@@ -42,11 +42,12 @@ def run(now: datetime | None = None) -> CheckResult:
         settings.woocommerce.webhook_check_minutes,
     )
     store_ids = {condition.store_id for condition in found}
-    recipients = dict(
-        db.session.execute(sa.select(Store.id, Store.admin_email).where(Store.id.in_(store_ids)))
-        .tuples()
-        .all()
-    )
+    recipients: dict[int, str] = {
+        store_id: address
+        for store_id, address in db.session.execute(
+            sa.select(Store.id, Store.admin_email).where(Store.id.in_(store_ids))
+        )
+    }
     change = ledger.record(found, storage.notification_switches(store_ids), recipients, now)
     db.session.commit()
     batches = ledger.claim(now)

@@ -186,7 +186,7 @@ def compose(to: tuple[str, ...], items: list[Item]) -> Message:
 def _text(intro: str, told: list[_Told], audience: Audience) -> str:
     blocks = [intro] if intro else []
     for entry in told:
-        lines = [entry.title.upper()] if len(told) > 1 else []
+        lines = [f"{entry.title}\n{'-' * len(entry.title)}"] if len(told) > 1 else []
         lines += [f"{label}: {text}" if label else text for label, text in entry.paragraphs]
         lines.append(entry.link)
         blocks.append("\n\n".join(lines))
