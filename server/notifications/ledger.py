@@ -160,7 +160,7 @@ def claim(now: datetime) -> list[list[Notification]]:
             sa.select(
                 Notification.audience, Notification.recipient, sa.func.max(Notification.sent_at)
             )
-            .where(Notification.sent_at.is_not(None))
+            .where(Notification.sent_at >= now - DIGEST_WINDOW)  # older ones hold nothing back
             .group_by(Notification.audience, Notification.recipient)
         )
     }
