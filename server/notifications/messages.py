@@ -176,10 +176,7 @@ def compose(to: tuple[str, ...], items: list[Item]) -> Message:
         intro = ""
     else:
         subject = f"wooxero: {len(told)} things need attention"
-        intro = (
-            "Since the last email, these happened. Each is told once; what is already fixed "
-            "is left out."
-        )
+        intro = "These need attention. Each is told once; what was fixed before now is left out."
     return Message(to, subject, _text(intro, told, audience), _html(subject, intro, told, audience))
 
 
