@@ -13,6 +13,7 @@ import binascii
 import ipaddress
 import json
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from decimal import Decimal
@@ -350,6 +351,55 @@ class MonitoringConfig(_Section):
         return values
 
 
+EMAIL_ADDRESS = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
+
+
+def _email_address(value: str) -> str:
+    value = value.strip()
+    if not EMAIL_ADDRESS.fullmatch(value):
+        raise ValueError(f"{value!r} is not an email address such as ops@example.com")
+    return value
+
+
+class EmailConfig(_Section):
+    """SMTP for notifications; without a host, messages are written to the log instead."""
+
+    host: str = ""
+    port: int = Field(587, ge=1, le=65535)
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    username: str = ""
+    password: SecretStr = SecretStr("")
+    from_address: str = ""
+    timeout: int = Field(30, ge=1, le=300)
+    operators: list[str] = []
+
+    _split_operators = field_validator("operators", mode="before")(_split_list)
+
+    @field_validator("operators")
+    @classmethod
+    def _addresses(cls, values: list[str]) -> list[str]:
+        return [_email_address(value) for value in values]
+
+    @field_validator("from_address")
+    @classmethod
+    def _sender(cls, value: str) -> str:
+        return _email_address(value) if value.strip() else ""
+
+    @model_validator(mode="after")
+    def _sender_when_sending(self) -> EmailConfig:
+        if self.host and not self.from_address:
+            raise ValueError("from_address is needed when host is set")
+        if self.password.get_secret_value() and not self.username:
+            raise ValueError("username is needed with password")
+        return self
+
+
+class NotificationsConfig(_Section):
+    check_minutes: int = Field(5, ge=1, le=1440)
+    # Held and failed orders of a store at which its admin (and the operators) are told.
+    problem_orders: int = Field(5, ge=1, le=100000)
+
+
 class Config(_Section):
     """Every setting of wooxero; see config.example.toml for what each one does."""
 
@@ -365,6 +415,8 @@ class Config(_Section):
     bridge: BridgeConfig = Field(default_factory=BridgeConfig)
     billing: BillingConfig = Field(default_factory=BillingConfig)
     monitoring: MonitoringConfig = Field(default_factory=MonitoringConfig)
+    email: EmailConfig = Field(default_factory=EmailConfig)
+    notifications: NotificationsConfig = Field(default_factory=NotificationsConfig)
 
     @model_validator(mode="after")
     def _threads_left_for_other_requests(self) -> Config:

@@ -29,7 +29,7 @@ from server import locks
 from server.config import Config
 from server.extensions import current_config
 from server.jobs.queues import Priority
-from server.jobs.tasks import billing, housekeeping, inbound, pull, push, stores
+from server.jobs.tasks import billing, housekeeping, inbound, notifications, pull, push, stores
 from server.redis_client import get_redis
 from server.startup import StartupError
 
@@ -64,6 +64,11 @@ SCHEDULES: tuple[Schedule, ...] = (
         "check-woocommerce-webhooks",
         inbound.check_woo_webhooks,
         interval=lambda settings: settings.woocommerce.webhook_check_minutes * 60,
+    ),
+    Schedule(
+        "check-notifications",
+        notifications.check_notifications,
+        interval=lambda settings: settings.notifications.check_minutes * 60,
     ),
 )
 

@@ -29,7 +29,14 @@ from server.models.settings import (
     TaxMapping,
     TrackingRule,
 )
-from server.models.store import Store, StoreState, StoreTransition
+from server.models.store import (
+    Audience,
+    Notification,
+    NotificationKind,
+    Store,
+    StoreState,
+    StoreTransition,
+)
 from server.models.system import EncryptionCanary
 from server.models.user import Operator
 from server.models.woo import REFUND_DETAILS, WooRecord
@@ -38,6 +45,7 @@ from server.models.xero_cache import ReferenceKind, XeroReference
 __all__ = [
     "REFUND_DETAILS",
     "AccountMapping",
+    "Audience",
     "Backfill",
     "BackfillStatus",
     "Binding",
@@ -50,6 +58,8 @@ __all__ = [
     "EventStatus",
     "GatewayMapping",
     "InboundEvent",
+    "Notification",
+    "NotificationKind",
     "Operator",
     "OutboxAction",
     "OutboxEntry",

@@ -1,4 +1,5 @@
-"""Stores: the tenants, one WooCommerce site each, and the record of their state changes."""
+"""Stores: the tenants, one WooCommerce site each, the record of their state changes, and the
+notifications told of them (each occurrence of a condition a person must act on)."""
 
 from __future__ import annotations
 
@@ -86,3 +87,49 @@ class StoreTransition(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     store: Mapped[Store] = relationship(back_populates="transitions")
+
+
+class NotificationKind(enum.StrEnum):
+    """What happened. A store kind's value is also its switch in the store's settings
+    (`notifications.<kind>`)."""
+
+    TRIAL_ENDING = "trial_ending"
+    TRIAL_ENDED = "trial_ended"
+    PAYMENT_FAILED = "payment_failed"
+    XERO_REAUTHORISATION = "xero_reauthorisation"
+    WOOCOMMERCE_REFUSED = "woocommerce_refused"
+    WEBHOOKS_LOST = "webhooks_lost"
+    ORDERS_NEED_ATTENTION = "orders_need_attention"
+
+
+class Audience(enum.StrEnum):
+    STORE = "store"  # the store's admin (its admin_email)
+    OPERATORS = "operators"  # the addresses in email.operators
+
+
+class Notification(db.Model):
+    """One occurrence of a condition for one audience: open (`resolved_at` None) while the
+    condition lasts; told at most once (`sent_at`), at once or in a digest."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        # The open occurrence of a store's condition, looked up at every check.
+        sa.Index("ix_notifications_open", "store_id", "kind", "audience", "resolved_at"),
+        # What waits for a recipient, and when they were last written to.
+        sa.Index("ix_notifications_recipient", "audience", "recipient", "sent_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id", ondelete="CASCADE"))
+    kind: Mapped[NotificationKind] = mapped_column(string_enum(NotificationKind, length=32))
+    audience: Mapped[Audience] = mapped_column(string_enum(Audience, length=16))
+    # The store admin's address when it was found ("" for the operators, or a store without
+    # one: then it is written to the log).
+    recipient: Mapped[str] = mapped_column(sa.String(254), default="")
+    # What makes it this occurrence: the trial's end date, the held orders' episode…
+    occurrence_key: Mapped[str] = mapped_column(sa.String(64))
+    detail: Mapped[str] = mapped_column(sa.String(500), default="")  # Xero's reason, counts…
+    detected_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    in_digest: Mapped[bool] = mapped_column(default=False)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -189,6 +189,22 @@ def test_a_relative_sqlite_path_is_made_absolute(tmp_path, monkeypatch):
             {"WOOXERO_XERO__CONCURRENT_LIMIT": "6"},
             "xero.concurrent_limit (from WOOXERO_XERO__CONCURRENT_LIMIT): Input should be less than or equal to 5",
         ),
+        (
+            {"WOOXERO_EMAIL__OPERATORS": "ops@example.com, nobody"},
+            "email.operators (from WOOXERO_EMAIL__OPERATORS): 'nobody' is not an email address such as ops@example.com",
+        ),
+        (
+            {"WOOXERO_EMAIL__SECURITY": "tls"},
+            "email.security (from WOOXERO_EMAIL__SECURITY): Input should be 'starttls', 'ssl' or 'none'",
+        ),
+        (
+            {"WOOXERO_EMAIL__HOST": "smtp.example.com"},
+            "email: from_address is needed when host is set",
+        ),
+        (
+            {"WOOXERO_NOTIFICATIONS__PROBLEM_ORDERS": "0"},
+            "notifications.problem_orders (from WOOXERO_NOTIFICATIONS__PROBLEM_ORDERS): Input should be greater than or equal to 1",
+        ),
     ],
 )
 def test_more_invalid_values(environ, expected):
@@ -204,6 +220,14 @@ def test_activations_in_flight_must_leave_web_threads_for_other_requests():
         "requests find a thread"
     )
     assert load_config({"WOOXERO_WEB__THREADS": "3"}).bridge.concurrent_activations == 2
+
+
+def test_the_operators_addresses_come_as_a_list():
+    settings = load_config({"WOOXERO_EMAIL__OPERATORS": "ops@example.com, owner@example.org"})
+    assert settings.email.operators == ["ops@example.com", "owner@example.org"]
+    assert "secret-password" not in repr(
+        load_config({"WOOXERO_EMAIL__USERNAME": "u", "WOOXERO_EMAIL__PASSWORD": "secret-password"})
+    )
 
 
 def test_xero_urls_may_be_plain_http_on_this_machine_only():

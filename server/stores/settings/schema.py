@@ -247,6 +247,18 @@ class FromXero(_Strict):
     paid_status: Literal["", "processing", "completed"] = ""
 
 
+class Notifications(_Strict):
+    """Which emails the store's admin gets (each field is a store kind of notification,
+    `server.models.NotificationKind`); all on unless turned off."""
+
+    trial_ending: StrictBool = True
+    trial_ended: StrictBool = True
+    payment_failed: StrictBool = True
+    xero_reauthorisation: StrictBool = True
+    woocommerce_refused: StrictBool = True
+    orders_need_attention: StrictBool = True
+
+
 MIN_POLL_MINUTES, MAX_POLL_MINUTES = 1, 1440  # as `woocommerce.poll_interval_minutes`
 
 
@@ -267,6 +279,7 @@ class StoreSettings(_Strict):
     payments: Payments = Payments()
     refunds: Refunds = Refunds()
     from_xero: FromXero = FromXero()
+    notifications: Notifications = Notifications()
     tax_mapping: list[TaxMappingRow] = Field(default=[], max_length=MAX_TAX_MAPPING_ROWS)
     tracking: list[TrackingRuleRow] = Field(default=[], max_length=MAX_TRACKING_RULES)
 

@@ -1,19 +1,25 @@
 """A store's `StoreSettings` document read from and written to its tables.
 
-Modules and options (documents, contacts, payments, refunds, from_xero) live in
+Modules and options (documents, contacts, payments, refunds, from_xero, notifications) live in
 `SyncSettings`; accounts, the tax mapping and the tracking rules in their own rows. `save`
 never commits: the caller does.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
 
 from server.extensions import db
 from server.models import AccountMapping, SyncSettings, TaxMapping, TrackingRule
-from server.stores.settings.schema import Accounts, StoreSettings, TrackingRuleRow
+from server.stores.settings.schema import (
+    Accounts,
+    Notifications,
+    StoreSettings,
+    TrackingRuleRow,
+)
 
 # Accounts fields stored as one row each, the field's name as scope and woo_ref "".
 SINGLE_ACCOUNTS = ("sales", "shipping", "fees", "discounts", "rounding")
@@ -53,6 +59,7 @@ def save(store_id: int, settings: StoreSettings) -> None:
         "payments": settings.payments.model_dump(mode="json"),
         "refunds": settings.refunds.model_dump(mode="json"),
         "from_xero": settings.from_xero.model_dump(mode="json"),
+        "notifications": settings.notifications.model_dump(mode="json"),
     }
     # Deleted by statement before the inserts: a flush would insert before deleting and
     # trip the unique constraints of rows that stay.
@@ -73,6 +80,24 @@ def save(store_id: int, settings: StoreSettings) -> None:
         TrackingRule(store_id=store_id, **row.model_dump()) for row in settings.tracking
     )
     db.session.flush()
+
+
+def notification_switches(store_ids: Iterable[int]) -> dict[int, Notifications]:
+    """Each store's notification switches, read alone (the check reads many stores')."""
+    ids = list(store_ids)
+    stored = dict(
+        db.session.execute(
+            sa.select(SyncSettings.store_id, SyncSettings.options).where(
+                SyncSettings.store_id.in_(ids)
+            )
+        ).all()
+    )
+    return {
+        store_id: Notifications.model_validate(
+            (stored.get(store_id) or {}).get("notifications", {})
+        )
+        for store_id in ids
+    }
 
 
 def _rows(model: Any, store_id: int) -> list[Any]:

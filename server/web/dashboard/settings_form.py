@@ -29,6 +29,7 @@ from server.stores.settings.choices import AccountUse, Choices
 from server.stores.settings.schema import (
     MODULE_PREREQUISITES,
     WOO_STATUSES,
+    Notifications,
     Polling,
     StoreSettings,
 )
@@ -45,6 +46,15 @@ ROW_FIELDS = {
 }  # fmt: skip
 # Fields of a tracking row that make it a rule (position and source always have a value).
 TRACKING_TYPED = ("source_key", "match_value", "tracking_category", "tracking_option")
+# The emails a store admin can turn off, as the form names them, in the order shown.
+NOTIFICATION_LABELS = {
+    "trial_ending": "Trial ending (3 days before)",
+    "trial_ended": "Trial ended",
+    "payment_failed": "Payment failed",
+    "xero_reauthorisation": "Xero needs signing in again",
+    "woocommerce_refused": "WooCommerce access refused",
+    "orders_need_attention": "Orders held or failed",
+}
 BLANK_ROWS = 2  # rows offered for adding, without JavaScript
 MAX_ROW_INDEX = 100_000
 
@@ -62,6 +72,7 @@ class SettingsForm:
     default_poll_minutes: int = 0
 
     modules = tuple(rules.MODULE_LABELS.items())
+    notifications = tuple(NOTIFICATION_LABELS.items())
 
     @staticmethod
     def module_needs(module: str) -> str:
@@ -176,7 +187,9 @@ def values_of(settings: StoreSettings, polling: Polling) -> dict[str, str]:
     values: dict[str, str] = {}
     for module, on in settings.modules.model_dump().items():
         values[f"modules.{module}"] = CHECKED if on else ""
-    for section in ("documents", "contacts", "payments", "refunds", "from_xero", "accounts"):
+    sections = ("documents", "contacts", "payments", "refunds", "from_xero", "notifications",
+                "accounts")  # fmt: skip
+    for section in sections:
         for name, value in getattr(settings, section).model_dump(mode="json").items():
             if isinstance(value, dict) and section == "accounts":
                 for index, (woo_id, code) in enumerate(value.items()):
@@ -246,6 +259,10 @@ def patch_of(
         "payments": _section(values, "payments", optional=True),
         "refunds": _section(values, "refunds", optional=True),
         "from_xero": _section(values, "from_xero"),
+        "notifications": {
+            kind: values.get(f"notifications.{kind}") == CHECKED
+            for kind in Notifications.model_fields
+        },
         "polling": _section(values, "polling", integers=("interval_minutes",), optional=True),
     }
     for checkbox in ("documents.link_to_order", "payments.enabled", "payments.approve_drafts",
@@ -416,7 +433,7 @@ def _changed(current: StoreSettings, polling: Polling, section: str, value: Any)
 _SHOWN = re.compile(
     r"(modules|polling)\.[a-z_]+"
     r"|documents(\.[a-z_]+|\.by_status(\.[a-z0-9_-]+)?)"
-    r"|contacts\.[a-z_]+|from_xero\.[a-z_]+|refunds(\.[a-z_]+)?"
+    r"|contacts\.[a-z_]+|from_xero\.[a-z_]+|notifications\.[a-z_]+|refunds(\.[a-z_]+)?"
     r"|accounts\.(sales|shipping|fees|discounts|rounding)"
     r"|accounts\.(products|categories)(\.[0-9]+\.(id|account))?"
     r"|payments\.(enabled|default_account|approve_drafts|by_gateway(\.[A-Za-z0-9_.:-]+)?)"

@@ -57,6 +57,14 @@ EVERY_SECTION = {
         "first_seen_refunded": "skip",
     },
     "from_xero": {"order_notes": False, "paid_status": "processing"},
+    "notifications": {
+        "trial_ending": True,
+        "trial_ended": False,
+        "payment_failed": True,
+        "xero_reauthorisation": False,
+        "woocommerce_refused": True,
+        "orders_need_attention": False,
+    },
     "polling": {"interval_minutes": None},  # kept on the WooCommerce connection, if any
     "tax_mapping": [
         {"woo_rates": "none", "xero_tax_type": "NONE", "label": "No tax"},

@@ -302,6 +302,19 @@ def test_a_tax_type_of_another_percentage_warns(page, store):
     assert settings_store.load(store.id).tax_types()["5"] == "PST"  # saved all the same
 
 
+def test_each_email_is_on_until_its_box_is_unticked(page, store):
+    values = page.fields()
+    kinds = ("trial_ending", "trial_ended", "payment_failed", "xero_reauthorisation",
+             "woocommerce_refused", "orders_need_attention")  # fmt: skip
+    assert all(values[f"notifications.{kind}"] == "on" for kind in kinds)
+    values.pop("notifications.trial_ended")
+    answer = page.post(values)
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    stored = settings_store.load(store.id).notifications
+    assert stored.trial_ended is False and stored.trial_ending is True
+    assert "notifications.trial_ended" not in page.fields()  # shown unticked
+
+
 def test_the_poll_interval_is_bounded_and_kept_on_the_connection(page, store):
     connection = WooConnection(store_id=store.id)
     db.session.add(connection)
