@@ -23,13 +23,14 @@ from server.models.settings import (
 )
 from server.models.store import Store, StoreState, StoreTransition
 from server.models.system import EncryptionCanary
-from server.models.user import Operator
+from server.models.user import ActionOutcome, Operator, OperatorAction, OperatorRole
 from server.models.woo import REFUND_DETAILS, WooRecord
 from server.models.xero_cache import ReferenceKind, XeroReference
 
 __all__ = [
     "REFUND_DETAILS",
     "AccountMapping",
+    "ActionOutcome",
     "Backfill",
     "BackfillStatus",
     "Binding",
@@ -43,6 +44,8 @@ __all__ = [
     "GatewayMapping",
     "InboundEvent",
     "Operator",
+    "OperatorAction",
+    "OperatorRole",
     "OutboxAction",
     "OutboxEntry",
     "OutboxPriority",
