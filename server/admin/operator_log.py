@@ -35,5 +35,6 @@ class OperatorActionView(ReadOnlyModelView):
         "operator_email", "action", "view", "outcome",
         _After(OperatorAction.at, "When"), _Before(OperatorAction.at, "When"),
     ]  # fmt: skip
+    named_filter_urls = True  # `?flt0_when_greater_than=…`: a link says what it filters
     column_searchable_list = ["operator_email", "action", "targets"]
     column_default_sort = ("id", True)
