@@ -8,9 +8,10 @@ import sqlalchemy as sa
 from flask import url_for
 
 from server.extensions import db
-from server.models import ActionOutcome, OperatorAction, Plan
+from server.models import ActionOutcome, Operator, OperatorAction, OperatorRole, Plan
 from server.web.auth.roles import OPEN_TO_EVERY_ROLE, READS
 from tests.integration.admin.conftest import (
+    ADMIN_EMAIL,
     SUPPORT_EMAIL,
     admin_views,
     database_rows,
@@ -165,3 +166,19 @@ def test_a_model_edit_without_csrf_token_is_refused(client, panel):
     assert answer.status_code == 400
     db.session.expire_all()
     assert db.session.get(Plan, plan_id).name == "Standard"
+
+
+def test_an_admin_gives_roles_but_cannot_make_themselves_support(client, panel):
+    log_in(client)
+    token = csrf_token(client.get("/admin/operator/").text)
+
+    def set_role(operator_id: int, email: str, role: str):
+        form = {"email": email, "role": role, "active": "y", "csrf_token": token}
+        return client.post(f"/admin/operator/edit/?id={operator_id}", data=form)
+
+    assert set_role(panel.support.id, SUPPORT_EMAIL, "admin").status_code == 302
+    refused = set_role(panel.admin.id, ADMIN_EMAIL, "support")
+    assert "You cannot make your own account support" in refused.text
+    db.session.expire_all()
+    roles = dict(db.session.execute(sa.select(Operator.email, Operator.role)).all())
+    assert roles == {ADMIN_EMAIL: OperatorRole.ADMIN, SUPPORT_EMAIL: OperatorRole.ADMIN}
