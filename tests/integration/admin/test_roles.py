@@ -182,3 +182,16 @@ def test_an_admin_gives_roles_but_cannot_make_themselves_support(client, panel):
     db.session.expire_all()
     roles = dict(db.session.execute(sa.select(Operator.email, Operator.role)).all())
     assert roles == {ADMIN_EMAIL: OperatorRole.ADMIN, SUPPORT_EMAIL: OperatorRole.ADMIN}
+
+
+def test_supports_pages_hide_every_button_that_posts(app_context, panel):
+    """The store's connect and dashboard buttons, check worker, the settings' save: hidden
+    for support by the panel's master template, shown to an admin."""
+    hiding = 'form[method="post" i]:not([data-own-account]) [type="submit"]'
+    support, _token = _support_client(app_context, panel)
+    admin = app_context.test_client()
+    log_in(admin)
+    for page in (f"/admin/store/details/?id={panel.store.id}", "/admin/system/"):
+        assert hiding in support.get(page).text, page
+        shown = admin.get(page).text
+        assert hiding not in shown and 'method="post"' in shown, page
