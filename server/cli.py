@@ -122,9 +122,15 @@ def scheduler() -> None:
 @cli.command("create-admin")
 @click.argument("email")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-def create_admin(email: str, password_stdin: bool) -> None:
-    """Create an operator, or set the password of an existing one."""
-    from server.models import Operator
+@click.option(
+    "--role",
+    type=click.Choice(["admin", "support"]),
+    help="admin changes anything; support sees everything and changes nothing. "
+    "Default: admin for a new operator, unchanged for an existing one.",
+)
+def create_admin(email: str, password_stdin: bool, role: str | None) -> None:
+    """Create an operator, or set the password (and role) of an existing one."""
+    from server.models import Operator, OperatorRole
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -146,8 +152,11 @@ def create_admin(email: str, password_stdin: bool) -> None:
         except ValueError as error:
             raise click.UsageError(str(error)) from None
         operator.active = True
+        if role is not None or created:
+            operator.role = OperatorRole(role or OperatorRole.ADMIN)
         db.session.commit()
-    click.echo(f"{'Created' if created else 'Updated'} operator {email}.")
+        shown = operator.role.value
+    click.echo(f"{'Created' if created else 'Updated'} operator {email}. Role: {shown}.")
 
 
 @cli.command("add-store")

@@ -20,6 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from limits import parse_many
 from pydantic import (
@@ -38,6 +39,17 @@ ENV_PREFIX = "WOOXERO_"
 CONFIG_PATH_VARIABLE = "WOOXERO_CONFIG"
 DEFAULT_CONFIG_PATH = "config.toml"
 SUPPORTED_DATABASES = ("sqlite", "postgresql")
+
+
+def zone_name(value: str) -> str:
+    """`value` if it names an IANA time zone (`Europe/Paris`, `UTC`) this machine knows."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"{value!r} is not an IANA time zone such as Europe/Paris or UTC"
+        ) from None
+    return value
 
 
 class ConfigError(Exception):
@@ -68,6 +80,12 @@ class ServerConfig(_Section):
     data_dir: Path = Path("var")
     proxy_count: int = Field(0, ge=0, le=5)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    operator_timezone: str = "UTC"  # the admin panel's times, for operators who chose none
+
+    @field_validator("operator_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        return zone_name(value)
 
     @field_validator("public_url")
     @classmethod

@@ -7,7 +7,9 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
 from server.admin.access import OverviewView
+from server.admin.account import AccountView
 from server.admin.billing import PlanView, SubscriptionChangeView, SubscriptionView
+from server.admin.operator_log import OperatorActionView
 from server.admin.plugin_download import PluginDownloadView
 from server.admin.sync_settings import SyncSettingsView
 from server.admin.system import SystemView
@@ -29,6 +31,7 @@ from server.models import (
     Binding,
     InboundEvent,
     Operator,
+    OperatorAction,
     OutboxEntry,
     Plan,
     Store,
@@ -74,6 +77,10 @@ def init_admin(app: Flask) -> Admin:
         )
     )
     admin.add_view(OperatorAccountView(Operator, session, name="Operators", category="System"))
+    admin.add_view(
+        OperatorActionView(OperatorAction, session, name="Operator log", category="System")
+    )
+    admin.add_view(AccountView(name="My account", endpoint="account", category="System"))
     admin.add_view(SystemView(name="Status", endpoint="system", category="System"))
     admin.add_view(PluginDownloadView(name="Bridge plugin", endpoint="plugin", category="System"))
     return admin

@@ -1,10 +1,14 @@
-"""Every admin view is for signed-in operators only; the overview page."""
+"""Every admin view is for signed-in operators only, and shows a support operator nothing
+they may not use (no create, edit or delete buttons, no actions): the role itself is
+enforced for the whole app by `server.web.auth.roles`. Times are shown in the operator's
+zone. The overview page."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import abort, redirect, request, url_for
@@ -15,18 +19,29 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from server.admin.fields import ModelConverter
-from server.extensions import db
+from server.extensions import current_config, db
 from server.models import EventStatus, InboundEvent, Outcome, Store, StoreState, SyncRecord
 from server.untrusted import ascii_int
+from server.web.auth import operator_log
+from server.web.auth.roles import operator_may_change
+
+ADMINS_ONLY = "Only an admin operator may open this page; your role is support."
 
 
 class OperatorOnly:
-    """Mixed into every view: anonymous visitors are sent to the login page and back."""
+    """Mixed into every view: anonymous visitors are sent to the login page and back; a view
+    with `admins_only` is out of a support operator's menu and answers them 403."""
+
+    admins_only = False
 
     def is_accessible(self) -> bool:
-        return bool(current_user.is_authenticated)
+        if not current_user.is_authenticated:
+            return False
+        return operator_may_change() or not self.admins_only
 
     def inaccessible_callback(self, name: str, **kwargs: Any) -> Response:
+        if current_user.is_authenticated:
+            abort(403, ADMINS_ONLY)
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
@@ -34,9 +49,17 @@ class SecureView(OperatorOnly, BaseView):
     pass
 
 
+def operator_zone() -> ZoneInfo:
+    """The zone the signed-in operator reads and types times in."""
+    return current_user.zone(current_config().server.operator_timezone)
+
+
 def _moment(_view: Any, value: datetime) -> str:
-    """A stored moment to the second, marked UTC (every time is kept in UTC)."""
-    return value.strftime("%Y-%m-%d %H:%M:%S") + (" UTC" if value.tzinfo is not None else "")
+    """A stored moment to the second in the operator's zone, with the zone's abbreviation
+    (`2026-12-03 22:12:36 NZDT`): every time is kept in UTC."""
+    if value.tzinfo is None:
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    return value.astimezone(operator_zone()).strftime("%Y-%m-%d %H:%M:%S %Z")
 
 
 def _amount(_view: Any, value: Decimal) -> str:
@@ -52,6 +75,27 @@ class SecureModelView(OperatorOnly, ModelView):
         **typefmt.BASE_FORMATTERS, datetime: _moment, Decimal: _amount,
     }  # fmt: skip
     column_type_formatters_detail = column_type_formatters
+
+    # Read per request: a support operator sees no button they cannot use. (A view that
+    # sets one of these to False keeps it False for everybody.)
+    @property  # type: ignore[override]
+    def can_create(self) -> bool:
+        return operator_may_change()
+
+    @property  # type: ignore[override]
+    def can_edit(self) -> bool:
+        return operator_may_change()
+
+    @property  # type: ignore[override]
+    def can_delete(self) -> bool:
+        return operator_may_change()
+
+    def is_action_allowed(self, name: str) -> bool:
+        return operator_may_change() and super().is_action_allowed(name)
+
+    def after_model_change(self, form: Any, model: Any, is_created: bool) -> None:
+        if is_created:
+            operator_log.note_created(model.id)
 
     def _handle_view(self, name: str, **kwargs: Any) -> Any:
         """Row ids (`?id=`, a deletion's `id`, an action's `rowid`) are plain numbers that fit

@@ -285,9 +285,10 @@ class BindingView(ReadOnlyModelView):
 
 
 class OperatorAccountView(SecureModelView):
-    column_list = ["email", "active", "created_at", "last_login_at"]
+    admins_only = True  # managing operators is an admin's
+    column_list = ["email", "role", "active", "timezone", "created_at", "last_login_at"]
     column_details_exclude_list = ["password_hash"]
-    form_columns = ["email", "active", "new_password"]
+    form_columns = ["email", "role", "active", "new_password"]
     form_args = {"email": {"filters": [lambda value: Operator.normalise_email(value or "")]}}
     form_extra_fields = {
         "new_password": PasswordField(
@@ -307,6 +308,8 @@ class OperatorAccountView(SecureModelView):
             raise ValidationError(gettext("A new operator needs a password."))
         if model.id == current_user.id and not model.active:
             raise ValidationError("You cannot deactivate your own account.")
+        if model.id == current_user.id and not model.may_change:
+            raise ValidationError("You cannot make your own account support: ask another admin.")
 
     def on_model_delete(self, model: Operator) -> None:
         if model.id == current_user.id:

@@ -38,13 +38,14 @@ from server.models.store import (
     StoreTransition,
 )
 from server.models.system import EncryptionCanary
-from server.models.user import Operator
+from server.models.user import ActionOutcome, Operator, OperatorAction, OperatorRole
 from server.models.woo import REFUND_DETAILS, WooRecord
 from server.models.xero_cache import ReferenceKind, XeroReference
 
 __all__ = [
     "REFUND_DETAILS",
     "AccountMapping",
+    "ActionOutcome",
     "Audience",
     "Backfill",
     "BackfillStatus",
@@ -61,6 +62,8 @@ __all__ = [
     "Notification",
     "NotificationKind",
     "Operator",
+    "OperatorAction",
+    "OperatorRole",
     "OutboxAction",
     "OutboxEntry",
     "OutboxPriority",

@@ -9,7 +9,7 @@ from server import create_app
 from server.cli import cli
 from server.config import build_config
 from server.extensions import db
-from server.models import Operator, Store
+from server.models import Operator, OperatorRole, Store
 from server.runtime.keys import ENCRYPTION_KEYS_FILE, read_key_file, with_local_keys
 from server.runtime.serve import serve_lock
 from server.startup import apply_migrations, verify_encryption_keys
@@ -261,3 +261,35 @@ def test_add_store_normalises_and_checks_the_url(tmp_path, database_factory):
     again = invoke(environment, "add-store", "https://93.184.215.14/Shop")
     assert again.exit_code == 2 and "already registered" in again.output
     assert len(stores_in(settings)) == 1
+
+
+def role_of(settings, email):
+    app = create_app(settings)
+    with app.app_context():
+        role = db.session.scalar(sa.select(Operator.role).where(Operator.email == email))
+        db.engine.dispose()
+    return role
+
+
+def test_create_admin_gives_a_role_admin_unless_told(tmp_path, database_factory):
+    environment, settings = local_install(tmp_path, database_factory)
+    line = PASSWORD + "\n"
+    invoke(environment, "create-admin", "boss@example.com", "--password-stdin", input=line)
+    assert role_of(settings, "boss@example.com") is OperatorRole.ADMIN
+    result = invoke(
+        environment, "create-admin", "help@example.com", "--password-stdin", "--role", "support",
+        input=line,
+    )  # fmt: skip
+    assert result.exit_code == 0 and "Role: support." in result.output
+    invoke(environment, "create-admin", "help@example.com", "--password-stdin", input=line)
+    assert role_of(settings, "help@example.com") is OperatorRole.SUPPORT, "a new password keeps it"
+    invoke(
+        environment, "create-admin", "help@example.com", "--password-stdin", "--role", "admin",
+        input=line,
+    )  # fmt: skip
+    assert role_of(settings, "help@example.com") is OperatorRole.ADMIN
+    refused = invoke(
+        environment, "create-admin", "x@example.com", "--password-stdin", "--role", "owner",
+        input=line,
+    )  # fmt: skip
+    assert refused.exit_code == 2 and "'owner' is not one of" in refused.output

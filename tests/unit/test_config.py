@@ -340,3 +340,18 @@ def test_monitoring_token_and_networks_from_the_environment():
 )
 def test_invalid_monitoring_values_name_their_key(environ, expected):
     assert error_for(environ) == expected
+
+
+@pytest.mark.parametrize("zone", ["Mars/Olympus", "", "../../etc/passwd", "/etc/localtime"])
+def test_the_operators_time_zone_must_be_an_iana_zone(zone):
+    assert error_for({"WOOXERO_SERVER__OPERATOR_TIMEZONE": zone}).startswith(
+        "server.operator_timezone (from WOOXERO_SERVER__OPERATOR_TIMEZONE): "
+        f"{zone!r} is not an IANA time zone"
+    )
+
+
+def test_the_operators_time_zone_defaults_to_utc_and_takes_any_iana_zone(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no config.toml
+    assert load_config({}).server.operator_timezone == "UTC"
+    zone = load_config({"WOOXERO_SERVER__OPERATOR_TIMEZONE": "Pacific/Auckland"})
+    assert zone.server.operator_timezone == "Pacific/Auckland"

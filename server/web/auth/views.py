@@ -19,13 +19,19 @@ from werkzeug.security import check_password_hash
 from werkzeug.wrappers import Response
 
 from server.extensions import current_config, db, limiter
-from server.models import Operator
+from server.models import ActionOutcome, Operator
 from server.models.types import utcnow
 from server.untrusted import ascii_int
+from server.web.auth import operator_log, roles
 from server.web.auth.forms import LoginForm
 from server.web.auth.safe_next import safe_next_path
 
 bp = Blueprint("auth", __name__)
+# For the whole app, whichever blueprint answers: the role's limits, then the log.
+bp.before_app_request(roles.refuse_changes_by_read_only_operators)
+bp.after_app_request(operator_log.record_request)
+
+UNKNOWN_ACCOUNT = "(no such operator)"  # what was typed is not kept: it may be a password
 
 # Checked when the email is unknown, so a wrong email costs as long as a wrong password.
 _UNKNOWN_OPERATOR_HASH = "scrypt:32768:8:1$wooxero$" + "0" * 128
@@ -63,6 +69,7 @@ def _login_account() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@roles.open_to_every_role
 @limiter.limit(_login_limit, methods=["POST"])  # per client address
 @limiter.limit(_login_limit, methods=["POST"], key_func=_login_account)
 def login() -> Response | str:
@@ -84,12 +91,17 @@ def login() -> Response | str:
             login_user(operator)
             session.permanent = True  # the cookie expires with the session's lifetime
             session[SIGNED_IN_AT] = int(time.time())
+            operator_log.record(operator, "sign in", ActionOutcome.DONE, 302, view="auth")
             return redirect(safe_next_path(form.next.data, default))
+        operator_log.record(
+            operator, "sign in", ActionOutcome.REFUSED, 200, email=UNKNOWN_ACCOUNT, view="auth"
+        )
         flash("Wrong email or password.", "error")
     return render_template("auth/login.html", form=form)
 
 
 @bp.post("/logout")
+@roles.open_to_every_role
 def logout() -> Response:
     """Ends the session on the server too: a copy of the cookie must not outlive it. A new
     session_version ends every session of the operator (there is no per-session record).
@@ -97,5 +109,6 @@ def logout() -> Response:
     if current_user.is_authenticated:
         current_user.session_version += 1
         db.session.commit()
+        operator_log.record(current_user, "sign out", ActionOutcome.DONE, 302, view="auth")
     logout_user()
     return redirect(url_for("auth.login"))

@@ -185,6 +185,7 @@ def test_creating_an_operator_from_the_panel_hashes_the_password(client):
         "/admin/operator/new/",
         data={
             "email": " New@Example.com ",
+            "role": "admin",
             "active": "y",
             "new_password": "another long password",
             "csrf_token": token,
@@ -202,7 +203,12 @@ def test_a_short_password_is_refused_in_the_panel(client):
     token = csrf_token(client.get("/admin/operator/new/").text)
     response = client.post(
         "/admin/operator/new/",
-        data={"email": "short@example.com", "new_password": "short", "csrf_token": token},
+        data={
+            "email": "short@example.com",
+            "role": "admin",
+            "new_password": "short",
+            "csrf_token": token,
+        },
         follow_redirects=True,
     )
     assert "at least 12 characters" in response.text
@@ -250,6 +256,7 @@ def test_an_email_differing_only_in_case_is_refused_without_leaking_anything(cli
         "/admin/operator/new/",
         data={
             "email": "OPS@example.com",
+            "role": "admin",
             "new_password": "another long password",
             "csrf_token": token,
         },
