@@ -1,5 +1,5 @@
 """Jobs that keep the house: the worker round trip the System page checks, and the nightly
-purge of settled history."""
+purge of settled history (events, sync records, notifications long resolved)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from server.extensions import current_config, db
-from server.models import EventStatus, InboundEvent, SyncRecord
+from server.models import EventStatus, InboundEvent, Notification, SyncRecord
 from server.models.types import utcnow
 
 SETTLED_EVENT_STATUSES = (EventStatus.DONE, EventStatus.DUPLICATE, EventStatus.IGNORED)
@@ -47,10 +47,17 @@ def purge_expired_records() -> dict[str, int]:
     records = _delete_in_batches(
         SyncRecord, SyncRecord.started_at < now - timedelta(days=retention.sync_record_days)
     )
-    return {"inbound_events": events, "sync_records": records}
+    # Occurrences over for as long as settled events are kept: nothing to tell of them again.
+    notifications = _delete_in_batches(
+        Notification,
+        Notification.resolved_at < now - timedelta(days=retention.inbound_event_days),
+    )
+    return {"inbound_events": events, "sync_records": records, "notifications": notifications}
 
 
-def _delete_in_batches(model: type[InboundEvent] | type[SyncRecord], condition: Any) -> int:
+def _delete_in_batches(
+    model: type[InboundEvent] | type[SyncRecord] | type[Notification], condition: Any
+) -> int:
     deleted = 0
     while True:
         ids = db.session.scalars(sa.select(model.id).where(condition).limit(PURGE_BATCH)).all()

@@ -195,3 +195,13 @@ def test_supports_pages_hide_every_button_that_posts(app_context, panel):
         assert hiding in support.get(page).text, page
         shown = admin.get(page).text
         assert hiding not in shown and 'method="post"' in shown, page
+
+
+def test_the_sync_settings_save_is_left_out_for_support(app_context, panel):
+    support, _token = _support_client(app_context, panel)
+    admin = app_context.test_client()
+    log_in(admin)
+    page = f"/admin/sync_settings/?store={panel.store.public_id}"
+    assert "Save settings" in admin.get(page).text
+    answer = support.get(page)
+    assert answer.status_code == 200 and "Save settings" not in answer.text

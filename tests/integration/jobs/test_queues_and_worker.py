@@ -1,7 +1,7 @@
 import os
 import pickle
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from rq import Queue
@@ -11,7 +11,17 @@ from server.jobs.queues import Priority, enqueue, enqueue_coalesced, is_waiting,
 from server.jobs.schedules import SCHEDULES, build_scheduler
 from server.jobs.tasks import housekeeping, inbound, push
 from server.jobs.worker import build_worker
-from server.models import EventSource, EventStatus, InboundEvent, Outcome, Store, SyncRecord
+from server.models import (
+    Audience,
+    EventSource,
+    EventStatus,
+    InboundEvent,
+    Notification,
+    NotificationKind,
+    Outcome,
+    Store,
+    SyncRecord,
+)
 from server.models.types import utcnow
 from tests.support.jobs import run_jobs
 from tests.support.web import csrf_token, log_in, make_operator
@@ -80,11 +90,33 @@ def test_purge_keeps_owed_work_and_recent_history(app_context, monkeypatch):
     )
     db.session.commit()
 
+    long_ago, lately = utcnow() - timedelta(days=100), utcnow() - timedelta(days=10)
+    db.session.add_all(
+        [
+            _notification(store, resolved_at=long_ago),  # over for longer than events are kept
+            _notification(store, resolved_at=lately),
+            _notification(store, resolved_at=None),  # still going on
+        ]
+    )
+    db.session.commit()
+
     monkeypatch.setattr(housekeeping, "PURGE_BATCH", 1)  # several batches
-    assert housekeeping.purge_expired_records() == {"inbound_events": 2, "sync_records": 1}
+    assert housekeeping.purge_expired_records() == {
+        "inbound_events": 2, "sync_records": 1, "notifications": 1,
+    }  # fmt: skip
+    kept = db.session.scalars(sa.select(Notification.resolved_at).order_by(Notification.id))
+    assert [moment is None for moment in kept] == [False, True]
     remaining = db.session.scalars(sa.select(InboundEvent.status).order_by(InboundEvent.id)).all()
     assert remaining == [EventStatus.DONE, EventStatus.PENDING, EventStatus.FAILED]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SyncRecord)) == 1
+
+
+def _notification(store: Store, resolved_at: datetime | None) -> Notification:
+    return Notification(
+        store_id=store.id, kind=NotificationKind.TRIAL_ENDED, audience=Audience.STORE,
+        occurrence_key="2026-01-01", detected_at=utcnow() - timedelta(days=200),
+        resolved_at=resolved_at,
+    )  # fmt: skip
 
 
 def test_scheduler_registers_every_schedule_with_the_job_timeout(app_context, settings):
