@@ -8,19 +8,21 @@ from flask_admin.theme import Bootstrap4Theme
 
 from server.admin.access import OverviewView
 from server.admin.plugin_download import PluginDownloadView
-from server.admin.sync_settings import SyncSettingsView
-from server.admin.system import SystemView
-from server.admin.views import (
+from server.admin.stores import StoreView
+from server.admin.sync import (
     BackfillView,
     BindingView,
     InboundEventView,
-    OperatorAccountView,
     OutboxEntryView,
+    SyncRecordView,
+)
+from server.admin.sync_settings import SyncSettingsView
+from server.admin.system import SystemView
+from server.admin.views import (
+    OperatorAccountView,
     PlanView,
     StoreTransitionView,
-    StoreView,
     SubscriptionView,
-    SyncRecordView,
     WooConnectionView,
     XeroConnectionView,
 )

@@ -189,24 +189,47 @@ class LastDay:
     waiting: int  # orders waiting for the store's setup, or on their way (now)
 
 
+# Orders on their way: waiting for the store's setup, queued, being written, or in doubt.
+MOVING = (OutboxStatus.WAITING, OutboxStatus.PENDING, OutboxStatus.SENDING,
+          OutboxStatus.UNCERTAIN, OutboxStatus.BOOKS)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class OrderCounts:
+    held: int = 0  # orders waiting for a person
+    failed: int = 0  # orders Xero refused
+    waiting: int = 0  # orders waiting for the store's setup, or on their way
+
+
+def order_counts(store_ids: list[int]) -> dict[int, OrderCounts]:
+    """Each store's orders held, failed and on their way now, in one grouped query over
+    the outbox's (store, status) index; the orders done are not counted."""
+    rows = db.session.execute(
+        sa.select(OutboxEntry.store_id, OutboxEntry.status, sa.func.count(OutboxEntry.id))
+        .where(
+            OutboxEntry.store_id.in_(store_ids),
+            OutboxEntry.status.in_((OutboxStatus.HELD, OutboxStatus.FAILED, *MOVING)),
+        )
+        .group_by(OutboxEntry.store_id, OutboxEntry.status)
+    ).all()
+    counts: dict[int, dict[OutboxStatus, int]] = {store_id: {} for store_id in store_ids}
+    for store_id, status, count in rows:
+        counts[store_id][status] = int(count)
+    return {
+        store_id: OrderCounts(
+            held=by_status.get(OutboxStatus.HELD, 0),
+            failed=by_status.get(OutboxStatus.FAILED, 0),
+            waiting=sum(by_status.get(status, 0) for status in MOVING),
+        )
+        for store_id, by_status in counts.items()
+    }
+
+
 def last_day(store_id: int) -> LastDay:
     now = utcnow()
     synced = usage.orders_synced(store_id, now - timedelta(hours=24), now + timedelta(seconds=1))
-    counts = dict(
-        db.session.execute(
-            sa.select(OutboxEntry.status, sa.func.count(OutboxEntry.id))
-            .where(OutboxEntry.store_id == store_id)
-            .group_by(OutboxEntry.status)
-        ).all()
-    )
-    moving = (OutboxStatus.WAITING, OutboxStatus.PENDING, OutboxStatus.SENDING,
-              OutboxStatus.UNCERTAIN, OutboxStatus.BOOKS)  # fmt: skip
-    return LastDay(
-        synced=synced,
-        held=int(counts.get(OutboxStatus.HELD, 0)),
-        failed=int(counts.get(OutboxStatus.FAILED, 0)),
-        waiting=sum(int(counts.get(status, 0)) for status in moving),
-    )
+    counts = order_counts([store_id])[store_id]
+    return LastDay(synced=synced, held=counts.held, failed=counts.failed, waiting=counts.waiting)
 
 
 class Fix(enum.StrEnum):
@@ -236,6 +259,40 @@ def alerts(
     woo: WooConnection | None,
     today: LastDay,
 ) -> list[Alert]:
+    unmapped = ""
+    if settings.modules.tax_rates and not status.complete:
+        unmapped = status.describe() or "some rates have no Xero tax type"
+    return standing_alerts(
+        xero,
+        woo,
+        disabled_webhooks([store_id]).get(store_id, 0),
+        today,
+        usage.subscription_of(store_id),
+        unmapped_tax=unmapped,
+    )
+
+
+def disabled_webhooks(store_ids: list[int]) -> dict[int, int]:
+    """How many of each store's webhooks WooCommerce turned off (stores with none left out)."""
+    rows = db.session.execute(
+        sa.select(WooWebhook.store_id, sa.func.count(WooWebhook.id))
+        .where(WooWebhook.store_id.in_(store_ids), WooWebhook.status != "active")
+        .group_by(WooWebhook.store_id)
+    ).all()
+    return {store_id: int(count) for store_id, count in rows}
+
+
+def standing_alerts(
+    xero: XeroConnection | None,
+    woo: WooConnection | None,
+    disabled: int,
+    orders: OrderCounts | LastDay,
+    subscription: Subscription | None,
+    unmapped_tax: str = "",
+) -> list[Alert]:
+    """The alerts from what is already read: the Overview's, and the operators' list of
+    stores (which reads these for a page of stores at once, and leaves the tax mapping to
+    the store's Overview: `unmapped_tax` "")."""
     found: list[Alert] = []
     if xero is not None and xero.status == ConnectionStatus.NEEDS_REAUTHORISATION:
         reason = f" Xero said: {xero.status_reason}" if xero.status_reason else ""
@@ -249,11 +306,6 @@ def alerts(
         reason = woo.status_reason or "the store refused wooxero's keys"
         found.append(Alert("error", f"WooCommerce access stopped working: {reason}.",
                            Fix.RECONNECT_WOOCOMMERCE))  # fmt: skip
-    disabled = db.session.scalar(
-        sa.select(sa.func.count(WooWebhook.id)).where(
-            WooWebhook.store_id == store_id, WooWebhook.status != "active"
-        )
-    )
     if disabled:
         found.append(Alert(
             "warning",
@@ -261,19 +313,18 @@ def alerts(
             "orders are still found by polling, later.",
             Fix.REPAIR_WEBHOOKS,
         ))  # fmt: skip
-    if settings.modules.tax_rates and not status.complete:
-        found.append(Alert("warning", f"Unmapped tax: {status.describe()}.", Fix.MAP_TAX))
-    if today.failed or today.held:
+    if unmapped_tax:
+        found.append(Alert("warning", f"Unmapped tax: {unmapped_tax}.", Fix.MAP_TAX))
+    if orders.failed or orders.held:
         found.append(Alert(
-            "error" if today.failed else "warning",
+            "error" if orders.failed else "warning",
             " and ".join(
                 f"{count} order{'' if count == 1 else 's'} {verb}"
-                for count, verb in ((today.failed, "failed"), (today.held, "held"))
+                for count, verb in ((orders.failed, "failed"), (orders.held, "held"))
                 if count
             ).capitalize() + ": each says why, and waits for you.",
             Fix.REVIEW_ORDERS,
         ))  # fmt: skip
-    subscription = usage.subscription_of(store_id)
     if subscription is not None:
         found.extend(_subscription_alerts(subscription))
     return found
