@@ -294,6 +294,7 @@ class StoreView(HidesSecrets, SecureModelView):
         _StoreFilter("Has failed orders", YES_NO, _has_orders(OutboxStatus.FAILED)),
         _StoreFilter("Has orders on their way", YES_NO, _has_orders(*MOVING)),
     ]
+    named_filter_urls = True  # links and bookmarks say what they filter
     column_default_sort = ("id", True)
     form_columns = ["name"]
 
