@@ -36,8 +36,6 @@ from server.jobs.tasks import inbound
 from server.models import (
     Backfill,
     Binding,
-    BindingKind,
-    EventSource,
     InboundEvent,
     OutboxEntry,
     Store,
@@ -45,8 +43,6 @@ from server.models import (
 )
 from server.stores.activity import DOCUMENT_BINDINGS, ORDER_KINDS
 from server.web.dashboard import actions
-
-WOO_SOURCES = (EventSource.WOOCOMMERCE_WEBHOOK, EventSource.WOOCOMMERCE_POLL)
 
 
 class _InStore(BaseSQLAFilter):
@@ -147,7 +143,7 @@ class InboundEventView(StoreReferences, ReadOnlyModelView):
         "store_id": store_column,
         "resource_id": order_column(
             "resource_id",
-            lambda event: event.source in WOO_SOURCES and event.resource == "order",
+            lambda event: event.source in inbound.WOO_SOURCES and event.resource == "order",
         ),
     }
     column_formatters_detail = {**column_formatters, "payload": json_column}
@@ -249,7 +245,7 @@ class BindingView(StoreReferences, ReadOnlyModelView):
     column_formatters = {
         "store_id": store_column,
         "woo_id": order_column("woo_id", lambda binding: binding.kind in DOCUMENT_BINDINGS),
-        "xero_id": xero_column(lambda binding: BindingKind(binding.kind).value),
+        "xero_id": xero_column(lambda binding: binding.kind.value),
     }
     column_filters = ["kind", _InStore(Binding.store_id, "Store")]
     column_searchable_list = ["woo_id", "xero_id", "xero_number"]
