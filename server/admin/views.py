@@ -11,23 +11,25 @@ from wtforms import PasswordField, ValidationError
 from wtforms.validators import NumberRange, Optional
 
 from server.admin.access import ReadOnlyModelView, SecureModelView
-from server.admin.rows import HidesSecrets
+from server.admin.rows import HidesSecrets, StoreReferences, store_column
 from server.models import Operator
 from server.models.user import MIN_PASSWORD_LENGTH
 
 
-class StoreTransitionView(ReadOnlyModelView):
+class StoreTransitionView(StoreReferences, ReadOnlyModelView):
     column_list = ["at", "store", "from_state", "to_state", "reason", "actor"]
+    column_formatters = {"store": store_column}
     column_filters = ["to_state"]
     column_default_sort = ("id", True)
 
 
-class XeroConnectionView(HidesSecrets, ReadOnlyModelView):
+class XeroConnectionView(StoreReferences, HidesSecrets, ReadOnlyModelView):
     column_list = ["store", "tenant_name", "tenant_id", "status", "status_reason", "updated_at"]
+    column_formatters = {"store": store_column}
     column_filters = ["status"]
 
 
-class WooConnectionView(HidesSecrets, SecureModelView):
+class WooConnectionView(StoreReferences, HidesSecrets, SecureModelView):
     """Read-only but for the store's poll interval."""
 
     can_create = False
@@ -38,6 +40,7 @@ class WooConnectionView(HidesSecrets, SecureModelView):
         "refund_check_failures", "refund_check_error",
     ]  # fmt: skip
     column_filters = ["status"]
+    column_formatters = {"store": store_column}
     form_columns = ["poll_interval_minutes"]
     form_args = {
         "poll_interval_minutes": {
@@ -55,8 +58,9 @@ class PlanView(SecureModelView):
     ]  # fmt: skip
 
 
-class SubscriptionView(SecureModelView):
+class SubscriptionView(StoreReferences, SecureModelView):
     column_list = ["store", "plan", "status", "trial_ends_at", "current_period_end", "provider"]
+    column_formatters = {"store": store_column}
     column_filters = ["status", "provider"]
     form_columns = [
         "store", "plan", "status", "trial_ends_at", "current_period_end", "provider",

@@ -372,3 +372,21 @@ def test_each_row_opens_the_stores_dashboard(client):
     log_in(client)
     row = _cells(client.get("/admin/store/").text, store.id)
     assert row["dashboard"] == "Open the store's dashboard"
+
+
+def test_connections_subscriptions_and_state_changes_link_their_store(client):
+    make_operator()
+    store = _store(1)
+    plan = Plan(code="starter", name="Starter")
+    db.session.add(plan)
+    db.session.flush()
+    db.session.add_all([
+        XeroConnection(store_id=store.id, tenant_name="Org"), WooConnection(store_id=store.id),
+        Subscription(store_id=store.id, plan_id=plan.id),
+    ])  # fmt: skip
+    store.transition_to(StoreState.PAUSED, "test", "ops@example.com")
+    db.session.commit()
+    log_in(client)
+    link = f'<a href="/admin/store/details/?id={store.id}">Shop 1 (https://shop1.example)</a>'
+    for view in ("xeroconnection", "wooconnection", "subscription", "storetransition"):
+        assert link in client.get(f"/admin/{view}/").text, view
