@@ -55,6 +55,7 @@ bench: $(TEST_STAMP)
 	$(BIN)/python -m benchmarks.xero_limiter
 	$(BIN)/python -m benchmarks.backfill
 	$(BIN)/python -m benchmarks.dashboard
+	$(BIN)/python -m benchmarks.admin_stores
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .

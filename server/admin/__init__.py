@@ -11,17 +11,19 @@ from server.admin.account import AccountView
 from server.admin.billing import PlanView, SubscriptionChangeView, SubscriptionView
 from server.admin.operator_log import OperatorActionView
 from server.admin.plugin_download import PluginDownloadView
-from server.admin.sync_settings import SyncSettingsView
-from server.admin.system import SystemView
-from server.admin.views import (
+from server.admin.stores import StoreView
+from server.admin.sync import (
     BackfillView,
     BindingView,
     InboundEventView,
-    OperatorAccountView,
     OutboxEntryView,
-    StoreTransitionView,
-    StoreView,
     SyncRecordView,
+)
+from server.admin.sync_settings import SyncSettingsView
+from server.admin.system import SystemView
+from server.admin.views import (
+    OperatorAccountView,
+    StoreTransitionView,
     WooConnectionView,
     XeroConnectionView,
 )

@@ -18,7 +18,7 @@ from flask_admin.model import typefmt
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from server.admin.fields import ModelConverter
+from server.admin.fields import FilterConverter, ModelConverter
 from server.extensions import current_config, db
 from server.models import EventStatus, InboundEvent, Outcome, Store, StoreState, SyncRecord
 from server.untrusted import ascii_int
@@ -69,6 +69,7 @@ def _amount(_view: Any, value: Decimal) -> str:
 
 class SecureModelView(OperatorOnly, ModelView):
     model_form_converter = ModelConverter
+    filter_converter = FilterConverter()
     page_size = 50
     can_view_details = True
     column_type_formatters = {

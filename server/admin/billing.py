@@ -13,6 +13,7 @@ from wtforms import Form, StringField, TextAreaField, ValidationError
 from wtforms.validators import DataRequired, Length
 
 from server.admin.access import ReadOnlyModelView, SecureModelView
+from server.admin.rows import StoreReferences, store_column
 from server.billing import subscriptions, usage
 from server.jobs.tasks import billing as billing_jobs
 from server.models import Subscription
@@ -60,7 +61,7 @@ class PlanView(SecureModelView):
     }
 
 
-class SubscriptionView(SecureModelView):
+class SubscriptionView(StoreReferences, SecureModelView):
     """A change of state or plan needs a reason and is recorded; a store that may sync
     again has what waited sent at once."""
 
@@ -71,7 +72,7 @@ class SubscriptionView(SecureModelView):
         "updated_at",
     ]  # fmt: skip
     column_labels = {"usage": "Orders this period"}
-    column_formatters = {"usage": lambda _v, _c, model, _n: _usage(model)}
+    column_formatters = {"store": store_column, "usage": lambda _v, _c, model, _n: _usage(model)}
     column_details_list = [*column_list, "provider_ref", "created_at"]
     column_formatters_detail = column_formatters
     column_filters = ["status", "provider", "plan.name"]

@@ -1,5 +1,6 @@
-"""Form fields and converters for wooxero's column types (UTC datetimes, money), and numbers
-bounded to what their columns hold, so a form refuses them rather than the database."""
+"""Form fields and converters for wooxero's column types (UTC datetimes, money), numbers
+bounded to what their columns hold, so a form refuses them rather than the database, and
+list filters on enum columns that work."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import UTC
 from typing import Any
 
 import sqlalchemy as sa
+from flask_admin.contrib.sqla import filters
 from flask_admin.contrib.sqla.form import AdminModelConverter
 from flask_admin.form import DateTimeField
 from flask_admin.model.form import converts
@@ -63,3 +65,38 @@ class ModelConverter(AdminModelConverter):
         top = INT64_MAX if isinstance(column.type, sa.BigInteger) else INT32_MAX
         field_args["validators"].append(NumberRange(min=-top - 1, max=top))
         return super().handle_integer_types(column, field_args, **extra)
+
+
+class _ByValue:
+    """Flask-Admin's enum filters offer the values the columns keep ("paused") but look
+    members up by name ("PAUSED"): every choice failed with a 500. By value here; a value
+    that is no member's is a filter refused (ValueError), not an error."""
+
+    enum_class: Any
+
+    def member(self, value: Any) -> Any:
+        return self.enum_class(value) if self.enum_class is not None else value
+
+
+class EnumEqual(_ByValue, filters.EnumEqualFilter):
+    def clean(self, value: Any) -> Any:
+        return self.member(value)
+
+
+class EnumNotEqual(_ByValue, filters.EnumFilterNotEqual):
+    def clean(self, value: Any) -> Any:
+        return self.member(value)
+
+
+class EnumInList(_ByValue, filters.EnumFilterInList):
+    def clean(self, value: Any) -> Any:
+        return [self.member(item) for item in filters.FilterInList.clean(self, value)]
+
+
+class EnumNotInList(_ByValue, filters.EnumFilterNotInList):
+    def clean(self, value: Any) -> Any:
+        return [self.member(item) for item in filters.FilterInList.clean(self, value)]
+
+
+class FilterConverter(filters.FilterConverter):
+    enum = (EnumEqual, EnumNotEqual, filters.EnumFilterEmpty, EnumInList, EnumNotInList)

@@ -42,7 +42,10 @@ def of_store(store_id: int, now: datetime | None = None) -> Entitlement:
     return of(store_id, usage.subscription_of(store_id), now or utcnow())
 
 
-def of(store_id: int, subscription: Subscription | None, now: datetime) -> Entitlement:
+def of(
+    store_id: int, subscription: Subscription | None, now: datetime, orders: int | None = None
+) -> Entitlement:
+    """`orders`: this period's orders synced, when the caller counted them for many stores."""
     if subscription is None:
         return Entitlement()
     status = subscription.status
@@ -58,7 +61,7 @@ def of(store_id: int, subscription: Subscription | None, now: datetime) -> Entit
         return Entitlement(Refusal.EXPIRED, f"the subscription expired: {WHAT_TO_DO}")
     if status == SubscriptionStatus.CANCELLED:
         return Entitlement(Refusal.CANCELED, f"the subscription was canceled: {WHAT_TO_DO}")
-    used = usage.usage(store_id, subscription, now)
+    used = usage.usage(store_id, subscription, now, orders)
     if used.quota is None:
         return Entitlement()
     left = max(used.quota - used.orders, 0)

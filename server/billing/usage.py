@@ -101,7 +101,35 @@ def orders_synced(store_id: int, start: datetime, end: datetime) -> int:
     return int(count or 0)
 
 
-def usage(store_id: int, subscription: Subscription | None, now: datetime) -> Usage:
+def orders_synced_in_periods(periods: dict[int, tuple[datetime, datetime]]) -> dict[int, int]:
+    """`orders_synced` for many stores, each over its own period, in one query."""
+    if not periods:
+        return {}
+    in_period = sa.or_(*(
+        sa.and_(SyncRecord.store_id == store_id, SyncRecord.started_at >= start,
+                SyncRecord.started_at < end)
+        for store_id, (start, end) in periods.items()
+    ))  # fmt: skip
+    rows = db.session.execute(
+        sa.select(SyncRecord.store_id, sa.func.count(sa.distinct(SyncRecord.woo_id)))
+        .where(
+            in_period,
+            SyncRecord.direction == Direction.PUSH,
+            SyncRecord.kind.in_(DOCUMENT_KINDS),
+            SyncRecord.outcome == Outcome.OK,
+        )
+        .group_by(SyncRecord.store_id)
+    ).all()
+    counted = {store_id: int(count) for store_id, count in rows}
+    return {store_id: counted.get(store_id, 0) for store_id in periods}
+
+
+def usage(
+    store_id: int, subscription: Subscription | None, now: datetime, orders: int | None = None
+) -> Usage:
+    """The store's use of its plan this period (`orders`: counted already by the caller)."""
     start, end = current_period(subscription, now)
     quota = subscription.plan.monthly_order_limit if subscription is not None else None
-    return Usage(start, end, orders_synced(store_id, start, end), quota)
+    if orders is None:
+        orders = orders_synced(store_id, start, end)
+    return Usage(start, end, orders, quota)

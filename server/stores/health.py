@@ -130,7 +130,7 @@ def store_health(public_id: str | None = None) -> list[StoreHealth]:
     ids = [row[0] for row in rows] if public_id is not None else None
     outbox = _outbox_counts(ids)
     events = _event_counts(ids)
-    webhooks_off = _disabled_webhooks(ids)
+    webhooks_off = disabled_webhooks(ids)
     found = []
     for (store_id, public, name, url, state, subscription, xero, woo, poll_failures,
          synced_at) in rows:  # fmt: skip
@@ -177,7 +177,9 @@ def _event_counts(store_ids: list[int] | None) -> dict[int, dict[EventStatus, in
     )
 
 
-def _disabled_webhooks(store_ids: list[int] | None) -> dict[int, int]:
+def disabled_webhooks(store_ids: list[int] | None) -> dict[int, int]:
+    """How many of each store's webhooks WooCommerce turned off (stores with none left out;
+    `store_ids` None: every store)."""
     only = [WooWebhook.store_id.in_(store_ids)] if store_ids is not None else []
     return dict(
         db.session.execute(

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from server.billing import entitlement, usage
+from server.billing.entitlement import Entitlement
 from server.extensions import db
 from server.models import (
     Backfill,
@@ -23,13 +24,12 @@ from server.models import (
     Subscription,
     SubscriptionStatus,
     SyncRecord,
-    WooWebhook,
     XeroConnection,
     XeroReference,
 )
 from server.models.connection import WooConnection
 from server.models.types import utcnow
-from server.stores.health import MOVING
+from server.stores.health import MOVING, disabled_webhooks
 from server.stores.settings import rules
 from server.stores.settings.schema import StoreSettings
 from server.stores.settings.tax_mapping import TaxMappingStatus
@@ -189,22 +189,42 @@ class LastDay:
     waiting: int  # orders waiting for the store's setup, or on their way (now)
 
 
+@dataclass(frozen=True)
+class OrderCounts:
+    held: int = 0  # orders waiting for a person
+    failed: int = 0  # orders Xero refused
+    waiting: int = 0  # orders waiting for the store's setup, or on their way
+
+
+def order_counts(store_ids: list[int]) -> dict[int, OrderCounts]:
+    """Each store's orders held, failed and on their way now, in one grouped query over
+    the outbox's (store, status) index; the orders done are not counted."""
+    rows = db.session.execute(
+        sa.select(OutboxEntry.store_id, OutboxEntry.status, sa.func.count(OutboxEntry.id))
+        .where(
+            OutboxEntry.store_id.in_(store_ids),
+            OutboxEntry.status.in_((OutboxStatus.HELD, OutboxStatus.FAILED, *MOVING)),
+        )
+        .group_by(OutboxEntry.store_id, OutboxEntry.status)
+    ).all()
+    counts: dict[int, dict[OutboxStatus, int]] = {store_id: {} for store_id in store_ids}
+    for store_id, status, count in rows:
+        counts[store_id][status] = int(count)
+    return {
+        store_id: OrderCounts(
+            held=by_status.get(OutboxStatus.HELD, 0),
+            failed=by_status.get(OutboxStatus.FAILED, 0),
+            waiting=sum(by_status.get(status, 0) for status in MOVING),
+        )
+        for store_id, by_status in counts.items()
+    }
+
+
 def last_day(store_id: int) -> LastDay:
     now = utcnow()
     synced = usage.orders_synced(store_id, now - timedelta(hours=24), now + timedelta(seconds=1))
-    counts = dict(
-        db.session.execute(
-            sa.select(OutboxEntry.status, sa.func.count(OutboxEntry.id))
-            .where(OutboxEntry.store_id == store_id)
-            .group_by(OutboxEntry.status)
-        ).all()
-    )
-    return LastDay(
-        synced=synced,
-        held=int(counts.get(OutboxStatus.HELD, 0)),
-        failed=int(counts.get(OutboxStatus.FAILED, 0)),
-        waiting=sum(int(counts.get(status, 0)) for status in MOVING),
-    )
+    counts = order_counts([store_id])[store_id]
+    return LastDay(synced=synced, held=counts.held, failed=counts.failed, waiting=counts.waiting)
 
 
 class Fix(enum.StrEnum):
@@ -234,6 +254,33 @@ def alerts(
     woo: WooConnection | None,
     today: LastDay,
 ) -> list[Alert]:
+    unmapped = ""
+    if settings.modules.tax_rates and not status.complete:
+        unmapped = status.describe() or "some rates have no Xero tax type"
+    subscription = usage.subscription_of(store_id)
+    return standing_alerts(
+        xero,
+        woo,
+        disabled_webhooks([store_id]).get(store_id, 0),
+        today,
+        subscription,
+        entitlement.of(store_id, subscription, utcnow()),
+        unmapped_tax=unmapped,
+    )
+
+
+def standing_alerts(
+    xero: XeroConnection | None,
+    woo: WooConnection | None,
+    disabled: int,
+    orders: OrderCounts | LastDay,
+    subscription: Subscription | None,
+    allowed: Entitlement,
+    unmapped_tax: str = "",
+) -> list[Alert]:
+    """The alerts from what is already read: the Overview's, and the operators' list of
+    stores (which reads these for a page of stores at once, and leaves the tax mapping to
+    the store's Overview: `unmapped_tax` "")."""
     found: list[Alert] = []
     if xero is not None and xero.status == ConnectionStatus.NEEDS_REAUTHORISATION:
         reason = f" Xero said: {xero.status_reason}" if xero.status_reason else ""
@@ -247,11 +294,6 @@ def alerts(
         reason = woo.status_reason or "the store refused wooxero's keys"
         found.append(Alert("error", f"WooCommerce access stopped working: {reason}.",
                            Fix.RECONNECT_WOOCOMMERCE))  # fmt: skip
-    disabled = db.session.scalar(
-        sa.select(sa.func.count(WooWebhook.id)).where(
-            WooWebhook.store_id == store_id, WooWebhook.status != "active"
-        )
-    )
     if disabled:
         found.append(Alert(
             "warning",
@@ -259,27 +301,24 @@ def alerts(
             "orders are still found by polling, later.",
             Fix.REPAIR_WEBHOOKS,
         ))  # fmt: skip
-    if settings.modules.tax_rates and not status.complete:
-        found.append(Alert("warning", f"Unmapped tax: {status.describe()}.", Fix.MAP_TAX))
-    if today.failed or today.held:
+    if unmapped_tax:
+        found.append(Alert("warning", f"Unmapped tax: {unmapped_tax}.", Fix.MAP_TAX))
+    if orders.failed or orders.held:
         found.append(Alert(
-            "error" if today.failed else "warning",
+            "error" if orders.failed else "warning",
             " and ".join(
                 f"{count} order{'' if count == 1 else 's'} {verb}"
-                for count, verb in ((today.failed, "failed"), (today.held, "held"))
+                for count, verb in ((orders.failed, "failed"), (orders.held, "held"))
                 if count
             ).capitalize() + ": each says why, and waits for you.",
             Fix.REVIEW_ORDERS,
         ))  # fmt: skip
-    subscription = usage.subscription_of(store_id)
     if subscription is not None:
-        found.extend(_subscription_alerts(store_id, subscription))
+        found.extend(_subscription_alerts(subscription, allowed))
     return found
 
 
-def _subscription_alerts(store_id: int, subscription: Subscription) -> list[Alert]:
-    now = utcnow()
-    allowed = entitlement.of(store_id, subscription, now)
+def _subscription_alerts(subscription: Subscription, allowed: Entitlement) -> list[Alert]:
     if not allowed.entitled:
         return [Alert(
             "error",
@@ -287,7 +326,7 @@ def _subscription_alerts(store_id: int, subscription: Subscription) -> list[Aler
             "in order, as soon as syncing can resume.",
             Fix.SUBSCRIPTION,
         )]  # fmt: skip
-    days = usage.trial_days_left(subscription, now)
+    days = usage.trial_days_left(subscription, utcnow())
     if days is not None and days <= TRIAL_ENDING_DAYS:
         return [Alert("warning", f"Your trial ends in {days} day(s).", Fix.SUBSCRIPTION)]
     if subscription.status == SubscriptionStatus.PAST_DUE:

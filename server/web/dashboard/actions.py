@@ -1,11 +1,11 @@
 """What a store admin or an operator can do to a store, whichever way they ask (the JSON
 API, the dashboard's forms, the admin panel): change its settings through the module chain,
-start a manual sync behind its cooldown, start a backfill, replay failed and held orders.
-Each answers a small result the caller turns into its own kind of answer."""
+start a manual sync behind its cooldown, start a backfill, replay failed and held orders,
+repair its webhooks. Each answers a small result the caller turns into its own kind of answer."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from server.connections.woocommerce import access as woo_access
 from server.extensions import db
 from server.inbound import backfill
+from server.jobs.tasks.inbound import check_store_webhooks
 from server.jobs.tasks.push import enqueue_manual_sync, flush, run_backfill
 from server.models import Backfill, Store
 from server.push import outbox
@@ -189,8 +190,21 @@ def start_backfill(store: Store, since: datetime) -> Backfill:
 
 def replay(store: Store, woo_order_id: str | None = None) -> int:
     """Failed and held orders (one, or all of the store's) back to the outbox; how many."""
-    count = outbox.replay(store.id, woo_order_id)
+    return replay_orders(store, [woo_order_id])
+
+
+def replay_orders(store: Store, woo_order_ids: Iterable[str | None]) -> int:
+    """These failed and held orders of the store (None: all of them) back to the outbox, in
+    one commit and one flush; how many. Committed before the flush is enqueued: should Redis
+    fail then, the per-minute flush of waiting work takes them up."""
+    count = sum(outbox.replay(store.id, woo_order_id) for woo_order_id in woo_order_ids)
     db.session.commit()
     if count:
         flush.enqueue(store.id)
     return count
+
+
+def repair_webhooks(store: Store) -> None:
+    """Put back the webhooks WooCommerce turned off or someone removed, and poll the gap
+    they may have left (a job: it calls the store)."""
+    check_store_webhooks.enqueue(store.id)

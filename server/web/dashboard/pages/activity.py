@@ -14,7 +14,7 @@ from server.connectors.woocommerce.urls import order_edit_url
 from server.connectors.xero.links import document_url
 from server.models import Store
 from server.push import refusals
-from server.stores import activity
+from server.stores import activity, roster
 from server.web.dashboard import actions
 from server.web.dashboard.pages import display, render, store_page
 
@@ -133,8 +133,7 @@ def _preview(store: Store, woo_order_id: str, notices: Notices) -> str:
 
 def _order_link(store: Store, woo_order_id: str) -> str | None:
     """The order in wp-admin (HPOS or not: see `order_edit_url`)."""
-    admin_url = store.admin_url or f"{store.url.rstrip('/')}/wp-admin"
-    return order_edit_url(admin_url, int(woo_order_id))
+    return order_edit_url(roster.admin_address(store), int(woo_order_id))
 
 
 def _replay(store: Store) -> Notices:

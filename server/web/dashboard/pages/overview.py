@@ -8,7 +8,6 @@ from flask import request
 
 from server.connections.woocommerce import access as woo_access
 from server.connections.xero import access as xero_access
-from server.jobs.tasks.inbound import check_store_webhooks
 from server.models import Store
 from server.stores import lifecycle, overview
 from server.stores.settings import rules, tax_mapping
@@ -69,6 +68,6 @@ def _act(store: Store, action: str) -> Notices:
             return [("error", "; ".join(change.errors.values()))]
         return [("success", "Syncing is on: new and changed orders go to Xero.")]
     if action == "repair_webhooks":
-        check_store_webhooks.enqueue(store.id)
+        actions.repair_webhooks(store)
         return [("success", "Putting wooxero's webhooks back in the store, and polling the gap.")]
     return [("error", "That action is not one this page offers.")]
