@@ -197,3 +197,13 @@ def subscribed(store: Store, plan: Plan, status: SubscriptionStatus, **fields: A
     db.session.add(subscription)
     db.session.commit()
     return subscription
+
+
+def billed_by_stripe(
+    store: Store, plan: Plan, status: SubscriptionStatus, sub_id: str = "sub_1",
+    customer: str = "cus_1",
+) -> Subscription:  # fmt: skip
+    """A subscription linked to its Stripe subscription and customer, as a checkout leaves it."""
+    return subscribed(
+        store, plan, status, provider="stripe", provider_ref=sub_id, provider_customer_ref=customer
+    )

@@ -33,6 +33,11 @@ def apply(kind: str, obj: dict, **fields) -> object:
     return receive(parse_event(event(kind, obj, **fields)))
 
 
+def update(store, status: str, price: str, kind: str = "customer.subscription.updated", **fields):
+    """Stripe's event about the store's subscription, with its status and item's price."""
+    return apply(kind, stripe_subscription(store, status=status, price=price, **fields))
+
+
 def changes(subscription) -> list[tuple[str | None, str, str, str, str]]:
     return [
         (c.from_status and c.from_status.value, c.to_status.value, c.to_plan, c.actor, c.reason)
@@ -102,10 +107,7 @@ def test_a_subscription_update_maps_stripes_status(trial, stripe_status, ours):
 
 def test_incomplete_keeps_the_state_while_stripe_asks_for_the_payment(trial):
     store, _, subscription = trial
-    received = apply(
-        "customer.subscription.created",
-        stripe_subscription(store, status="incomplete", price="price_standard"),
-    )
+    received = update(store, "incomplete", "price_standard", "customer.subscription.created")
     db.session.refresh(subscription)
     assert received.applied and subscription.status == SubscriptionStatus.TRIALING
     assert subscription.provider_ref == "sub_1", "linked all the same"
@@ -114,10 +116,7 @@ def test_incomplete_keeps_the_state_while_stripe_asks_for_the_payment(trial):
 def test_the_plan_follows_the_items_price_and_the_period_its_end(trial):
     store, _, subscription = trial
     end = NOW + 20 * 86400
-    apply(
-        "customer.subscription.updated",
-        stripe_subscription(store, status="active", price="price_starter", period_end=end),
-    )
+    update(store, "active", "price_starter", period_end=end)
     db.session.refresh(subscription)
     assert subscription.plan.code == "starter"
     assert subscription.current_period_end == datetime.fromtimestamp(end, UTC)
@@ -126,10 +125,7 @@ def test_the_plan_follows_the_items_price_and_the_period_its_end(trial):
 
 def test_an_unknown_price_changes_the_state_but_not_the_plan_and_says_so(trial):
     store, _, subscription = trial
-    received = apply(
-        "customer.subscription.updated",
-        stripe_subscription(store, status="active", price="price_elsewhere"),
-    )
+    received = update(store, "active", "price_elsewhere")
     db.session.refresh(subscription)
     assert subscription.status == SubscriptionStatus.ACTIVE and subscription.plan.code == "standard"
     assert "price_elsewhere is no plan's here" in received.note

@@ -17,6 +17,7 @@ from tests.support.stripe import (
     CHECKOUT_URL,
     PORTAL_URL,
     SECRET_KEY,
+    billed_by_stripe,
     checkout_session,
     form,
     portal_session,
@@ -69,10 +70,9 @@ def test_checkout_is_a_subscription_session_for_the_plans_price_naming_the_store
 def test_a_store_that_paid_before_subscribes_again_as_the_same_customer(stripe_billing, stripe_api):
     store = make_store()
     plans = priced_plans()
-    subscription = subscribed(
-        store, plans["standard"], SubscriptionStatus.CANCELLED, provider="stripe",
-        provider_ref="sub_old", provider_customer_ref="cus_kept",
-    )  # fmt: skip
+    subscription = billed_by_stripe(
+        store, plans["standard"], SubscriptionStatus.CANCELLED, "sub_old", "cus_kept"
+    )
     stripe_api.post(f"{API}/checkout/sessions", json=checkout_session(store, "cus_kept"))
     get_provider().checkout_url(store, subscription, plans["standard"], SUCCESS, CANCEL)
     assert form(stripe_api.calls[0])["customer"] == "cus_kept"
@@ -83,10 +83,7 @@ def test_a_billed_subscription_changes_plan_in_the_portal_not_in_a_second_checko
 ):
     store = make_store()
     plans = priced_plans()
-    subscription = subscribed(
-        store, plans["starter"], SubscriptionStatus.ACTIVE, provider="stripe",
-        provider_ref="sub_1", provider_customer_ref="cus_1",
-    )  # fmt: skip
+    subscription = billed_by_stripe(store, plans["starter"], SubscriptionStatus.ACTIVE)
     stripe_api.get(
         f"{API}/subscriptions/sub_1",
         json=stripe_subscription(store, status="active", price="price_starter"),
@@ -107,10 +104,7 @@ def test_a_billed_subscription_changes_plan_in_the_portal_not_in_a_second_checko
 
 def test_the_portal_is_for_the_stores_customer_and_comes_back(stripe_billing, stripe_api):
     store = make_store()
-    subscription = subscribed(
-        store, priced_plans()["starter"], SubscriptionStatus.PAST_DUE, provider="stripe",
-        provider_ref="sub_1", provider_customer_ref="cus_1",
-    )  # fmt: skip
+    subscription = billed_by_stripe(store, priced_plans()["starter"], SubscriptionStatus.PAST_DUE)
     stripe_api.post(f"{API}/billing_portal/sessions", json=portal_session("cus_1", SUCCESS))
     assert get_provider().portal_url(store, subscription, SUCCESS) == PORTAL_URL
     assert form(stripe_api.calls[0]) == {"customer": "cus_1", "return_url": SUCCESS}

@@ -15,6 +15,7 @@ from tests.support.stripe import (
     API,
     CHECKOUT_URL,
     PORTAL_URL,
+    billed_by_stripe,
     checkout_session,
     form,
     portal_session,
@@ -54,10 +55,7 @@ def test_a_trial_offers_to_subscribe_to_each_priced_plan_top_level(stripe_billin
 def test_a_store_stripe_bills_changes_plan_and_manages_its_card(stripe_billing, client):
     store = make_store()
     plans = priced_plans()
-    subscribed(
-        store, plans["starter"], SubscriptionStatus.ACTIVE, provider="stripe",
-        provider_ref="sub_1", provider_customer_ref="cus_1",
-    )  # fmt: skip
+    billed_by_stripe(store, plans["starter"], SubscriptionStatus.ACTIVE)
     offered = buttons(open_dashboard(client, store).get("subscription").text)
     assert [(action, plan, label) for action, _, plan, label in offered] == [
         ("checkout", "standard", "Change to Standard"),
@@ -93,10 +91,7 @@ def test_subscribe_goes_to_stripe_checkout_once_per_token(stripe_billing, stripe
 
 def test_the_portal_button_opens_stripes_billing_portal(stripe_billing, stripe_api, client):
     store = make_store()
-    subscribed(
-        store, priced_plans()["starter"], SubscriptionStatus.PAST_DUE, provider="stripe",
-        provider_ref="sub_1", provider_customer_ref="cus_1",
-    )  # fmt: skip
+    billed_by_stripe(store, priced_plans()["starter"], SubscriptionStatus.PAST_DUE)
     page = open_dashboard(client, store).get("subscription").text
     (token,) = {token for action, token, _, _ in buttons(page) if action == "portal"}
     stripe_api.post(f"{API}/billing_portal/sessions", json=portal_session("cus_1", "x"))
