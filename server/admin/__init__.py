@@ -7,7 +7,12 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
 from server.admin.access import OverviewView
-from server.admin.billing import PlanView, SubscriptionChangeView, SubscriptionView
+from server.admin.billing import (
+    PlanView,
+    ProviderEventView,
+    SubscriptionChangeView,
+    SubscriptionView,
+)
 from server.admin.plugin_download import PluginDownloadView
 from server.admin.sync_settings import SyncSettingsView
 from server.admin.system import SystemView
@@ -31,6 +36,7 @@ from server.models import (
     Operator,
     OutboxEntry,
     Plan,
+    ProviderEvent,
     Store,
     StoreTransition,
     Subscription,
@@ -72,6 +78,9 @@ def init_admin(app: Flask) -> Admin:
         SubscriptionChangeView(
             SubscriptionChange, session, name="Subscription changes", category="Billing"
         )
+    )
+    admin.add_view(
+        ProviderEventView(ProviderEvent, session, name="Payment events", category="Billing")
     )
     admin.add_view(OperatorAccountView(Operator, session, name="Operators", category="System"))
     admin.add_view(SystemView(name="Status", endpoint="system", category="System"))

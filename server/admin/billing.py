@@ -1,5 +1,6 @@
 """Billing in the admin: plans, subscriptions (every change of state or plan recorded with
-the operator and the reason), and the record of those changes."""
+the operator and the reason), the record of those changes, and the events payment
+providers sent."""
 
 from __future__ import annotations
 
@@ -49,7 +50,14 @@ class SubscriptionView(SecureModelView):
     ]  # fmt: skip
     column_filters = ["status", "provider", "plan.name"]
     column_searchable_list = ["store.name", "store.url", "store.admin_email"]
-    form_columns = ["plan", "status", "trial_ends_at", "current_period_end", "provider_ref"]
+    form_columns = [
+        "plan", "status", "trial_ends_at", "current_period_end", "provider", "provider_ref",
+        "provider_customer_ref",
+    ]  # fmt: skip
+    column_labels = {
+        "provider_ref": "Provider's subscription",
+        "provider_customer_ref": "Provider's customer",
+    }
     form_extra_fields = {
         "reason": StringField(
             "Reason for the change",
@@ -85,4 +93,13 @@ class SubscriptionChangeView(ReadOnlyModelView):
     ]  # fmt: skip
     column_filters = ["to_status", "actor"]
     column_searchable_list = ["reason", "actor"]
+    column_default_sort = ("id", True)
+
+
+class ProviderEventView(ReadOnlyModelView):
+    """Each event a payment provider sent, once: what it did to which store, or why not."""
+
+    column_list = ["received_at", "provider", "type", "event_id", "store", "outcome", "note"]
+    column_filters = ["provider", "type", "outcome"]
+    column_searchable_list = ["event_id", "type", "note"]
     column_default_sort = ("id", True)

@@ -129,6 +129,8 @@ class ProviderEvent(db.Model):
     note: Mapped[str] = mapped_column(sa.Text, default="")
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
 
+    store: Mapped[Store | None] = relationship()
+
 
 class TrialClaim(db.Model):
     """A store address that has had its free trial. Not tied to the store's row: erasing an
