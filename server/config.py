@@ -320,6 +320,9 @@ class BillingConfig(_Section):
     trial_days: int = Field(14, ge=0, le=365)
     trial_plan: str = Field("standard", pattern=PLAN_CODE_PATTERN)
     plans: list[PlanConfig] = []  # empty: DEFAULT_PLANS
+    stripe_secret_key: SecretStr = SecretStr("")
+    stripe_webhook_secret: SecretStr = SecretStr("")
+    stripe_webhook_tolerance_seconds: int = Field(300, ge=30, le=3600)
 
     @field_validator("plans")
     @classmethod
@@ -336,6 +339,15 @@ class BillingConfig(_Section):
             raise ValueError(
                 f"trial_plan ({self.trial_plan!r}) is not one of the plans ({', '.join(codes)})"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _stripe_has_its_keys(self) -> BillingConfig:
+        if self.provider != "stripe":
+            return self
+        for key in ("stripe_secret_key", "stripe_webhook_secret"):
+            if not getattr(self, key).get_secret_value():
+                raise ValueError(f'{key} is required with provider = "stripe"')
         return self
 
 

@@ -8,7 +8,12 @@ from flask_admin.theme import Bootstrap4Theme
 
 from server.admin.access import OverviewView
 from server.admin.account import AccountView
-from server.admin.billing import PlanView, SubscriptionChangeView, SubscriptionView
+from server.admin.billing import (
+    PlanView,
+    ProviderEventView,
+    SubscriptionChangeView,
+    SubscriptionView,
+)
 from server.admin.operator_log import OperatorActionView
 from server.admin.plugin_download import PluginDownloadView
 from server.admin.stores import StoreView
@@ -36,6 +41,7 @@ from server.models import (
     OperatorAction,
     OutboxEntry,
     Plan,
+    ProviderEvent,
     Store,
     StoreTransition,
     Subscription,
@@ -77,6 +83,9 @@ def init_admin(app: Flask) -> Admin:
         SubscriptionChangeView(
             SubscriptionChange, session, name="Subscription changes", category="Billing"
         )
+    )
+    admin.add_view(
+        ProviderEventView(ProviderEvent, session, name="Payment events", category="Billing")
     )
     admin.add_view(OperatorAccountView(Operator, session, name="Operators", category="System"))
     admin.add_view(

@@ -1,5 +1,6 @@
 """Billing in the admin: plans, subscriptions (every change of state or plan recorded with
-the operator and the reason), and the record of those changes."""
+the operator and the reason), the record of those changes, and the events payment
+providers sent."""
 
 from __future__ import annotations
 
@@ -71,14 +72,19 @@ class SubscriptionView(StoreReferences, SecureModelView):
         "store", "plan", "status", "usage", "trial_ends_at", "current_period_end", "provider",
         "updated_at",
     ]  # fmt: skip
-    column_labels = {"usage": "Orders this period"}
+    column_labels = {
+        "usage": "Orders this period",
+        "provider_ref": "Provider's subscription",
+        "provider_customer_ref": "Provider's customer",
+    }
     column_formatters = {"store": store_column, "usage": lambda _v, _c, model, _n: _usage(model)}
-    column_details_list = [*column_list, "provider_ref", "created_at"]
+    column_details_list = [*column_list, "provider_ref", "provider_customer_ref", "created_at"]
     column_formatters_detail = column_formatters
     column_filters = ["status", "provider", "plan.name"]
     column_searchable_list = ["store.name", "store.url", "store.admin_email"]
     form_columns = [
-        "plan", "status", "trial_ends_at", "current_period_end", "provider_ref", "reason",
+        "plan", "status", "trial_ends_at", "current_period_end", "provider", "provider_ref",
+        "provider_customer_ref", "reason",
     ]  # fmt: skip
     form_extra_fields = {
         "reason": StringField(
@@ -123,4 +129,13 @@ class SubscriptionChangeView(ReadOnlyModelView):
     ]  # fmt: skip
     column_filters = ["to_status", "actor"]
     column_searchable_list = ["reason", "actor"]
+    column_default_sort = ("id", True)
+
+
+class ProviderEventView(ReadOnlyModelView):
+    """Each event a payment provider sent, once: what it did to which store, or why not."""
+
+    column_list = ["received_at", "provider", "type", "event_id", "store", "outcome", "note"]
+    column_filters = ["provider", "type", "outcome"]
+    column_searchable_list = ["event_id", "type", "note"]
     column_default_sort = ("id", True)

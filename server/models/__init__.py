@@ -4,6 +4,8 @@ from server.models.audit import Direction, DriftReport, Outcome, SyncRecord
 from server.models.billing import (
     Plan,
     PlanInterval,
+    ProviderEvent,
+    ProviderEventOutcome,
     Subscription,
     SubscriptionChange,
     SubscriptionStatus,
@@ -71,6 +73,8 @@ __all__ = [
     "Outcome",
     "Plan",
     "PlanInterval",
+    "ProviderEvent",
+    "ProviderEventOutcome",
     "ReferenceKind",
     "SeenTaxKey",
     "Store",

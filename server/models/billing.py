@@ -1,5 +1,5 @@
-"""Plans, each store's subscription to one and its recorded changes, the trials stores have
-had, and metered usage per month."""
+"""Plans, each store's subscription to one and its recorded changes, the events payment
+providers sent about them, the trials stores have had, and metered usage per month."""
 
 from __future__ import annotations
 
@@ -66,7 +66,11 @@ class Subscription(db.Model):
     trial_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     current_period_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
     provider: Mapped[str] = mapped_column(sa.String(32), default="manual")
-    provider_ref: Mapped[str] = mapped_column(sa.String(255), default="")
+    provider_ref: Mapped[str] = mapped_column(sa.String(255), default="")  # Stripe: sub_…
+    # the provider's customer (Stripe: cus_…), kept after a cancellation to subscribe again
+    provider_customer_ref: Mapped[str] = mapped_column(
+        sa.String(255), default="", server_default=""
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -97,6 +101,35 @@ class SubscriptionChange(db.Model):
     details: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
 
     subscription: Mapped[Subscription] = relationship()
+
+
+class ProviderEventOutcome(enum.StrEnum):
+    APPLIED = "applied"  # it changed the subscription, or confirmed what it was
+    IGNORED = "ignored"  # not about a store here, a plan here, or older than one applied
+
+
+class ProviderEvent(db.Model):
+    """An event a payment provider sent (Stripe's webhooks), kept once per event id: a
+    redelivery is recognised and not applied twice, and what each did is on record."""
+
+    __tablename__ = "provider_events"
+    __table_args__ = (
+        sa.UniqueConstraint("provider", "event_id"),
+        sa.Index("ix_provider_events_store_occurred", "store_id", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(sa.String(32))
+    event_id: Mapped[str] = mapped_column(sa.String(255))
+    type: Mapped[str] = mapped_column(sa.String(100))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)  # when the provider made it
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    store_id: Mapped[int | None] = mapped_column(sa.ForeignKey("stores.id", ondelete="CASCADE"))
+    outcome: Mapped[ProviderEventOutcome] = mapped_column(string_enum(ProviderEventOutcome))
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+
+    store: Mapped[Store | None] = relationship()
 
 
 class TrialClaim(db.Model):

@@ -13,10 +13,12 @@ from server.redis_client import get_redis
 
 TOKEN_SECONDS = 60
 CONNECT_SECONDS = 600  # a connect button may wait on an open page a while
-# tokens for the top-level connections (Xero's consent, WooCommerce's wc-auth), not pages
+# tokens for the top-level windows (Xero's consent, WooCommerce's wc-auth, the payment
+# provider's checkout and portal), not pages
 CONNECT_XERO = "connect-xero"
 CONNECT_WOOCOMMERCE = "connect-woocommerce"
-CONNECTS = (CONNECT_XERO, CONNECT_WOOCOMMERCE)
+PAYMENT = "payment"
+CONNECTS = (CONNECT_XERO, CONNECT_WOOCOMMERCE, PAYMENT)
 
 
 def _key(token: str) -> str:

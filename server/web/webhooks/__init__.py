@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 
-from server.web.webhooks import woocommerce, xero  # noqa: E402,F401 - registers the routes
+from server.web.webhooks import stripe, woocommerce, xero  # noqa: E402,F401 - registers the routes

@@ -31,6 +31,8 @@ from server.models import (
     OutboxStatus,
     Outcome,
     Plan,
+    ProviderEvent,
+    ProviderEventOutcome,
     Store,
     StoreState,
     Subscription,
@@ -122,6 +124,11 @@ def panel(app_context: Flask) -> Panel:
         SubscriptionChange(
             subscription=subscription, to_status=SubscriptionStatus.TRIALING, actor="wooxero",
             reason="14-day trial started",
+        ),
+        ProviderEvent(
+            provider="stripe", event_id="evt_1", type="invoice.paid", occurred_at=moment,
+            store_id=store.id, outcome=ProviderEventOutcome.APPLIED,
+            payload={"id": "evt_1", "type": "invoice.paid"},
         ),
     ])  # fmt: skip
     db.session.commit()

@@ -26,6 +26,7 @@ ADMIN_PAGES = [
     "/admin/binding/",
     "/admin/plan/",
     "/admin/subscription/",
+    "/admin/providerevent/",
     "/admin/operator/",
     "/admin/system/",
 ]

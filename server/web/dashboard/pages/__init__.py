@@ -134,6 +134,7 @@ from server.web.dashboard.pages import (  # noqa: E402,F401 - registers the rout
     activity,
     entry,
     overview,
+    payment,
     settings,
     subscription,
     sync,

@@ -48,17 +48,10 @@ def connect(service: str) -> Response | tuple[str, int] | tuple[Response, int]:
     window's session to the store, then the service's consent."""
     if service not in CONNECTS:
         abort(404)
-    if not _from_this_server():
-        abort(403, "connections start from the store's own dashboard page")
     target, begin = CONNECTS[service]
-    redeemed = embeds.redeem(request.form.get("token", ""))
-    if redeemed is None or redeemed[1] != target:
-        return expired()
-    store = db.session.get(Store, redeemed[0])
+    store = top_level_store(target)
     if store is None:
-        abort(404)
-    session.clear()
-    session[access.DASHBOARD_STORE_KEY] = store.id  # top-level: a first-party cookie works
+        return expired()
     try:
         return redirect(begin(store, f"dashboard:{store.id}"))
     except ConnectorError as error:
@@ -66,6 +59,24 @@ def connect(service: str) -> Response | tuple[str, int] | tuple[Response, int]:
         return render_template(
             "connect/result.html", service=name, ok=False, message=error.message
         ), 502
+
+
+def top_level_store(target: str) -> Store | None:
+    """The store whose dashboard posted this top-level form with a single-use token for
+    `target`, this window's session now bound to it (top-level, a first-party cookie works,
+    so the person's return from the service finds it); None if the token is unknown, used or
+    expired."""
+    if not _from_this_server():
+        abort(403, "this starts from the store's own dashboard page")
+    redeemed = embeds.redeem(request.form.get("token", ""))
+    if redeemed is None or redeemed[1] != target:
+        return None
+    store = db.session.get(Store, redeemed[0])
+    if store is None:
+        abort(404)
+    session.clear()
+    session[access.DASHBOARD_STORE_KEY] = store.id
+    return store
 
 
 def _from_this_server() -> bool:

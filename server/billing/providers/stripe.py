@@ -1,0 +1,164 @@
+"""Stripe: Checkout in subscription mode to subscribe, the Billing Portal to change the card,
+confirm a change of plan or cancel, and the signed events its webhooks send
+(`stripe_events` applies them).
+
+A store with a subscription Stripe still bills changes plan through the portal's confirm
+page for that very subscription, never through a second Checkout: one store, one Stripe
+subscription, never billed twice."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import stripe
+
+from server.billing.providers.base import PaymentProvider, ProviderError
+from server.config import BillingConfig
+from server.models import Plan, Store, Subscription
+
+logger = logging.getLogger(__name__)
+
+NAME = "stripe"
+REQUEST_SECONDS = 30
+
+
+class InvalidEventError(Exception):
+    """A webhook that is not a genuine, fresh Stripe event; the message says why."""
+
+
+@dataclass(frozen=True)
+class StripeEvent:
+    id: str  # evt_…
+    type: str  # e.g. customer.subscription.updated
+    created: datetime
+    object: dict[str, Any]  # data.object: the checkout session, subscription or invoice
+    raw: dict[str, Any]
+
+
+class StripeProvider(PaymentProvider):
+    name = NAME
+    self_serve = True
+
+    def __init__(self, settings: BillingConfig) -> None:
+        self._settings = settings
+        self._client = stripe.StripeClient(
+            settings.stripe_secret_key.get_secret_value(),
+            http_client=stripe.RequestsClient(timeout=REQUEST_SECONDS),
+        )
+
+    def checkout_url(
+        self, store: Store, subscription: Subscription, plan: Plan, success_url: str,
+        cancel_url: str,
+    ) -> str:  # fmt: skip
+        if not plan.provider_price_id:
+            raise ProviderError(
+                f"the {plan.name} plan has no Stripe price yet, so it cannot be paid for here: "
+                "ask the people who run this wooxero service"
+            )
+        if self.bills(subscription):
+            return self._change_url(subscription, plan, success_url)
+        metadata = {"store": store.public_id, "plan": plan.code}
+        params: dict[str, Any] = {
+            "mode": "subscription",
+            "line_items": [{"price": plan.provider_price_id, "quantity": 1}],
+            "client_reference_id": store.public_id,
+            "metadata": metadata,
+            "subscription_data": {"metadata": metadata},  # its events name the store too
+            "success_url": success_url,
+            "cancel_url": cancel_url,
+        }
+        if self.has_customer(subscription):
+            params["customer"] = subscription.provider_customer_ref
+        session = _call(lambda: self._client.v1.checkout.sessions.create(params=params))  # type: ignore[arg-type]
+        return str(session.url)
+
+    def portal_url(self, store: Store, subscription: Subscription, return_url: str) -> str:
+        if not self.has_customer(subscription):
+            raise ProviderError("this store has not subscribed through Stripe yet: choose a plan")
+        params = {"customer": subscription.provider_customer_ref, "return_url": return_url}
+        session = _call(lambda: self._client.v1.billing_portal.sessions.create(params=params))  # type: ignore[arg-type]
+        return str(session.url)
+
+    def _change_url(self, subscription: Subscription, plan: Plan, return_url: str) -> str:
+        """The portal's page confirming the switch of the subscription's item to the plan's
+        price (Stripe shows the proration and applies it; its webhook changes the plan)."""
+        current = _call(lambda: self._client.v1.subscriptions.retrieve(subscription.provider_ref))
+        items = current["items"]["data"]
+        if not items:
+            raise ProviderError("the Stripe subscription has nothing on it to change")
+        params = {
+            "customer": subscription.provider_customer_ref,
+            "return_url": return_url,
+            "flow_data": {
+                "type": "subscription_update_confirm",
+                "subscription_update_confirm": {
+                    "subscription": subscription.provider_ref,
+                    "items": [
+                        {"id": items[0]["id"], "price": plan.provider_price_id, "quantity": 1}
+                    ],
+                },
+                "after_completion": {"type": "redirect", "redirect": {"return_url": return_url}},
+            },
+        }
+        session = _call(lambda: self._client.v1.billing_portal.sessions.create(params=params))  # type: ignore[arg-type]
+        return str(session.url)
+
+    def verified_event(self, payload: bytes, signature: str | None) -> StripeEvent:
+        """The event in a webhook's body, once its Stripe-Signature proves Stripe signed
+        this very body with the endpoint's secret, less than the tolerance ago."""
+        try:
+            stripe.Webhook.construct_event(
+                payload,
+                signature,
+                self._settings.stripe_webhook_secret.get_secret_value(),
+                tolerance=self._settings.stripe_webhook_tolerance_seconds,
+            )
+        except stripe.SignatureVerificationError as error:
+            why = error.user_message
+            raise InvalidEventError(f"the Stripe-Signature does not verify: {why}") from None
+        except ValueError:  # signed, yet not JSON
+            raise InvalidEventError("the body is not JSON") from None
+        return parse_event(json.loads(payload))
+
+
+def parse_event(data: Any) -> StripeEvent:
+    """A Stripe event's parts, checked: id, type, creation time and its object."""
+    if not isinstance(data, dict):
+        raise InvalidEventError("the body is not a Stripe event (a JSON object)")
+    event_id, kind, created = data.get("id"), data.get("type"), data.get("created")
+    inner = data.get("data")
+    target = inner.get("object") if isinstance(inner, dict) else None
+    if not (isinstance(event_id, str) and event_id and isinstance(kind, str) and kind):
+        raise InvalidEventError("the event has no id or type")
+    if not isinstance(created, int) or isinstance(created, bool):
+        raise InvalidEventError("the event has no creation time")
+    if not isinstance(target, dict):
+        raise InvalidEventError("the event has no data.object")
+    return StripeEvent(event_id, kind, timestamp(created), target, data)
+
+
+def timestamp(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, tz=UTC)
+
+
+def _call(request: Any) -> Any:
+    """Stripe's answer, or a ProviderError saying in words what went wrong."""
+    try:
+        return request()
+    except stripe.AuthenticationError:
+        logger.warning("Stripe refused billing.stripe_secret_key")
+        raise ProviderError(
+            "Stripe refused this service's key, so payments cannot start now: tell the people "
+            "who run this wooxero service"
+        ) from None
+    except stripe.APIConnectionError as error:
+        logger.warning("Stripe could not be reached: %s", error)
+        raise ProviderError("Stripe could not be reached; try again in a minute") from None
+    except stripe.StripeError as error:
+        logger.warning("Stripe refused a request: %s", error)
+        said = error.user_message or "no reason given"
+        raise ProviderError(f"Stripe refused: {said}") from None
