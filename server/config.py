@@ -265,7 +265,8 @@ class WorkerConfig(_Section):
 
 class RetentionConfig(_Section):
     inbound_event_days: int = Field(90, ge=7, le=36500)
-    sync_record_days: int = Field(2557, ge=30, le=36500)
+    # at least a billing period (up to 31 days): its orders synced are counted from them
+    sync_record_days: int = Field(2557, ge=32, le=36500)
     uninstalled_store_days: int = Field(30, ge=0, le=36500)
 
 

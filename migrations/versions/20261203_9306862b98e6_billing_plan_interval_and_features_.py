@@ -5,6 +5,8 @@ Revises: b41c7e9a2d05
 Create Date: 2026-12-03 22:30:18.762913
 """
 
+import hashlib
+
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
@@ -68,6 +70,33 @@ def upgrade():
         )
         batch_op.add_column(
             sa.Column("provider_price_id", sa.String(length=255), server_default="", nullable=False)
+        )
+    _claim_the_trials_already_had()
+
+
+def _claim_the_trials_already_had():
+    """Every store with a subscription had its trial: its address gets no second one after
+    its data is erased. The key is server.billing.trial.url_digest's, as it is today."""
+    connection = op.get_bind()
+    rows = connection.execute(
+        sa.text(
+            "SELECT stores.url, subscriptions.created_at, "
+            "COALESCE(subscriptions.trial_ends_at, subscriptions.created_at) "
+            "FROM subscriptions JOIN stores ON stores.id = subscriptions.store_id"
+        )
+    ).all()
+    claimed = set()
+    for url, started, ends in rows:
+        digest = hashlib.sha256(url.strip().rstrip("/").lower().encode()).hexdigest()
+        if digest in claimed:
+            continue
+        claimed.add(digest)
+        connection.execute(
+            sa.text(
+                "INSERT INTO trial_claims (url_digest, started_at, ends_at) "
+                "VALUES (:digest, :started, :ends)"
+            ),
+            {"digest": digest, "started": started, "ends": ends},
         )
 
 

@@ -61,9 +61,10 @@ def of(
         return Entitlement(Refusal.EXPIRED, f"the subscription expired: {WHAT_TO_DO}")
     if status == SubscriptionStatus.CANCELLED:
         return Entitlement(Refusal.CANCELED, f"the subscription was canceled: {WHAT_TO_DO}")
-    used = usage.usage(store_id, subscription, now, orders)
-    if used.quota is None:
+    if subscription.plan.monthly_order_limit is None:  # no quota: nothing to count
         return Entitlement()
+    used = usage.usage(store_id, subscription, now, orders)
+    assert used.quota is not None
     left = max(used.quota - used.orders, 0)
     if left == 0:
         return Entitlement(

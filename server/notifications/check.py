@@ -11,9 +11,11 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from server.extensions import current_config, db
+from server.locks import held
 from server.models import Audience, Notification, Store
 from server.models.types import utcnow
 from server.notifications import conditions, ledger, mailer, messages
+from server.redis_client import get_redis
 from server.stores.settings import storage
 
 logger = logging.getLogger("server.notifications")
@@ -33,8 +35,19 @@ class CheckResult:
         )
 
 
+LOCK = "wooxero:notifications:check"
+
+
 def run(now: datetime | None = None) -> CheckResult:
-    now = now or utcnow()
+    """One round; a round already running elsewhere makes this one do nothing, so two
+    checks started together never tell the same occurrence twice."""
+    with held(get_redis(), LOCK, hold=current_config().worker.lock_seconds) as taken:
+        if not taken:
+            return CheckResult(0, 0, 0, 0)
+        return _round(now or utcnow())
+
+
+def _round(now: datetime) -> CheckResult:
     settings = current_config()
     found = conditions.find(
         now,

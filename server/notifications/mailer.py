@@ -30,7 +30,11 @@ def send(message: Message, settings: EmailConfig) -> None:
         logger.info("email to %s: %s\n%s", to, message.subject, message.text)
         return
     try:
-        _deliver(_email(message, settings), settings)
+        email = _email(message, settings)
+    except (ValueError, TypeError) as error:  # an address or header email cannot carry
+        raise MailError(f"the message cannot be written: {error}") from error
+    try:
+        _deliver(email, settings)
     except (smtplib.SMTPException, OSError) as error:
         raise MailError(f"{settings.host}:{settings.port}: {error}") from error
 
@@ -39,7 +43,7 @@ def _email(message: Message, settings: EmailConfig) -> EmailMessage:
     email = EmailMessage()
     email["From"] = settings.from_address
     email["To"] = ", ".join(message.to)
-    email["Subject"] = message.subject
+    email["Subject"] = " ".join(message.subject.split())  # a store's name may hold line breaks
     email["Date"] = formatdate(usegmt=True)
     email["Message-ID"] = make_msgid(domain=settings.from_address.rpartition("@")[2])
     email.set_content(message.text)

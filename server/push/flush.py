@@ -119,7 +119,8 @@ def _flush(store_id: int) -> FlushResult:
             xero_reference.refresh_xero(store_id, client)
         while more and time.monotonic() < deadline:
             size = _round_size(store_id)
-            if size == 0:  # the quota ran out during this flush
+            if size == 0:  # the quota ran out during this flush: its quotes still close
+                documents.close_quotes(client, store_id, deadline)
                 held = _hold(store_id, [entitlement.of_store(store_id).reason])
                 return FlushResult(written, False, held.message)
             entries = outbox.due(store_id, size)
@@ -244,6 +245,9 @@ def _dependencies_alone(store_id: int, module: str) -> str:
             return "Xero is not connected"
         settings = settings_store.load(store_id)
         reasons = rules.why_not_syncing(store_id, module, settings)
+        allowed = entitlement.of_store(store_id)
+        if not allowed.entitled:  # nothing at all is sent for a store that may not sync
+            reasons = [*reasons, allowed.reason]
         if reasons:
             return f"not synced: {'; '.join(reasons)}"
         client = xero_access.client_for(connection)

@@ -26,7 +26,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
 from server.connections.xero import access as xero_access
-from server.extensions import current_config
+from server.extensions import current_config, db
 from server.inbound import intake
 from server.jobs import monitor
 from server.stores.health import BACKLOG, StoreHealth, store_health
@@ -140,6 +140,7 @@ class WooxeroCollector:
                 found = list(read())
             except (SQLAlchemyError, RedisError, OSError) as error:
                 logger.warning("metrics: cannot read %s: %s", source, error)
+                db.session.rollback()  # a failed statement must not fail the next source's
                 up.add_metric([source], 0)
                 continue
             up.add_metric([source], 1)

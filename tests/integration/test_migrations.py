@@ -5,6 +5,7 @@ from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 
 from server import create_app
+from server.billing import trial
 from server.extensions import db
 from server.models import (
     OutboxAction,
@@ -13,8 +14,10 @@ from server.models import (
     SeenTaxKey,
     Store,
     StoreState,
+    TrialClaim,
     WooRecord,
 )
+from server.models.types import utcnow
 from server.startup import apply_migrations, require_current_schema
 
 
@@ -130,4 +133,41 @@ def test_the_tax_keys_of_orders_already_kept_are_found(make_config, database_fac
         downgrade(directory=directory, revision="c4e7a9b2d310")
         with db.engine.connect() as connection:
             assert "seen_tax_keys" not in sa.inspect(connection).get_table_names()
+        db.engine.dispose()
+
+
+def test_stores_that_had_their_trial_before_claims_were_kept_are_claimed(
+    make_config, database_factory
+):
+    """9306862b98e6 claims the trial of every store that has a subscription, so erasing and
+    re-installing it after the upgrade gives no second trial."""
+    app = create_app(make_config(database_factory()))
+    directory = app.extensions["migrate"].directory
+    with app.app_context():
+        apply_migrations()
+        downgrade(directory=directory, revision="b41c7e9a2d05")
+        with db.engine.begin() as connection:
+            for store_id, url in ((1, "https://a.example/"), (2, "https://b.example")):
+                connection.execute(
+                    sa.text("INSERT INTO stores (id, public_id, name, url, admin_url, state, "
+                            "admin_email, admin_username, plugin_version, wp_version, "
+                            "wc_version, created_at, updated_at) VALUES (:id, :pid, '', :url, "
+                            "'', 'active', '', '', '', '', '', :now, :now)"),
+                    {"id": store_id, "pid": f"p{store_id}", "url": url, "now": utcnow()},
+                )  # fmt: skip
+            connection.execute(
+                sa.text("INSERT INTO plans (id, code, name, monthly_price, currency, "
+                        "trial_days, active) VALUES (1, 'standard', 'Standard', 0, 'USD', 14, "
+                        "true)")
+            )  # fmt: skip
+            connection.execute(
+                sa.text("INSERT INTO subscriptions (store_id, plan_id, status, provider, "
+                        "provider_ref, created_at, updated_at, trial_ends_at) VALUES (1, 1, "
+                        "'expired', 'manual', '', :now, :now, :now)"),
+                {"now": utcnow()},
+            )  # fmt: skip
+        upgrade(directory=directory)
+        claimed = set(db.session.scalars(sa.select(TrialClaim.url_digest)))
+        assert claimed == {trial.url_digest("https://a.example")}  # b had no subscription
+        db.session.remove()
         db.engine.dispose()

@@ -247,7 +247,7 @@ def test_xero_urls_may_be_plain_http_on_this_machine_only():
         ("server = 3\n", "server (in {path}): must be a section"),
         (
             "[retention]\nsync_record_days = 1\n",
-            "retention.sync_record_days (in {path}): Input should be greater than or equal to 30",
+            "retention.sync_record_days (in {path}): Input should be greater than or equal to 32",
         ),
         ("[server\nport = 80\n", "{path}: not valid TOML"),
     ],

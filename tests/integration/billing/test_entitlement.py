@@ -172,3 +172,20 @@ def test_a_quota_is_never_written_past_and_the_rest_waits_with_the_reason(
     assert OutboxStatus.WAITING not in _statuses(synced_store)
     numbers = [d.get("InvoiceNumber") or d.get("QuoteNumber") for d in _documents(sandbox)]
     assert len(numbers) == len(set(numbers)) > quota
+
+
+def test_the_contacts_and_items_modules_alone_send_nothing_either(
+    synced_store: Store, sandbox: Any
+) -> None:
+    _subscribe(synced_store, SubscriptionStatus.CANCELLED, None)
+    _read_everything(synced_store)
+    tenant_id = tenants(sandbox)["Demo Company (NZ)"]
+    contacts_before = len(objects(sandbox, tenant_id, "Contacts"))
+    items_before = len(objects(sandbox, tenant_id, "Items"))
+
+    for alone in (engine.sync_contacts, engine.sync_items):
+        message = alone(synced_store.id)
+        assert message.startswith("not synced:") and "canceled" in message
+
+    assert len(objects(sandbox, tenant_id, "Contacts")) == contacts_before
+    assert len(objects(sandbox, tenant_id, "Items")) == items_before

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 
 from server.extensions import CONFIG_KEY, current_config, db
+from server.locks import held
 from server.models import (
     ConnectionStatus,
     Notification,
@@ -36,6 +37,7 @@ from server.models import (
 )
 from server.models import NotificationKind as Kind
 from server.notifications import check
+from server.redis_client import get_redis
 from server.stores.settings import storage
 from server.stores.settings.schema import Notifications
 from tests.support.processes import free_port
@@ -348,3 +350,26 @@ def test_stores_not_active_are_not_told(mailbox):
     db.session.commit()
     check.run(T0)
     assert mailbox.take() == []
+
+
+def test_a_store_name_with_a_line_break_is_told_on_one_subject_line(mailbox):
+    store = make_store()
+    store.name = "Corner\nShop\r\nBcc: someone@elsewhere.example"
+    db.session.commit()
+    xero_lapsed(store)
+
+    assert check.run(T0).sent == 1
+
+    (mail,) = mailbox.take()
+    assert "\n" not in mail.subject and "Corner Shop Bcc:" in mail.subject
+    assert mail.to == (OWNER,) and mail.message["Bcc"] is None
+
+
+def test_a_check_while_another_runs_does_nothing(mailbox, app_context):
+    store = make_store()
+    xero_lapsed(store)
+    with held(get_redis(), check.LOCK, hold=60) as taken:
+        assert taken
+        assert check.run(T0) == check.CheckResult(0, 0, 0, 0)
+    assert mailbox.take() == []
+    assert check.run(T0).sent == 1  # once the other round is over
