@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 
 NAME = "stripe"
 REQUEST_SECONDS = 30
+NOT_AN_EVENT = "the body is not a Stripe event (a JSON object)"
 
 
 class InvalidEventError(Exception):
@@ -122,13 +123,15 @@ class StripeProvider(PaymentProvider):
             raise InvalidEventError(f"the Stripe-Signature does not verify: {why}") from None
         except ValueError:  # signed, yet not JSON
             raise InvalidEventError("the body is not JSON") from None
+        except (AttributeError, TypeError, KeyError):  # signed JSON, yet no object to read
+            raise InvalidEventError(NOT_AN_EVENT) from None
         return parse_event(json.loads(payload))
 
 
 def parse_event(data: Any) -> StripeEvent:
     """A Stripe event's parts, checked: id, type, creation time and its object."""
     if not isinstance(data, dict):
-        raise InvalidEventError("the body is not a Stripe event (a JSON object)")
+        raise InvalidEventError(NOT_AN_EVENT)
     event_id, kind, created = data.get("id"), data.get("type"), data.get("created")
     inner = data.get("data")
     target = inner.get("object") if isinstance(inner, dict) else None
