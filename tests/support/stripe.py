@@ -118,6 +118,25 @@ def stripe_subscription(
     }
 
 
+def completed_checkout(
+    store: Store, *, plan: str = "starter", sub_id: str = "sub_1", customer: str = "cus_1",
+    reference: str | None = None, metadata: dict[str, str] | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """A checkout.session.completed's session, paid: as our Checkout makes it (metadata and
+    client_reference_id naming the store) unless the test says otherwise."""
+    return {
+        "id": "cs_test_a1b2c3",
+        "object": "checkout.session",
+        "mode": "subscription",
+        "client_reference_id": store.public_id if reference is None else reference,
+        "customer": customer,
+        "subscription": sub_id,
+        "payment_status": "paid",
+        "status": "complete",
+        "metadata": {"store": store.public_id, "plan": plan} if metadata is None else metadata,
+    }
+
+
 def stripe_invoice(sub_id: str = "sub_1", customer: str = "cus_1", period_end: int = 0) -> dict:
     """An invoice of a subscription, as API version 2025-03-31 and later send it."""
     return {
