@@ -71,6 +71,29 @@ def checkout_session(store: Store, customer: str | None = None) -> dict[str, Any
     }
 
 
+def stripe_customer(store: Store, customer: str = "cus_new") -> dict[str, Any]:
+    """Stripe's answer to POST /v1/customers."""
+    return {
+        "id": customer,
+        "object": "customer",
+        "created": int(time.time()),
+        "email": store.admin_email or None,
+        "name": store.name,
+        "metadata": {"store": store.public_id},
+        "livemode": False,
+    }
+
+
+def subscription_list(*subscriptions: dict[str, Any]) -> dict[str, Any]:
+    """Stripe's answer to GET /v1/subscriptions."""
+    return {
+        "object": "list",
+        "url": "/v1/subscriptions",
+        "has_more": False,
+        "data": list(subscriptions),
+    }
+
+
 def portal_session(customer: str, return_url: str) -> dict[str, Any]:
     """Stripe's answer to POST /v1/billing_portal/sessions."""
     return {
