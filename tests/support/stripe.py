@@ -71,6 +71,29 @@ def checkout_session(store: Store, customer: str | None = None) -> dict[str, Any
     }
 
 
+def stripe_customer(store: Store, customer: str = "cus_new") -> dict[str, Any]:
+    """Stripe's answer to POST /v1/customers."""
+    return {
+        "id": customer,
+        "object": "customer",
+        "created": int(time.time()),
+        "email": store.admin_email or None,
+        "name": store.name,
+        "metadata": {"store": store.public_id},
+        "livemode": False,
+    }
+
+
+def subscription_list(*subscriptions: dict[str, Any]) -> dict[str, Any]:
+    """Stripe's answer to GET /v1/subscriptions."""
+    return {
+        "object": "list",
+        "url": "/v1/subscriptions",
+        "has_more": False,
+        "data": list(subscriptions),
+    }
+
+
 def portal_session(customer: str, return_url: str) -> dict[str, Any]:
     """Stripe's answer to POST /v1/billing_portal/sessions."""
     return {
@@ -115,6 +138,25 @@ def stripe_subscription(
                 }
             ],
         },
+    }
+
+
+def completed_checkout(
+    store: Store, *, plan: str = "starter", sub_id: str = "sub_1", customer: str = "cus_1",
+    reference: str | None = None, metadata: dict[str, str] | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """A checkout.session.completed's session, paid: as our Checkout makes it (metadata and
+    client_reference_id naming the store) unless the test says otherwise."""
+    return {
+        "id": "cs_test_a1b2c3",
+        "object": "checkout.session",
+        "mode": "subscription",
+        "client_reference_id": store.public_id if reference is None else reference,
+        "customer": customer,
+        "subscription": sub_id,
+        "payment_status": "paid",
+        "status": "complete",
+        "metadata": {"store": store.public_id, "plan": plan} if metadata is None else metadata,
     }
 
 

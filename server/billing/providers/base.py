@@ -13,11 +13,12 @@ LIVE = (SubscriptionStatus.TRIALING, SubscriptionStatus.ACTIVE, SubscriptionStat
 
 class ProviderError(Exception):
     """The provider cannot do what was asked; the message says why, in words a store admin
-    can act on."""
+    can act on, and `portal` whether the provider's portal is where to act on it."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, portal: bool = False) -> None:
         super().__init__(message)
         self.message = message
+        self.portal = portal
 
 
 class PaymentProvider(ABC):
@@ -29,7 +30,9 @@ class PaymentProvider(ABC):
         self, store: Store, subscription: Subscription, plan: Plan, success_url: str,
         cancel_url: str,
     ) -> str:  # fmt: skip
-        """Where the store admin goes to pay for `plan` (or to confirm a change to it)."""
+        """Where the store admin goes to pay for `plan` (or to confirm a change to it). May
+        remember on `subscription` what the provider made for the store: the caller commits,
+        whether or not it raises."""
 
     @abstractmethod
     def portal_url(self, store: Store, subscription: Subscription, return_url: str) -> str:

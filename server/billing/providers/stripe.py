@@ -4,7 +4,9 @@ confirm a change of plan or cancel, and the signed events its webhooks send
 
 A store with a subscription Stripe still bills changes plan through the portal's confirm
 page for that very subscription, never through a second Checkout: one store, one Stripe
-subscription, never billed twice."""
+subscription, never billed twice. For that, each store is one Stripe customer, made before
+its first Checkout, and no Checkout starts while Stripe has a subscription of that customer
+that has not ended (one unpaid, paused or just paid and not yet linked here)."""
 
 from __future__ import annotations
 
@@ -24,6 +26,8 @@ logger = logging.getLogger(__name__)
 
 NAME = "stripe"
 REQUEST_SECONDS = 30
+NOT_AN_EVENT = "the body is not a Stripe event (a JSON object)"
+ENDED = ("canceled", "incomplete_expired")  # Stripe's statuses of a subscription that ended
 
 
 class InvalidEventError(Exception):
@@ -61,9 +65,14 @@ class StripeProvider(PaymentProvider):
             )
         if self.bills(subscription):
             return self._change_url(subscription, plan, success_url)
+        if self.has_customer(subscription):
+            self._refuse_a_second_subscription(subscription.provider_customer_ref)
+        else:
+            self._make_customer(store, subscription)
         metadata = {"store": store.public_id, "plan": plan.code}
         params: dict[str, Any] = {
             "mode": "subscription",
+            "customer": subscription.provider_customer_ref,
             "line_items": [{"price": plan.provider_price_id, "quantity": 1}],
             "client_reference_id": store.public_id,
             "metadata": metadata,
@@ -71,8 +80,6 @@ class StripeProvider(PaymentProvider):
             "success_url": success_url,
             "cancel_url": cancel_url,
         }
-        if self.has_customer(subscription):
-            params["customer"] = subscription.provider_customer_ref
         session = _call(lambda: self._client.v1.checkout.sessions.create(params=params))  # type: ignore[arg-type]
         return str(session.url)
 
@@ -82,6 +89,31 @@ class StripeProvider(PaymentProvider):
         params = {"customer": subscription.provider_customer_ref, "return_url": return_url}
         session = _call(lambda: self._client.v1.billing_portal.sessions.create(params=params))  # type: ignore[arg-type]
         return str(session.url)
+
+    def _make_customer(self, store: Store, subscription: Subscription) -> None:
+        """Make the store Stripe's customer, remembered on `subscription` (the caller
+        commits): every Checkout of the store is then for that one customer."""
+        params: dict[str, Any] = {"name": store.name, "metadata": {"store": store.public_id}}
+        if store.admin_email:
+            params["email"] = store.admin_email
+        customer = _call(lambda: self._client.v1.customers.create(params=params))  # type: ignore[arg-type]
+        subscription.provider = NAME
+        subscription.provider_customer_ref = str(customer.id)
+
+    def _refuse_a_second_subscription(self, customer: str) -> None:
+        """Refuse a Checkout while Stripe has a subscription of the store's customer that
+        has not ended: one just paid (its events are on their way), unpaid or paused (the
+        portal pays what is owed), or one this server never linked."""
+        params = {"customer": customer, "status": "all", "limit": 10}
+        listed = _call(lambda: self._client.v1.subscriptions.list(params=params))  # type: ignore[arg-type]
+        for existing in listed.data:
+            if existing.status not in ENDED:
+                raise ProviderError(
+                    f"Stripe already has a subscription for this store (status "
+                    f"{existing.status}): it shows here within a minute of paying; to pay what "
+                    "is owed, change card or cancel, use Manage card or cancel",
+                    portal=True,
+                )
 
     def _change_url(self, subscription: Subscription, plan: Plan, return_url: str) -> str:
         """The portal's page confirming the switch of the subscription's item to the plan's
@@ -122,13 +154,15 @@ class StripeProvider(PaymentProvider):
             raise InvalidEventError(f"the Stripe-Signature does not verify: {why}") from None
         except ValueError:  # signed, yet not JSON
             raise InvalidEventError("the body is not JSON") from None
+        except (AttributeError, TypeError, KeyError):  # signed JSON, yet no object to read
+            raise InvalidEventError(NOT_AN_EVENT) from None
         return parse_event(json.loads(payload))
 
 
 def parse_event(data: Any) -> StripeEvent:
     """A Stripe event's parts, checked: id, type, creation time and its object."""
     if not isinstance(data, dict):
-        raise InvalidEventError("the body is not a Stripe event (a JSON object)")
+        raise InvalidEventError(NOT_AN_EVENT)
     event_id, kind, created = data.get("id"), data.get("type"), data.get("created")
     inner = data.get("data")
     target = inner.get("object") if isinstance(inner, dict) else None

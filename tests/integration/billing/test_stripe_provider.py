@@ -1,9 +1,12 @@
 """The Stripe provider against Stripe's documented requests and answers: a Checkout Session
-in subscription mode for the plan's price, naming the store, reusing its customer; a change
-of plan confirmed in the portal for the subscription Stripe already bills (never a second
-one); the Billing Portal; refusals in words."""
+in subscription mode for the plan's price, naming the store, for its Stripe customer (made
+first when it has none); no Checkout while Stripe has a subscription for that customer that
+has not ended; a change of plan confirmed in the portal for the subscription Stripe already
+bills (never a second one); the Billing Portal; refusals in words."""
 
 from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
@@ -22,8 +25,10 @@ from tests.support.stripe import (
     form,
     portal_session,
     priced_plans,
+    stripe_customer,
     stripe_subscription,
     subscribed,
+    subscription_list,
 )
 
 SUCCESS, CANCEL = "https://sync.example.com/paid", "https://sync.example.com/canceled"
@@ -45,16 +50,22 @@ def test_checkout_is_a_subscription_session_for_the_plans_price_naming_the_store
     stripe_billing, stripe_api
 ):
     store = make_store()
+    store.admin_email = "owner@shop.example.com"
     plans = priced_plans()
     subscription = subscribed(store, plans["standard"], SubscriptionStatus.TRIALING)
-    stripe_api.post(f"{API}/checkout/sessions", json=checkout_session(store))
+    stripe_api.post(f"{API}/customers", json=stripe_customer(store))
+    stripe_api.post(f"{API}/checkout/sessions", json=checkout_session(store, "cus_new"))
 
     provider = get_provider()
     assert isinstance(provider, StripeProvider) and provider.self_serve
     url = provider.checkout_url(store, subscription, plans["starter"], SUCCESS, CANCEL)
 
     assert url == CHECKOUT_URL
-    (call,) = stripe_api.calls
+    customer, call = stripe_api.calls
+    assert form(customer) == {
+        "email": "owner@shop.example.com", "name": "Shop", "metadata[store]": store.public_id
+    }  # fmt: skip
+    assert (subscription.provider, subscription.provider_customer_ref) == ("stripe", "cus_new")
     assert call.request.headers["Authorization"] == f"Bearer {SECRET_KEY}"
     sent = form(call)
     assert sent["mode"] == "subscription"
@@ -64,7 +75,17 @@ def test_checkout_is_a_subscription_session_for_the_plans_price_naming_the_store
     assert sent["metadata[store]"] == store.public_id and sent["metadata[plan]"] == "starter"
     assert sent["subscription_data[metadata][store]"] == store.public_id
     assert sent["success_url"] == SUCCESS and sent["cancel_url"] == CANCEL
-    assert "customer" not in sent, "a first checkout: Stripe makes the customer"
+    assert sent["customer"] == "cus_new", "made first: one customer, whatever Checkout does"
+
+
+def test_a_store_without_an_email_is_a_customer_without_one(stripe_billing, stripe_api):
+    store = make_store()
+    plans = priced_plans()
+    subscription = subscribed(store, plans["standard"], SubscriptionStatus.TRIALING)
+    stripe_api.post(f"{API}/customers", json=stripe_customer(store))
+    stripe_api.post(f"{API}/checkout/sessions", json=checkout_session(store, "cus_new"))
+    get_provider().checkout_url(store, subscription, plans["starter"], SUCCESS, CANCEL)
+    assert "email" not in form(stripe_api.calls[0])
 
 
 def test_a_store_that_paid_before_subscribes_again_as_the_same_customer(stripe_billing, stripe_api):
@@ -73,9 +94,35 @@ def test_a_store_that_paid_before_subscribes_again_as_the_same_customer(stripe_b
     subscription = billed_by_stripe(
         store, plans["standard"], SubscriptionStatus.CANCELLED, "sub_old", "cus_kept"
     )
+    ended = [
+        stripe_subscription(store, status=status, price="price_standard", sub_id=f"sub_{status}")
+        for status in ("canceled", "incomplete_expired")
+    ]
+    stripe_api.get(f"{API}/subscriptions", json=subscription_list(*ended))
     stripe_api.post(f"{API}/checkout/sessions", json=checkout_session(store, "cus_kept"))
     get_provider().checkout_url(store, subscription, plans["standard"], SUCCESS, CANCEL)
-    assert form(stripe_api.calls[0])["customer"] == "cus_kept"
+    listed, checkout = stripe_api.calls
+    asked = dict(parse_qsl(urlsplit(listed.request.url).query))
+    assert asked == {"customer": "cus_kept", "status": "all", "limit": "10"}
+    assert form(checkout)["customer"] == "cus_kept"
+
+
+@pytest.mark.parametrize("status", ["unpaid", "paused", "past_due", "active", "incomplete"])
+def test_no_second_checkout_while_stripe_has_a_subscription_that_has_not_ended(
+    stripe_billing, stripe_api, status
+):
+    store = make_store()
+    plans = priced_plans()
+    subscription = billed_by_stripe(store, plans["standard"], SubscriptionStatus.EXPIRED)
+    live = stripe_subscription(store, status=status, price="price_standard")
+    stripe_api.get(f"{API}/subscriptions", json=subscription_list(live))
+    with pytest.raises(ProviderError) as refused:
+        get_provider().checkout_url(store, subscription, plans["standard"], SUCCESS, CANCEL)
+    assert refused.value.message.startswith(
+        f"Stripe already has a subscription for this store (status {status})"
+    )
+    assert "use Manage card or cancel" in refused.value.message and refused.value.portal
+    assert [call.request.method for call in stripe_api.calls] == ["GET"], "no Checkout made"
 
 
 def test_a_billed_subscription_changes_plan_in_the_portal_not_in_a_second_checkout(
@@ -115,6 +162,8 @@ def test_refusals_are_in_words(stripe_billing, stripe_api):
     plans = priced_plans()
     plans["starter"].provider_price_id = ""
     subscription = subscribed(store, plans["standard"], SubscriptionStatus.EXPIRED)
+    stripe_api.post(f"{API}/customers", json=stripe_customer(store))
+    stripe_api.get(f"{API}/subscriptions", json=subscription_list())
     provider = get_provider()
     with pytest.raises(ProviderError, match="the Starter plan has no Stripe price yet"):
         provider.checkout_url(store, subscription, plans["starter"], SUCCESS, CANCEL)
@@ -130,6 +179,7 @@ def test_refusals_are_in_words(stripe_billing, stripe_api):
     )  # fmt: skip
     with pytest.raises(ProviderError, match="Stripe refused: No such price: 'price_standard'"):
         provider.checkout_url(store, subscription, plans["standard"], SUCCESS, CANCEL)
+    assert subscription.provider_customer_ref == "cus_new", "kept: made once, whatever follows"
 
     stripe_api.replace(
         "POST",

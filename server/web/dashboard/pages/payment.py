@@ -51,14 +51,14 @@ def payment(action: str) -> Response | tuple[str, int] | tuple[Response, int]:
         )
         if plan is None:
             return _refused(store, "that plan is not offered: choose one on the page", 400)
-        return redirect(
-            provider.checkout_url(
-                store, subscription, plan, _return(store, "paid"), _return(store, "canceled")
-            ),
-            code=303,
+        url = provider.checkout_url(
+            store, subscription, plan, _return(store, "paid"), _return(store, "canceled")
         )
     except ProviderError as error:
-        return _refused(store, error.message, 502)
+        db.session.commit()  # a customer the provider made before refusing: never made twice
+        return _refused(store, error.message, 409 if error.portal else 502, portal=error.portal)
+    db.session.commit()  # the customer the provider made for the store, if it made one
+    return redirect(url, code=303)
 
 
 @bp.get("/payment/return/<public_id>")
@@ -78,10 +78,13 @@ def _return(store: Store, outcome: str) -> str:
     return current_config().public_url + path
 
 
-def _refused(store: Store, why: str, status: int) -> tuple[str, int]:
+def _refused(store: Store, why: str, status: int, portal: bool = False) -> tuple[str, int]:
+    """The refusal in words, with the provider's portal a button away when that is where
+    the store admin acts on it."""
     message = why[:1].upper() + why[1:] + "."
     page = render_template(
         "connect/result.html", service=SERVICE, ok=False, message=message,
         back=back_to(store, WORDPRESS_SUBSCRIPTION_PAGE),
+        portal_token=embeds.issue(store, embeds.PAYMENT) if portal else "",
     )  # fmt: skip
     return page, status

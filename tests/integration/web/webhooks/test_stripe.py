@@ -89,6 +89,10 @@ def test_a_signed_body_that_is_not_an_event_is_refused_in_words(stripe_billing, 
     assert not_json.status_code == 400 and not_json.json["error"] == "the body is not JSON"
     no_type = deliver(client, {"id": "evt_1", "created": 1, "data": {"object": {}}})
     assert no_type.status_code == 400 and no_type.json["error"] == "the event has no id or type"
+    for not_an_object in (b"[]", b'"evt_1"', b"42", b"null"):
+        answer = deliver(client, not_an_object)
+        assert answer.status_code == 400, not_an_object
+        assert answer.json["error"] == "the body is not a Stripe event (a JSON object)"
     unsigned = client.post("/webhooks/stripe", data=b"{}")
     assert unsigned.status_code == 400 and "Stripe-Signature" in unsigned.json["error"]
 

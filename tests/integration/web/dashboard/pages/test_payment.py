@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from server.extensions import db
 from server.models import SubscriptionStatus
 from tests.integration.web.dashboard.api.conftest import make_store
 from tests.support.dashboard import open_dashboard
@@ -20,7 +21,10 @@ from tests.support.stripe import (
     form,
     portal_session,
     priced_plans,
+    stripe_customer,
+    stripe_subscription,
     subscribed,
+    subscription_list,
 )
 
 SAME_SITE = {"Sec-Fetch-Site": "same-origin"}
@@ -65,16 +69,19 @@ def test_a_store_stripe_bills_changes_plan_and_manages_its_card(stripe_billing, 
 
 def test_subscribe_goes_to_stripe_checkout_once_per_token(stripe_billing, stripe_api, client):
     store = make_store()
-    subscribed(store, priced_plans()["standard"], SubscriptionStatus.EXPIRED)
+    subscription = subscribed(store, priced_plans()["standard"], SubscriptionStatus.EXPIRED)
     (_, token, plan, _), *_ = buttons(open_dashboard(client, store).get("subscription").text)
-    stripe_api.post(f"{API}/checkout/sessions", json=checkout_session(store))
+    stripe_api.post(f"{API}/customers", json=stripe_customer(store))
+    stripe_api.post(f"{API}/checkout/sessions", json=checkout_session(store, "cus_new"))
 
     answer = client.post(
         "/dashboard/payment/checkout", data={"token": token, "plan": plan}, headers=SAME_SITE
     )
 
     assert answer.status_code == 303 and answer.location == CHECKOUT_URL
-    sent = form(stripe_api.calls[0])
+    db.session.expire_all()
+    assert subscription.provider_customer_ref == "cus_new", "the store's customer is kept"
+    sent = form(stripe_api.calls[1])
     assert sent["line_items[0][price]"] == "price_starter"
     back = f"/dashboard/payment/return/{store.public_id}?outcome="
     assert back + "paid" in sent["success_url"] and back + "canceled" in sent["cancel_url"]
@@ -102,8 +109,9 @@ def test_the_portal_button_opens_stripes_billing_portal(stripe_billing, stripe_a
 
 def test_what_stripe_refuses_is_said_in_words_not_a_500(stripe_billing, stripe_api, client):
     store = make_store()
-    subscribed(store, priced_plans()["standard"], SubscriptionStatus.TRIALING)
+    subscription = subscribed(store, priced_plans()["standard"], SubscriptionStatus.TRIALING)
     (_, token, plan, _), *_ = buttons(open_dashboard(client, store).get("subscription").text)
+    stripe_api.post(f"{API}/customers", json=stripe_customer(store))
     stripe_api.post(
         f"{API}/checkout/sessions", status=400,
         json={"error": {"type": "invalid_request_error", "message": "No such price: 'price_starter'"}},
@@ -114,6 +122,33 @@ def test_what_stripe_refuses_is_said_in_words_not_a_500(stripe_billing, stripe_a
     assert answer.status_code == 502
     assert "Stripe refused: No such price: &#39;price_starter&#39;." in answer.text
     assert "wooxero-bridge-subscription" in answer.text, "a way back"
+    db.session.expire_all()
+    assert subscription.provider_customer_ref == "cus_new", "kept, so never made twice"
+
+
+def test_a_store_stripe_still_has_a_subscription_for_goes_to_the_portal_not_a_checkout(
+    stripe_billing, stripe_api, client
+):
+    """Expired here because Stripe said unpaid: Stripe still has that subscription, so a
+    fresh Checkout would bill the store twice; the portal pays what is owed."""
+    store = make_store()
+    billed_by_stripe(store, priced_plans()["starter"], SubscriptionStatus.EXPIRED)
+    (_, token, plan, _), *_ = buttons(open_dashboard(client, store).get("subscription").text)
+    unpaid = stripe_subscription(store, status="unpaid", price="price_starter")
+    stripe_api.get(f"{API}/subscriptions", json=subscription_list(unpaid))
+
+    answer = client.post(
+        "/dashboard/payment/checkout", data={"token": token, "plan": plan}, headers=SAME_SITE
+    )
+
+    assert answer.status_code == 409
+    assert "Stripe already has a subscription for this store (status unpaid)" in answer.text
+    ((action, portal_token, _, label),) = buttons(answer.text)
+    assert (action, label) == ("portal", "Manage card or cancel")
+    stripe_api.post(f"{API}/billing_portal/sessions", json=portal_session("cus_1", "x"))
+    went = client.post("/dashboard/payment/portal", data={"token": portal_token}, headers=SAME_SITE)
+    assert went.status_code == 303 and went.location == PORTAL_URL
+    assert [call.request.method for call in stripe_api.calls] == ["GET", "POST"]
 
 
 def test_a_plan_not_offered_or_a_post_from_elsewhere_is_refused(stripe_billing, client):
