@@ -58,7 +58,10 @@ def _seed() -> None:
     """The stores and their history, inserted in bulk."""
     rng = random.Random(11)  # noqa: S311 - the same stores each run, not a secret
     now = utcnow()
-    plans = [Plan(code=code, name=code.title()) for code in ("starter", "growth", "scale")]
+    plans = [  # two with a quota: each store's usage this period is read for its alerts
+        Plan(code=code, name=code.title(), monthly_order_limit=quota)
+        for code, quota in (("starter", 300), ("growth", 3000), ("scale", None))
+    ]
     db.session.add_all(plans)
     db.session.flush()
     states = [StoreState.ACTIVE] * 8 + [StoreState.PAUSED, StoreState.UNINSTALLED]
