@@ -84,6 +84,11 @@ def limit_usage() -> list[OrganisationUsage]:
     return [OrganisationUsage(tenant, names[tenant], found[tenant]) for tenant in sorted(names)]
 
 
+def organisation_usage(tenant_id: str) -> Usage:
+    """What the limiter holds for one organisation (one Redis round trip)."""
+    return rate_limiter().usage([tenant_id])[tenant_id]
+
+
 @dataclass
 class DatabaseTokenStore:
     """A connection's token set in its row, written in a session of its own and committed at

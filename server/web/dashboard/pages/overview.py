@@ -1,14 +1,19 @@
 """Overview: the setup checklist until it is done, then how the store's sync is doing —
-its connections, the orders synced per day, the last day's counts, what needs a person
-(each alert with its fix) and the latest activity."""
+its connections, the orders synced per day, the last day's counts and the organisation's
+Xero calls against its daily limit, what needs a person (each alert with its fix) and the
+latest activity."""
 
 from __future__ import annotations
 
+import logging
+
 from flask import request
+from redis.exceptions import RedisError
 
 from server.connections.woocommerce import access as woo_access
 from server.connections.xero import access as xero_access
-from server.models import Store
+from server.connections.xero.access import Usage
+from server.models import ConnectionStatus, Store, XeroConnection
 from server.stores import lifecycle, overview
 from server.stores.settings import rules, tax_mapping
 from server.stores.settings import storage as settings_store
@@ -16,6 +21,7 @@ from server.web.bridge import embeds
 from server.web.dashboard import actions
 from server.web.dashboard.pages import display, render, store_page
 
+logger = logging.getLogger(__name__)
 Notices = list[tuple[str, str]]
 SYNC_ON = {"contacts": True, "items": True, "invoices": True}
 
@@ -41,6 +47,7 @@ def main_page(store: Store) -> str:
         webhooks=lifecycle.webhook_health(store.id),
         per_day=overview.synced_per_day(store.id, display.store_timezone(store.id)),
         today=today,
+        budget=_xero_budget(xero),
         alerts=overview.alerts(store.id, settings, status, xero, woo, today),
         activity=overview.recent_activity(store.id),
         woo_token=""
@@ -48,6 +55,18 @@ def main_page(store: Store) -> str:
         else embeds.issue(store, embeds.CONNECT_WOOCOMMERCE),
         xero_token="" if overview.Step.XERO in done else embeds.issue(store, embeds.CONNECT_XERO),
     )
+
+
+def _xero_budget(xero: XeroConnection | None) -> Usage | None:
+    """The organisation's Xero calls in the last 24 hours against its daily limit (None
+    when not connected, or when Redis, which keeps the count, does not answer)."""
+    if xero is None or xero.status != ConnectionStatus.CONNECTED or not xero.tenant_id:
+        return None
+    try:
+        return xero_access.organisation_usage(xero.tenant_id)
+    except RedisError as error:
+        logger.warning("the Overview could not read the Xero budget: %s", error)
+        return None
 
 
 def _act(store: Store, action: str) -> Notices:

@@ -13,7 +13,9 @@ import sqlalchemy as sa
 from flask import Flask
 
 from server.billing import subscriptions, trial
-from server.extensions import db
+from server.connections.xero import access as xero_access
+from server.connectors.xero import resources
+from server.extensions import current_config, db
 from server.jobs.queues import Priority, get_queue
 from server.models import (
     ConnectionStatus,
@@ -218,3 +220,31 @@ def test_a_store_that_may_not_sync_is_told_why_and_where_to_fix_it(client: Any) 
     assert alert, page
     assert "Nothing is being sent to Xero: the subscription was canceled" in alert.group(1)
     assert "subscription" in alert.group(1).lower() and "href" in alert.group(1)
+
+
+def test_the_organisations_xero_calls_today_are_shown_against_its_daily_limit(
+    client: Any, sandbox: Any
+) -> None:
+    store = make_store()
+    _, page = open_page(client, store)
+    assert 'id="budget-bar"' not in page  # not connected: no organisation, no budget
+    signed_in_operator(client)
+    tenant_id = tenants(sandbox)["Demo Company (NZ)"]
+    connect(client, store, sandbox, [tenant_id])
+    daily = current_config().xero.daily_limit
+
+    def shown(html: str) -> int:
+        found = re.search(r"Xero calls: <strong>([\d,]+)</strong> of the organisation's "
+                          r"([\d,]+) a day", html)  # fmt: skip
+        assert found, html
+        assert int(found.group(2).replace(",", "")) == daily
+        return int(found.group(1).replace(",", ""))
+
+    before = shown(open_page(client, store)[1])
+    connection = db.session.scalar(
+        sa.select(XeroConnection).where(XeroConnection.store_id == store.id)
+    )
+    client_for_xero = xero_access.client_for(connection)
+    client_for_xero.get(resources.ORGANISATION)
+    client_for_xero.get(resources.ORGANISATION)
+    assert shown(open_page(client, store)[1]) == before + 2
