@@ -8,7 +8,9 @@ Two paths, as in WooCommerce:
   "Recalculate"): item totals are treated as tax-exclusive and taxes are computed on them.
 
 Shared: ``tax_total`` of a tax line is the sum of each line's tax for that rate rounded to the
-store's decimals; ``total = Σ round(item totals) + Σ round(fees) + shipping + taxes``.
+store's decimals; ``total = Σ round(item totals) + Σ round(fees) + shipping + taxes``; a
+negative fee is capped so that it takes no more than the items, the fees before it and the
+shipping (``_cap_negative_fees``), so a checked-out order's total is never below zero.
 Assumed: fees and shipping are entered excluding tax; negative fees carry no tax.
 """
 
@@ -81,6 +83,7 @@ def price_at_checkout(
         item.taxes = calc_tax(gross[item.id] - off, rates, inclusive) if rates else {}
         item.total = _net(gross[item.id] - off, item.taxes, inclusive)
     _coupon_lines(order, discounts, ctx)
+    _cap_negative_fees(order, ctx.dp, at_checkout=True)
     _tax_extras(order, ctx)
     finalize(order, ctx, discounts_from_coupons=True)
 
@@ -109,6 +112,7 @@ def recalculate(order: Order, coupons: list[Coupon], ctx: TaxContext) -> None:
     for item in order.line_items:
         rates = _item_rates(ctx, order, item)
         item.taxes = calc_tax(item.total, rates, False) if rates else {}
+    _cap_negative_fees(order, ctx.dp, at_checkout=False)
     _tax_extras(order, ctx)
     finalize(order, ctx, discounts_from_coupons=False)
 
@@ -131,6 +135,24 @@ def _coupon_lines(order: Order, discounts: dict[str, dict[int, int]], ctx: TaxCo
                 tax += round_dp(sum(share.values(), ZERO), ctx.dp)
         line.discount_tax = tax
         line.discount = amount - tax if order.prices_include_tax else amount
+
+
+def _cap_negative_fees(order: Order, dp: int, at_checkout: bool) -> None:
+    """WooCommerce's "Negative fees should not make the order total go negative": a negative
+    fee is raised to minus what the items, the fees before it and the shipping add up to
+    (excluding tax).
+    Checkout (``WC_Cart_Totals::get_fees_from_cart``) always caps; recalculating
+    (``WC_Abstract_Order::calculate_totals``) caps only while that sum is above zero. Without
+    the cap a small basket with a discount fee would total below zero, which no refund can
+    fit (``wc_create_refund`` refuses a negative amount)."""
+    running = sum((round_dp(i.total, dp) for i in order.line_items), ZERO)
+    running += sum((round_dp(s.total, dp) for s in order.shipping_lines), ZERO)
+    for fee in order.fee_lines:
+        if fee.total < 0:
+            floor = round_dp(ZERO - running, dp)
+            if fee.total < floor and (at_checkout or floor < 0):
+                fee.total = floor
+        running += fee.total
 
 
 def _tax_extras(order: Order, ctx: TaxContext) -> None:

@@ -129,6 +129,37 @@ def test_rest_create_recalculates_tax_exclusive(wc: API, base: str):
     assert order["needs_payment"] is False
 
 
+LOYALTY = {"name": "Loyalty discount", "total": "-10", "tax_status": "none"}
+
+
+def test_checkout_caps_a_negative_fee_at_the_basket(base: str):
+    sticker = product(base, "Sticker Pack")
+    body = {"lines": [{"product_id": sticker["id"]}], "fees": [LOYALTY], "shipping": False}
+    order = control(base, "orders", {**body, "country": "NZ", "payment_method": "stripe"}).json()
+    # WC_Cart_Totals::get_fees_from_cart: the fee takes at most the items and shipping
+    # (4.50 incl. 15% GST: 3.913043 -> 3.91), so the order is left with the items' tax.
+    (line,), (fee,) = order["line_items"], order["fee_lines"]
+    assert (line["total"], line["total_tax"], fee["total"]) == ("3.91", "0.59", "-3.91")
+    assert order["total"] == "0.59"
+    refund = {"kind": "refund", "via": "rest", "amount": order["total"]}
+    refunded = control(base, f"orders/{order['id']}", refund)
+    assert refunded.status_code == 200, refunded.text
+    assert refunded.json()["status"] == "refunded"
+
+
+def test_recalculating_caps_a_negative_fee_only_when_there_is_something_to_take(base: str):
+    sticker = product(base, "Sticker Pack")
+    address = {"billing": {"country": "NZ"}, "shipping": {"country": "NZ"}}
+    with_items = {"line_items": [{"product_id": sticker["id"]}], "fee_lines": [LOYALTY]}
+    order = https(base, "POST", "/orders", {**address, **with_items}).json()
+    # calculate_totals: items 3.91 excl. tax (wc_get_price_excluding_tax), fee capped at
+    # -3.91, tax 15% of 3.91 = 0.5865 -> 0.59
+    assert (order["fee_lines"][0]["total"], order["total"]) == ("-3.91", "0.59")
+    fee_only = https(base, "POST", "/orders", {**address, "fee_lines": [LOYALTY]}).json()
+    # ... but only "while 0 > $max_discount": with nothing else the fee stays whole
+    assert (fee_only["fee_lines"][0]["total"], fee_only["total"]) == ("-10.00", "-10.00")
+
+
 def test_rest_update_and_coupon_errors(base: str):
     orders = https_get(base, "/orders", status="pending", per_page=1).json()
     target = orders[0]
