@@ -1,5 +1,6 @@
 """POST /webhooks/woocommerce/<store>: every bad input gets its status and stores nothing;
-good deliveries are stored before the answer, duplicates recognised, bursts coalesced."""
+good deliveries are stored before the answer, bursts coalesced, and repeats recognised by the
+record's job (`intake.sort_out`, which it runs before reading the store)."""
 
 import base64
 import hashlib
@@ -13,6 +14,7 @@ import sqlalchemy as sa
 from rq import Queue
 
 from server.extensions import db
+from server.inbound import intake as woo_intake
 from server.inbound.intake import record_hash
 from server.models import (
     ConnectionStatus,
@@ -82,6 +84,14 @@ def events() -> list[InboundEvent]:
     rows = db.session.scalars(sa.select(InboundEvent).order_by(InboundEvent.id)).all()
     db.session.commit()
     return rows
+
+
+def sorted_out(store, resource_id: str = "42") -> list[InboundEvent]:
+    """The events once the record's job has sorted out the repeats."""
+    db.session.rollback()
+    woo_intake.sort_out(store.id, "order", resource_id)
+    db.session.commit()
+    return events()
 
 
 def queued(redis) -> list[tuple[str, tuple]]:
@@ -162,13 +172,14 @@ def test_an_over_large_body_is_413(client, settings):
     assert events() == []
 
 
-def test_a_repeated_delivery_is_recorded_as_a_duplicate_and_starts_no_job(client, redis):
+def test_a_repeat_is_stored_joins_the_waiting_job_and_is_sorted_out_by_it(client, redis):
     store = make_store()
-    deliver(client, store, order())
-    Queue("default", connection=redis).empty()
-    deliver(client, store, order())
-    assert [e.status for e in events()] == [EventStatus.PENDING, EventStatus.DUPLICATE]
-    assert queued(redis) == []
+    assert deliver(client, store, order()).status_code == 200
+    assert deliver(client, store, order()).status_code == 200
+    assert [e.status for e in events()] == [EventStatus.PENDING, EventStatus.PENDING]
+    assert queued(redis) == [("process_woo_record", (store.id, "order", "42"))]
+    assert [e.status for e in sorted_out(store)] == [EventStatus.PENDING, EventStatus.DUPLICATE]
+    assert [e.payload_hash for e in events()] == [record_hash(json.loads(order()))] * 2
 
 
 def test_a_version_older_than_the_one_processed_is_a_duplicate(client, redis):
@@ -177,9 +188,9 @@ def test_a_version_older_than_the_one_processed_is_a_duplicate(client, redis):
                              modified_at=datetime(2026, 11, 22, 11, 0, tzinfo=UTC)))  # fmt: skip
     db.session.commit()
     deliver(client, store, order(modified="2026-11-22T10:00:00"))
-    assert [e.status for e in events()] == [EventStatus.DUPLICATE]
+    assert [e.status for e in sorted_out(store)] == [EventStatus.DUPLICATE]
     deliver(client, store, order(modified="2026-11-22T12:00:00"))
-    assert [e.status for e in events()] == [EventStatus.DUPLICATE, EventStatus.PENDING]
+    assert [e.status for e in sorted_out(store)] == [EventStatus.DUPLICATE, EventStatus.PENDING]
 
 
 def test_two_changes_in_the_same_second_are_both_kept(client, redis):
@@ -189,7 +200,7 @@ def test_two_changes_in_the_same_second_are_both_kept(client, redis):
     deliver(client, store, order(status="pending"))
     deliver(client, store, order(status="processing"))
     deliver(client, store, order(status="processing"))
-    assert [e.status for e in events()] == [
+    assert [e.status for e in sorted_out(store)] == [
         EventStatus.PENDING, EventStatus.PENDING, EventStatus.DUPLICATE,
     ]  # fmt: skip
 
@@ -210,12 +221,12 @@ def test_the_version_processed_is_a_duplicate_only_with_the_same_content(client,
     store = make_store()
     processed(store, order(modified="2026-11-22T10:00:00"), modified=ten)
     deliver(client, store, order(modified="2026-11-22T10:00:00"))
-    assert [e.status for e in events()] == [EventStatus.DUPLICATE]
+    assert [e.status for e in sorted_out(store)] == [EventStatus.DUPLICATE]
     refunded = order(modified="2026-11-22T10:00:00").replace(
         b'"10.00"', b'"10.00","refunds":[{"id":7,"total":"-4.00"}]'
     )
     deliver(client, store, refunded)
-    assert [e.status for e in events()] == [EventStatus.DUPLICATE, EventStatus.PENDING]
+    assert [e.status for e in sorted_out(store)] == [EventStatus.DUPLICATE, EventStatus.PENDING]
     assert queued(redis) == [("process_woo_record", (store.id, "order", "42"))]
 
 
@@ -231,7 +242,7 @@ def test_an_order_refunded_action_reads_the_order_again(client, redis):
     assert deliver(client, store, body, topic=topic).status_code == 200
     assert deliver(client, store, body, topic=topic).status_code == 200
     assert [(e.topic, e.resource, e.resource_id, e.resource_modified_at, e.status)
-            for e in events()] == [
+            for e in sorted_out(store)] == [
         (topic, "order", "42", None, EventStatus.PENDING),
         (topic, "order", "42", None, EventStatus.DUPLICATE),
     ]  # fmt: skip
@@ -269,7 +280,7 @@ def test_a_failed_event_does_not_make_the_next_copy_a_duplicate(client, redis):
     db.session.execute(sa.update(InboundEvent).values(status=EventStatus.FAILED))
     db.session.commit()
     deliver(client, store, order())
-    assert [e.status for e in events()] == [EventStatus.FAILED, EventStatus.PENDING]
+    assert [e.status for e in sorted_out(store)] == [EventStatus.FAILED, EventStatus.PENDING]
 
 
 def test_a_burst_for_one_order_becomes_one_waiting_job(client, redis):
@@ -294,7 +305,7 @@ def test_deletions_and_unfollowed_resources(client, redis):
     deliver(client, store, deleted, topic="order.deleted")
     coupon = json.dumps({"id": 3, "date_modified_gmt": "2026-11-22T10:00:00"}).encode()
     deliver(client, store, coupon, topic="coupon.updated")
-    assert [(e.topic, e.status) for e in events()] == [
+    assert [(e.topic, e.status) for e in sorted_out(store)] == [
         ("order.deleted", EventStatus.PENDING),
         ("order.deleted", EventStatus.DUPLICATE),
         ("coupon.updated", EventStatus.IGNORED),
