@@ -7,15 +7,18 @@ import hashlib
 import hmac
 import io
 import json
-from datetime import UTC, datetime
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 from rq import Queue
 
+from server import redis_client
 from server.extensions import db
 from server.inbound import intake as woo_intake
 from server.inbound.intake import record_hash
+from server.jobs.tasks.inbound import REQUEUE_AFTER, requeue_pending_events
 from server.models import (
     ConnectionStatus,
     EventSource,
@@ -26,6 +29,8 @@ from server.models import (
     WooConnection,
     WooRecord,
 )
+from server.models.types import utcnow
+from server.redis_client import redis_from_url
 
 pytestmark = pytest.mark.usefixtures("quick_retries")
 
@@ -347,3 +352,58 @@ def test_a_chunked_delivery_over_the_limit_is_413_not_a_bad_signature(client, re
     )  # fmt: skip
     assert answer.status_code == 413
     assert events() == [] and queued(redis) == []
+
+
+def test_every_200_is_a_stored_row_under_concurrent_deliveries(app_context):
+    """Eight senders at once, every delivery a new order: as many rows as 200s, each its own."""
+    store = make_store()
+    public_id = store.public_id
+    db.session.commit()
+
+    def send(sender: int) -> list[str]:
+        client = app_context.test_client()
+        answered = []
+        for n in range(25):
+            body = order(order_id=1000 * (sender + 1) + n)
+            path = f"/webhooks/woocommerce/{public_id}"
+            if client.post(path, data=body, headers=headers(body)).status_code == 200:
+                answered.append(str(1000 * (sender + 1) + n))
+        return answered
+
+    with ThreadPoolExecutor(8) as senders:
+        answered = [order_id for ids in senders.map(send, range(8)) for order_id in ids]
+    assert len(answered) == 200
+    assert sorted(e.resource_id for e in events()) == sorted(answered)
+
+
+def test_a_changed_secret_applies_from_the_next_delivery(client, redis):
+    store = make_store()
+    assert deliver(client, store, order()).status_code == 200  # the old secret now kept
+    connection = db.session.scalar(sa.select(WooConnection))
+    connection.webhook_secret = "a-new-secret"
+    db.session.commit()
+    assert deliver(client, store, order(status="completed")).status_code == 401
+    answer = deliver(client, store, order(status="completed"), secret="a-new-secret")
+    assert answer.status_code == 200
+    connection.webhook_secret = None  # as disconnecting leaves it
+    db.session.commit()
+    assert deliver(client, store, order(), secret="a-new-secret").status_code == 401
+    assert [e.payload["status"] for e in events()] == ["processing", "completed"]
+
+
+def test_with_redis_down_a_delivery_is_stored_and_the_sweeper_enqueues_it(
+    client, redis, monkeypatch, tmp_path
+):
+    store = make_store()
+    unreachable = redis_from_url(f"unix://{tmp_path}/nothing.sock")
+    with monkeypatch.context() as down:
+        down.setitem(client.application.extensions, redis_client.EXTENSION_KEY, unreachable)
+        assert deliver(client, store, order()).status_code == 200
+    assert [(e.resource_id, e.status) for e in events()] == [("42", EventStatus.PENDING)]
+    assert queued(redis) == []
+    db.session.execute(
+        sa.update(InboundEvent).values(received_at=utcnow() - REQUEUE_AFTER - timedelta(seconds=1))
+    )
+    db.session.commit()
+    assert requeue_pending_events() == 1
+    assert queued(redis) == [("process_woo_record", (store.id, "order", "42"))]
