@@ -62,7 +62,12 @@ def enqueue_coalesced(
     if not connection.set(_waiting_marker(key), "1", nx=True, ex=WAITING_SECONDS):
         return None
     try:
-        return get_queue(priority).enqueue(func, *args, job_id=f"{key}-{uuid.uuid4().hex}")
+        with connection.pipeline() as pipeline:  # the job's writes in one round trip
+            job = get_queue(priority).enqueue_call(
+                func, args=args, job_id=f"{key}-{uuid.uuid4().hex}", pipeline=pipeline
+            )
+            pipeline.execute()
+        return job
     except Exception:
         connection.delete(_waiting_marker(key))
         raise
