@@ -40,6 +40,9 @@ def _first_status(resource: str) -> tuple[EventStatus, str]:
     return EventStatus.PENDING, ""
 
 
+_STORE_DELIVERY = sa.insert(InboundEvent.__table__)  # built once: Core, no ORM on the way
+
+
 def receive(
     store_id: int,
     *,
@@ -54,11 +57,13 @@ def receive(
     lock is held for that INSERT alone): pending, its repeats left to its job, or ignored."""
     status, note = _first_status(resource)
     db.session.execute(
-        sa.insert(InboundEvent).values(
-            store_id=store_id, source=EventSource.WOOCOMMERCE_WEBHOOK, topic=topic,
-            resource=resource, resource_id=resource_id, resource_modified_at=modified_at,
-            delivery_id=delivery_id, payload=payload, status=status, error=note,
-        )
+        _STORE_DELIVERY,
+        {
+            "store_id": store_id, "source": EventSource.WOOCOMMERCE_WEBHOOK, "topic": topic,
+            "resource": resource, "resource_id": resource_id,
+            "resource_modified_at": modified_at, "delivery_id": delivery_id,
+            "payload": payload, "payload_hash": "", "status": status, "error": note,
+        },
     )  # fmt: skip
     db.session.commit()
     return status

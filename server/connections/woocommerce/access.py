@@ -51,16 +51,19 @@ _secrets: dict[str, tuple[str, float]] = {}  # the secret as stored -> (plain, k
 _secrets_lock = threading.Lock()
 
 
+_WEBHOOK_TARGET = (  # built once: compiled once
+    sa.select(Store.id, Store.state, sa.type_coerce(WooConnection.webhook_secret, sa.Text))
+    .outerjoin(WooConnection, WooConnection.store_id == Store.id)
+    .where(Store.public_id == sa.bindparam("public_id"))
+)
+
+
 def webhook_target(public_id: str) -> WebhookTarget | None:
     """The store a delivery is for (None if unknown), read without a transaction (on
     SQLite, no lock). The secret is read as stored and decrypted at most once a minute per
     process: a changed secret is stored anew, so it is used from the next delivery on."""
     with db.engine.connect().execution_options(**NO_TRANSACTION) as connection:
-        row = connection.execute(
-            sa.select(Store.id, Store.state, sa.type_coerce(WooConnection.webhook_secret, sa.Text))
-            .outerjoin(WooConnection, WooConnection.store_id == Store.id)
-            .where(Store.public_id == public_id)
-        ).first()
+        row = connection.execute(_WEBHOOK_TARGET, {"public_id": public_id}).first()
     if row is None:
         return None
     store_id, state, stored_secret = row
