@@ -25,7 +25,7 @@ from server.connectors.woocommerce.webhooks import (
 )
 from server.extensions import csrf, current_config
 from server.inbound import intake as woo_intake
-from server.jobs.tasks.inbound import process_woo_record
+from server.jobs.tasks.inbound import woo_record_delivered
 from server.models import EventStatus
 from server.web.webhooks import bp
 
@@ -68,7 +68,7 @@ def woocommerce(public_id: str) -> Response:
     )
     if status is EventStatus.PENDING and target.active:
         try:
-            process_woo_record.enqueue(target.store_id, delivery.resource, delivery.resource_id)
+            woo_record_delivered(target.store_id, delivery.resource, delivery.resource_id)
         except RedisError as error:  # stored: the sweeper enqueues it later
             logger.warning(
                 "could not enqueue %s %s: %s", delivery.resource, delivery.resource_id, error

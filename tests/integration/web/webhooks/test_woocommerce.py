@@ -18,7 +18,7 @@ from server import redis_client
 from server.extensions import db
 from server.inbound import intake as woo_intake
 from server.inbound.intake import record_hash
-from server.jobs.tasks.inbound import REQUEUE_AFTER, requeue_pending_events
+from server.jobs.tasks.inbound import REQUEUE_AFTER, requeue_pending_events, take_up_deliveries
 from server.models import (
     ConnectionStatus,
     EventSource,
@@ -91,6 +91,16 @@ def events() -> list[InboundEvent]:
     return rows
 
 
+def record_jobs(redis) -> list[tuple[str, tuple]]:
+    """The record jobs waiting once the job the webhook enqueues has taken up the records
+    it noted (run here as a worker would run it)."""
+    high = Queue("high", connection=redis)
+    assert [job.func_name.rsplit(".", 1)[-1] for job in high.jobs] == ["take_up_deliveries"]
+    high.empty()
+    take_up_deliveries()
+    return queued(redis)
+
+
 def sorted_out(store, resource_id: str = "42") -> list[InboundEvent]:
     """The events once the record's job has sorted out the repeats."""
     db.session.rollback()
@@ -118,7 +128,7 @@ def test_a_valid_delivery_is_stored_and_one_job_enqueued(client, redis):
         EventStatus.PENDING,
     )
     assert event.payload["total"] == "10.00" and event.delivery_id == "d" * 32
-    assert queued(redis) == [("process_woo_record", (store.id, "order", "42"))]
+    assert record_jobs(redis) == [("process_woo_record", (store.id, "order", "42"))]
 
 
 @pytest.mark.parametrize(
@@ -182,7 +192,7 @@ def test_a_repeat_is_stored_joins_the_waiting_job_and_is_sorted_out_by_it(client
     assert deliver(client, store, order()).status_code == 200
     assert deliver(client, store, order()).status_code == 200
     assert [e.status for e in events()] == [EventStatus.PENDING, EventStatus.PENDING]
-    assert queued(redis) == [("process_woo_record", (store.id, "order", "42"))]
+    assert record_jobs(redis) == [("process_woo_record", (store.id, "order", "42"))]
     assert [e.status for e in sorted_out(store)] == [EventStatus.PENDING, EventStatus.DUPLICATE]
     assert [e.payload_hash for e in events()] == [record_hash(json.loads(order()))] * 2
 
@@ -232,7 +242,7 @@ def test_the_version_processed_is_a_duplicate_only_with_the_same_content(client,
     )
     deliver(client, store, refunded)
     assert [e.status for e in sorted_out(store)] == [EventStatus.DUPLICATE, EventStatus.PENDING]
-    assert queued(redis) == [("process_woo_record", (store.id, "order", "42"))]
+    assert record_jobs(redis) == [("process_woo_record", (store.id, "order", "42"))]
 
 
 def action(hook: str, arg: object) -> bytes:
@@ -251,7 +261,7 @@ def test_an_order_refunded_action_reads_the_order_again(client, redis):
         (topic, "order", "42", None, EventStatus.PENDING),
         (topic, "order", "42", None, EventStatus.DUPLICATE),
     ]  # fmt: skip
-    assert queued(redis) == [("process_woo_record", (store.id, "order", "42"))]
+    assert record_jobs(redis) == [("process_woo_record", (store.id, "order", "42"))]
 
 
 def test_another_action_is_kept_and_ignored(client, redis):
@@ -293,7 +303,20 @@ def test_a_burst_for_one_order_becomes_one_waiting_job(client, redis):
     for minute in range(10):
         deliver(client, store, order(modified=f"2026-11-22T10:{minute:02d}:00"))
     assert len(events()) == 10
-    assert queued(redis) == [("process_woo_record", (store.id, "order", "42"))]
+    assert record_jobs(redis) == [("process_woo_record", (store.id, "order", "42"))]
+
+
+def test_deliveries_for_several_orders_take_one_job_to_enqueue_one_job_per_order(client, redis):
+    store = make_store()
+    for order_id in (7, 8, 7, 9):
+        assert deliver(client, store, order(order_id=order_id)).status_code == 200
+    assert sorted(record_jobs(redis)) == [
+        ("process_woo_record", (store.id, "order", str(order_id))) for order_id in (7, 8, 9)
+    ]
+    assert deliver(client, store, order(order_id=10)).status_code == 200
+    assert record_jobs(redis)[-1] == ("process_woo_record", (store.id, "order", "10")), (
+        "a delivery after the job started gets a job of its own"
+    )
 
 
 def test_a_paused_store_gets_200_and_its_events_wait(client, redis):
