@@ -56,16 +56,16 @@ def receive(
     """Store a verified webhook delivery, committed, in one statement (on SQLite the write
     lock is held for that INSERT alone): pending, its repeats left to its job, or ignored."""
     status, note = _first_status(resource)
-    db.session.execute(
-        _STORE_DELIVERY,
-        {
-            "store_id": store_id, "source": EventSource.WOOCOMMERCE_WEBHOOK, "topic": topic,
-            "resource": resource, "resource_id": resource_id,
-            "resource_modified_at": modified_at, "delivery_id": delivery_id,
-            "payload": payload, "payload_hash": "", "status": status, "error": note,
-        },
-    )  # fmt: skip
-    db.session.commit()
+    with db.engine.begin() as connection:  # no session: nothing of the row is read back
+        connection.execute(
+            _STORE_DELIVERY,
+            {
+                "store_id": store_id, "source": EventSource.WOOCOMMERCE_WEBHOOK,
+                "topic": topic, "resource": resource, "resource_id": resource_id,
+                "resource_modified_at": modified_at, "delivery_id": delivery_id,
+                "payload": payload, "payload_hash": "", "status": status, "error": note,
+            },
+        )  # fmt: skip
     return status
 
 
