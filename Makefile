@@ -56,6 +56,7 @@ bench: $(TEST_STAMP)
 	$(BIN)/python -m benchmarks.backfill
 	$(BIN)/python -m benchmarks.dashboard
 	$(BIN)/python -m benchmarks.admin_stores
+	$(BIN)/python -m benchmarks.intake
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .

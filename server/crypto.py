@@ -53,14 +53,17 @@ class EncryptedText(sa.TypeDecorator[str]):
         return keyring().encrypt(value.encode()).decode()
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
-        if value is None:
-            return None
-        try:
-            return keyring().decrypt(value.encode()).decode()
-        except InvalidToken:
-            raise DecryptionError(
-                "a stored secret cannot be decrypted with the configured encryption keys"
-            ) from None
+        return None if value is None else decrypt(value)
+
+
+def decrypt(stored: str) -> str:
+    """A secret as stored by EncryptedText, in plain text (for a column read raw)."""
+    try:
+        return keyring().decrypt(stored.encode()).decode()
+    except InvalidToken:
+        raise DecryptionError(
+            "a stored secret cannot be decrypted with the configured encryption keys"
+        ) from None
 
 
 def encrypted_columns(metadata: sa.MetaData) -> list[sa.Column[str]]:

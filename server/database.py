@@ -49,6 +49,15 @@ def configure_sqlite(engine: Engine) -> None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def autocommit_connection() -> sa.Connection:
+    """A connection for reads that need no transaction: on SQLite it takes no lock
+    (NO_TRANSACTION), on PostgreSQL it spends no round trips on BEGIN and ROLLBACK."""
+    connection = db.engine.connect()
+    if connection.dialect.name == "sqlite":
+        return connection.execution_options(**NO_TRANSACTION)
+    return connection.execution_options(isolation_level="AUTOCOMMIT")
+
+
 @contextmanager
 def sqlite_foreign_keys_off(connection: sa.Connection) -> Iterator[None]:
     """For migrations: SQLite's batch mode rebuilds a table by dropping it, which with

@@ -1,20 +1,27 @@
 """What arrives from a store (a webhook delivery or a polled record), stored as an inbound
 event; the caller enqueues one coalesced job per record (`server.jobs.tasks`).
 
-Duplicates are recognised: the same record with the same modification time and the same
-content, a version older than the one already processed, or the processed version itself (same
-time, same content) is stored as a duplicate and starts no job. A delivery as old as the
-processed version but with other content is never a duplicate: WooCommerce's dates have whole
-seconds, and a partial refund changes an order's `refunds` and totals without touching its
-`date_modified` at all. An event that failed or
-was ignored does not count. A store that is not active keeps its events pending, to be
-processed when it resumes.
+A webhook delivery is stored as it came, in one INSERT, and its record's job sorts out the
+repeats before reading the store (`sort_out`): the answer to WooCommerce waits on nothing
+but that row. A poll's finding is sorted at once (`record`): a poll is not waited for, and
+only what is new becomes work.
+
+Repeats: the same record with the same modification time and the same content, a version
+older than the one already processed, or the processed version itself (same time, same
+content), or a deletion (or an order action, which carries no time) while the same one is
+still waiting. A delivery as old as the processed version but with other content is never a
+repeat: WooCommerce's dates have whole seconds, and a partial refund changes an order's
+`refunds` and totals without touching its `date_modified` at all. WooCommerce's delivery id
+is no help: it is a hash of the webhook and the second it was sent, so two changes a moment
+apart share it. An event that failed or was ignored does not count. A store that is not
+active keeps its events pending, to be processed when it resumes.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +31,42 @@ from server.extensions import db
 from server.models import EventSource, EventStatus, InboundEvent, Store, StoreState, WooRecord
 
 FOLLOWED_RESOURCES = ("order", "customer", "product")
+REPEAT_NOTE = "this version was already received"
+
+
+def _first_status(resource: str) -> tuple[EventStatus, str]:
+    if resource not in FOLLOWED_RESOURCES:
+        return EventStatus.IGNORED, f"wooxero does not follow {resource}"
+    return EventStatus.PENDING, ""
+
+
+_STORE_DELIVERY = sa.insert(InboundEvent.__table__)  # built once: Core, no ORM on the way
+
+
+def receive(
+    store_id: int,
+    *,
+    topic: str,
+    resource: str,
+    resource_id: str,
+    modified_at: datetime | None,
+    delivery_id: str,
+    payload: dict[str, Any],
+) -> EventStatus:
+    """Store a verified webhook delivery, committed, in one statement (on SQLite the write
+    lock is held for that INSERT alone): pending, its repeats left to its job, or ignored."""
+    status, note = _first_status(resource)
+    with db.engine.begin() as connection:  # no session: nothing of the row is read back
+        connection.execute(
+            _STORE_DELIVERY,
+            {
+                "store_id": store_id, "source": EventSource.WOOCOMMERCE_WEBHOOK,
+                "topic": topic, "resource": resource, "resource_id": resource_id,
+                "resource_modified_at": modified_at, "delivery_id": delivery_id,
+                "payload": payload, "payload_hash": "", "status": status, "error": note,
+            },
+        )  # fmt: skip
+    return status
 
 
 def record(
@@ -37,14 +80,15 @@ def record(
     delivery_id: str = "",
     payload: dict[str, Any],
 ) -> InboundEvent:
-    """Store what arrived (flushed, not committed); its status says whether work is owed."""
-    status = EventStatus.PENDING
-    note = ""
+    """Store what arrived, sorted at once (flushed, not committed); its status says whether
+    work is owed."""
+    status, note = _first_status(resource)
     digest = record_hash(payload)
-    if resource not in FOLLOWED_RESOURCES:
-        status, note = EventStatus.IGNORED, f"wooxero does not follow {resource}"
-    elif _already_known(store.id, resource, resource_id, modified_at, topic, digest):
-        status, note = EventStatus.DUPLICATE, "this version was already received"
+    if status is EventStatus.PENDING:
+        arrived = _Version(0, EventStatus.PENDING, topic, modified_at, digest)
+        earlier = _versions(store.id, resource, resource_id)
+        if _is_repeat(arrived, earlier, _processed(store.id, resource, resource_id)):
+            status, note = EventStatus.DUPLICATE, REPEAT_NOTE
     event = InboundEvent(
         store_id=store.id, source=source, topic=topic, resource=resource,
         resource_id=resource_id, resource_modified_at=modified_at, delivery_id=delivery_id,
@@ -53,6 +97,31 @@ def record(
     db.session.add(event)
     db.session.flush()
     return event
+
+
+def sort_out(store_id: int, resource: str, woo_id: str) -> list[int]:
+    """The record's pending events that are owed a read, in arrival order; the others are
+    marked as repeats (flushed, not committed). Run under the record's lock, by its job."""
+    versions = _versions(store_id, resource, woo_id)
+    _hash_new_payloads(versions)
+    processed = _processed(store_id, resource, woo_id)
+    owed: list[int] = []
+    repeats: list[int] = []
+    for index, version in enumerate(versions):
+        if version.status is not EventStatus.PENDING:
+            continue
+        if _is_repeat(version, versions[:index], processed):
+            repeats.append(version.id)
+            versions[index] = version.as_repeat()
+        else:
+            owed.append(version.id)
+    if repeats:
+        db.session.execute(
+            sa.update(InboundEvent)
+            .where(InboundEvent.id.in_(repeats), InboundEvent.status == EventStatus.PENDING)
+            .values(status=EventStatus.DUPLICATE, error=REPEAT_NOTE)
+        )
+    return owed
 
 
 def record_hash(data: dict[str, Any] | None) -> str:
@@ -68,46 +137,75 @@ def record_hash(data: dict[str, Any] | None) -> str:
 COUNTED = (EventStatus.PENDING, EventStatus.DONE, EventStatus.DUPLICATE)
 
 
-def _already_known(
-    store_id: int,
-    resource: str,
-    resource_id: str,
-    modified_at: datetime | None,
-    topic: str,
-    digest: str,
-) -> bool:
-    same_record = sa.and_(
-        InboundEvent.store_id == store_id,
-        InboundEvent.resource == resource,
-        InboundEvent.resource_id == resource_id,
-    )
-    if modified_at is None:  # a deletion: {"id": N}; the same one still waiting is a repeat
-        waiting = sa.and_(
-            same_record, InboundEvent.topic == topic, InboundEvent.status == EventStatus.PENDING
+@dataclass(frozen=True)
+class _Version:
+    """What the repeat rules compare of one event."""
+
+    id: int
+    status: EventStatus
+    topic: str
+    modified_at: datetime | None
+    digest: str  # "" until its job hashes a delivery stored as it came
+
+    def as_repeat(self) -> _Version:
+        return _Version(self.id, EventStatus.DUPLICATE, self.topic, self.modified_at, self.digest)
+
+
+def _versions(store_id: int, resource: str, resource_id: str) -> list[_Version]:
+    """The record's events that count for repeats, in arrival order."""
+    rows = db.session.execute(
+        sa.select(
+            InboundEvent.id, InboundEvent.status, InboundEvent.topic,
+            InboundEvent.resource_modified_at, InboundEvent.payload_hash,
         )
-        return bool(db.session.scalar(sa.select(sa.func.count()).where(waiting)))
-    seen = db.session.scalar(
-        sa.select(sa.func.count()).where(
-            same_record,
-            InboundEvent.resource_modified_at == modified_at,
-            InboundEvent.payload_hash == digest,
-            InboundEvent.status.in_(COUNTED),
+        .where(
+            InboundEvent.store_id == store_id, InboundEvent.resource == resource,
+            InboundEvent.resource_id == resource_id, InboundEvent.status.in_(COUNTED),
         )
+        .order_by(InboundEvent.id)
+    )  # fmt: skip
+    return [_Version(*row) for row in rows]
+
+
+def _hash_new_payloads(versions: list[_Version]) -> None:
+    """Hash the deliveries stored as they came (in place), and keep their hashes."""
+    unhashed = [version.id for version in versions if not version.digest]
+    if not unhashed:
+        return
+    payloads = db.session.execute(
+        sa.select(InboundEvent.id, InboundEvent.payload).where(InboundEvent.id.in_(unhashed))
+    ).all()
+    digests = {event_id: record_hash(payload) for event_id, payload in payloads}
+    db.session.execute(
+        sa.update(InboundEvent),
+        [{"id": event_id, "payload_hash": digest} for event_id, digest in digests.items()],
     )
-    if seen:
-        return True
-    processed = db.session.execute(
+    for index, version in enumerate(versions):
+        if version.id in digests:
+            versions[index] = _Version(version.id, version.status, version.topic,
+                                       version.modified_at, digests[version.id])  # fmt: skip
+
+
+def _processed(store_id: int, resource: str, resource_id: str) -> sa.Row[Any] | None:
+    return db.session.execute(
         sa.select(WooRecord.modified_at, WooRecord.content_hash).where(
             WooRecord.store_id == store_id,
             WooRecord.resource == resource,
             WooRecord.woo_id == resource_id,
         )
     ).first()
+
+
+def _is_repeat(version: _Version, earlier: list[_Version], processed: sa.Row[Any] | None) -> bool:
+    if version.modified_at is None:  # a deletion ({"id": N}) or an order action
+        return any(e.status is EventStatus.PENDING and e.topic == version.topic for e in earlier)
+    if any(e.modified_at == version.modified_at and e.digest == version.digest for e in earlier):
+        return True
     if processed is None or processed.modified_at is None:
         return False
-    if processed.modified_at > modified_at:
+    if processed.modified_at > version.modified_at:
         return True
-    return processed.modified_at == modified_at and processed.content_hash == digest
+    return processed.modified_at == version.modified_at and processed.content_hash == version.digest
 
 
 def needs_job(store: Store, event: InboundEvent) -> bool:

@@ -4,10 +4,11 @@ it and count one processed version, with a line in the audit trail. A processed 
 marked in the outbox, from which the sync engine brings Xero up to date.
 
 One process at a time per record (a Redis lock that outlives the job, so two cannot
-overlap); the events that were pending when the record was read are settled together, so a
-burst of deliveries costs one read. A failure to read settles nothing: refused keys leave
-the events waiting for new ones, anything else (the store down, misconfigured, limiting)
-tries again later (server.inbound.retries).
+overlap); its pending events are first sorted (repeats of a version already received or
+processed are settled as such, server.inbound.intake), and the others are settled together,
+so a burst of deliveries costs one read, and repeats alone cost none. A failure to read
+settles nothing: refused keys leave the events waiting for new ones, anything else (the
+store down, misconfigured, limiting) tries again later (server.inbound.retries).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from server.connectors.base import ConnectorError, NotFoundError, PermanentError
 from server.connectors.woocommerce.client import WooClient
 from server.connectors.woocommerce.webhooks import parse_gmt
 from server.extensions import current_config, db
+from server.inbound import intake as woo_intake
 from server.inbound import retries
 from server.inbound.intake import record_hash
 from server.locks import held
@@ -104,24 +106,12 @@ def refresh_order(store_id: int, client: WooClient, woo_id: str) -> RecordOutcom
         return outcome
 
 
-def _pending(store_id: int, resource: str, woo_id: str) -> list[int]:
-    return list(
-        db.session.scalars(
-            sa.select(InboundEvent.id).where(
-                InboundEvent.store_id == store_id,
-                InboundEvent.resource == resource,
-                InboundEvent.resource_id == woo_id,
-                InboundEvent.status == EventStatus.PENDING,
-            )
-        )
-    )
-
-
 def _process(store_id: int, resource: str, woo_id: str) -> RecordResult:
     store = db.session.get(Store, store_id)
     if store is None or store.state != StoreState.ACTIVE:
         return RecordResult(RecordOutcome.STORE_INACTIVE)
-    pending = _pending(store_id, resource, woo_id)
+    pending = woo_intake.sort_out(store_id, resource, woo_id)
+    db.session.commit()  # the repeats settled before the store is asked
     if not pending:
         return RecordResult(RecordOutcome.NOTHING_PENDING)
     connection = woo_access.connection_for_store(store_id)

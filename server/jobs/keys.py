@@ -8,6 +8,10 @@ def woo_record(store_id: int, resource: str, woo_id: str) -> str:
     return f"woo-record-{store_id}-{resource}-{woo_id}"
 
 
+def woo_deliveries() -> str:  # one job takes up every record noted by the webhook
+    return "woo-deliveries"
+
+
 def woo_poll(store_id: int) -> str:
     return f"woo-poll-{store_id}"
 

@@ -58,14 +58,46 @@ def enqueue_coalesced(
     not yet looked. Job ids are never reused: RQ may still be writing a finished job's
     state under its id.
     """
-    connection = get_redis()
-    if not connection.set(_waiting_marker(key), "1", nx=True, ex=WAITING_SECONDS):
+    if not get_redis().set(_waiting_marker(key), "1", nx=True, ex=WAITING_SECONDS):
         return None
+    return _enqueue_claimed(func, *args, key=key, priority=priority)
+
+
+def _enqueue_claimed(
+    func: Callable[..., Any] | str, *args: Any, key: str, priority: Priority
+) -> Job:
+    """Enqueue the job whose waiting marker the caller has just set."""
+    connection = get_redis()
     try:
-        return get_queue(priority).enqueue(func, *args, job_id=f"{key}-{uuid.uuid4().hex}")
+        with connection.pipeline() as pipeline:  # the job's writes in one round trip
+            job = get_queue(priority).enqueue_call(
+                func, args=args, job_id=f"{key}-{uuid.uuid4().hex}", pipeline=pipeline
+            )
+            pipeline.execute()
+        return job
     except Exception:
         connection.delete(_waiting_marker(key))
         raise
+
+
+def note(list_name: str, item: str, key: str) -> bool:
+    """Append `item` to a Redis list and claim the waiting marker of `key`, in one round
+    trip; True if claimed, and then the caller enqueues the job of `key` (`enqueue_claimed`)
+    that takes the list up (`take_noted`). As with `enqueue_coalesced`, an item noted after
+    that job started gets a job of its own."""
+    pipeline = get_redis().pipeline(transaction=False)
+    pipeline.rpush(list_name, item)
+    pipeline.set(_waiting_marker(key), "1", nx=True, ex=WAITING_SECONDS)
+    return bool(pipeline.execute()[1])
+
+
+def take_noted(list_name: str, batch: int = 1000) -> list[str]:
+    """Every item noted so far, oldest first, removed from the list."""
+    connection = get_redis()
+    taken: list[str] = []
+    while chunk := connection.lpop(list_name, batch):
+        taken.extend(item.decode() for item in chunk)
+    return taken
 
 
 def is_waiting(key: str) -> bool:
@@ -100,6 +132,10 @@ class CoalescedJob:
         return enqueue_coalesced(
             self.path, *args, key=self.key(*args), priority=priority or self.priority
         )
+
+    def enqueue_claimed(self, *args: Any) -> Job:
+        """Enqueue it once its waiting marker is claimed (see `note`)."""
+        return _enqueue_claimed(self.path, *args, key=self.key(*args), priority=self.priority)
 
     def is_waiting(self, *args: Any) -> bool:
         return is_waiting(self.key(*args))

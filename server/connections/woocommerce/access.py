@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 
+from server import crypto
 from server.connectors.base import AuthError, PermanentError
 from server.connectors.woocommerce import urls
 from server.connectors.woocommerce.client import WooClient, WooStoreConfig
-from server.database import end_transaction
+from server.database import autocommit_connection, end_transaction
 from server.extensions import current_config, db
 from server.models import ConnectionStatus, Store, StoreState, WooConnection
 
@@ -31,6 +35,55 @@ def checked_store_url(store: Store) -> str:
 
 def connection_for_store(store_id: int) -> WooConnection | None:
     return db.session.scalar(sa.select(WooConnection).where(WooConnection.store_id == store_id))
+
+
+@dataclass(frozen=True)
+class WebhookTarget:
+    """What checking and storing a store's delivery needs, read in one statement."""
+
+    store_id: int
+    active: bool  # a paused store's events wait for it to resume
+    secret: str  # "" when the store has none (disconnected): every signature is refused
+
+
+SECRET_SECONDS = 60  # how long a decrypted webhook secret stays in a process's memory
+_secrets: dict[str, tuple[str, float]] = {}  # the secret as stored -> (plain, kept until)
+_secrets_lock = threading.Lock()
+
+
+_WEBHOOK_TARGET = (  # built once: compiled once
+    sa.select(Store.id, Store.state, sa.type_coerce(WooConnection.webhook_secret, sa.Text))
+    .outerjoin(WooConnection, WooConnection.store_id == Store.id)
+    .where(Store.public_id == sa.bindparam("public_id"))
+)
+
+
+def webhook_target(public_id: str) -> WebhookTarget | None:
+    """The store a delivery is for (None if unknown), read without a transaction (on
+    SQLite no lock, on PostgreSQL no BEGIN). The secret is read as stored and decrypted at
+    most once a minute per process: a changed secret is stored anew, so it is used from the
+    next delivery on."""
+    with autocommit_connection() as connection:
+        row = connection.execute(_WEBHOOK_TARGET, {"public_id": public_id}).first()
+    if row is None:
+        return None
+    store_id, state, stored_secret = row
+    secret = _decrypted(stored_secret) if stored_secret else ""
+    return WebhookTarget(store_id=store_id, active=state == StoreState.ACTIVE, secret=secret)
+
+
+def _decrypted(stored: str) -> str:
+    now = time.monotonic()
+    with _secrets_lock:
+        kept = _secrets.get(stored)
+        if kept is not None and kept[1] > now:
+            return kept[0]
+        for expired in [key for key, (_, until) in _secrets.items() if until <= now]:
+            del _secrets[expired]
+    secret = crypto.decrypt(stored)
+    with _secrets_lock:
+        _secrets[stored] = (secret, now + SECRET_SECONDS)
+    return secret
 
 
 def active_connections() -> list[WooConnection]:

@@ -14,7 +14,7 @@ from server.connections.woocommerce import access as woo_access
 from server.extensions import db
 from server.inbound import polling, records, refund_check, retries
 from server.inbound import webhooks as woo_webhooks
-from server.jobs import keys
+from server.jobs import keys, queues
 from server.jobs.queues import Priority, coalesced
 from server.jobs.tasks.pull import process_xero_event
 from server.jobs.tasks.push import flush
@@ -43,6 +43,27 @@ def process_woo_record(store_id: int, resource: str, woo_id: str) -> str:
     if result.outbox_marked:
         flush.enqueue(store_id)
     return str(result)
+
+
+DELIVERED = "wooxero:woo:delivered"  # "store:resource:id" of each delivery, in order
+
+
+def woo_record_delivered(store_id: int, resource: str, woo_id: str) -> None:
+    """From the webhook: the record noted for its job in one Redis round trip (a job creates
+    more work than a request should); `take_up_deliveries` enqueues the record jobs. A note
+    lost (Redis down, the job killed) leaves the event pending: the sweeper takes it up."""
+    if queues.note(DELIVERED, f"{store_id}:{resource}:{woo_id}", keys.woo_deliveries()):
+        take_up_deliveries.enqueue_claimed()
+
+
+@coalesced(keys.woo_deliveries, Priority.HIGH)
+def take_up_deliveries() -> int:
+    """One job per record noted since the last run (a burst for one record: one job)."""
+    noted = dict.fromkeys(queues.take_noted(DELIVERED))
+    for item in noted:
+        store_id, resource, woo_id = item.split(":", 2)
+        process_woo_record.enqueue(int(store_id), resource, woo_id)
+    return len(noted)
 
 
 @coalesced(keys.woo_poll, Priority.LOW)

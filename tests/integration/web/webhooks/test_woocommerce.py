@@ -1,19 +1,24 @@
 """POST /webhooks/woocommerce/<store>: every bad input gets its status and stores nothing;
-good deliveries are stored before the answer, duplicates recognised, bursts coalesced."""
+good deliveries are stored before the answer, bursts coalesced, and repeats recognised by the
+record's job (`intake.sort_out`, which it runs before reading the store)."""
 
 import base64
 import hashlib
 import hmac
 import io
 import json
-from datetime import UTC, datetime
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 from rq import Queue
 
+from server import redis_client
 from server.extensions import db
+from server.inbound import intake as woo_intake
 from server.inbound.intake import record_hash
+from server.jobs.tasks.inbound import REQUEUE_AFTER, requeue_pending_events, take_up_deliveries
 from server.models import (
     ConnectionStatus,
     EventSource,
@@ -24,6 +29,8 @@ from server.models import (
     WooConnection,
     WooRecord,
 )
+from server.models.types import utcnow
+from server.redis_client import redis_from_url
 
 pytestmark = pytest.mark.usefixtures("quick_retries")
 
@@ -84,6 +91,24 @@ def events() -> list[InboundEvent]:
     return rows
 
 
+def record_jobs(redis) -> list[tuple[str, tuple]]:
+    """The record jobs waiting once the job the webhook enqueues has taken up the records
+    it noted (run here as a worker would run it)."""
+    high = Queue("high", connection=redis)
+    assert [job.func_name.rsplit(".", 1)[-1] for job in high.jobs] == ["take_up_deliveries"]
+    high.empty()
+    take_up_deliveries()
+    return queued(redis)
+
+
+def sorted_out(store, resource_id: str = "42") -> list[InboundEvent]:
+    """The events once the record's job has sorted out the repeats."""
+    db.session.rollback()
+    woo_intake.sort_out(store.id, "order", resource_id)
+    db.session.commit()
+    return events()
+
+
 def queued(redis) -> list[tuple[str, tuple]]:
     """The waiting jobs, as (function name, arguments)."""
     jobs = Queue("default", connection=redis).jobs
@@ -103,7 +128,7 @@ def test_a_valid_delivery_is_stored_and_one_job_enqueued(client, redis):
         EventStatus.PENDING,
     )
     assert event.payload["total"] == "10.00" and event.delivery_id == "d" * 32
-    assert queued(redis) == [("process_woo_record", (store.id, "order", "42"))]
+    assert record_jobs(redis) == [("process_woo_record", (store.id, "order", "42"))]
 
 
 @pytest.mark.parametrize(
@@ -162,13 +187,14 @@ def test_an_over_large_body_is_413(client, settings):
     assert events() == []
 
 
-def test_a_repeated_delivery_is_recorded_as_a_duplicate_and_starts_no_job(client, redis):
+def test_a_repeat_is_stored_joins_the_waiting_job_and_is_sorted_out_by_it(client, redis):
     store = make_store()
-    deliver(client, store, order())
-    Queue("default", connection=redis).empty()
-    deliver(client, store, order())
-    assert [e.status for e in events()] == [EventStatus.PENDING, EventStatus.DUPLICATE]
-    assert queued(redis) == []
+    assert deliver(client, store, order()).status_code == 200
+    assert deliver(client, store, order()).status_code == 200
+    assert [e.status for e in events()] == [EventStatus.PENDING, EventStatus.PENDING]
+    assert record_jobs(redis) == [("process_woo_record", (store.id, "order", "42"))]
+    assert [e.status for e in sorted_out(store)] == [EventStatus.PENDING, EventStatus.DUPLICATE]
+    assert [e.payload_hash for e in events()] == [record_hash(json.loads(order()))] * 2
 
 
 def test_a_version_older_than_the_one_processed_is_a_duplicate(client, redis):
@@ -177,9 +203,9 @@ def test_a_version_older_than_the_one_processed_is_a_duplicate(client, redis):
                              modified_at=datetime(2026, 11, 22, 11, 0, tzinfo=UTC)))  # fmt: skip
     db.session.commit()
     deliver(client, store, order(modified="2026-11-22T10:00:00"))
-    assert [e.status for e in events()] == [EventStatus.DUPLICATE]
+    assert [e.status for e in sorted_out(store)] == [EventStatus.DUPLICATE]
     deliver(client, store, order(modified="2026-11-22T12:00:00"))
-    assert [e.status for e in events()] == [EventStatus.DUPLICATE, EventStatus.PENDING]
+    assert [e.status for e in sorted_out(store)] == [EventStatus.DUPLICATE, EventStatus.PENDING]
 
 
 def test_two_changes_in_the_same_second_are_both_kept(client, redis):
@@ -189,7 +215,7 @@ def test_two_changes_in_the_same_second_are_both_kept(client, redis):
     deliver(client, store, order(status="pending"))
     deliver(client, store, order(status="processing"))
     deliver(client, store, order(status="processing"))
-    assert [e.status for e in events()] == [
+    assert [e.status for e in sorted_out(store)] == [
         EventStatus.PENDING, EventStatus.PENDING, EventStatus.DUPLICATE,
     ]  # fmt: skip
 
@@ -210,13 +236,13 @@ def test_the_version_processed_is_a_duplicate_only_with_the_same_content(client,
     store = make_store()
     processed(store, order(modified="2026-11-22T10:00:00"), modified=ten)
     deliver(client, store, order(modified="2026-11-22T10:00:00"))
-    assert [e.status for e in events()] == [EventStatus.DUPLICATE]
+    assert [e.status for e in sorted_out(store)] == [EventStatus.DUPLICATE]
     refunded = order(modified="2026-11-22T10:00:00").replace(
         b'"10.00"', b'"10.00","refunds":[{"id":7,"total":"-4.00"}]'
     )
     deliver(client, store, refunded)
-    assert [e.status for e in events()] == [EventStatus.DUPLICATE, EventStatus.PENDING]
-    assert queued(redis) == [("process_woo_record", (store.id, "order", "42"))]
+    assert [e.status for e in sorted_out(store)] == [EventStatus.DUPLICATE, EventStatus.PENDING]
+    assert record_jobs(redis) == [("process_woo_record", (store.id, "order", "42"))]
 
 
 def action(hook: str, arg: object) -> bytes:
@@ -231,11 +257,11 @@ def test_an_order_refunded_action_reads_the_order_again(client, redis):
     assert deliver(client, store, body, topic=topic).status_code == 200
     assert deliver(client, store, body, topic=topic).status_code == 200
     assert [(e.topic, e.resource, e.resource_id, e.resource_modified_at, e.status)
-            for e in events()] == [
+            for e in sorted_out(store)] == [
         (topic, "order", "42", None, EventStatus.PENDING),
         (topic, "order", "42", None, EventStatus.DUPLICATE),
     ]  # fmt: skip
-    assert queued(redis) == [("process_woo_record", (store.id, "order", "42"))]
+    assert record_jobs(redis) == [("process_woo_record", (store.id, "order", "42"))]
 
 
 def test_another_action_is_kept_and_ignored(client, redis):
@@ -269,7 +295,7 @@ def test_a_failed_event_does_not_make_the_next_copy_a_duplicate(client, redis):
     db.session.execute(sa.update(InboundEvent).values(status=EventStatus.FAILED))
     db.session.commit()
     deliver(client, store, order())
-    assert [e.status for e in events()] == [EventStatus.FAILED, EventStatus.PENDING]
+    assert [e.status for e in sorted_out(store)] == [EventStatus.FAILED, EventStatus.PENDING]
 
 
 def test_a_burst_for_one_order_becomes_one_waiting_job(client, redis):
@@ -277,7 +303,20 @@ def test_a_burst_for_one_order_becomes_one_waiting_job(client, redis):
     for minute in range(10):
         deliver(client, store, order(modified=f"2026-11-22T10:{minute:02d}:00"))
     assert len(events()) == 10
-    assert queued(redis) == [("process_woo_record", (store.id, "order", "42"))]
+    assert record_jobs(redis) == [("process_woo_record", (store.id, "order", "42"))]
+
+
+def test_deliveries_for_several_orders_take_one_job_to_enqueue_one_job_per_order(client, redis):
+    store = make_store()
+    for order_id in (7, 8, 7, 9):
+        assert deliver(client, store, order(order_id=order_id)).status_code == 200
+    assert sorted(record_jobs(redis)) == [
+        ("process_woo_record", (store.id, "order", str(order_id))) for order_id in (7, 8, 9)
+    ]
+    assert deliver(client, store, order(order_id=10)).status_code == 200
+    assert record_jobs(redis)[-1] == ("process_woo_record", (store.id, "order", "10")), (
+        "a delivery after the job started gets a job of its own"
+    )
 
 
 def test_a_paused_store_gets_200_and_its_events_wait(client, redis):
@@ -294,7 +333,7 @@ def test_deletions_and_unfollowed_resources(client, redis):
     deliver(client, store, deleted, topic="order.deleted")
     coupon = json.dumps({"id": 3, "date_modified_gmt": "2026-11-22T10:00:00"}).encode()
     deliver(client, store, coupon, topic="coupon.updated")
-    assert [(e.topic, e.status) for e in events()] == [
+    assert [(e.topic, e.status) for e in sorted_out(store)] == [
         ("order.deleted", EventStatus.PENDING),
         ("order.deleted", EventStatus.DUPLICATE),
         ("coupon.updated", EventStatus.IGNORED),
@@ -336,3 +375,58 @@ def test_a_chunked_delivery_over_the_limit_is_413_not_a_bad_signature(client, re
     )  # fmt: skip
     assert answer.status_code == 413
     assert events() == [] and queued(redis) == []
+
+
+def test_every_200_is_a_stored_row_under_concurrent_deliveries(app_context):
+    """Eight senders at once, every delivery a new order: as many rows as 200s, each its own."""
+    store = make_store()
+    public_id = store.public_id
+    db.session.commit()
+
+    def send(sender: int) -> list[str]:
+        client = app_context.test_client()
+        answered = []
+        for n in range(25):
+            body = order(order_id=1000 * (sender + 1) + n)
+            path = f"/webhooks/woocommerce/{public_id}"
+            if client.post(path, data=body, headers=headers(body)).status_code == 200:
+                answered.append(str(1000 * (sender + 1) + n))
+        return answered
+
+    with ThreadPoolExecutor(8) as senders:
+        answered = [order_id for ids in senders.map(send, range(8)) for order_id in ids]
+    assert len(answered) == 200
+    assert sorted(e.resource_id for e in events()) == sorted(answered)
+
+
+def test_a_changed_secret_applies_from_the_next_delivery(client, redis):
+    store = make_store()
+    assert deliver(client, store, order()).status_code == 200  # the old secret now kept
+    connection = db.session.scalar(sa.select(WooConnection))
+    connection.webhook_secret = "a-new-secret"
+    db.session.commit()
+    assert deliver(client, store, order(status="completed")).status_code == 401
+    answer = deliver(client, store, order(status="completed"), secret="a-new-secret")
+    assert answer.status_code == 200
+    connection.webhook_secret = None  # as disconnecting leaves it
+    db.session.commit()
+    assert deliver(client, store, order(), secret="a-new-secret").status_code == 401
+    assert [e.payload["status"] for e in events()] == ["processing", "completed"]
+
+
+def test_with_redis_down_a_delivery_is_stored_and_the_sweeper_enqueues_it(
+    client, redis, monkeypatch, tmp_path
+):
+    store = make_store()
+    unreachable = redis_from_url(f"unix://{tmp_path}/nothing.sock")
+    with monkeypatch.context() as down:
+        down.setitem(client.application.extensions, redis_client.EXTENSION_KEY, unreachable)
+        assert deliver(client, store, order()).status_code == 200
+    assert [(e.resource_id, e.status) for e in events()] == [("42", EventStatus.PENDING)]
+    assert queued(redis) == []
+    db.session.execute(
+        sa.update(InboundEvent).values(received_at=utcnow() - REQUEUE_AFTER - timedelta(seconds=1))
+    )
+    db.session.commit()
+    assert requeue_pending_events() == 1
+    assert queued(redis) == [("process_woo_record", (store.id, "order", "42"))]
