@@ -16,7 +16,7 @@ from server import crypto, redis_client
 from server.config import Config, build_config, load_config
 from server.database import configure_sqlite, engine_options, track_writes
 from server.extensions import CONFIG_KEY, csrf, db, limiter, login_manager, migrate
-from server.web import inputs
+from server.web import dispatch_intake, inputs, security_headers
 
 
 def migrations_directory() -> str:
@@ -55,24 +55,15 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
         RATELIMIT_SWALLOW_ERRORS=True,
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
     )
-    if settings.server.proxy_count:
-        count = settings.server.proxy_count
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]
-
     _init_extensions(app, settings)
     inputs.init_app(app)
     _register_blueprints(app)
-    app.after_request(_security_headers)
+    app.after_request(security_headers)
+    dispatch_intake(app)
+    if settings.server.proxy_count:
+        count = settings.server.proxy_count
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]
     return app
-
-
-def _security_headers(response: Response) -> Response:
-    """No page may be framed (clickjacking) unless it says who may frame it, as the store
-    dashboard does; no answer is read by a browser as another type than it says (a JSON
-    error echoing input taken for HTML, say)."""
-    response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 def _init_extensions(app: Flask, settings: Config) -> None:

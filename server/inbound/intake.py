@@ -27,6 +27,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from server.connectors.woocommerce.webhooks import Delivery
 from server.extensions import db
 from server.models import EventSource, EventStatus, InboundEvent, Store, StoreState, WooRecord
 
@@ -43,29 +44,22 @@ def _first_status(resource: str) -> tuple[EventStatus, str]:
 _STORE_DELIVERY = sa.insert(InboundEvent.__table__)  # built once: Core, no ORM on the way
 
 
-def receive(
-    store_id: int,
-    *,
-    topic: str,
-    resource: str,
-    resource_id: str,
-    modified_at: datetime | None,
-    delivery_id: str,
-    payload: dict[str, Any],
-) -> EventStatus:
-    """Store a verified webhook delivery, committed, in one statement (on SQLite the write
-    lock is held for that INSERT alone): pending, its repeats left to its job, or ignored."""
-    status, note = _first_status(resource)
-    with db.engine.begin() as connection:  # no session: nothing of the row is read back
-        connection.execute(
-            _STORE_DELIVERY,
-            {
-                "store_id": store_id, "source": EventSource.WOOCOMMERCE_WEBHOOK,
-                "topic": topic, "resource": resource, "resource_id": resource_id,
-                "resource_modified_at": modified_at, "delivery_id": delivery_id,
-                "payload": payload, "payload_hash": "", "status": status, "error": note,
-            },
-        )  # fmt: skip
+def receive(connection: sa.Connection, store_id: int, delivery: Delivery) -> EventStatus:
+    """Store a verified webhook delivery in one INSERT on `connection`, which is outside any
+    transaction (`autocommit_connection`): the statement is its own transaction, committed
+    when it returns (on SQLite the write lock is held for it alone). Pending, its repeats
+    left to its job, or ignored."""
+    status, note = _first_status(delivery.resource)
+    connection.execute(
+        _STORE_DELIVERY,
+        {
+            "store_id": store_id, "source": EventSource.WOOCOMMERCE_WEBHOOK,
+            "topic": delivery.topic, "resource": delivery.resource,
+            "resource_id": delivery.resource_id, "resource_modified_at": delivery.modified_at,
+            "delivery_id": delivery.delivery_id, "payload": delivery.payload,
+            "payload_hash": "", "status": status, "error": note,
+        },
+    )  # fmt: skip
     return status
 
 

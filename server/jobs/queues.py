@@ -80,13 +80,13 @@ def _enqueue_claimed(
         raise
 
 
-def note(list_name: str, item: str, key: str) -> bool:
-    """Append `item` to a Redis list and claim the waiting marker of `key`, in one round
+def note(list_name: str, items: list[str], key: str) -> bool:
+    """Append `items` to a Redis list and claim the waiting marker of `key`, in one round
     trip; True if claimed, and then the caller enqueues the job of `key` (`enqueue_claimed`)
     that takes the list up (`take_noted`). As with `enqueue_coalesced`, an item noted after
     that job started gets a job of its own."""
     pipeline = get_redis().pipeline(transaction=False)
-    pipeline.rpush(list_name, item)
+    pipeline.rpush(list_name, *items)
     pipeline.set(_waiting_marker(key), "1", nx=True, ex=WAITING_SECONDS)
     return bool(pipeline.execute()[1])
 

@@ -13,7 +13,7 @@ from server import crypto
 from server.connectors.base import AuthError, PermanentError
 from server.connectors.woocommerce import urls
 from server.connectors.woocommerce.client import WooClient, WooStoreConfig
-from server.database import autocommit_connection, end_transaction
+from server.database import end_transaction
 from server.extensions import current_config, db
 from server.models import ConnectionStatus, Store, StoreState, WooConnection
 
@@ -58,13 +58,12 @@ _WEBHOOK_TARGET = (  # built once: compiled once
 )
 
 
-def webhook_target(public_id: str) -> WebhookTarget | None:
-    """The store a delivery is for (None if unknown), read without a transaction (on
-    SQLite no lock, on PostgreSQL no BEGIN). The secret is read as stored and decrypted at
-    most once a minute per process: a changed secret is stored anew, so it is used from the
-    next delivery on."""
-    with autocommit_connection() as connection:
-        row = connection.execute(_WEBHOOK_TARGET, {"public_id": public_id}).first()
+def webhook_target(connection: sa.Connection, public_id: str) -> WebhookTarget | None:
+    """The store a delivery is for (None if unknown), read on a connection outside any
+    transaction (`autocommit_connection`: on SQLite no lock, on PostgreSQL no BEGIN). The
+    secret is read as stored and decrypted at most once a minute per process: a changed
+    secret is stored anew, so it is used from the next delivery on."""
+    row = connection.execute(_WEBHOOK_TARGET, {"public_id": public_id}).first()
     if row is None:
         return None
     store_id, state, stored_secret = row

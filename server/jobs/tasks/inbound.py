@@ -48,11 +48,13 @@ def process_woo_record(store_id: int, resource: str, woo_id: str) -> str:
 DELIVERED = "wooxero:woo:delivered"  # "store:resource:id" of each delivery, in order
 
 
-def woo_record_delivered(store_id: int, resource: str, woo_id: str) -> None:
-    """From the webhook: the record noted for its job in one Redis round trip (a job creates
-    more work than a request should); `take_up_deliveries` enqueues the record jobs. A note
-    lost (Redis down, the job killed) leaves the event pending: the sweeper takes it up."""
-    if queues.note(DELIVERED, f"{store_id}:{resource}:{woo_id}", keys.woo_deliveries()):
+def woo_records_delivered(records: list[tuple[int, str, str]]) -> None:
+    """From the webhooks: records (store id, resource, WooCommerce id) noted for their jobs
+    in one Redis round trip (a job creates more work than a request should);
+    `take_up_deliveries` enqueues the record jobs. A note lost (Redis down, the job killed)
+    leaves the event pending: the sweeper takes it up."""
+    items = [f"{store_id}:{resource}:{woo_id}" for store_id, resource, woo_id in records]
+    if queues.note(DELIVERED, items, keys.woo_deliveries()):
         take_up_deliveries.enqueue_claimed()
 
 

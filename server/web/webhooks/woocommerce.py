@@ -1,20 +1,32 @@
-"""POST /webhooks/woocommerce/<store>: a store's deliveries.
+"""POST /webhooks/woocommerce/<store>: a store's deliveries, answered in front of Flask's
+request handling (`WooCommerceIntake`, a WSGI dispatcher `create_app` puts around the app).
+
+A delivery needs none of what the app does for every request — no session, sign-in, CSRF
+token, rate limit, operator log or request context — and intake runs at the database's
+speed only without them: a request here gets an app context and the security headers every
+answer carries, and nothing else.
 
 Checked in this order: a body over woocommerce.max_webhook_bytes → 413; an unknown store →
 404; WooCommerce's unsigned ping (`webhook_id=N`, no X-WC-* header) → 200; a missing or
 wrong signature → 401; a body that is not a delivery → 400. Nothing is stored in any of
 those cases. A valid delivery is committed as an inbound event, in one INSERT, before the
-200, and one job per record is enqueued, which sorts out repeats; a paused store's events
-wait for it to resume. The store and its secret are read in one statement, outside any
-transaction.
+200, and its record is noted for its job in one Redis round trip; the job sorts out repeats;
+a paused store's events wait for it to resume. The store and its secret are read, and the
+delivery stored, on one database connection outside any transaction: a statement of its own
+on each (on SQLite the write lock is held for the INSERT alone).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from flask import Response, abort, jsonify, request
+from flask import Flask, Response, jsonify
 from redis.exceptions import RedisError
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed, NotFound
+from werkzeug.wsgi import get_path_info
 
 from server.connections.woocommerce import access as woo_access
 from server.connectors.woocommerce.webhooks import (
@@ -23,54 +35,106 @@ from server.connectors.woocommerce.webhooks import (
     parse_delivery,
     signature_is_valid,
 )
-from server.extensions import csrf, current_config
+from server.database import autocommit_connection
+from server.extensions import current_config
 from server.inbound import intake as woo_intake
-from server.jobs.tasks.inbound import woo_record_delivered
+from server.jobs.tasks.inbound import woo_records_delivered
 from server.models import EventStatus
-from server.web.webhooks import bp
+from server.web import security_headers
+from server.web.inputs import CappedRequest
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 logger = logging.getLogger(__name__)
+
+
+class WooCommerceIntake:
+    """WSGI middleware: POST /webhooks/woocommerce/<store> to `deliver`, every other request
+    (another path, a path with more segments or a U+0000) to the app."""
+
+    def __init__(self, app: Flask, wsgi_app: WSGIApplication) -> None:
+        self.app = app
+        self.wsgi_app = wsgi_app
+        self.notes = DeliveryNotes()
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        path = get_path_info(environ)
+        public_id = path.removeprefix(woo_access.WEBHOOK_PATH)
+        if public_id == path or not public_id or "/" in public_id or "\x00" in public_id:
+            return self.wsgi_app(environ, start_response)
+        with self.app.app_context():
+            response = self._answer(CappedRequest(environ), public_id)
+        return response(environ, start_response)
+
+    def _answer(self, request: CappedRequest, public_id: str) -> Response:
+        try:
+            if request.method != "POST":
+                raise MethodNotAllowed(valid_methods=["POST"])
+            response = self.deliver(request, public_id)
+        except HTTPException as error:
+            response = error.get_response(request.environ)  # type: ignore[assignment]
+        except Exception:
+            if self.app.testing or self.app.debug:
+                raise
+            logger.exception("Exception on %s [POST]", request.path)
+            response = InternalServerError().get_response(request.environ)  # type: ignore[assignment]
+        return security_headers(response)
+
+    def deliver(self, request: CappedRequest, public_id: str) -> Response:
+        """Check, store and note one delivery (HTTPException for 413 and 404)."""
+        request.max_content_length = current_config().woocommerce.max_webhook_bytes
+        raw = request.get_data(cache=False)  # 413 if larger
+        with autocommit_connection() as connection:
+            target = woo_access.webhook_target(connection, public_id)
+            if target is None:
+                raise NotFound()
+            if is_ping(raw, request.headers):
+                return _empty(200)
+            signature = request.headers.get("X-WC-Webhook-Signature")
+            if not signature_is_valid(raw, signature, target.secret):
+                return _empty(401)
+            try:
+                delivery = parse_delivery(raw, request.headers)
+            except InvalidDelivery as error:
+                logger.warning(
+                    "store %s sent a signed delivery that cannot be read: %s",
+                    target.store_id, error,
+                )  # fmt: skip
+                refusal = jsonify(error=f"not a WooCommerce delivery: {error}")
+                refusal.status_code = 400
+                return refusal
+            status = woo_intake.receive(connection, target.store_id, delivery)
+        if status is EventStatus.PENDING and target.active:
+            self.notes.send((target.store_id, delivery.resource, delivery.resource_id))
+        return _empty(200)
 
 
 def _empty(status: int) -> Response:
     return Response(b"", status=status)
 
 
-@bp.post("/woocommerce/<public_id>")
-@csrf.exempt
-def woocommerce(public_id: str) -> Response:
-    request.max_content_length = current_config().woocommerce.max_webhook_bytes
-    raw = request.get_data(cache=False)  # 413 if larger
-    target = woo_access.webhook_target(public_id)
-    if target is None:
-        abort(404)
-    if is_ping(raw, request.headers):
-        return _empty(200)
-    if not signature_is_valid(raw, request.headers.get("X-WC-Webhook-Signature"), target.secret):
-        return _empty(401)
-    try:
-        delivery = parse_delivery(raw, request.headers)
-    except InvalidDelivery as error:
-        logger.warning(
-            "store %s sent a signed delivery that cannot be read: %s", target.store_id, error
-        )
-        refusal = jsonify(error=f"not a WooCommerce delivery: {error}")
-        refusal.status_code = 400
-        return refusal
-    status = woo_intake.receive(
-        target.store_id,
-        topic=delivery.topic,
-        resource=delivery.resource,
-        resource_id=delivery.resource_id,
-        modified_at=delivery.modified_at,
-        delivery_id=delivery.delivery_id,
-        payload=delivery.payload,
-    )
-    if status is EventStatus.PENDING and target.active:
-        try:
-            woo_record_delivered(target.store_id, delivery.resource, delivery.resource_id)
-        except RedisError as error:  # stored: the sweeper enqueues it later
-            logger.warning(
-                "could not enqueue %s %s: %s", delivery.resource, delivery.resource_id, error
-            )
-    return _empty(200)
+class DeliveryNotes:
+    """The records delivered, noted for their jobs (`woo_records_delivered`) by whichever
+    request reaches Redis next, for every request waiting then: under load one round trip
+    serves many deliveries, and still no request answers before its note was sent. If Redis
+    does not answer, the deliveries are stored all the same: the sweeper enqueues their jobs
+    later."""
+
+    def __init__(self) -> None:
+        self._waiting: list[tuple[int, str, str]] = []
+        self._waiting_lock = threading.Lock()
+        self._sending = threading.Lock()
+
+    def send(self, record: tuple[int, str, str]) -> None:
+        with self._waiting_lock:
+            self._waiting.append(record)
+        with self._sending:  # once held, any batch taken before this one has been sent
+            with self._waiting_lock:
+                batch, self._waiting = self._waiting, []
+            if not batch:  # a request before this one sent it
+                return
+            try:
+                woo_records_delivered(batch)
+            except RedisError as error:
+                logger.warning("could not note %d deliveries for their jobs: %s", len(batch), error)

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 
 from server import crypto
 from server.connections.woocommerce import access as woo_access
+from server.database import autocommit_connection
 from server.extensions import db
 from server.models import ConnectionStatus, Store, StoreState, WooConnection
 
@@ -23,18 +24,24 @@ def make_store(
     return store
 
 
+def target(public_id: str) -> woo_access.WebhookTarget | None:
+    """As intake reads it: on a connection outside any transaction."""
+    with autocommit_connection() as connection:
+        return woo_access.webhook_target(connection, public_id)
+
+
 def test_the_target_says_store_state_and_secret(app_context):
     active, paused = (
         make_store(),
         make_store("https://paused.example", StoreState.PAUSED, secret=None),
     )
-    assert woo_access.webhook_target(active.public_id) == woo_access.WebhookTarget(
+    assert target(active.public_id) == woo_access.WebhookTarget(
         store_id=active.id, active=True, secret="first"
     )
-    assert woo_access.webhook_target(paused.public_id) == woo_access.WebhookTarget(
+    assert target(paused.public_id) == woo_access.WebhookTarget(
         store_id=paused.id, active=False, secret=""
     )
-    assert woo_access.webhook_target("nope") is None
+    assert target("nope") is None
 
 
 def test_the_secret_is_decrypted_once_a_minute_and_again_when_it_changes(app_context, monkeypatch):
@@ -50,13 +57,13 @@ def test_the_secret_is_decrypted_once_a_minute_and_again_when_it_changes(app_con
     monkeypatch.setattr(crypto, "decrypt", counted)
     monkeypatch.setattr(woo_access.time, "monotonic", lambda: clock[0])
     for _ in range(3):
-        assert woo_access.webhook_target(store.public_id).secret == "first"
+        assert target(store.public_id).secret == "first"
     assert len(decrypted) == 1
     clock[0] += woo_access.SECRET_SECONDS
-    assert woo_access.webhook_target(store.public_id).secret == "first"
+    assert target(store.public_id).secret == "first"
     assert len(decrypted) == 2, "no longer kept after a minute"
     connection = db.session.scalar(sa.select(WooConnection))
     connection.webhook_secret = "second"
     db.session.commit()
-    assert woo_access.webhook_target(store.public_id).secret == "second"
+    assert target(store.public_id).secret == "second"
     assert len(decrypted) == 3
