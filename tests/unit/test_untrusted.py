@@ -32,11 +32,30 @@ def test_json_as_deep_as_the_limit_is_read():
         ("{not json", "not JSON"),
         ('{"a": "x\\u0000y"}', "U\\+0000"),
         ('{"a\\u0000": 1}', "U\\+0000"),
+        (b'{"a": "x\\u0000y"}', "U\\+0000"),
+        ('{"a": "x\\u0000y"}'.encode("utf-16"), "U\\+0000"),
+        (b'{"a": "\\ud800"}', "lone UTF-16 surrogate"),
+        ('{"a": ["\\uDC00"]}', "lone UTF-16 surrogate"),
+        (b'{"a": "\xed\xa0\x80"}', "lone UTF-16 surrogate"),
+        ("[" * 40 + '"\\u0000"' + "]" * 40, "U\\+0000"),
     ],
 )
 def test_json_that_cannot_be_used_is_refused_with_the_reason(data, reason):
     with pytest.raises(UntrustedJSONError, match=reason):
         loads(data)
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ("[" + ",".join(["[]"] * 100) + "]", [[]] * 100),  # more brackets than the depth
+        (b'{"a": "\\ud83d\\ude00"}', {"a": "\U0001f600"}),  # a pair is a character
+        (b'{"a": "\\\\u0000"}', {"a": "\\u0000"}),  # a backslash, then text
+        ('{"a": "Ng\u0101ti"}'.encode(), {"a": "Ng\u0101ti"}),
+    ],
+)
+def test_json_that_only_looks_doubtful_is_read(data, expected):
+    assert loads(data) == expected
 
 
 @pytest.mark.parametrize(

@@ -346,12 +346,29 @@ def test_deletions_and_unfollowed_resources(client, redis):
         b"[" * 100_000,
         b'{"id": 42, "meta": ' + b"[" * 5_000 + b"]" * 5_000 + b"}",
         b'{"id": 42, "total": NaN}',
+        b'{"id": 42, "note": "\\ud800"}',  # a lone surrogate: neither database stores it
     ],
 )
 def test_a_signed_delivery_that_cannot_be_read_is_400_and_stores_nothing(client, redis, body):
     store = make_store()
-    assert deliver(client, store, body).status_code == 400
+    answer = deliver(client, store, body)
+    assert answer.status_code == 400 and answer.json["error"].startswith("not a WooCommerce")
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
     assert events() == [] and queued(redis) == []
+
+
+def test_intake_answers_beside_the_app_as_the_app_would(client, redis):
+    """Deliveries are answered in front of Flask's request handling: no session cookie, the
+    headers every answer carries, and what is not a delivery still goes to the app."""
+    store = make_store()
+    path = f"/webhooks/woocommerce/{store.public_id}"
+    answer = deliver(client, store, order())
+    assert answer.status_code == 200 and "Set-Cookie" not in answer.headers
+    assert answer.headers["Content-Security-Policy"] == "frame-ancestors 'none'"
+    assert client.get(path).status_code == 405
+    assert client.post(path + "/more", data=order(), headers=headers(order())).status_code == 404
+    assert client.post("/webhooks/woocommerce/%00", data=order()).status_code == 400
+    assert [e.resource_id for e in events()] == ["42"]
 
 
 @pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00"])
