@@ -3,8 +3,9 @@ bare Flask app that checks the HMAC and inserts the raw body, `benchmarks.intake
 both under gunicorn (4 workers of 8 threads, as `wooxero web`) on loopback, on the same
 database, loaded by wrk with 32 connections, every request a new order with a valid
 signature. Prints requests per second, p50 and p99 for both, and wooxero's share of the
-baseline's rate (target at least 0.7, p99 within three times the baseline's). Asserts
-nothing but that every delivery answered 200 was stored.
+baseline's rate (target at least 0.7, p99 within three times the baseline's), and returns
+them as figures (`benchmarks.report`). Asserts nothing but that every delivery answered 200
+was stored.
 
     python -m benchmarks.intake      (a temporary SQLite database and the embedded Redis)
     WOOXERO_BENCH_DATABASE=postgresql+psycopg://…/postgres python -m benchmarks.intake
@@ -35,6 +36,7 @@ import sqlalchemy as sa
 
 from benchmarks.backfill import bench_config
 from benchmarks.intake_baseline import DELIVERIES, METADATA
+from benchmarks.report import Figure
 from server import create_app
 from server.extensions import db
 from server.models import ConnectionStatus, InboundEvent, Store, StoreState, WooConnection
@@ -214,7 +216,10 @@ def _servers(config, redis_url: str, directory: Path):  # type: ignore[no-untype
     )  # fmt: skip
 
 
-def _report(database: str, baseline: Load, wooxero: Load) -> None:
+RATE_TARGET, P99_TARGET = 0.7, 3.0  # wooxero's rate and p99 against the baseline's
+
+
+def _report(database: str, baseline: Load, wooxero: Load) -> list[Figure]:
     print(f"webhook intake on {database}: {CONNECTIONS} connections, {WORKERS} gunicorn workers")
     for name, load in (("baseline", baseline), ("wooxero", wooxero)):
         answered = load.requests - load.refused
@@ -223,13 +228,25 @@ def _report(database: str, baseline: Load, wooxero: Load) -> None:
         print(f"  {name:<9} {load.rate:7.0f} req/s, p50 {load.p50_ms:6.1f} ms, "
               f"p99 {load.p99_ms:7.1f} ms ({load.requests:,} answered, {load.refused} refused, "
               f"{load.socket_errors} socket errors){note}")  # fmt: skip
-    print(f"  wooxero / baseline: {wooxero.rate / baseline.rate:.2f} of the rate (target ≥ 0.7), "
-          f"p99 {wooxero.p99_ms / baseline.p99_ms:.1f} times (target ≤ 3)")  # fmt: skip
+    rate, p99 = wooxero.rate / baseline.rate, wooxero.p99_ms / baseline.p99_ms
+    print(f"  wooxero / baseline: {rate:.2f} of the rate (target ≥ {RATE_TARGET}), "
+          f"p99 {p99:.1f} times (target ≤ {P99_TARGET:.0f})")  # fmt: skip
     if wooxero.stored < wooxero.requests - wooxero.refused:
         raise SystemExit("a delivery answered 200 was not stored")
+    benchmark = f"webhook intake, {database}"
+    return [
+        Figure(benchmark, "bare baseline", f"{baseline.rate:,.0f} req/s"),
+        Figure(benchmark, "bare baseline p99", f"{baseline.p99_ms:,.0f} ms"),
+        Figure(benchmark, "wooxero", f"{wooxero.rate:,.0f} req/s"),
+        Figure(benchmark, "wooxero p99", f"{wooxero.p99_ms:,.0f} ms"),
+        Figure(benchmark, "wooxero / baseline, rate", f"{rate:.2f}", f"≥ {RATE_TARGET}",
+               rate >= RATE_TARGET),
+        Figure(benchmark, "wooxero / baseline, p99", f"{p99:.1f}", f"≤ {P99_TARGET:.0f}",
+               p99 <= P99_TARGET),
+    ]  # fmt: skip
 
 
-def main() -> None:
+def main() -> list[Figure]:
     if shutil.which(WRK) is None:
         raise SystemExit("benchmarks.intake needs wrk: apt-get install wrk")
     directory = Path(tempfile.mkdtemp(prefix="wx-bench-intake-"))
@@ -238,17 +255,18 @@ def main() -> None:
     try:
         sqlite_dir = directory / "sqlite"
         sqlite_dir.mkdir()
-        _report("SQLite", *_bench(bench_config(sqlite_dir, redis.url, "http://127.0.0.1:9"),
-                                  redis.url, sqlite_dir))  # fmt: skip
+        figures = _report("SQLite", *_bench(bench_config(sqlite_dir, redis.url, "http://127.0.0.1:9"),
+                                            redis.url, sqlite_dir))  # fmt: skip
         server_url = os.environ.get("WOOXERO_BENCH_DATABASE")
         if server_url:
-            _on_postgres(server_url, redis, directory)
+            figures += _on_postgres(server_url, redis, directory)
+        return figures
     finally:
         redis.stop()
         shutil.rmtree(directory, ignore_errors=True)
 
 
-def _on_postgres(server_url: str, redis: EmbeddedRedis, directory: Path) -> None:
+def _on_postgres(server_url: str, redis: EmbeddedRedis, directory: Path) -> list[Figure]:
     url, drop = create_postgres_database(server_url, "wooxero_bench")
     dropper: Callable[[], None] = drop
     try:
@@ -257,7 +275,7 @@ def _on_postgres(server_url: str, redis: EmbeddedRedis, directory: Path) -> None
         config = bench_config(pg_dir, redis.url, "http://127.0.0.1:9")
         config = config.model_copy(update={
             "database": config.database.model_copy(update={"url": url})})  # fmt: skip
-        _report("PostgreSQL", *_bench(config, redis.url, pg_dir))
+        return _report("PostgreSQL", *_bench(config, redis.url, pg_dir))
     finally:
         dropper()
 
