@@ -2,10 +2,11 @@
 bare Flask app that checks the HMAC and inserts the raw body, `benchmarks.intake_baseline`),
 both under gunicorn (4 workers of 8 threads, as `wooxero web`) on loopback, on the same
 database, loaded by wrk with 32 connections, every request a new order with a valid
-signature. Prints requests per second, p50 and p99 for both, and wooxero's share of the
-baseline's rate (target at least 0.7, p99 within three times the baseline's), and returns
-them as figures (`benchmarks.report`). Asserts nothing but that every delivery answered 200
-was stored.
+signature: each warmed up, then loaded in turns for 4 slices of 3 s each (baseline, wooxero,
+wooxero, baseline, …), so that what else the machine does weighs on both alike. Prints
+requests per second, p50 and p99 for both, and wooxero's share of the baseline's rate
+(target at least 0.7, p99 within three times the baseline's), and returns them as figures
+(`benchmarks.report`). Asserts nothing but that every delivery answered 200 was stored.
 
     python -m benchmarks.intake      (a temporary SQLite database and the embedded Redis)
     WOOXERO_BENCH_DATABASE=postgresql+psycopg://…/postgres python -m benchmarks.intake
@@ -19,16 +20,18 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import itertools
 import json
 import os
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import requests
@@ -48,7 +51,7 @@ from tests.support.processes import production_environment as wooxero_environmen
 
 SECRET = "bench-webhook-secret-" + "x" * 20
 WORKERS, THREADS, CONNECTIONS, WRK_THREADS = 4, 8, 32, 2
-WARM_UP_SECONDS, SECONDS = 3, 12
+WARM_UP_SECONDS, SLICE_SECONDS, SLICES = 3, 3, 4  # each server: warmed up, then 4 slices
 MOST_PER_SECOND = 5_000  # deliveries prepared per second of load: more than either can take
 SCRIPT = Path(__file__).with_name("intake.lua")
 WRK = shutil.which("wrk") or "wrk"
@@ -149,16 +152,37 @@ def _stop(server: subprocess.Popen[str]) -> None:
         server.wait()
 
 
-def _measure(
-    command: list[str], environment: dict[str, str], port: int, path: str, batches: list[Path]
-) -> Load:
-    server = _serve(command, environment, port)
-    try:
-        url = f"http://127.0.0.1:{port}{path}"
-        _wrk(url, batches[0], WARM_UP_SECONDS)
-        return _wrk(url, batches[1], SECONDS)
-    finally:
-        _stop(server)
+def _in_turns(urls: dict[str, str], directory: Path) -> dict[str, Load]:
+    """Each server warmed up, then loaded in turns, slice by slice (A B B A A B B A…), so
+    that whatever else the machine does at a moment weighs on both alike; each server's
+    slices as one load."""
+    first_ids = itertools.count(1, 1_000_000)  # every request of every slice a new order
+    batches: dict[tuple[str, int], Path] = {}
+    for name in urls:
+        for number, seconds in enumerate([WARM_UP_SECONDS] + [SLICE_SECONDS] * SLICES):
+            batches[name, number] = directory / f"{name}-{number}.tsv"
+            _deliveries(batches[name, number], next(first_ids), seconds * MOST_PER_SECOND)
+    for name, url in urls.items():
+        _wrk(url, batches[name, 0], WARM_UP_SECONDS)
+    slices: dict[str, list[Load]] = {name: [] for name in urls}
+    for turn in range(SLICES):
+        for name in list(urls) if turn % 2 == 0 else list(urls)[::-1]:
+            slices[name].append(_wrk(urls[name], batches[name, turn + 1], SLICE_SECONDS))
+    return {name: _combined(loads) for name, loads in slices.items()}
+
+
+def _combined(slices: list[Load]) -> Load:
+    """Slices as one load: their requests over their seconds; p50 and p99 the median of the
+    slices' (a moment when something else took the machine weighs on one slice only)."""
+    return Load(
+        requests=sum(load.requests for load in slices),
+        seconds=sum(load.seconds for load in slices),
+        refused=sum(load.refused for load in slices),
+        socket_errors=sum(load.socket_errors for load in slices),
+        p50_ms=statistics.median(load.p50_ms for load in slices),
+        p99_ms=statistics.median(load.p99_ms for load in slices),
+        ran_out=any(load.ran_out for load in slices),
+    )
 
 
 def _stored(table: sa.Table) -> int:
@@ -179,22 +203,22 @@ def _bench(config, redis_url: str, directory: Path) -> tuple[Load, Load]:  # typ
                                      status=ConnectionStatus.CONNECTED))  # fmt: skip
         path = f"/webhooks/woocommerce/{store.public_id}"
         db.session.commit()  # no transaction left open: on SQLite it would hold the lock
-        prepared = [(WARM_UP_SECONDS, "warm-up"), (SECONDS, "load")]
-        loads = []
-        for name, command, environment in _servers(config, redis_url, directory):
-            batches = []
-            for seconds, label in prepared:
-                batch = directory / f"{name}-{label}.tsv"
-                _deliveries(batch, 1 + 10_000_000 * len(loads) + 1_000_000 * len(batches),
-                            seconds * MOST_PER_SECOND)  # fmt: skip
-                batches.append(batch)
-            port = int(environment["BENCH_PORT"])
-            load = _measure(command, environment, port, path, batches)
-            table = InboundEvent.__table__ if name == "wooxero" else DELIVERIES
-            loads.append(load.__class__(**{**load.__dict__, "stored": _stored(table)}))
+        servers = list(_servers(config, redis_url, directory))
+        running = []
+        try:
+            for _name, command, environment in servers:
+                running.append(_serve(command, environment, int(environment["BENCH_PORT"])))
+            urls = {name: f"http://127.0.0.1:{environment['BENCH_PORT']}{path}"
+                    for name, _command, environment in servers}  # fmt: skip
+            loads = _in_turns(urls, directory)
+        finally:
+            for server in running:
+                _stop(server)
+        baseline = replace(loads["baseline"], stored=_stored(DELIVERIES))
+        wooxero = replace(loads["wooxero"], stored=_stored(InboundEvent.__table__))
         db.session.remove()
         db.engine.dispose()
-    return loads[0], loads[1]
+    return baseline, wooxero
 
 
 def _servers(config, redis_url: str, directory: Path):  # type: ignore[no-untyped-def]

@@ -42,7 +42,7 @@ def create_app(config: Config | Mapping[str, Any] | None = None) -> Flask:
     app.config.update(
         SECRET_KEY=settings.security.secret_key.get_secret_value() or None,
         SQLALCHEMY_DATABASE_URI=settings.database_url,
-        SQLALCHEMY_ENGINE_OPTIONS=engine_options(settings.database_url),
+        SQLALCHEMY_ENGINE_OPTIONS=engine_options(settings.database_url, settings.web.threads),
         SESSION_COOKIE_SECURE=settings.is_https,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

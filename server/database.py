@@ -13,14 +13,20 @@ from sqlalchemy.engine import Engine, make_url
 from server.extensions import db
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
+DEFAULT_POOL_SIZE = 5  # SQLAlchemy's
 NO_TRANSACTION = {"wooxero_no_transaction": True}  # execution option: a probe that takes no lock
 
 
-def engine_options(url: str) -> dict[str, Any]:
-    # hide_parameters: a failed statement's message never carries its values (hashes, tokens).
+def engine_options(url: str, threads: int) -> dict[str, Any]:
+    """hide_parameters: a failed statement's message never carries its values (hashes,
+    tokens). pool_size: a connection kept for each of a web process's threads, which all
+    use one at once under load (with fewer, the others are opened and closed per request)."""
+    pool_size = max(threads, DEFAULT_POOL_SIZE)
     if make_url(url).get_backend_name() == "sqlite":
-        return {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}, "hide_parameters": True}
-    return {"pool_pre_ping": True, "pool_recycle": 1800, "hide_parameters": True}
+        return {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}, "hide_parameters": True,
+                "pool_size": pool_size}  # fmt: skip
+    return {"pool_pre_ping": True, "pool_recycle": 1800, "hide_parameters": True,
+            "pool_size": pool_size}  # fmt: skip
 
 
 def configure_sqlite(engine: Engine) -> None:
