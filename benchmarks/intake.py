@@ -230,7 +230,8 @@ def _servers(config, redis_url: str, directory: Path):  # type: ignore[no-untype
         "--no-control-socket",
         "benchmarks.intake_baseline:create_app()",
     ], clean_environment(INTAKE_BASELINE_DATABASE=config.database_url,
-                         INTAKE_BASELINE_SECRET=SECRET, BENCH_PORT=str(port))  # fmt: skip
+                         INTAKE_BASELINE_SECRET=SECRET,
+                         INTAKE_BASELINE_THREADS=str(THREADS), BENCH_PORT=str(port))  # fmt: skip
     port = free_port()
     yield "wooxero", [sys.executable, "-m", "server", "web"], wooxero_environment(
         config, redis_url, WOOXERO_WEB__WORKERS=str(WORKERS), WOOXERO_WEB__THREADS=str(THREADS),

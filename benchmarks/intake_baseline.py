@@ -31,11 +31,12 @@ DELIVERIES = sa.Table(
 )
 
 
-def _engine(url: str) -> sa.Engine:
-    """SQLite as wooxero runs it (WAL, the same busy timeout and sync level)."""
+def _engine(url: str, pool_size: int) -> sa.Engine:
+    """SQLite as wooxero runs it (WAL, the same busy timeout and sync level); a pool of a
+    connection per thread, as wooxero's."""
     if not url.startswith("sqlite"):
-        return sa.create_engine(url)
-    engine = sa.create_engine(url, connect_args={"timeout": 30})
+        return sa.create_engine(url, pool_size=pool_size)
+    engine = sa.create_engine(url, pool_size=pool_size, connect_args={"timeout": 30})
 
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -48,7 +49,9 @@ def _engine(url: str) -> sa.Engine:
 
 
 def create_app() -> Flask:
-    engine = _engine(os.environ["INTAKE_BASELINE_DATABASE"])
+    engine = _engine(
+        os.environ["INTAKE_BASELINE_DATABASE"], int(os.environ["INTAKE_BASELINE_THREADS"])
+    )
     secret = os.environ["INTAKE_BASELINE_SECRET"].encode()
     app = Flask(__name__)
 
