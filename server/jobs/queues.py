@@ -6,6 +6,7 @@ import enum
 import functools
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from rq import Queue
@@ -64,15 +65,25 @@ def enqueue_coalesced(
 
 
 def _enqueue_claimed(
-    func: Callable[..., Any] | str, *args: Any, key: str, priority: Priority
+    func: Callable[..., Any] | str,
+    *args: Any,
+    key: str,
+    priority: Priority,
+    delay: float = 0.0,
 ) -> Job:
-    """Enqueue the job whose waiting marker the caller has just set."""
+    """Enqueue the job whose waiting marker the caller has just set; after `delay` seconds
+    it is moved to its queue by a worker's scheduler (RQ's scheduled jobs, kept in Redis)."""
     connection = get_redis()
+    queue = get_queue(priority)
+    job_id = f"{key}-{uuid.uuid4().hex}"
     try:
         with connection.pipeline() as pipeline:  # the job's writes in one round trip
-            job = get_queue(priority).enqueue_call(
-                func, args=args, job_id=f"{key}-{uuid.uuid4().hex}", pipeline=pipeline
-            )
+            if delay > 0:
+                job = queue.enqueue_in(
+                    timedelta(seconds=delay), func, *args, job_id=job_id, pipeline=pipeline
+                )
+            else:
+                job = queue.enqueue_call(func, args=args, job_id=job_id, pipeline=pipeline)
             pipeline.execute()
         return job
     except Exception:
@@ -131,6 +142,17 @@ class CoalescedJob:
     def enqueue(self, *args: Any, priority: Priority | None = None) -> Job | None:
         return enqueue_coalesced(
             self.path, *args, key=self.key(*args), priority=priority or self.priority
+        )
+
+    def enqueue_in(
+        self, seconds: float, *args: Any, priority: Priority | None = None
+    ) -> Job | None:
+        """Like `enqueue`, the job starting in `seconds`; requests meanwhile join it."""
+        key = self.key(*args)
+        if not get_redis().set(_waiting_marker(key), "1", nx=True, ex=WAITING_SECONDS):
+            return None
+        return _enqueue_claimed(
+            self.path, *args, key=key, priority=priority or self.priority, delay=seconds
         )
 
     def enqueue_claimed(self, *args: Any) -> Job:
