@@ -65,25 +65,15 @@ def enqueue_coalesced(
 
 
 def _enqueue_claimed(
-    func: Callable[..., Any] | str,
-    *args: Any,
-    key: str,
-    priority: Priority,
-    delay: float = 0.0,
+    func: Callable[..., Any] | str, *args: Any, key: str, priority: Priority
 ) -> Job:
-    """Enqueue the job whose waiting marker the caller has just set; after `delay` seconds
-    it is moved to its queue by a worker's scheduler (RQ's scheduled jobs, kept in Redis)."""
+    """Enqueue the job whose waiting marker the caller has just set."""
     connection = get_redis()
-    queue = get_queue(priority)
-    job_id = f"{key}-{uuid.uuid4().hex}"
     try:
         with connection.pipeline() as pipeline:  # the job's writes in one round trip
-            if delay > 0:
-                job = queue.enqueue_in(
-                    timedelta(seconds=delay), func, *args, job_id=job_id, pipeline=pipeline
-                )
-            else:
-                job = queue.enqueue_call(func, args=args, job_id=job_id, pipeline=pipeline)
+            job = get_queue(priority).enqueue_call(
+                func, args=args, job_id=f"{key}-{uuid.uuid4().hex}", pipeline=pipeline
+            )
             pipeline.execute()
         return job
     except Exception:
@@ -147,13 +137,26 @@ class CoalescedJob:
     def enqueue_in(
         self, seconds: float, *args: Any, priority: Priority | None = None
     ) -> Job | None:
-        """Like `enqueue`, the job starting in `seconds`; requests meanwhile join it."""
+        """The job again in `seconds`, unless one is already due in that time. Requests
+        meanwhile still get jobs of their own (each may decide to go sooner); the delayed
+        one's marker lapses as it becomes due, so a later decision can delay another."""
         key = self.key(*args)
-        if not get_redis().set(_waiting_marker(key), "1", nx=True, ex=WAITING_SECONDS):
+        connection = get_redis()
+        marker = f"wooxero:delayed:{key}"
+        if not connection.set(marker, "1", nx=True, px=max(1, int(seconds * 1000))):
             return None
-        return _enqueue_claimed(
-            self.path, *args, key=key, priority=priority or self.priority, delay=seconds
-        )
+        try:
+            with connection.pipeline() as pipeline:
+                # kept in Redis, moved to its queue when due by a worker's scheduler
+                job = get_queue(priority or self.priority).enqueue_in(
+                    timedelta(seconds=seconds), self.path, *args,
+                    job_id=f"{key}-{uuid.uuid4().hex}", pipeline=pipeline,
+                )  # fmt: skip
+                pipeline.execute()
+            return job
+        except Exception:
+            connection.delete(marker)
+            raise
 
     def enqueue_claimed(self, *args: Any) -> Job:
         """Enqueue it once its waiting marker is claimed (see `note`)."""

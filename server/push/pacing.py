@@ -28,6 +28,7 @@ from server.redis_client import get_redis
 
 ARRIVALS_KEY = "wooxero:pacing:arrivals:{store_id}"
 ARRIVAL_WINDOW = 60.0  # seconds of arrivals that give the rate
+MIN_SPAN = 0.1  # seconds: arrivals closer than this count as this far apart
 # Sent, or on to their books: a flush must finish them at once.
 UNFINISHED = (OutboxStatus.SENDING, OutboxStatus.UNCERTAIN, OutboxStatus.BOOKS)
 
@@ -69,7 +70,7 @@ def arrivals_per_minute(situation: Situation) -> float:
     """The recent arrival rate; one arrival alone is no rate (it goes at once)."""
     if situation.arrivals < 2:
         return 0.0
-    return (situation.arrivals - 1) * 60.0 / max(situation.arrival_span, 1.0)
+    return (situation.arrivals - 1) * 60.0 / max(situation.arrival_span, MIN_SPAN)
 
 
 def policy() -> Policy:
