@@ -62,7 +62,7 @@ class FlushResult:
     written: int
     more: bool  # stopped with work left; run again
     message: str
-    gather: float = 0.0  # orders are being gathered: look again in this many seconds
+    gather: float = 0.0  # look again in this many seconds (orders are being gathered)
 
 
 @contextmanager
@@ -75,8 +75,9 @@ def _store_lock(store_id: int) -> Iterator[bool]:
 
 def flush(store_id: int) -> FlushResult:
     with _store_lock(store_id) as taken:
-        if not taken:
-            return FlushResult(0, False, "another flush of this store is running")
+        if not taken:  # it may have looked for work before what this flush was asked for
+            return FlushResult(0, False, "another flush of this store is running",
+                               gather=pacing.LOOK_AGAIN)  # fmt: skip
         return _flush(store_id)
 
 

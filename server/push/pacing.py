@@ -28,6 +28,7 @@ from server.redis_client import get_redis
 
 ARRIVALS_KEY = "wooxero:pacing:arrivals:{store_id}"
 ARRIVAL_WINDOW = 60.0  # seconds of arrivals that give the rate
+LOOK_AGAIN = 1.0  # seconds: when a flush was running, the next looks this much later
 MIN_SPAN = 0.1  # seconds: arrivals closer than this count as this far apart
 # Sent, or on to their books: a flush must finish them at once.
 UNFINISHED = (OutboxStatus.SENDING, OutboxStatus.UNCERTAIN, OutboxStatus.BOOKS)
