@@ -51,6 +51,7 @@ class Policy:
 class Situation:
     """What a store's flush knows as it starts."""
 
+    unfinished: int  # orders sent, in doubt or on to their books: the flush finishes them now
     waiting: int  # orders waiting to go (new documents and updates)
     oldest_wait: float  # seconds the oldest of them has waited
     arrivals: int  # orders that arrived in the last ARRIVAL_WINDOW seconds
@@ -83,6 +84,8 @@ def decide(situation: Situation, policy: Policy) -> Pace:
     """Go now unless orders arrive faster than the budget lets each go alone (or the minute's
     calls are nearly used); then gather until a batch is full or the oldest has waited its
     most, whichever the arrival rate says comes first."""
+    if situation.unfinished:
+        return Pace(Decision.NOW, 0.0, f"{situation.unfinished} order(s) to finish first")
     if situation.waiting == 0:
         return Pace(Decision.NOW, 0.0, "nothing waits to be gathered")
     if situation.waiting >= policy.batch:
@@ -130,9 +133,8 @@ def _arrivals(store_id: int) -> tuple[int, float]:
 
 def situation(store_id: int, tenant_id: str) -> Situation:
     """The store's situation now: its waiting orders (the outbox), their arrivals, and the
-    organisation's minute window. Entries in doubt or on to their books, and backfill, are
-    not gathered: their presence makes the flush go at once."""
-    busy = db.session.scalar(
+    organisation's minute window. Backfill is not gathered (it keeps its own pace)."""
+    unfinished = db.session.scalar(
         sa.select(sa.func.count(OutboxEntry.id)).where(
             OutboxEntry.store_id == store_id,
             OutboxEntry.status.in_(UNFINISHED),
@@ -149,7 +151,8 @@ def situation(store_id: int, tenant_id: str) -> Situation:
     limiter = xero_access.rate_limiter()
     usage = limiter.usage([tenant_id])[tenant_id]
     return Situation(
-        waiting=0 if busy else int(waiting),
+        unfinished=int(unfinished or 0),
+        waiting=int(waiting),
         oldest_wait=_age(oldest),
         arrivals=arrivals,
         arrival_span=span,

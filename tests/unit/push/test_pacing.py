@@ -14,7 +14,7 @@ BUDGET, LIMIT = 54, 60  # Xero's 60 a minute; new documents may use 90 % of it
 
 def situation(**changes: float) -> Situation:
     values: dict = {
-        "waiting": 1, "oldest_wait": 0.0, "arrivals": 1, "arrival_span": 0.0,
+        "unfinished": 0, "waiting": 1, "oldest_wait": 0.0, "arrivals": 1, "arrival_span": 0.0,
         "calls_used": 0, "minute_budget": BUDGET, "minute_limit": LIMIT,
     }  # fmt: skip
     values.update(changes)
@@ -48,6 +48,10 @@ def test_a_full_minute_window_gathers_even_a_slow_stream() -> None:
     pace = decide(situation(calls_used=LIMIT - POLICY.calls_alone + 1), POLICY)
     assert pace.decision is Decision.GATHER
     assert pace.delay == POLICY.max_gather
+
+
+def test_orders_in_doubt_or_on_to_their_books_are_finished_at_once() -> None:
+    assert decide(stream(0.1, 30, unfinished=1), POLICY).decision is Decision.NOW
 
 
 def test_no_gathering_when_the_policy_allows_none() -> None:
