@@ -38,10 +38,21 @@ CALLS_PER_BATCH = 4
 
 @pytest.fixture
 def gathering(monkeypatch: pytest.MonkeyPatch) -> pacing.Policy:
-    """Gathering on (the suite's settings turn it off), with small batches."""
-    policy = pacing.Policy(batch=BATCH, max_gather=30.0)
+    """Gathering on (the suite's settings turn it off), with small batches, and no wait
+    long enough to end in a test."""
+    policy = pacing.Policy(batch=BATCH, max_gather=3600.0)
     monkeypatch.setattr(pacing, "policy", lambda: policy)
     return policy
+
+
+@pytest.fixture
+def stream_of_two_a_second(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Orders arrive at 2 a second from the second on, however long the test takes (the
+    rate measured from arrival times is the unit tests')."""
+    rate = pacing.arrivals_per_minute
+    monkeypatch.setattr(
+        pacing, "arrivals_per_minute", lambda s: 120.0 if s.arrivals >= 2 else rate(s)
+    )
 
 
 def _new_customers_paid_orders(store: Store, count: int) -> list[dict[str, Any]]:
@@ -80,6 +91,7 @@ def _scheduled_flushes() -> int:
     return len(get_queue(Priority.DEFAULT).scheduled_job_registry.get_job_ids())
 
 
+@pytest.mark.usefixtures("stream_of_two_a_second")
 def test_a_fast_stream_is_gathered_into_batches_each_order_invoiced_and_paid_once(
     synced_store: Store, sandbox: Any, gathering: pacing.Policy, app_context: Flask
 ) -> None:
@@ -102,6 +114,7 @@ def test_a_fast_stream_is_gathered_into_batches_each_order_invoiced_and_paid_onc
     assert [payments[n] for n in numbers] == [1] * len(orders)
 
 
+@pytest.mark.usefixtures("stream_of_two_a_second")
 def test_a_gathering_flush_waits_for_its_delayed_job(
     synced_store: Store, sandbox: Any, gathering: pacing.Policy, app_context: Flask
 ) -> None:
