@@ -227,6 +227,7 @@ class XeroConfig(_Section):
     daily_limit: int = Field(5000, ge=1, le=5000)
     app_minute_limit: int = Field(10000, ge=1, le=10000)
     max_wait_seconds: int = Field(60, ge=0, le=3600)
+    gather_seconds: float = Field(30, ge=0, le=60)
 
     _urls = field_validator(
         "authorize_url", "token_url", "revocation_url", "connections_url", "api_url"

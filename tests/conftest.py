@@ -180,6 +180,7 @@ def xero_settings(base_url: str) -> dict[str, Any]:
         "api_url": f"{base_url}/api.xro/2.0",
         "webhook_key": XERO_WEBHOOK_KEY,
         "max_wait_seconds": 10,
+        "gather_seconds": 0,  # orders go at once; tests of the gathering turn it on
     }
 
 

@@ -6,6 +6,7 @@ import enum
 import functools
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from rq import Queue
@@ -132,6 +133,30 @@ class CoalescedJob:
         return enqueue_coalesced(
             self.path, *args, key=self.key(*args), priority=priority or self.priority
         )
+
+    def enqueue_in(
+        self, seconds: float, *args: Any, priority: Priority | None = None
+    ) -> Job | None:
+        """The job again in `seconds`, unless one is already due in that time. Requests
+        meanwhile still get jobs of their own (each may decide to go sooner); the delayed
+        one's marker lapses as it becomes due, so a later decision can delay another."""
+        key = self.key(*args)
+        connection = get_redis()
+        marker = f"wooxero:delayed:{key}"
+        if not connection.set(marker, "1", nx=True, px=max(1, int(seconds * 1000))):
+            return None
+        try:
+            with connection.pipeline() as pipeline:
+                # kept in Redis, moved to its queue when due by a worker's scheduler
+                job = get_queue(priority or self.priority).enqueue_in(
+                    timedelta(seconds=seconds), self.path, *args,
+                    job_id=f"{key}-{uuid.uuid4().hex}", pipeline=pipeline,
+                )  # fmt: skip
+                pipeline.execute()
+            return job
+        except Exception:
+            connection.delete(marker)
+            raise
 
     def enqueue_claimed(self, *args: Any) -> Job:
         """Enqueue it once its waiting marker is claimed (see `note`)."""

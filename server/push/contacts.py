@@ -1,6 +1,7 @@
 """Xero contacts for the customers of the orders being sent: bound ones cost nothing; the
-rest are looked up many at a call — by email (case-insensitively, archived ones too), then by
-ContactNumber (the WooCommerce customer id) — and the ones still missing created in batches.
+rest are looked up many at a call — by ContactNumber (the WooCommerce customer id) and by
+email (case-insensitively, archived ones too) in the same calls, a number's match winning —
+and the ones still missing created in batches.
 A name another contact has is made unique as "Name (email)"; an archived match is restored.
 Only customers with orders reach here, and nothing is ever deleted."""
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote_plus
 
 from server.connectors.xero import resources
 from server.connectors.xero.batch import write_batches
@@ -16,7 +18,10 @@ from server.connectors.xero.client import XeroClient
 from server.extensions import db
 from server.push.bindings import bind_contact, bound_contacts
 
-LOOKUPS_PER_CALL = 50  # values OR'd in one `where` (about 3 kB of URL for emails)
+# Xero answers 404 to a URL of more than about 2,100 characters (XeroAPI/xero-node#404,
+# Xero-NetStandard#471): a lookup's `where`, URL-encoded, stays under this.
+MAX_WHERE_CHARS = 1900
+LOOKUP_FIELDS = ("ContactNumber", "EmailAddress", "Name")  # in the order a match counts
 NAME_TAKEN = "contact name"  # "The contact name X is already assigned to another contact"
 SHARED_GUESTS = "guest:shared"
 
@@ -59,22 +64,23 @@ def resolve(
 
 
 def _find(client: XeroClient, missing: Mapping[str, Mapping[str, Any]]) -> dict[str, dict]:
-    """Existing contacts by ContactNumber (the customer id), then by email, then (the shared
-    guest contact) by name."""
+    """Existing contacts by ContactNumber (the customer id), else by email, else (the shared
+    guest contact) by name: every field of every customer looked up in the same calls."""
+    wanted = {
+        key: {field_name: value for field_name in LOOKUP_FIELDS
+              if (value := _lookup_value(field_name, key, spec))}
+        for key, spec in missing.items()
+    }  # fmt: skip
+    terms = {term for values in wanted.values() for term in values.items()}
+    matches = _lookup(client, sorted(terms))
     found: dict[str, dict[str, Any]] = {}
-    for field_name in ("ContactNumber", "EmailAddress", "Name"):
-        wanted = {
-            key: _lookup_value(field_name, key, spec)
-            for key, spec in missing.items()
-            if key not in found and _lookup_value(field_name, key, spec)
-        }
-        if not wanted:
-            continue
-        matches = _lookup(client, field_name, sorted(set(wanted.values())))
-        for key, value in wanted.items():
-            candidates = [c for c in matches.get(value.lower(), []) if _may_be(c, missing[key])]
+    for key, values in wanted.items():
+        for field_name, value in values.items():  # in the order of LOOKUP_FIELDS
+            candidates = [c for c in matches.get((field_name, value.lower()), [])
+                          if _may_be(c, missing[key])]  # fmt: skip
             if candidates:
                 found[key] = _best(candidates, missing[key])
+                break
     return found
 
 
@@ -92,17 +98,30 @@ def _lookup_value(field_name: str, key: str, spec: Mapping[str, Any]) -> str:
     return str(spec.get(field_name) or "").lower()
 
 
-def _lookup(client: XeroClient, field_name: str, values: list[str]) -> dict[str, list[dict]]:
-    matches: dict[str, list[dict[str, Any]]] = {}
-    for start in range(0, len(values), LOOKUPS_PER_CALL):
-        chunk = values[start : start + LOOKUPS_PER_CALL]
-        where = " OR ".join(f'{field_name}=="{_quoted(value)}"' for value in chunk)
+def _lookup(client: XeroClient, terms: list[tuple[str, str]]) -> dict[tuple[str, str], list[dict]]:
+    """(field, lower-cased value) → the contacts that have it, for every term; the terms are
+    OR'd in as few calls as the length of a query allows."""
+    matches: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for where in _where_clauses(terms):
         for contact in client.iterate(
             resources.CONTACTS, {"where": where, "includeArchived": True}
         ):
-            value = str(contact.get(field_name) or "").lower()
-            matches.setdefault(value, []).append(contact)
+            for field_name in LOOKUP_FIELDS:
+                value = str(contact.get(field_name) or "").lower()
+                if value:
+                    matches.setdefault((field_name, value), []).append(contact)
     return matches
+
+
+def _where_clauses(terms: list[tuple[str, str]]) -> list[str]:
+    """`Field=="value" OR …` clauses, each short enough once URL-encoded."""
+    clauses: list[list[str]] = [[]]
+    for field_name, value in terms:
+        term = f'{field_name}=="{_quoted(value)}"'
+        if clauses[-1] and len(quote_plus(" OR ".join([*clauses[-1], term]))) > MAX_WHERE_CHARS:
+            clauses.append([])
+        clauses[-1].append(term)
+    return [" OR ".join(clause) for clause in clauses if clause]
 
 
 def _quoted(value: str) -> str:

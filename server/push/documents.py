@@ -50,9 +50,16 @@ STATUS_RANK = {
 }  # fmt: skip
 
 
-def _priority(plan: Plan) -> CallPriority:
-    backfill = plan.entry.priority >= int(OutboxPriority.BACKFILL)
-    return CallPriority.LOW if backfill else CallPriority.NORMAL
+CALL_CLASS = {
+    OutboxPriority.CANCEL: CallPriority.UPDATE, OutboxPriority.NEW: CallPriority.NORMAL,
+    OutboxPriority.UPDATE: CallPriority.UPDATE, OutboxPriority.BACKFILL: CallPriority.LOW,
+}  # fmt: skip
+
+
+def call_class(entry: OutboxEntry) -> CallPriority:
+    """The class of the calls that write an entry's document: a new document's, an update's
+    (a cancellation is one), or backfill's."""
+    return CALL_CLASS[OutboxPriority(entry.priority)]
 
 
 # -- writing -------------------------------------------------------------------------------
@@ -94,7 +101,8 @@ def _send(
         try:
             (results,) = write_batches(
                 client, kind.resource, [elements[index] for index in indexes], method=method,
-                params=kind.params, priority=_priority(batch[0]), idempotency_salt=_salt(batch),
+                params=kind.params, priority=call_class(batch[0].entry),
+                idempotency_salt=_salt(batch),
             )  # fmt: skip
         except ConnectorError as error:
             db.session.rollback()

@@ -5,6 +5,10 @@
     rounds until the outbox is empty or time is up; then the quotes that became invoices
     are closed, once.
 
+Each round first asks `pacing` whether to go: while orders arrive faster than the budget lets
+each go alone, the flush stops and its job looks again later, so they go in batches. Each
+round takes only the kinds of entry whose class of call has day budget left (`_out_of_day`).
+
 One flush per store at a time (a Redis lock), which is also the only writer of the store's
 organisation (the Contacts and Items modules run alone under it). The store's settings are
 read once per flush; reference data is refreshed when missing or a day old. Nothing is sent
@@ -29,11 +33,20 @@ from server.billing import entitlement
 from server.connections.xero import access as xero_access
 from server.connectors.base import ConnectorError
 from server.connectors.xero.client import XeroClient
+from server.connectors.xero.ratelimit import CallPriority
 from server.extensions import current_config, db
 from server.locks import held
 from server.mapping.orders import CannotMapError, MappedDocument
-from server.models import ConnectionStatus, OutboxEntry, OutboxStatus, Outcome, Store, StoreState
-from server.push import audit, books, contacts, documents, items, outbox, reconcile
+from server.models import (
+    ConnectionStatus,
+    OutboxEntry,
+    OutboxPriority,
+    OutboxStatus,
+    Outcome,
+    Store,
+    StoreState,
+)
+from server.push import audit, books, contacts, documents, items, outbox, pacing, reconcile
 from server.push import reference as xero_reference
 from server.push.plan import Context, Plan, mapped_order, order_records, plan_entries
 from server.redis_client import get_redis
@@ -49,6 +62,7 @@ class FlushResult:
     written: int
     more: bool  # stopped with work left; run again
     message: str
+    gather: float = 0.0  # look again in this many seconds (orders are being gathered)
 
 
 @contextmanager
@@ -61,8 +75,9 @@ def _store_lock(store_id: int) -> Iterator[bool]:
 
 def flush(store_id: int) -> FlushResult:
     with _store_lock(store_id) as taken:
-        if not taken:
-            return FlushResult(0, False, "another flush of this store is running")
+        if not taken:  # it may have looked for work before what this flush was asked for
+            return FlushResult(0, False, "another flush of this store is running",
+                               gather=pacing.LOOK_AGAIN)  # fmt: skip
         return _flush(store_id)
 
 
@@ -118,12 +133,16 @@ def _flush(store_id: int) -> FlushResult:
         if not xero_reference.is_fresh(store_id, client.tenant_id):
             xero_reference.refresh_xero(store_id, client)
         while more and time.monotonic() < deadline:
+            pace = pacing.decide(pacing.situation(store_id, client.tenant_id), pacing.policy())
+            db.session.commit()
+            if pace.decision is pacing.Decision.GATHER:
+                return FlushResult(written, False, pace.reason, gather=pace.delay)
             size = _round_size(store_id)
             if size == 0:  # the quota ran out during this flush: its quotes still close
                 documents.close_quotes(client, store_id, deadline)
                 held = _hold(store_id, [entitlement.of_store(store_id).reason])
                 return FlushResult(written, False, held.message)
-            entries = outbox.due(store_id, size)
+            entries = outbox.due(store_id, size, deferred=_out_of_day(client))
             more = bool(entries)
             if more:
                 written += _round(client, store, settings, entries, deadline)
@@ -137,6 +156,18 @@ def _flush(store_id: int) -> FlushResult:
     return FlushResult(written, False, f"{written} document(s) written")
 
 
+def _out_of_day(client: XeroClient) -> set[OutboxPriority]:
+    """The kinds of entry whose class of call has used its share of the organisation's day:
+    they wait (pending) for tomorrow's budget, while the classes above them go on."""
+    limiter = client.limiter
+    usage = limiter.usage([client.tenant_id])[client.tenant_id]
+    return {
+        priority
+        for priority in OutboxPriority
+        if limiter.day_room(usage, documents.CALL_CLASS[priority]) == 0
+    }
+
+
 def _round(
     client: XeroClient,
     store: Store,
@@ -146,19 +177,22 @@ def _round(
 ) -> int:
     store_id = store.id
     round_ids = [e.id for e in entries]
-    in_doubt = [e for e in entries if e.status in outbox.IN_DOUBT]
-    if in_doubt:
-        reconcile.reconcile(client, store_id, in_doubt, deadline)
-    # Pending ones only: not held by reconciling, nor already on to their books.
-    entries = [e for e in entries if e.status is OutboxStatus.PENDING]
-    # Read each round: the items the last round made are in it now.
-    context = Context(store, settings, xero_reference.reference_for(store_id))
-    plans = plan_entries(context, entries)
-    db.session.commit()
-    plans = _with_contacts(store_id, client, plans)
-    plans = _with_items(store_id, client, context, plans)
-    documents.write(client, store_id, plans)
-    books.settle(client, context, outbox.with_status(round_ids, OutboxStatus.BOOKS))
+    # The round's lookups and writes go in the class of its most urgent entry; books in theirs.
+    with client.calls_as(max(documents.call_class(e) for e in entries)):
+        in_doubt = [e for e in entries if e.status in outbox.IN_DOUBT]
+        if in_doubt:
+            reconcile.reconcile(client, store_id, in_doubt, deadline)
+        # Pending ones only: not held by reconciling, nor already on to their books.
+        entries = [e for e in entries if e.status is OutboxStatus.PENDING]
+        # Read each round: the items the last round made are in it now.
+        context = Context(store, settings, xero_reference.reference_for(store_id))
+        plans = plan_entries(context, entries)
+        db.session.commit()
+        plans = _with_contacts(store_id, client, plans)
+        plans = _with_items(store_id, client, context, plans)
+        documents.write(client, store_id, plans)
+    with client.calls_as(CallPriority.HIGH):
+        books.settle(client, context, outbox.with_status(round_ids, OutboxStatus.BOOKS))
     return len(plans)
 
 
@@ -219,7 +253,9 @@ def refresh_reference(store_id: int) -> str:
     connection = xero_access.connection_for_store(store_id)
     if store is None or connection is None or connection.status != ConnectionStatus.CONNECTED:
         return "Xero is not connected"
-    calls = xero_reference.refresh_xero(store_id, xero_access.client_for(connection))
+    client = xero_access.client_for(connection)
+    with client.calls_as(CallPriority.LOW):
+        calls = xero_reference.refresh_xero(store_id, client)
     rates = xero_reference.refresh_woo_tax_rates(store)
     return f"reference data refreshed ({calls} Xero calls, {rates} WooCommerce tax rates)"
 

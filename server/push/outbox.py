@@ -6,7 +6,7 @@ version leaves the entry pending rather than done."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,6 +22,7 @@ from server.models import (
     OutboxStatus,
 )
 from server.models.types import utcnow
+from server.push import pacing
 
 DOCUMENT_KINDS = (BindingKind.INVOICE, BindingKind.QUOTE)
 UNSETTLED = (
@@ -73,6 +74,8 @@ def mark_order(store_id: int, woo_order_id: str, *, backfill_id: int | None = No
         insert.on_conflict_do_update(index_elements=["store_id", "woo_order_id"], set_=changes),
         execution_options={"synchronize_session": False},
     )
+    if backfill_id is None:  # backfill keeps its own pace
+        pacing.note_arrival(store_id)
 
 
 def _dialect_insert() -> Any:
@@ -93,12 +96,21 @@ def _priority(store_id: int, woo_order_id: str, backfill_id: int | None) -> Outb
     return OutboxPriority.UPDATE if bound else OutboxPriority.NEW
 
 
-def due(store_id: int, limit: int) -> list[OutboxEntry]:
-    """Unsettled entries, most urgent first (cancellations, new, updates, backfill)."""
+def due(store_id: int, limit: int, deferred: Collection[OutboxPriority] = ()) -> list[OutboxEntry]:
+    """Unsettled entries, most urgent first (cancellations, new, updates, backfill); pending
+    ones of a `deferred` priority wait (what is already under way is finished)."""
+    waits = sa.and_(
+        OutboxEntry.status == OutboxStatus.PENDING,
+        OutboxEntry.priority.in_([int(priority) for priority in deferred]),
+    )
     return list(
         db.session.scalars(
             sa.select(OutboxEntry)
-            .where(OutboxEntry.store_id == store_id, OutboxEntry.status.in_(UNSETTLED))
+            .where(
+                OutboxEntry.store_id == store_id,
+                OutboxEntry.status.in_(UNSETTLED),
+                sa.not_(waits),
+            )
             .order_by(OutboxEntry.priority, OutboxEntry.id)
             .limit(limit)
         )

@@ -12,7 +12,6 @@ import sqlalchemy as sa
 from server.connections.woocommerce import access as woo_access
 from server.connectors.xero import resources
 from server.connectors.xero.client import XeroClient
-from server.connectors.xero.ratelimit import CallPriority
 from server.extensions import db
 from server.mapping import reference as reference_data
 from server.mapping.reference import Reference
@@ -67,11 +66,9 @@ def is_fresh(store_id: int, tenant_id: str) -> bool:
 
 
 def refresh_xero(store_id: int, client: XeroClient) -> int:
-    """Read every Xero kind and keep it; returns the calls made. Commits."""
-    fetched = {
-        kind: client.get(resource, _params(kind), priority=CallPriority.LOW)
-        for kind, resource in XERO_KINDS.items()
-    }
+    """Read every Xero kind and keep it, in the class of call the caller set (the flush:
+    its own; the daily refresh: backfill's); returns the calls made. Commits."""
+    fetched = {kind: client.get(resource, _params(kind)) for kind, resource in XERO_KINDS.items()}
     for kind, rows in fetched.items():
         keep(store_id, kind, rows, client.tenant_id)
     db.session.commit()
@@ -80,7 +77,7 @@ def refresh_xero(store_id: int, client: XeroClient) -> int:
 
 def refresh_organisation(store_id: int, client: XeroClient) -> None:
     """The organisation alone (its lock dates, say), read again. Commits."""
-    rows = client.get(resources.ORGANISATION, priority=CallPriority.LOW)
+    rows = client.get(resources.ORGANISATION)
     keep(store_id, ReferenceKind.ORGANISATION, rows, client.tenant_id)
     db.session.commit()
 

@@ -50,7 +50,7 @@ def write_batches(
     *,
     method: str = "PUT",
     path: str | None = None,
-    priority: CallPriority = CallPriority.NORMAL,
+    priority: CallPriority | None = None,
     idempotency_salt: str = "",
     params: Mapping[str, Any] | None = None,
 ) -> Iterator[list[ElementResult]]:

@@ -1,9 +1,10 @@
 """The Xero Accounting API client for one organisation.
 
-Every call takes a slot from the shared rate limiter, carries the `xero-tenant-id` header
-and, for PUT/POST, an Idempotency-Key derived from the organisation and the content. A 401
-for an expired or invalid token refreshes it once; any other refusal (a scope not granted,
-the organisation disconnected) is reported through `on_access_refused` and raised. A 429
+Every call takes a slot from the shared rate limiter in its class (`CallPriority`: the
+caller's, or the one `calls_as` set), carries the `xero-tenant-id` header and, for PUT/POST,
+an Idempotency-Key derived from the organisation and the content. A 401 for an expired or
+invalid token refreshes it once; any other refusal (a scope not granted, the organisation
+disconnected) is reported through `on_access_refused` and raised. A 429
 blocks the organisation (or the whole app) for every process and waits if Retry-After
 allows. 5xx, timeouts and lost connections are retried twice with the same key, so a write
 Xero applied is answered from its idempotency cache rather than made twice; after that the
@@ -16,6 +17,7 @@ import hashlib
 import random
 import time
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -84,6 +86,17 @@ class XeroClient:
         self.sleep = sleep
         self.before_call = before_call
         self.on_access_refused = on_access_refused
+        self.call_class = CallPriority.NORMAL
+
+    @contextmanager
+    def calls_as(self, priority: CallPriority) -> Iterator[None]:
+        """Calls made meanwhile that name no class of their own are of `priority`: the flush
+        sets the class of each of its steps (see `ratelimit.CallPriority`) once."""
+        previous, self.call_class = self.call_class, priority
+        try:
+            yield
+        finally:
+            self.call_class = previous
 
     # -- reading -------------------------------------------------------------------------
 
@@ -93,7 +106,7 @@ class XeroClient:
         params: Mapping[str, Any] | None = None,
         *,
         modified_since: datetime | None = None,
-        priority: CallPriority = CallPriority.NORMAL,
+        priority: CallPriority | None = None,
     ) -> list[dict[str, Any]]:
         """One GET of a collection (unpaged: all of it; paged: its first page)."""
         items, _pages = self._get_page(resource, params, modified_since, None, priority)
@@ -105,7 +118,7 @@ class XeroClient:
         params: Mapping[str, Any] | None = None,
         *,
         modified_since: datetime | None = None,
-        priority: CallPriority = CallPriority.NORMAL,
+        priority: CallPriority | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Every element of a collection, page after page (1000 a page where Xero allows),
         for as many pages as Xero's `pagination.pageCount` says."""
@@ -128,7 +141,7 @@ class XeroClient:
         params: Mapping[str, Any] | None,
         modified_since: datetime | None,
         page: int | None,
-        priority: CallPriority,
+        priority: CallPriority | None,
     ) -> tuple[list[dict[str, Any]], int | None]:
         query = self._list_query(resource, params or {})
         if page is not None:
@@ -148,7 +161,7 @@ class XeroClient:
         return list(data.get(resource.collection) or []), page_count
 
     def get_one(
-        self, resource: Resource, record_id: str, *, priority: CallPriority = CallPriority.NORMAL
+        self, resource: Resource, record_id: str, *, priority: CallPriority | None = None
     ) -> dict[str, Any]:
         response = self.request("GET", f"{resource.path}/{record_id}", priority=priority)
         items = response.data.get(resource.collection) or []
@@ -171,7 +184,7 @@ class XeroClient:
         body: Mapping[str, Any],
         *,
         params: Mapping[str, Any] | None = None,
-        priority: CallPriority = CallPriority.NORMAL,
+        priority: CallPriority | None = None,
         idempotency_salt: str = "",
     ) -> XeroResponse:
         """One PUT (create) or POST (update or create) with its Idempotency-Key.
@@ -195,10 +208,11 @@ class XeroClient:
         params: Mapping[str, Any] | None = None,
         body: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
-        priority: CallPriority = CallPriority.NORMAL,
+        priority: CallPriority | None = None,
         idempotency_salt: str = "",
     ) -> XeroResponse:
         params = dict(params or {})
+        priority = self.call_class if priority is None else priority
         text = wire.dumps(body) if body is not None else ""
         request_headers = {
             "Accept": "application/json",

@@ -7,10 +7,15 @@ score in the future while it is in flight and re-scored to the time its answer a
 it ends: Xero counts a call when it arrives, which is never later than that, so the limiter's
 windows always contain at least what Xero's contain.
 
-Priorities get headroom: a low-priority call (backfill) may use only part of each window and
-of the in-flight slots, so payments and new invoices still find room. A 429 blocks the
-organisation for its Retry-After for every process, and Xero's remaining-count headers
-correct the windows when something else (another installation, a lost Redis) used calls.
+The day is planned by class of call (`CallPriority`): payments and credit notes, then new
+documents, then updates, then backfill and reference data. A lower class may use only its
+share of each window (`SHARE` of the minute and the in-flight slots, `DAY_SHARE` of the day),
+so the classes above it always keep room: with Xero's 5,000 a day, backfill stops at 2,500,
+updates at 3,500, new documents at 4,500, and the last 500 are for payments and credit notes.
+
+A 429 blocks the organisation for its Retry-After for every process, and Xero's
+remaining-count headers correct the windows when something else (another installation, a
+lost Redis) used calls.
 """
 
 from __future__ import annotations
@@ -37,12 +42,29 @@ POLL_SECONDS = 0.05
 
 
 class CallPriority(enum.IntEnum):
-    LOW = 0  # backfill, reference-data refresh
-    NORMAL = 1  # new documents, updates
-    HIGH = 2  # payments, credit notes, a person waiting
+    """The class of a call, in the order the day's budget is planned for."""
+
+    LOW = 0  # backfill, reference-data refresh, drift checks
+    UPDATE = 1  # an order changed after its document was written (or cancelled)
+    NORMAL = 2  # new documents and the contacts and items they need
+    HIGH = 3  # payments, credit notes, a person waiting
 
 
-SHARE = {CallPriority.LOW: 0.7, CallPriority.NORMAL: 0.9, CallPriority.HIGH: 1.0}
+# The part of each window a class may fill; what it leaves is for the classes above it.
+SHARE = {
+    CallPriority.LOW: 0.7, CallPriority.UPDATE: 0.8, CallPriority.NORMAL: 0.9,
+    CallPriority.HIGH: 1.0,
+}  # fmt: skip
+DAY_SHARE = {
+    CallPriority.LOW: 0.5, CallPriority.UPDATE: 0.7, CallPriority.NORMAL: 0.9,
+    CallPriority.HIGH: 1.0,
+}  # fmt: skip
+
+
+def share_of(total: int, share: float) -> int:
+    """The calls of a limit of `total` that a share allows (never none)."""
+    return max(1, math.floor(total * share))
+
 
 # KEYS: in-flight, minute, day, app-minute, blocked (this organisation), blocked (the app).
 # ARGV: lease, lease seconds, in-flight cap, then window and cap for minute, day, app-minute,
@@ -242,16 +264,20 @@ class RateLimiter:
     def _caps(self, priority: CallPriority) -> list[float]:
         share = SHARE[priority]
         limits = self.limits
-
-        def part(total: int) -> int:
-            return max(1, math.floor(total * share))
-
         return [
-            part(limits.concurrent),
-            limits.minute_window, part(limits.per_minute),
-            limits.day_window, part(limits.per_day),
-            limits.minute_window, part(limits.app_per_minute),
+            share_of(limits.concurrent, share),
+            limits.minute_window, share_of(limits.per_minute, share),
+            limits.day_window, share_of(limits.per_day, DAY_SHARE[priority]),
+            limits.minute_window, share_of(limits.app_per_minute, share),
         ]  # fmt: skip
+
+    def day_room(self, usage: Usage, priority: CallPriority) -> int:
+        """Calls `priority` may still make today, given the organisation's `usage`."""
+        return max(0, share_of(self.limits.per_day, DAY_SHARE[priority]) - usage.day)
+
+    def minute_budget(self, priority: CallPriority) -> int:
+        """Calls a minute `priority` may make."""
+        return share_of(self.limits.per_minute, SHARE[priority])
 
     def usage(self, tenant_ids: Collection[str]) -> dict[str, Usage]:
         """Each organisation's usage, read in one round trip without changing anything: a

@@ -23,9 +23,13 @@ BACKFILL_PAGE_LOCK = 300  # seconds: reading one page takes far less
 @coalesced(keys.flush)
 def flush(store_id: int) -> str:
     """One flush of the store's outbox, coalescing every request that arrives meanwhile;
-    another follows while work is left."""
+    another follows while work is left. While orders are being gathered the next one is
+    delayed, and every request meanwhile joins it; lost with Redis or a worker, the sweeper
+    starts it again and it decides anew."""
     result = push.flush(store_id)
-    if result.more:
+    if result.gather:
+        flush.enqueue_in(result.gather, store_id)
+    elif result.more:
         flush.enqueue(store_id)
     return result.message
 

@@ -123,3 +123,15 @@ def test_a_block_after_429_is_shared(redis_client):
     elapsed = time.monotonic() - started
     assert caught.value.limit == "day"
     assert 100 - elapsed <= caught.value.retry_after <= 100
+
+
+def test_the_day_is_planned_by_class_so_payments_keep_room(redis_client):
+    rl = limiter(redis_client, per_day=100, per_minute=1000)
+    for priority, share in ((LOW, 50), (CallPriority.UPDATE, 70), (NORMAL, 90), (HIGH, 100)):
+        used = rl.usage(["org"])["org"].day
+        assert rl.day_room(rl.usage(["org"])["org"], priority) == share - used
+        take(rl, "org", share - used, priority)
+        with pytest.raises(RateLimitError) as caught:
+            take(rl, "org", 1, priority)
+        assert caught.value.limit == "day"
+        assert rl.day_room(rl.usage(["org"])["org"], priority) == 0
