@@ -1,5 +1,6 @@
 """The operators' list of stores with hundreds of stores: server time per page, as an
-operator signed in opens it. Prints figures; asserts nothing. Target: under 300 ms.
+operator signed in opens it. Prints figures and returns the slowest view's; asserts nothing.
+Target: under 300 ms.
 
 * 1,000 stores, each with a subscription, a Xero organisation (some needing a new sign-in),
   100 sync records and 30 orders in the outbox (some held, failed or on their way), and a
@@ -25,6 +26,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from benchmarks.backfill import bench_config
+from benchmarks.report import Figure, at_most
 from server import create_app
 from server.extensions import db
 from server.models import (
@@ -120,7 +122,7 @@ def _seed() -> None:
         db.session.commit()
 
 
-def main() -> None:
+def main() -> list[Figure]:
     logging.disable(logging.WARNING)
     directory = Path(tempfile.mkdtemp(prefix="wx-bench-admin-"))
     redis = EmbeddedRedis(directory, directory / "redis.log")
@@ -158,6 +160,7 @@ def main() -> None:
                        ("Xero", "needs_reauthorisation"), ("Plan", "growth")]  # fmt: skip
             for label, value in filters:
                 views.append((f"filter: {label.lower()}", filter_url(app, "store", label, value)))
+            p95s: dict[str, float] = {}
             for title, url in views:
                 times = []
                 for _ in range(REQUESTS):
@@ -165,13 +168,24 @@ def main() -> None:
                     answer = client.get(url)
                     times.append((time.perf_counter() - began) * 1000)
                     assert answer.status_code == 200, (url, answer.status_code)
-                p95 = statistics.quantiles(times, n=20)[-1]
+                p95 = p95s[title] = statistics.quantiles(times, n=20)[-1]
                 print(f"  {title:<30} median {statistics.median(times):6.1f} ms, "
                       f"p95 {p95:6.1f} ms — target under {TARGET_MS} ms")  # fmt: skip
+            database = db.engine.dialect.name
     finally:
         redis.stop()
         if drop is not None:
             drop()
+    slowest = max(p95s, key=p95s.__getitem__)
+    return [
+        at_most(
+            "admin_stores",
+            f"slowest of {len(p95s)} views, p95 ({slowest}; {database}, {STORES:,} stores)",
+            p95s[slowest],
+            TARGET_MS,
+            "ms",
+        )
+    ]
 
 
 if __name__ == "__main__":

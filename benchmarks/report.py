@@ -6,6 +6,7 @@ Each benchmark module's ``main()`` prints its own detail as it goes and returns 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -18,3 +19,30 @@ class Figure:
     value: str
     target: str = ""
     met: bool | None = None
+
+
+def not_run(benchmark: str, reason: str) -> Figure:
+    """The row of a benchmark that could not run here, saying why."""
+    return Figure(benchmark, "not run", reason)
+
+
+def at_most(benchmark: str, measure: str, value: float, target: float, unit: str) -> Figure:
+    """A figure whose target is a ceiling, formatted with `unit` (e.g. "ms", "MB")."""
+    return Figure(benchmark, measure, f"{value:,.1f} {unit}".strip(),
+                  f"≤ {target:,g} {unit}".strip(), value <= target)  # fmt: skip
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def table(figures: Iterable[Figure]) -> str:
+    """The figures as one Markdown table: benchmark | measure | value | target | met."""
+    marks = {True: "yes", False: "**no**", None: ""}
+    lines = ["| benchmark | measure | value | target | met |", "|---|---|---|---|---|"]
+    lines += [
+        f"| {_cell(f.benchmark)} | {_cell(f.measure)} | {_cell(f.value)} | {_cell(f.target)} "
+        f"| {marks[f.met]} |"
+        for f in figures
+    ]
+    return "\n".join(lines)
