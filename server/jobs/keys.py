@@ -12,6 +12,10 @@ def woo_deliveries() -> str:  # one job takes up every record noted by the webho
     return "woo-deliveries"
 
 
+def woo_store_deliveries(store_id: int) -> str:  # a slice of the store's delivered records
+    return f"woo-store-deliveries-{store_id}"
+
+
 def woo_poll(store_id: int) -> str:
     return f"woo-poll-{store_id}"
 

@@ -101,6 +101,22 @@ def take_noted(list_name: str, batch: int = 1000) -> list[str]:
     return taken
 
 
+def take_one_noted(list_name: str) -> str | None:
+    """The oldest item noted, removed from the list; None when there is none."""
+    item = get_redis().lpop(list_name)
+    return None if item is None else item.decode()
+
+
+def append_noted(list_name: str, items: list[str]) -> None:
+    """Note `items` at the end of a list, for the job that takes it up (`take_noted`)."""
+    if items:
+        get_redis().rpush(list_name, *items)
+
+
+def has_noted(list_name: str) -> bool:
+    return bool(get_redis().llen(list_name))
+
+
 def is_waiting(key: str) -> bool:
     """Whether a job for `key` is enqueued and has not started yet."""
     return bool(get_redis().exists(_waiting_marker(key)))

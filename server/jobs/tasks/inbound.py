@@ -5,6 +5,7 @@ webhooks kept in place; and the sweeper that gives every pending inbound event
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -46,12 +47,18 @@ def process_woo_record(store_id: int, resource: str, woo_id: str) -> str:
 
 
 DELIVERED = "wooxero:woo:delivered"  # "store:resource:id" of each delivery, in order
+STORE_SLICE = 20  # records a store's job takes at a time before the other stores' turn…
+SLICE_SECONDS = 30  # …or fewer when the store answers slowly
+
+
+def _store_delivered(store_id: int) -> str:
+    return f"{DELIVERED}:{store_id}"  # "resource:id" of the store's deliveries, in order
 
 
 def woo_records_delivered(records: list[tuple[int, str, str]]) -> None:
     """From the webhooks: records (store id, resource, WooCommerce id) noted for their jobs
     in one Redis round trip (a job creates more work than a request should);
-    `take_up_deliveries` enqueues the record jobs. A note lost (Redis down, the job killed)
+    `take_up_deliveries` hands them to their stores' jobs. A note lost (Redis down, the job killed)
     leaves the event pending: the sweeper takes it up."""
     items = [f"{store_id}:{resource}:{woo_id}" for store_id, resource, woo_id in records]
     if queues.note(DELIVERED, items, keys.woo_deliveries()):
@@ -60,12 +67,41 @@ def woo_records_delivered(records: list[tuple[int, str, str]]) -> None:
 
 @coalesced(keys.woo_deliveries, Priority.HIGH)
 def take_up_deliveries() -> int:
-    """One job per record noted since the last run (a burst for one record: one job)."""
-    noted = dict.fromkeys(queues.take_noted(DELIVERED))
-    for item in noted:
-        store_id, resource, woo_id = item.split(":", 2)
-        process_woo_record.enqueue(int(store_id), resource, woo_id)
-    return len(noted)
+    """The records noted since the last run, to their stores' jobs: one job per store, so a
+    store with a backlog gets its turns like the others rather than a queue of its own jobs
+    ahead of theirs."""
+    by_store: dict[int, list[str]] = {}
+    for item in dict.fromkeys(queues.take_noted(DELIVERED)):
+        store_id, record = item.split(":", 1)
+        by_store.setdefault(int(store_id), []).append(record)
+    for store_id, noted in by_store.items():
+        queues.append_noted(_store_delivered(store_id), noted)
+        process_store_deliveries.enqueue(store_id)
+    return sum(len(noted) for noted in by_store.values())
+
+
+@coalesced(keys.woo_store_deliveries)
+def process_store_deliveries(store_id: int) -> int:
+    """A slice of the store's delivered records, oldest first, each processed as its own job
+    would (a burst for one record: once); with more left, the job goes to the back of the
+    queue, so every store waiting gets a turn in between. Changed orders start the store's
+    flush."""
+    name, deadline = _store_delivered(store_id), time.monotonic() + SLICE_SECONDS
+    taken: set[str] = set()
+    marked = False
+    while len(taken) < STORE_SLICE and time.monotonic() < deadline:
+        item = queues.take_one_noted(name)
+        if item is None:
+            break
+        if item not in taken:
+            taken.add(item)
+            resource, woo_id = item.split(":", 1)
+            marked = records.process(store_id, resource, woo_id).outbox_marked or marked
+    if marked:
+        flush.enqueue(store_id)
+    if queues.has_noted(name):
+        process_store_deliveries.enqueue(store_id)
+    return len(taken)
 
 
 @coalesced(keys.woo_poll, Priority.LOW)

@@ -18,6 +18,7 @@ from server import redis_client
 from server.extensions import db
 from server.inbound import intake as woo_intake
 from server.inbound.intake import record_hash
+from server.jobs.tasks import inbound
 from server.jobs.tasks.inbound import REQUEUE_AFTER, requeue_pending_events, take_up_deliveries
 from server.models import (
     ConnectionStatus,
@@ -91,14 +92,22 @@ def events() -> list[InboundEvent]:
     return rows
 
 
-def record_jobs(redis) -> list[tuple[str, tuple]]:
-    """The record jobs waiting once the job the webhook enqueues has taken up the records
-    it noted (run here as a worker would run it)."""
+def record_jobs(redis) -> list[tuple[int, str]]:
+    """The records handed to their stores' jobs, (store id, "resource:id") in order, once the
+    job the webhook enqueues has taken up the records it noted (run here as a worker would
+    run it); one job waits per store."""
     high = Queue("high", connection=redis)
     assert [job.func_name.rsplit(".", 1)[-1] for job in high.jobs] == ["take_up_deliveries"]
     high.empty()
     take_up_deliveries()
-    return queued(redis)
+    jobs = queued(redis)
+    assert {name for name, _ in jobs} == {"process_store_deliveries"}
+    assert len({arguments for _, arguments in jobs}) == len(jobs), "one job per store"
+    return [
+        (store_id, item.decode())
+        for _, (store_id,) in jobs
+        for item in redis.lrange(f"{inbound.DELIVERED}:{store_id}", 0, -1)
+    ]
 
 
 def sorted_out(store, resource_id: str = "42") -> list[InboundEvent]:
@@ -128,7 +137,7 @@ def test_a_valid_delivery_is_stored_and_one_job_enqueued(client, redis):
         EventStatus.PENDING,
     )
     assert event.payload["total"] == "10.00" and event.delivery_id == "d" * 32
-    assert record_jobs(redis) == [("process_woo_record", (store.id, "order", "42"))]
+    assert record_jobs(redis) == [(store.id, "order:42")]
 
 
 @pytest.mark.parametrize(
@@ -192,7 +201,7 @@ def test_a_repeat_is_stored_joins_the_waiting_job_and_is_sorted_out_by_it(client
     assert deliver(client, store, order()).status_code == 200
     assert deliver(client, store, order()).status_code == 200
     assert [e.status for e in events()] == [EventStatus.PENDING, EventStatus.PENDING]
-    assert record_jobs(redis) == [("process_woo_record", (store.id, "order", "42"))]
+    assert record_jobs(redis) == [(store.id, "order:42")]
     assert [e.status for e in sorted_out(store)] == [EventStatus.PENDING, EventStatus.DUPLICATE]
     assert [e.payload_hash for e in events()] == [record_hash(json.loads(order()))] * 2
 
@@ -242,7 +251,7 @@ def test_the_version_processed_is_a_duplicate_only_with_the_same_content(client,
     )
     deliver(client, store, refunded)
     assert [e.status for e in sorted_out(store)] == [EventStatus.DUPLICATE, EventStatus.PENDING]
-    assert record_jobs(redis) == [("process_woo_record", (store.id, "order", "42"))]
+    assert record_jobs(redis) == [(store.id, "order:42")]
 
 
 def action(hook: str, arg: object) -> bytes:
@@ -261,7 +270,7 @@ def test_an_order_refunded_action_reads_the_order_again(client, redis):
         (topic, "order", "42", None, EventStatus.PENDING),
         (topic, "order", "42", None, EventStatus.DUPLICATE),
     ]  # fmt: skip
-    assert record_jobs(redis) == [("process_woo_record", (store.id, "order", "42"))]
+    assert record_jobs(redis) == [(store.id, "order:42")]
 
 
 def test_another_action_is_kept_and_ignored(client, redis):
@@ -303,20 +312,39 @@ def test_a_burst_for_one_order_becomes_one_waiting_job(client, redis):
     for minute in range(10):
         deliver(client, store, order(modified=f"2026-11-22T10:{minute:02d}:00"))
     assert len(events()) == 10
-    assert record_jobs(redis) == [("process_woo_record", (store.id, "order", "42"))]
+    assert record_jobs(redis) == [(store.id, "order:42")]
 
 
-def test_deliveries_for_several_orders_take_one_job_to_enqueue_one_job_per_order(client, redis):
+def test_deliveries_for_several_orders_take_one_job_to_hand_them_to_the_stores_job(client, redis):
     store = make_store()
     for order_id in (7, 8, 7, 9):
         assert deliver(client, store, order(order_id=order_id)).status_code == 200
-    assert sorted(record_jobs(redis)) == [
-        ("process_woo_record", (store.id, "order", str(order_id))) for order_id in (7, 8, 9)
-    ]
+    assert record_jobs(redis) == [(store.id, f"order:{order_id}") for order_id in (7, 8, 9)]
     assert deliver(client, store, order(order_id=10)).status_code == 200
-    assert record_jobs(redis)[-1] == ("process_woo_record", (store.id, "order", "10")), (
-        "a delivery after the job started gets a job of its own"
+    assert record_jobs(redis)[-1] == (store.id, "order:10"), (
+        "a delivery after the take-up job started gets a take-up job of its own"
     )
+
+
+def test_a_store_with_a_backlog_takes_turns_with_the_others(client, redis, monkeypatch):
+    busy, other = make_store(), make_store(url="https://other.example")
+    for order_id in range(1, inbound.STORE_SLICE + 6):  # one take-up job for all of them
+        deliver(client, busy, order(order_id=order_id))
+    deliver(client, other, order(order_id=1))
+    assert len(record_jobs(redis)) == inbound.STORE_SLICE + 6
+    processed = []
+    monkeypatch.setattr(inbound.records, "process", lambda store_id, resource, woo_id: (
+        processed.append((store_id, woo_id)) or inbound.records.RecordResult(
+            inbound.records.RecordOutcome.NOTHING_PENDING)))  # fmt: skip
+    queue = Queue("default", connection=redis)
+    queue.remove(queue.jobs[0])  # the busy store's job, run here as a worker would
+    inbound.process_store_deliveries(busy.id)
+    assert len(processed) == inbound.STORE_SLICE
+    assert {store_id for store_id, _ in processed} == {busy.id}
+    assert queued(redis) == [
+        ("process_store_deliveries", (other.id,)),
+        ("process_store_deliveries", (busy.id,)),
+    ], "the rest of the backlog waits behind the other store"
 
 
 def test_a_paused_store_gets_200_and_its_events_wait(client, redis):
