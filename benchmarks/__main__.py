@@ -26,8 +26,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from benchmarks.machine import ROOT, describe
-from benchmarks.report import Figure, not_run, table
+from benchmarks.report import ROOT, Figure, describe, not_run, table
 
 # In the order they run; a name whose module is absent is reported as not present.
 BENCHMARKS = (
