@@ -375,7 +375,6 @@ class Run:
         finally:
             cast.stop()
         injected = _xero(self.xero_url, "faults")["injected"]
-        _xero(self.xero_url, "config", {name: 0 for name in self.plan.faults.knobs()})
         return self._verify(shop, store_id), cast.tally, injected, elapsed
 
     def _restart_redis(self, tally: Tally) -> None:

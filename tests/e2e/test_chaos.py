@@ -30,7 +30,7 @@ def test_the_books_match_after_chaos():
         sys.executable, "-m", "benchmarks.chaos", "--orders", str(ORDERS), "--workers", "3",
         "--order-rate", "4", "--kill-every", "20", "--settle-bound", str(SETTLE_BOUND),
     ]  # fmt: skip
-    run = subprocess.run(  # noqa: S603 - our own interpreter and module
+    run = subprocess.run(
         command, cwd=PROJECT_ROOT, env=clean_environment(), capture_output=True, text=True,
         timeout=SETTLE_BOUND + 540, check=False,
     )  # fmt: skip
