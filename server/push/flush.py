@@ -6,7 +6,9 @@
     are closed, once.
 
 One flush per store at a time (a Redis lock), which is also the only writer of the store's
-organisation (the Contacts and Items modules run alone under it). The store's settings are
+organisation (the Contacts and Items modules run alone under it). The lock is renewed before
+each round: a flush whose lock Redis lost (a restart without its data) stops there, as
+another may have taken it since. The store's settings are
 read once per flush; reference data is refreshed when missing or a day old. Nothing is sent
 while the store's prerequisites are incomplete: its orders wait, with the reason. A rate
 limit or an outage stops the flush with the outbox intact: the sweeper starts it again.
@@ -25,12 +27,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from redis.lock import Lock
+
+from server import locks
 from server.billing import entitlement
 from server.connections.xero import access as xero_access
 from server.connectors.base import ConnectorError
 from server.connectors.xero.client import XeroClient
 from server.extensions import current_config, db
-from server.locks import held
 from server.mapping.orders import CannotMapError, MappedDocument
 from server.models import ConnectionStatus, OutboxEntry, OutboxStatus, Outcome, Store, StoreState
 from server.push import audit, books, contacts, documents, items, outbox, reconcile
@@ -52,18 +56,23 @@ class FlushResult:
 
 
 @contextmanager
-def _store_lock(store_id: int) -> Iterator[bool]:
+def _store_lock(store_id: int) -> Iterator[Lock | None]:
     """The one writer of a store's organisation at a time (flush, contacts, items)."""
-    hold = current_config().worker.lock_seconds
-    with held(get_redis(), f"wooxero:flush:{store_id}", hold=hold) as taken:
-        yield taken
+    lock = locks.take(
+        get_redis(), f"wooxero:flush:{store_id}", hold=current_config().worker.lock_seconds
+    )
+    try:
+        yield lock
+    finally:
+        if lock is not None:
+            locks.release(lock)
 
 
 def flush(store_id: int) -> FlushResult:
-    with _store_lock(store_id) as taken:
-        if not taken:
+    with _store_lock(store_id) as lock:
+        if lock is None:
             return FlushResult(0, False, "another flush of this store is running")
-        return _flush(store_id)
+        return _flush(store_id, lock)
 
 
 def blocked_by(store_id: int) -> list[str]:
@@ -99,7 +108,7 @@ def _round_size(store_id: int) -> int:
     return ROUND_SIZE if left is None else min(ROUND_SIZE, left)
 
 
-def _flush(store_id: int) -> FlushResult:
+def _flush(store_id: int, lock: Lock) -> FlushResult:
     store = db.session.get(Store, store_id)
     if store is None or store.state != StoreState.ACTIVE:
         return FlushResult(0, False, "kept until the store is active")
@@ -118,6 +127,9 @@ def _flush(store_id: int) -> FlushResult:
         if not xero_reference.is_fresh(store_id, client.tenant_id):
             xero_reference.refresh_xero(store_id, client)
         while more and time.monotonic() < deadline:
+            if not locks.renew(lock):  # Redis lost it: another flush may have started since
+                return FlushResult(written, True, f"{written} document(s) written; stopped: "
+                                   "Redis lost the store's lock")  # fmt: skip
             size = _round_size(store_id)
             if size == 0:  # the quota ran out during this flush: its quotes still close
                 documents.close_quotes(client, store_id, deadline)
