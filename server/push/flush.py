@@ -7,8 +7,8 @@
 
 One flush per store at a time (a Redis lock), which is also the only writer of the store's
 organisation (the Contacts and Items modules run alone under it). The lock is renewed before
-each round: a flush whose lock Redis lost (a restart without its data) stops there, as
-another may have taken it since. The store's settings are
+each call to Xero: a flush whose lock Redis lost (a restart without its data) stops there,
+as another may have taken it since. The store's settings are
 read once per flush; reference data is refreshed when missing or a day old. Nothing is sent
 while the store's prerequisites are incomplete: its orders wait, with the reason. A rate
 limit or an outage stops the flush with the outbox intact: the sweeper starts it again.
@@ -22,7 +22,7 @@ leaves); each reconciled chunk.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -32,7 +32,7 @@ from redis.lock import Lock
 from server import locks
 from server.billing import entitlement
 from server.connections.xero import access as xero_access
-from server.connectors.base import ConnectorError
+from server.connectors.base import ConnectorError, TransientError
 from server.connectors.xero.client import XeroClient
 from server.extensions import current_config, db
 from server.mapping.orders import CannotMapError, MappedDocument
@@ -121,15 +121,13 @@ def _flush(store_id: int, lock: Lock) -> FlushResult:
     connection = xero_access.connection_for_store(store_id)
     assert connection is not None  # connected: checked above
     client = xero_access.client_for(connection)
+    client.before_call = _guarded(client.before_call, lock)
     written, more = 0, True
     deadline = time.monotonic() + current_config().worker.job_timeout / 2
     try:
         if not xero_reference.is_fresh(store_id, client.tenant_id):
             xero_reference.refresh_xero(store_id, client)
         while more and time.monotonic() < deadline:
-            if not locks.renew(lock):  # Redis lost it: another flush may have started since
-                return FlushResult(written, True, f"{written} document(s) written; stopped: "
-                                   "Redis lost the store's lock")  # fmt: skip
             size = _round_size(store_id)
             if size == 0:  # the quota ran out during this flush: its quotes still close
                 documents.close_quotes(client, store_id, deadline)
@@ -147,6 +145,19 @@ def _flush(store_id: int, lock: Lock) -> FlushResult:
     if more:
         return FlushResult(written, True, f"{written} document(s) written; more to come")
     return FlushResult(written, False, f"{written} document(s) written")
+
+
+def _guarded(before_call: Callable[[], None], lock: Lock) -> Callable[[], None]:
+    """`before_call` that first renews the store's lock: a flush whose lock Redis lost (a
+    restart without its data) sends nothing more, as another flush may hold it now; what it
+    had in flight is settled as after any failed call."""
+
+    def guard() -> None:
+        if not locks.renew(lock):
+            raise TransientError("Redis lost the store's lock: this flush stops here")
+        before_call()
+
+    return guard
 
 
 def _round(

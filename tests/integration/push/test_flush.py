@@ -189,12 +189,13 @@ def test_a_flush_out_of_time_stops_between_rounds_and_the_next_one_goes_on(
     assert all(len(found) == 1 for found in documents.values())
 
 
-def test_a_flush_whose_lock_redis_lost_stops_before_its_next_round(
+def test_a_flush_whose_lock_redis_lost_sends_nothing_more(
     synced_store: Store, sandbox: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Redis restarts without its data during a round and another flush takes the store's
-    lock: this one stops before its next round (two writers of one organisation make the
-    same contact twice, or pay the same refund back twice), and the holder goes on."""
+    """Redis restarts without its data during a flush (its contacts made, its documents not
+    yet sent) and another flush takes the store's lock: this one makes no further call to
+    Xero (two writers of one organisation make the same contact twice, or pay the same
+    refund back twice), and the holder goes on."""
     tenant_id = tenants(sandbox)["Demo Company (NZ)"]
     row = backfill.start(synced_store.id, SINCE)
     db.session.commit()
@@ -202,25 +203,25 @@ def test_a_flush_whose_lock_redis_lost_stops_before_its_next_round(
         pass
     monkeypatch.setattr(engine, "ROUND_SIZE", 20)
     name = f"wooxero:flush:{synced_store.id}"
-    rounds: list[int] = []
+    calls_when_lost: list[int] = []
     others: list[Any] = []
-    real_round = engine._round
+    real_contacts = engine._with_contacts
 
-    def round_then_redis_loses_the_lock(*args: Any) -> int:
-        rounds.append(1)
-        written = real_round(*args)
-        if len(rounds) == 1:
+    def contacts_then_redis_loses_the_lock(*args: Any) -> Any:
+        plans = real_contacts(*args)
+        if not others:  # in the first round, before its documents leave
             get_redis().delete(name)  # Redis started again with nothing
             others.append(locks.take(get_redis(), name, hold=600))  # another flush's
-        return written
+            calls_when_lost.append(_xero_calls(sandbox, tenant_id))
+        return plans
 
-    monkeypatch.setattr(engine, "_round", round_then_redis_loses_the_lock)
+    monkeypatch.setattr(engine, "_with_contacts", contacts_then_redis_loses_the_lock)
 
     first = engine.flush(synced_store.id)
     while_held = engine.flush(synced_store.id)
 
-    assert len(rounds) == 1 and first.more and 0 < first.written <= engine.ROUND_SIZE
-    assert len(rounds) == 1 and while_held.written == 0
+    assert _xero_calls(sandbox, tenant_id) == calls_when_lost[0]
+    assert first.written == 0 and while_held.written == 0
     locks.release(others[0])
     flushes = 0
     while engine.flush(synced_store.id).more:
