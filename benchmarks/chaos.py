@@ -71,9 +71,7 @@ from tests.support.processes import PROJECT_ROOT, production_environment
 from tests.support.stores import switch_on_everything
 from tests.support.woocommerce import connect_store
 
-HTTP_TIMEOUT = 60.0
 XERO_CLIENT = ("wooxero-sandbox", "sandbox-secret")
-ORGANISATION = "Demo Company (NZ)"
 SETTLED = {OutboxStatus.DONE, OutboxStatus.HELD, OutboxStatus.FAILED}
 GONE = {"DELETED", "VOIDED"}
 GRACE = 30.0  # seconds a process stopped at the end has to finish its job
