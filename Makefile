@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 SANDBOX_STAMP := $(VENV)/.installed-sandbox
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run demo test lint bench clean pot
+.PHONY: run demo test lint bench chaos clean pot
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,12 @@ bench-packages:
 
 bench: $(TEST_STAMP) bench-packages
 	$(BIN)/python -m benchmarks
+
+# 5,000 orders through webhooks into a faulty sandbox Xero while workers are killed and Redis
+# restarts; checks the books at the end (README, "Chaos run"). `make chaos ORDERS=300` for less.
+ORDERS ?= 5000
+chaos: $(TEST_STAMP)
+	$(BIN)/python -m benchmarks.chaos --orders $(ORDERS)
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .

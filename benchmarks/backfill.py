@@ -75,8 +75,9 @@ def bench_config(directory: Path, redis_url: str, xero_url: str):  # type: ignor
     )
 
 
-def _connect(store: Store, xero_url: str) -> None:
-    """The OAuth dance, the browser played by requests (the sandbox approves at once)."""
+def connect_xero(store: Store, xero_url: str) -> str:
+    """The OAuth dance, the browser played by requests (the sandbox approves at once) for
+    its NZ organisation; that organisation's tenant id."""
     tenants = requests.get(f"{xero_url}/_sandbox/tenants", timeout=10).json()
     nz = next(t["tenantId"] for t in tenants if t["name"] == "Demo Company (NZ)")
     requests.post(
@@ -86,11 +87,12 @@ def _connect(store: Store, xero_url: str) -> None:
     query = parse_qs(urlsplit(consent.headers["Location"]).query)
     pending = xero_connect.take_pending(query["state"][0], "bench")
     xero_connect.complete(pending, query["code"][0])
+    return nz
 
 
 def _set_up(shop_url: str, xero_url: str) -> Store:
     store = connect_store(shop_url)
-    _connect(store, xero_url)
+    connect_xero(store, xero_url)
     switch_on_everything(store)
     return store
 

@@ -13,6 +13,7 @@ import random
 import socket
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
@@ -69,11 +70,23 @@ class FaultInjector(Generic[F]):
         self._lock = threading.Lock()
         self._random = random.Random(seed)  # noqa: S311 - simulation, not security
         self._faults: list[F] = []
+        self._injected: Counter[str] = Counter()
 
     def reset(self) -> None:
-        """Drop every pending one-shot fault."""
+        """Drop every pending one-shot fault and forget what was injected."""
         with self._lock:
             self._faults.clear()
+            self._injected.clear()
+
+    def injected(self, kind: str) -> None:
+        """Count a random fault of ``kind`` done to a request."""
+        with self._lock:
+            self._injected[kind] += 1
+
+    def tally(self) -> dict[str, int]:
+        """How many random faults of each kind were done so far."""
+        with self._lock:
+            return dict(self._injected)
 
     def add_json(self, body: Any) -> None:
         """Queue the faults a ``POST /_sandbox/faults`` body holds: one object or a list of them.
@@ -109,6 +122,11 @@ class FaultInjector(Generic[F]):
             return False
         with self._lock:
             return self._random.random() < rate
+
+    def number(self, low: int, high: int) -> int:
+        """An integer from ``low`` to ``high``, both included, at random."""
+        with self._lock:
+            return self._random.randint(low, high)
 
     def choice(self, options: Sequence[T]) -> T:
         """One of ``options``, at random."""

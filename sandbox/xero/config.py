@@ -58,6 +58,13 @@ class SandboxConfig:
     ``invalid_scope`` when it asks for the deprecated ``accounting.transactions`` scopes.
     ``spec_path`` names Xero's OpenAPI spec to validate requests against (default: the
     ``XERO_OPENAPI_SPEC`` variable); None means the sandbox's own rules only.
+
+    Random faults, per Accounting API call: ``error_rate`` answers 500 or 503;
+    ``throttle_rate`` answers Xero's minute-limit 429 (``Retry-After`` of 1 to
+    ``throttle_retry_after`` seconds; the call is not counted, as a limited one is not);
+    ``server_error_rate`` answers 500; ``latency_spike_rate`` holds a call
+    ``latency_spike_ms`` on top of ``latency_ms``; ``drop_response_rate`` does the call's work
+    and then drops the connection instead of answering.
     """
 
     clients: dict[str, ClientApp] = field(default_factory=_default_clients)
@@ -79,7 +86,12 @@ class SandboxConfig:
     webhook_url: str = ""
     webhook_key: str = ""
     error_rate: float = 0.0
+    throttle_rate: float = 0.0
+    throttle_retry_after: int = 2
+    server_error_rate: float = 0.0
     latency_ms: int = 0
+    latency_spike_rate: float = 0.0
+    latency_spike_ms: int = 0
     drop_response_rate: float = 0.0
     seed: int | None = None
 

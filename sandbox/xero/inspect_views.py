@@ -107,6 +107,14 @@ def reset() -> Response:
     return json_response({"reset": True})
 
 
+@blueprint.get("/faults")
+def injected_faults() -> Response:
+    """The pending one-shot faults, and how many random faults of each kind (``429``,
+    ``500``, ``503``, ``dropped``, ``latency_spike``) were done so far."""
+    box = sandbox()
+    return json_response({"pending": box.faults.pending(), "injected": box.faults.tally()})
+
+
 @blueprint.post("/faults")
 def faults() -> Response:
     """Queue one-shot faults: an object or a list of ``{path, method, status|drop_response,

@@ -24,6 +24,7 @@ class Priority(enum.StrEnum):
 
 
 QUEUE_NAMES = tuple(priority.value for priority in Priority)
+_URGENCY = {name: rank for rank, name in enumerate(QUEUE_NAMES)}  # 0: the most urgent
 
 
 def get_queue(priority: Priority = Priority.DEFAULT) -> Queue:
@@ -51,16 +52,26 @@ def _waiting_marker(key: str) -> str:
 def enqueue_coalesced(
     func: Callable[..., Any] | str, *args: Any, key: str, priority: Priority = Priority.DEFAULT
 ) -> Job | None:
-    """Enqueue `func(*args)` unless a job for `key` is already waiting to start: a burst of
-    requests for one record becomes one job (None is returned for the ones that joined).
+    """Enqueue `func(*args)` unless a job for `key` is already waiting to start at this
+    priority or a higher one: a burst of requests for one record becomes one job (None is
+    returned for the ones that joined).
 
     The job must call `started(key)` before it looks for work (`coalesced` does). A request
     arriving after that gets a job of its own, so every request is seen by a job that had
-    not yet looked. Job ids are never reused: RQ may still be writing a finished job's
-    state under its id.
+    not yet looked. A request more urgent than the waiting job gets a job of its own too,
+    which the marker then names: a flush asked for at `default` never waits behind a backlog
+    for the `low` one the sweeper queued (the `low` one finds little or nothing left). Job
+    ids are never reused: RQ may still be writing a finished job's state under its id.
     """
-    if not get_redis().set(_waiting_marker(key), "1", nx=True, ex=WAITING_SECONDS):
-        return None
+    redis, marker = get_redis(), _waiting_marker(key)
+    while not redis.set(marker, priority.value, nx=True, ex=WAITING_SECONDS):
+        waiting = redis.get(marker)
+        if waiting is None:  # the waiting job has just started: this request needs its own
+            continue
+        if _URGENCY.get(waiting.decode(), 0) <= _URGENCY[priority.value]:
+            return None
+        redis.set(marker, priority.value, ex=WAITING_SECONDS)
+        break
     return _enqueue_claimed(func, *args, key=key, priority=priority)
 
 

@@ -2,8 +2,9 @@
 rest are looked up many at a call — by ContactNumber (the WooCommerce customer id) and by
 email (case-insensitively, archived ones too) in the same calls, a number's match winning —
 and the ones still missing created in batches.
-A name another contact has is made unique as "Name (email)"; an archived match is restored.
-Only customers with orders reach here, and nothing is ever deleted."""
+A name another contact has is made unique as "Name (email)"; an archived match is restored;
+a contact made meanwhile under the customer's number is found and bound. Only customers with
+orders reach here, and nothing is ever deleted."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from server.push.bindings import bind_contact, bound_contacts
 MAX_WHERE_CHARS = 1900
 LOOKUP_FIELDS = ("ContactNumber", "EmailAddress", "Name")  # in the order a match counts
 NAME_TAKEN = "contact name"  # "The contact name X is already assigned to another contact"
+NUMBER_TAKEN = "contact number"  # "The contact number N is already assigned to another contact."
 SHARED_GUESTS = "guest:shared"
 
 
@@ -169,24 +171,52 @@ def _create(
     to_create: Mapping[str, Mapping[str, Any]],
     result: Resolution,
 ) -> None:
-    """Create in batches; names already taken are retried once as "Name (email)"."""
+    """Create in batches; names already taken are retried once as "Name (email)"; a number
+    already taken means the customer's contact was made since it was looked up: it is
+    looked up again."""
     attempts = [dict(to_create), {}]
+    made_meanwhile: dict[str, tuple[Mapping[str, Any], str]] = {}
     for round_number, batch in enumerate(attempts):
         keys = sorted(batch)
         specs = [batch[key] for key in keys]
         for results in write_batches(client, resources.CONTACTS, specs, method="PUT"):
             for outcome in results:
                 key = keys[outcome.index]
+                reason = "; ".join(outcome.errors) or outcome.status
                 if outcome.ok and outcome.element.get("ContactID"):
                     bind_contact(store_id, key, outcome.element)
                     result.contact_ids[key] = outcome.element["ContactID"]
+                elif any(NUMBER_TAKEN in e for e in outcome.errors):
+                    made_meanwhile[key] = (batch[key], reason)
                 elif round_number == 0 and any(NAME_TAKEN in e for e in outcome.errors):
                     attempts[1][key] = _renamed(batch[key], key)
                 else:
-                    result.failures[key] = "; ".join(outcome.errors) or outcome.status
+                    result.failures[key] = reason
             db.session.commit()
         if not attempts[1]:
-            return
+            break
+    _adopt(store_id, client, made_meanwhile, result)
+
+
+def _adopt(
+    store_id: int,
+    client: XeroClient,
+    made_meanwhile: Mapping[str, tuple[Mapping[str, Any], str]],
+    result: Resolution,
+) -> None:
+    """Bind the contacts made since the lookup (by a flush that ran beside this one when
+    Redis lost the store's lock): found by the customer's number; Xero's refusal stands for
+    any not found."""
+    if not made_meanwhile:
+        return
+    found = _find(client, {key: spec for key, (spec, _) in made_meanwhile.items()})
+    for key, (_, reason) in made_meanwhile.items():
+        if key in found:
+            bind_contact(store_id, key, found[key])
+            result.contact_ids[key] = found[key]["ContactID"]
+        else:
+            result.failures[key] = reason
+    db.session.commit()
 
 
 def _renamed(spec: Mapping[str, Any], key: str) -> dict[str, Any]:

@@ -10,7 +10,9 @@ each go alone, the flush stops and its job looks again later, so they go in batc
 round takes only the kinds of entry whose class of call has day budget left (`_out_of_day`).
 
 One flush per store at a time (a Redis lock), which is also the only writer of the store's
-organisation (the Contacts and Items modules run alone under it). The store's settings are
+organisation (the Contacts and Items modules run alone under it). The lock is renewed before
+each call to Xero: a flush whose lock Redis lost (a restart without its data) stops there,
+as another may have taken it since. The store's settings are
 read once per flush; reference data is refreshed when missing or a day old. Nothing is sent
 while the store's prerequisites are incomplete: its orders wait, with the reason. A rate
 limit or an outage stops the flush with the outbox intact: the sweeper starts it again.
@@ -24,18 +26,20 @@ leaves); each reconciled chunk.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from redis.lock import Lock
+
+from server import locks
 from server.billing import entitlement
 from server.connections.xero import access as xero_access
-from server.connectors.base import ConnectorError
+from server.connectors.base import ConnectorError, TransientError
 from server.connectors.xero.client import XeroClient
 from server.connectors.xero.ratelimit import CallPriority
 from server.extensions import current_config, db
-from server.locks import held
 from server.mapping.orders import CannotMapError, MappedDocument
 from server.models import (
     ConnectionStatus,
@@ -66,19 +70,24 @@ class FlushResult:
 
 
 @contextmanager
-def _store_lock(store_id: int) -> Iterator[bool]:
+def _store_lock(store_id: int) -> Iterator[Lock | None]:
     """The one writer of a store's organisation at a time (flush, contacts, items)."""
-    hold = current_config().worker.lock_seconds
-    with held(get_redis(), f"wooxero:flush:{store_id}", hold=hold) as taken:
-        yield taken
+    lock = locks.take(
+        get_redis(), f"wooxero:flush:{store_id}", hold=current_config().worker.lock_seconds
+    )
+    try:
+        yield lock
+    finally:
+        if lock is not None:
+            locks.release(lock)
 
 
 def flush(store_id: int) -> FlushResult:
-    with _store_lock(store_id) as taken:
-        if not taken:  # it may have looked for work before what this flush was asked for
+    with _store_lock(store_id) as lock:
+        if lock is None:  # it may have looked for work before what this flush was asked for
             return FlushResult(0, False, "another flush of this store is running",
                                gather=pacing.LOOK_AGAIN)  # fmt: skip
-        return _flush(store_id)
+        return _flush(store_id, lock)
 
 
 def blocked_by(store_id: int) -> list[str]:
@@ -114,7 +123,7 @@ def _round_size(store_id: int) -> int:
     return ROUND_SIZE if left is None else min(ROUND_SIZE, left)
 
 
-def _flush(store_id: int) -> FlushResult:
+def _flush(store_id: int, lock: Lock) -> FlushResult:
     store = db.session.get(Store, store_id)
     if store is None or store.state != StoreState.ACTIVE:
         return FlushResult(0, False, "kept until the store is active")
@@ -127,6 +136,7 @@ def _flush(store_id: int) -> FlushResult:
     connection = xero_access.connection_for_store(store_id)
     assert connection is not None  # connected: checked above
     client = xero_access.client_for(connection)
+    client.before_call = _guarded(client.before_call, lock)
     written, more = 0, True
     deadline = time.monotonic() + current_config().worker.job_timeout / 2
     try:
@@ -166,6 +176,19 @@ def _out_of_day(client: XeroClient) -> set[OutboxPriority]:
         for priority in OutboxPriority
         if limiter.day_room(usage, documents.CALL_CLASS[priority]) == 0
     }
+
+
+def _guarded(before_call: Callable[[], None], lock: Lock) -> Callable[[], None]:
+    """`before_call` that first renews the store's lock: a flush whose lock Redis lost (a
+    restart without its data) sends nothing more, as another flush may hold it now; what it
+    had in flight is settled as after any failed call."""
+
+    def guard() -> None:
+        if not locks.renew(lock):
+            raise TransientError("Redis lost the store's lock: this flush stops here")
+        before_call()
+
+    return guard
 
 
 def _round(

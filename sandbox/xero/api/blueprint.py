@@ -89,9 +89,15 @@ def accounting(subpath: str) -> Response:
         return problem(403, "Forbidden", "AuthenticationUnsuccessful")
     if not scopes.allowed(parts[0], request.method != "GET", set(verified.scopes)):
         return problem(401, "Unauthorized", "AuthorizationUnsuccessful")
-    admission = box.limiter.admit(
-        verified.client_id, tenant.tenant_id, _label(request.method, parts)
-    )
+    config = box.config()
+    if box.faults.chance(config.throttle_rate):
+        box.faults.injected("429")
+        retry_after = box.faults.number(1, max(1, config.throttle_retry_after))
+        admission = box.limiter.throttled(verified.client_id, tenant.tenant_id, retry_after)
+    else:
+        admission = box.limiter.admit(
+            verified.client_id, tenant.tenant_id, _label(request.method, parts)
+        )
     if admission.problem is not None:
         limited = problem(
             429, "Too Many Requests", f"You have exceeded the per {admission.problem} rate limit."
@@ -109,12 +115,23 @@ def accounting(subpath: str) -> Response:
 def _process(box: Sandbox, client_id: str, tenant_id: str, parts: list[str], path: str) -> Response:
     config = box.config()
     add_latency(config.latency_ms)
+    if box.faults.chance(config.latency_spike_rate):
+        box.faults.injected("latency_spike")
+        add_latency(config.latency_spike_ms)
     fault = box.faults.take(request.method, (request.path, path))
     if fault is not None and fault.status is not None:
         return _fault_response(fault.status)
     if fault is None and box.faults.chance(config.error_rate):
-        return _fault_response(box.faults.choice(_RANDOM_ERRORS))
-    if (fault is not None and fault.drop_response) or box.faults.chance(config.drop_response_rate):
+        status = box.faults.choice(_RANDOM_ERRORS)
+        box.faults.injected(str(status))
+        return _fault_response(status)
+    if fault is None and box.faults.chance(config.server_error_rate):
+        box.faults.injected("500")
+        return _fault_response(500)
+    if fault is not None and fault.drop_response:
+        drop_connection_after_work()
+    elif box.faults.chance(config.drop_response_rate):
+        box.faults.injected("dropped")
         drop_connection_after_work()
     if "application/json" not in request.headers.get("Accept", ""):
         reason = "Accept lacks application/json: Xero would answer in XML"

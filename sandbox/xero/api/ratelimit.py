@@ -62,6 +62,16 @@ def _retry_after(window: deque[float], now: float, span: float) -> int:
     return max(1, math.ceil(window[0] + span - now))
 
 
+def _remaining(
+    config: SandboxConfig, minute: deque[float], day: deque[float], app: deque[float]
+) -> dict[str, str]:
+    return {
+        "X-DayLimit-Remaining": str(max(0, config.daily_limit - len(day))),
+        "X-MinLimit-Remaining": str(max(0, config.minute_limit - len(minute))),
+        "X-AppMinLimit-Remaining": str(max(0, config.app_minute_limit - len(app))),
+    }
+
+
 class RateLimiter:
     """Sliding-window limiter with in-flight counting; thread-safe."""
 
@@ -112,14 +122,28 @@ class RateLimiter:
                 stats.max_per_minute = max(stats.max_per_minute, len(accepted))
             else:
                 stats.rejected[problem] += 1
-            headers = {
-                "X-DayLimit-Remaining": str(max(0, config.daily_limit - len(day))),
-                "X-MinLimit-Remaining": str(max(0, config.minute_limit - len(minute))),
-                "X-AppMinLimit-Remaining": str(max(0, config.app_minute_limit - len(app))),
-            }
+            headers = _remaining(config, minute, day, app)
         if problem is not None:
             headers |= {"Retry-After": str(retry), "X-Rate-Limit-Problem": problem}
         return Admission(headers, problem, retry)
+
+    def throttled(self, client_id: str, tenant_id: str, retry_after: int) -> Admission:
+        """A minute-limit 429 for a call arriving now though no limit is reached (an injected
+        fault): not counted, as a limited call is not, and with the headers Xero sends."""
+        config = self._config()
+        now = time.monotonic()
+        key = (client_id, tenant_id)
+        with self._lock:
+            minute, day, app = self._minute[key], self._day[key], self._app[client_id]
+            for window, span in (
+                (minute, config.minute_window_seconds),
+                (day, config.day_window_seconds),
+                (app, config.minute_window_seconds),
+            ):
+                _trim(window, now, span)
+            headers = _remaining(config, minute, day, app)
+        headers |= {"Retry-After": str(retry_after), "X-Rate-Limit-Problem": "minute"}
+        return Admission(headers, "minute", retry_after)
 
     def release(self, client_id: str, tenant_id: str) -> None:
         """The call admitted for this connection has finished."""

@@ -175,6 +175,20 @@ def test_coalescing_gives_every_request_a_job_that_has_not_looked_yet(app_contex
     assert len(Queue("default", connection=redis).job_ids) == 2
 
 
+def test_a_more_urgent_request_does_not_join_a_less_urgent_waiting_job(app_context, redis):
+    """The sweeper's `low` flush waits behind a backlog; a `default` request for the same
+    store gets a job at its own priority, and later requests join that one."""
+    low = enqueue_coalesced(housekeeping.check_worker, key="flush-1", priority=Priority.LOW)
+    urgent = enqueue_coalesced(housekeeping.check_worker, key="flush-1")
+    assert low is not None and urgent is not None and urgent.id != low.id
+    assert enqueue_coalesced(housekeeping.check_worker, key="flush-1") is None
+    assert (
+        enqueue_coalesced(housekeeping.check_worker, key="flush-1", priority=Priority.LOW) is None
+    )
+    assert Queue("low", connection=redis).job_ids == [low.id]
+    assert Queue("default", connection=redis).job_ids == [urgent.id]
+
+
 def test_a_coalesced_job_is_queued_once_per_key_and_marks_itself_started(app_context, redis):
     """`coalesced`: RQ finds the job by its path, and running it frees its key at once."""
     assert inbound.requeue_store_events.enqueue(41) is not None

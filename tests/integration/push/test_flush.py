@@ -14,12 +14,14 @@ import pytest
 import requests
 import sqlalchemy as sa
 
+from server import locks
 from server.connections.woocommerce import access as woo_access
 from server.extensions import db
 from server.inbound import backfill
 from server.mapping.orders import document_kind
 from server.models import Binding, BindingKind, OutboxEntry, OutboxStatus, Store, SyncRecord
 from server.push import flush as engine
+from server.redis_client import get_redis
 from server.stores.settings import storage as settings_store
 from tests.support.waiting import HTTP_TIMEOUT
 from tests.support.xero import calls, drop_answers, objects, tenants
@@ -178,6 +180,50 @@ def test_a_flush_out_of_time_stops_between_rounds_and_the_next_one_goes_on(
 
     assert len(rounds) == 1 and first.more and 0 < first.written <= engine.ROUND_SIZE
     flushes = 1
+    while engine.flush(synced_store.id).more:
+        flushes += 1
+        assert flushes < 100
+    expected = _expected(synced_store, _orders(synced_store), _currencies(sandbox))
+    documents = _documents(sandbox, tenant_id)
+    assert set(documents) == set(expected)
+    assert all(len(found) == 1 for found in documents.values())
+
+
+def test_a_flush_whose_lock_redis_lost_sends_nothing_more(
+    synced_store: Store, sandbox: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Redis restarts without its data during a flush (its contacts made, its documents not
+    yet sent) and another flush takes the store's lock: this one makes no further call to
+    Xero (two writers of one organisation make the same contact twice, or pay the same
+    refund back twice), and the holder goes on."""
+    tenant_id = tenants(sandbox)["Demo Company (NZ)"]
+    row = backfill.start(synced_store.id, SINCE)
+    db.session.commit()
+    while backfill.read_page(row.id):
+        pass
+    monkeypatch.setattr(engine, "ROUND_SIZE", 20)
+    name = f"wooxero:flush:{synced_store.id}"
+    calls_when_lost: list[int] = []
+    others: list[Any] = []
+    real_contacts = engine._with_contacts
+
+    def contacts_then_redis_loses_the_lock(*args: Any) -> Any:
+        plans = real_contacts(*args)
+        if not others:  # in the first round, before its documents leave
+            get_redis().delete(name)  # Redis started again with nothing
+            others.append(locks.take(get_redis(), name, hold=600))  # another flush's
+            calls_when_lost.append(_xero_calls(sandbox, tenant_id))
+        return plans
+
+    monkeypatch.setattr(engine, "_with_contacts", contacts_then_redis_loses_the_lock)
+
+    first = engine.flush(synced_store.id)
+    while_held = engine.flush(synced_store.id)
+
+    assert _xero_calls(sandbox, tenant_id) == calls_when_lost[0]
+    assert first.written == 0 and while_held.written == 0
+    locks.release(others[0])
+    flushes = 0
     while engine.flush(synced_store.id).more:
         flushes += 1
         assert flushes < 100

@@ -102,6 +102,42 @@ def test_random_drop_rate(nz: Xero):
     assert [c["Name"] for c in nz.get("/Contacts").json()["Contacts"]] == ["Dropped"]
 
 
+def test_injected_throttling_answers_like_the_minute_limit_and_is_not_counted(nz: Xero):
+    before = int(nz.get("/Organisation").headers["X-MinLimit-Remaining"])
+    nz.sandbox("POST", "config", {"throttle_rate": 1.0, "throttle_retry_after": 3})
+    answers = [nz.get("/Organisation") for _ in range(4)]
+    nz.sandbox("POST", "config", {"throttle_rate": 0.0})
+    assert {a.status_code for a in answers} == {429}
+    assert {a.headers["X-Rate-Limit-Problem"] for a in answers} == {"minute"}
+    assert {int(a.headers["Retry-After"]) for a in answers} <= {1, 2, 3}
+    assert {int(a.headers["X-MinLimit-Remaining"]) for a in answers} == {before}
+    assert answers[0].json()["Detail"] == "You have exceeded the per minute rate limit."
+    after = nz.get("/Organisation")
+    assert int(after.headers["X-MinLimit-Remaining"]) == before - 1
+    assert nz.sandbox("GET", "faults").json()["injected"] == {"429": 4}
+
+
+def test_server_errors_spikes_and_drops_are_tallied(nz: Xero):
+    nz.sandbox("POST", "config", {"server_error_rate": 1.0})
+    statuses = {nz.get("/Organisation").status_code for _ in range(3)}
+    nz.sandbox("POST", "config", {
+        "server_error_rate": 0.0, "latency_spike_rate": 1.0, "latency_spike_ms": 200,
+    })  # fmt: skip
+    started = time.monotonic()
+    nz.get("/Organisation")
+    elapsed = time.monotonic() - started
+    nz.sandbox("POST", "config", {"latency_spike_rate": 0.0, "drop_response_rate": 1.0})
+    with pytest.raises(requests.ConnectionError):
+        nz.put("/Contacts", {"Contacts": [{"Name": "Applied, answer dropped"}]})
+    nz.sandbox("POST", "config", {"drop_response_rate": 0.0})
+    assert statuses == {500}
+    assert elapsed >= 0.2
+    assert nz.sandbox("GET", "faults").json()["injected"] == {
+        "500": 3, "latency_spike": 1, "dropped": 1,
+    }  # fmt: skip
+    assert "Applied, answer dropped" in [c["Name"] for c in nz.get("/Contacts").json()["Contacts"]]
+
+
 def test_bad_fault_and_config_requests(nz: Xero):
     assert nz.sandbox("POST", "faults", {"path": "/Invoices"}).status_code == 400
     assert nz.sandbox("POST", "config", {"clients": {}}).status_code == 400
