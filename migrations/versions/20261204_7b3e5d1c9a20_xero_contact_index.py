@@ -20,7 +20,6 @@ def upgrade():
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("store_id", sa.Integer(), nullable=False),
         sa.Column("tenant_id", sa.String(length=36), nullable=False),
-        sa.Column("contact_count", sa.Integer(), nullable=False),
         sa.Column("filled_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("read_through", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(

@@ -39,7 +39,8 @@ class XeroReference(db.Model):
 
 class ContactIndex(db.Model):
     """A store's copy of its organisation's contacts (`IndexedContact`): when it was filled
-    and the newest UpdatedDateUTC Xero has given it, from which it is brought current."""
+    (never, for an organisation too big to copy) and the newest UpdatedDateUTC Xero's reads
+    have given it, from which it is brought current."""
 
     __tablename__ = "xero_contact_indexes"
     __table_args__ = (sa.UniqueConstraint("store_id", "tenant_id"),)
@@ -47,7 +48,6 @@ class ContactIndex(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id", ondelete="CASCADE"))
     tenant_id: Mapped[str] = mapped_column(sa.String(36))
-    contact_count: Mapped[int] = mapped_column(default=0)  # as Xero counted them when read
     filled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # None: too many to copy
     # The newest UpdatedDateUTC Xero's reads gave (not our own writes', which could hide a
     # contact made in Xero meanwhile); None while the organisation has no contacts.

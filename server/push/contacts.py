@@ -186,10 +186,7 @@ def _fill(store_id: int, client: XeroClient) -> ContactIndex:
             break
         contacts.extend(page.items)
     index = ContactIndex(
-        store_id=store_id,
-        tenant_id=client.tenant_id,
-        contact_count=0 if too_many else len(contacts),
-        filled_at=None if too_many else utcnow(),
+        store_id=store_id, tenant_id=client.tenant_id, filled_at=None if too_many else utcnow()
     )
     db.session.add(index)
     db.session.flush()
@@ -212,23 +209,11 @@ def _keep(index_id: int, contacts: list[dict[str, Any]], *, read: bool = False) 
             )
         )
     db.session.add_all(_indexed(index_id, contact) for contact in contacts)
+    stamps = [c["UpdatedDateUTC"] for c in contacts
+              if isinstance(c.get("UpdatedDateUTC"), datetime)]  # fmt: skip
     index = db.session.get(ContactIndex, index_id)
-    if index is not None:
-        index.contact_count = (
-            db.session.scalar(
-                sa.select(sa.func.count(IndexedContact.id)).where(
-                    IndexedContact.index_id == index_id
-                )
-            )
-            or 0
-        )
-        stamps = [
-            c["UpdatedDateUTC"] for c in contacts if isinstance(c.get("UpdatedDateUTC"), datetime)
-        ]
-        if read and stamps:
-            index.read_through = max(
-                [*stamps, *([index.read_through] if index.read_through else [])]
-            )
+    if read and stamps and index is not None:
+        index.read_through = max([*stamps, *filter(None, [index.read_through])])
     db.session.commit()
 
 
@@ -249,7 +234,7 @@ def _indexed_matches(
     index: ContactIndex, terms: list[tuple[str, str]]
 ) -> dict[tuple[str, str], list[dict]]:
     """What `_lookup` would answer for `terms`, from the copy."""
-    wanted = {field_name: [] for field_name in LOOKUP_FIELDS}
+    wanted: dict[str, list[str]] = {field_name: [] for field_name in LOOKUP_FIELDS}
     for field_name, value in terms:
         wanted[field_name].append(value.lower())
     columns = {
