@@ -42,7 +42,7 @@ from server.models.store import (
 from server.models.system import EncryptionCanary
 from server.models.user import ActionOutcome, Operator, OperatorAction, OperatorRole
 from server.models.woo import REFUND_DETAILS, WooRecord
-from server.models.xero_cache import ReferenceKind, XeroReference
+from server.models.xero_cache import ContactIndex, IndexedContact, ReferenceKind, XeroReference
 
 __all__ = [
     "REFUND_DETAILS",
@@ -54,6 +54,7 @@ __all__ = [
     "Binding",
     "BindingKind",
     "ConnectionStatus",
+    "ContactIndex",
     "Direction",
     "DriftReport",
     "EncryptionCanary",
@@ -61,6 +62,7 @@ __all__ = [
     "EventStatus",
     "GatewayMapping",
     "InboundEvent",
+    "IndexedContact",
     "Notification",
     "NotificationKind",
     "Operator",

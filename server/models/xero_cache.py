@@ -35,3 +35,42 @@ class XeroReference(db.Model):
     tenant_id: Mapped[str] = mapped_column(sa.String(36), default="")
     rows: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ContactIndex(db.Model):
+    """A store's copy of its organisation's contacts (`IndexedContact`): when it was filled
+    (never, for an organisation too big to copy) and the newest UpdatedDateUTC Xero's reads
+    have given it, from which it is brought current."""
+
+    __tablename__ = "xero_contact_indexes"
+    __table_args__ = (sa.UniqueConstraint("store_id", "tenant_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(sa.ForeignKey("stores.id", ondelete="CASCADE"))
+    tenant_id: Mapped[str] = mapped_column(sa.String(36))
+    filled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # None: too many to copy
+    # The newest UpdatedDateUTC Xero's reads gave (not our own writes', which could hide a
+    # contact made in Xero meanwhile); None while the organisation has no contacts.
+    read_through: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class IndexedContact(db.Model):
+    """What a contact lookup needs of one Xero contact, and nothing more."""
+
+    __tablename__ = "xero_contacts"
+    __table_args__ = (
+        sa.UniqueConstraint("index_id", "contact_id"),
+        sa.Index("ix_xero_contacts_number", "index_id", "contact_number"),
+        sa.Index("ix_xero_contacts_email", "index_id", "email"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    index_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("xero_contact_indexes.id", ondelete="CASCADE")
+    )
+    contact_id: Mapped[str] = mapped_column(sa.String(36))
+    contact_number: Mapped[str] = mapped_column(sa.String(50), default="")
+    email: Mapped[str] = mapped_column(sa.String(255), default="")  # lower-cased
+    name: Mapped[str] = mapped_column(sa.String(255), default="")
+    status: Mapped[str] = mapped_column(sa.String(24), default="ACTIVE")
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -40,6 +40,12 @@ WRITE_METHODS = ("PUT", "POST")
 
 
 @dataclass(frozen=True)
+class Page:
+    items: list[dict[str, Any]]
+    page_count: int | None  # as Xero's `pagination` says; None if it gave none
+
+
+@dataclass(frozen=True)
 class XeroResponse:
     status: int
     data: Any
@@ -122,18 +128,32 @@ class XeroClient:
     ) -> Iterator[dict[str, Any]]:
         """Every element of a collection, page after page (1000 a page where Xero allows),
         for as many pages as Xero's `pagination.pageCount` says."""
+        for page in self.pages(resource, params, modified_since=modified_since, priority=priority):
+            yield from page.items
+
+    def pages(
+        self,
+        resource: Resource,
+        params: Mapping[str, Any] | None = None,
+        *,
+        modified_since: datetime | None = None,
+        priority: CallPriority | None = None,
+    ) -> Iterator[Page]:
+        """A collection a page (one call) at a time, each telling how many pages Xero has:
+        a caller may stop once it knows the whole would cost too much."""
         if not resource.paged:
-            yield from self.get(resource, params, modified_since=modified_since, priority=priority)
+            items = self.get(resource, params, modified_since=modified_since, priority=priority)
+            yield Page(items, 1)
             return
         size = MAX_PAGE_SIZE if resource.page_size else 100
-        page = 1
+        number = 1
         while True:
-            items, page_count = self._get_page(resource, params, modified_since, page, priority)
-            yield from items
-            done = page >= page_count if page_count is not None else len(items) < size
+            items, page_count = self._get_page(resource, params, modified_since, number, priority)
+            yield Page(items, page_count)
+            done = number >= page_count if page_count is not None else len(items) < size
             if done or not items:
                 return
-            page += 1
+            number += 1
 
     def _get_page(
         self,
