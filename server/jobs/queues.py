@@ -42,7 +42,11 @@ def enqueue(
     return get_queue(priority).enqueue(func, *args, **options)
 
 
-WAITING_SECONDS = 900  # a lost job blocks its key this long at most; the sweeper then acts
+# A job lost between RQ taking it from its queue and its start (a worker killed then) blocks
+# its key this long at most. A job waiting longer behind a deep queue only lets one more job
+# in for its key each time the marker lapses: coalesced work takes its own lock and finds
+# what the first left, so the cost is a job, never a second write.
+WAITING_SECONDS = 120
 
 
 def _waiting_marker(key: str) -> str:

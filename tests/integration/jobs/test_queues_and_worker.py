@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from rq import Queue
 
 from server.extensions import db
+from server.jobs import queues
 from server.jobs.queues import Priority, enqueue, enqueue_coalesced, is_waiting, started
 from server.jobs.schedules import SCHEDULES, build_scheduler
 from server.jobs.tasks import housekeeping, inbound, push
@@ -24,6 +25,7 @@ from server.models import (
 )
 from server.models.types import utcnow
 from tests.support.jobs import run_jobs
+from tests.support.waiting import wait_until
 from tests.support.web import csrf_token, log_in, make_operator
 
 
@@ -187,6 +189,23 @@ def test_a_more_urgent_request_does_not_join_a_less_urgent_waiting_job(app_conte
     )
     assert Queue("low", connection=redis).job_ids == [low.id]
     assert Queue("default", connection=redis).job_ids == [urgent.id]
+
+
+def test_a_job_lost_before_it_started_blocks_its_key_only_while_its_marker_lasts(
+    app_context, redis, monkeypatch
+):
+    """A worker killed just after RQ took the job from its queue loses it: nothing holds it
+    any more. Requests join the lost job only until its waiting marker lapses; then one gets
+    a job of its own."""
+    monkeypatch.setattr(queues, "WAITING_SECONDS", 1)
+    lost = enqueue_coalesced(housekeeping.check_worker, key="take-up")
+    assert lost is not None
+    redis.delete(Queue("default", connection=redis).key)  # taken by the worker that died
+    assert enqueue_coalesced(housekeeping.check_worker, key="take-up") is None
+    wait_until(lambda: not is_waiting("take-up"), "the lost job's marker to lapse")
+    again = enqueue_coalesced(housekeeping.check_worker, key="take-up")
+    assert again is not None
+    assert Queue("default", connection=redis).job_ids == [again.id]
 
 
 def test_a_coalesced_job_is_queued_once_per_key_and_marks_itself_started(app_context, redis):
