@@ -35,7 +35,7 @@ from pathlib import Path
 import requests
 import sqlalchemy as sa
 
-from benchmarks.backfill import PUBLIC_URL, _connect, bench_config
+from benchmarks.backfill import PUBLIC_URL, bench_config, connect_xero
 from benchmarks.intake import _stop
 from benchmarks.report import Figure
 from sandbox.woocommerce import StoreConfig
@@ -180,7 +180,7 @@ def main(fast_seconds: float = FAST_SECONDS, slow_seconds: float = SLOW_SECONDS)
             with app.app_context():
                 apply_migrations()
                 store = connect_store(shop.base_url)
-                _connect(store, xero.base_url)
+                connect_xero(store, xero.base_url)
                 switch_on_everything(store)
                 store_id, public_id = store.id, db.session.get(Store, store.id).public_id
                 db.session.commit()
