@@ -147,7 +147,8 @@ def _stop(process: subprocess.Popen[str]) -> None:
             process.wait()
 
 
-def _wait_for_web(url: str, web: subprocess.Popen[str], log: Path) -> None:
+def wait_for_web(url: str, web: subprocess.Popen[Any], log: Path) -> None:
+    """Until `wooxero web` answers at `url`; its log's end if it stopped instead."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if web.poll() is not None:
@@ -207,7 +208,7 @@ def deployed(stores: int, workers: int) -> Iterator[Deployment]:
             stack.callback(_stop, worker)
         stack.callback(_stop, _process([*server, "scheduler"], environment,
                                        directory / "scheduler.log"))  # fmt: skip
-        _wait_for_web(deployment.web_url, web, web_log)
+        wait_for_web(deployment.web_url, web, web_log)
         yield deployment
 
 

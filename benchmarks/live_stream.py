@@ -36,6 +36,7 @@ import requests
 import sqlalchemy as sa
 
 from benchmarks.backfill import PUBLIC_URL, bench_config, connect_xero
+from benchmarks.deployment import wait_for_web
 from benchmarks.intake import _stop
 from benchmarks.report import Figure
 from sandbox.woocommerce import StoreConfig
@@ -152,17 +153,6 @@ def _start(command: str, environment: dict[str, str], log: Path) -> subprocess.P
     )  # fmt: skip
 
 
-def _listening(url: str) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            requests.get(url, timeout=5)
-            return
-        except (requests.ConnectionError, requests.Timeout):
-            time.sleep(0.2)
-    raise RuntimeError("wooxero web did not answer within a minute")
-
-
 def main(fast_seconds: float = FAST_SECONDS, slow_seconds: float = SLOW_SECONDS) -> list[Figure]:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     directory = Path(tempfile.mkdtemp(prefix="wx-bench-live-"))
@@ -191,10 +181,11 @@ def main(fast_seconds: float = FAST_SECONDS, slow_seconds: float = SLOW_SECONDS)
                     WOOXERO_SERVER__PUBLIC_URL=PUBLIC_URL, WOOXERO_WEB__WORKERS="2",
                 )  # fmt: skip
                 log = directory / "wooxero.log"
-                processes.append(_start("web", environment, log))
+                web = _start("web", environment, log)
+                processes.append(web)
                 processes += [_start("worker", environment, log) for _ in range(WORKERS)]
                 processes.append(_start("scheduler", environment, log))
-                _listening(f"http://127.0.0.1:{port}/")
+                wait_for_web(f"http://127.0.0.1:{port}/", web, log)
                 webhook_url = f"http://127.0.0.1:{port}/webhooks/woocommerce/{public_id}"
                 figures = _slow(store_id, shop.base_url, webhook_url, slow_seconds)
                 print(f"  pause of {PAUSE_SECONDS} s: the minute window empties")
