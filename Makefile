@@ -39,12 +39,17 @@ demo: $(SANDBOX_STAMP)
 # WordPress (on php -S, with php-mysql and a private MariaDB server) driven by Chromium.
 SYSTEM_PACKAGES := php-cli php-mysql phpunit gettext wordpress chromium mariadb-server mariadb-client
 
+# Debian packages installed unless all are there already: $(call apt_install,PACKAGES).
+define apt_install
+	@installed=$$(dpkg-query -W -f='$${Status}\n' $(1) 2>/dev/null | grep -c 'ok installed'); \
+	if [ "$$installed" != "$(words $(1))" ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(1); \
+	fi
+endef
+
 .PHONY: system-packages
 system-packages:
-	@installed=$$(dpkg-query -W -f='$${Status}\n' $(SYSTEM_PACKAGES) 2>/dev/null | grep -c 'ok installed'); \
-	if [ "$$installed" != "$(words $(SYSTEM_PACKAGES))" ]; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES); \
-	fi
+	$(call apt_install,$(SYSTEM_PACKAGES))
 
 test: $(TEST_STAMP) system-packages
 	$(BIN)/ruff check .
@@ -57,10 +62,7 @@ BENCH_PACKAGES := wrk
 
 .PHONY: bench-packages
 bench-packages:
-	@installed=$$(dpkg-query -W -f='$${Status}\n' $(BENCH_PACKAGES) 2>/dev/null | grep -c 'ok installed'); \
-	if [ "$$installed" != "$(words $(BENCH_PACKAGES))" ]; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BENCH_PACKAGES); \
-	fi
+	$(call apt_install,$(BENCH_PACKAGES))
 
 bench: $(TEST_STAMP) bench-packages
 	$(BIN)/python -m benchmarks
