@@ -20,7 +20,8 @@ def _bad_request(message: str) -> Response:
 
 @blueprint.get("/calls")
 def calls() -> Response:
-    """Per tenant: calls by operation, peak minute window, peak in flight, 429s by problem."""
+    """Per tenant: calls by operation, peak minute window, peak and current calls in flight,
+    429s by problem."""
     return json_response(sandbox().limiter.stats())
 
 

@@ -151,6 +151,13 @@ class RateLimiter:
             self._in_flight[(client_id, tenant_id)] -= 1
 
     def stats(self) -> dict[str, dict[str, object]]:
-        """Per-tenant statistics."""
+        """Per-tenant statistics, with the calls in flight now (still being answered, even
+        for a client that is gone)."""
         with self._lock:
-            return {tenant: stats.as_json() for tenant, stats in self._stats.items()}
+            in_flight: dict[str, int] = defaultdict(int)
+            for (_, tenant_id), count in self._in_flight.items():
+                in_flight[tenant_id] += count
+            return {
+                tenant: {**stats.as_json(), "in_flight": in_flight[tenant]}
+                for tenant, stats in self._stats.items()
+            }

@@ -118,6 +118,10 @@ def _put_payments(sandbox: Any, tenant_id: str) -> int:
     return int(calls(sandbox).get(tenant_id, {}).get("calls", {}).get("PUT /Payments", 0))
 
 
+def _in_flight(sandbox: Any, tenant_id: str) -> int:
+    return int(calls(sandbox).get(tenant_id, {}).get("in_flight", 0))
+
+
 def test_a_worker_killed_while_booking_payments_books_each_once(
     synced_store: Store, sandbox: Any, settings: Any, redis_url: str, tmp_path: Any,
     monkeypatch: pytest.MonkeyPatch,
@@ -148,7 +152,9 @@ def test_a_worker_killed_while_booking_payments_books_each_once(
         worker.wait()
     configure(sandbox, latency_ms=0)
     assert _marks() > 0, "killed with its marks in place"
-    # The killed flush's lock would run out in its own time; a test does not wait for it.
+    # The killed flush's lock outlives the call it left in Xero (it is held longer than a
+    # call can take) and then runs out in its own time; a test waits for the call only.
+    wait_until(lambda: _in_flight(sandbox, tenant_id) == 0, "Xero to finish the killed call")
     Redis.from_url(redis_url).delete(f"wooxero:flush:{synced_store.id}")
 
     for _ in range(5):  # the scheduler's minute sweeps

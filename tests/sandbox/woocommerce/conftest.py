@@ -110,6 +110,15 @@ def delivery_log(base: str, **params: str) -> list[dict[str, Any]]:
     return requests.get(f"{base}/_sandbox/deliveries", params=params, timeout=HTTP_TIMEOUT).json()
 
 
+def logged_deliveries(base: str, count: int) -> int:
+    """Wait until the store has logged ``count`` deliveries (it logs each one after the
+    receiver has answered it), then how many it logged."""
+    wait_until(
+        lambda: len(delivery_log(base, kind="action")) >= count, f"{count} deliveries logged"
+    )
+    return len(delivery_log(base, kind="action"))
+
+
 def sign(body: bytes, secret: str) -> str:
     """base64(HMAC-SHA256(body, secret)), computed independently of the sandbox."""
     return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()

@@ -18,7 +18,16 @@ import requests
 
 from tests.support.waiting import HTTP_TIMEOUT, wait_until
 
-from .conftest import Receiver, control, create_webhook, delivery_log, https, https_get, sign
+from .conftest import (
+    Receiver,
+    control,
+    create_webhook,
+    delivery_log,
+    https,
+    https_get,
+    logged_deliveries,
+    sign,
+)
 
 HOOKS = (
     "woocommerce_order_refunded",
@@ -102,7 +111,7 @@ def test_a_partial_refund_is_delivered_with_the_previous_date_modified(
     assert first["refunds"] == []
     assert second["refunds"] == [{"id": refund["id"], "reason": "Chipped", "total": "-17.50"}]
     assert refund["refunded_payment"] is (via == "rest" or extra.get("api_refund") is True)
-    assert (len(delivery_log(base, kind="action")), _pending(base)) == (2, [])
+    assert (logged_deliveries(base, 2), _pending(base)) == (2, [])
 
 
 def test_modified_after_never_lists_a_partially_refunded_order(base: str):
@@ -138,7 +147,7 @@ def test_a_full_refund_moves_the_order_and_its_date_modified(base: str, receiver
     assert [o["id"] for o in listed] == [order["id"]]
     notes = [n["note"] for n in https_get(base, f"/orders/{order['id']}/notes").json()]
     assert "Order status changed from Processing to Refunded." in notes
-    assert (len(delivery_log(base, kind="action")), _pending(base)) == (2, [])
+    assert (logged_deliveries(base, 2), _pending(base)) == (2, [])
 
 
 def test_refund_action_webhooks_send_the_hooks_first_argument(base: str, receiver: Receiver):
@@ -204,7 +213,7 @@ def test_a_refund_the_gateway_refuses_fires_nothing_but_spends_an_id(base: str, 
         500,
         "The payment gateway for this order does not support automatic refunds.",
     )
-    assert (len(delivery_log(base, kind="action")), _pending(base)) == (1, [])
+    assert (logged_deliveries(base, 1), _pending(base)) == (1, [])
     assert https_get(base, f"/orders/{order['id']}").json()["refunds"] == []
     refund = _refund(base, order["id"], "rest", {"amount": "5.00", "api_refund": False})
     assert refund["id"] == order["id"] + 2  # the refused refund was saved, then deleted
@@ -217,7 +226,7 @@ def test_deleting_a_refund_fires_nothing_and_leaves_the_order(base: str, receive
     refund = _refund(base, order["id"], "rest", {"amount": "5.00", "api_refund": False})
     receiver.wait(2)
     wait_until(lambda: _pending(base) == [], "the deliveries before the deletion")
-    delivered = len(delivery_log(base, kind="action"))
+    delivered = logged_deliveries(base, 2)
     path = f"/orders/{order['id']}/refunds/{refund['id']}"
     assert https(base, "DELETE", path, force="true").status_code == 200
     after = https_get(base, f"/orders/{order['id']}").json()

@@ -8,17 +8,18 @@ import time
 import requests
 from woocommerce import API
 
-from tests.support.waiting import HTTP_TIMEOUT, wait_until
+from tests.support.waiting import HTTP_TIMEOUT
 
-from .conftest import Receiver, control, create_webhook, delivery_log, https, https_get, sign
-
-
-def _logged(base: str, count: int) -> None:
-    """Wait until the store has logged ``count`` deliveries: it logs each one after counting
-    its outcome against the webhook."""
-    wait_until(
-        lambda: len(delivery_log(base, kind="action")) >= count, f"{count} deliveries logged"
-    )
+from .conftest import (
+    Receiver,
+    control,
+    create_webhook,
+    delivery_log,
+    https,
+    https_get,
+    logged_deliveries,
+    sign,
+)
 
 
 def _state(base: str, webhook_id: int) -> dict:
@@ -103,7 +104,7 @@ def test_disabled_after_more_than_five_consecutive_failures(base: str, receiver:
     counts = []
     for index, order in enumerate(orders[:7]):
         control(base, f"orders/{order['id']}", {"kind": "meta", "key": "n", "value": index})
-        _logged(base, index + 1)
+        logged_deliveries(base, index + 1)
         state = _state(base, hook["id"])
         counts.append((state["failure_count"], state["status"]))
     assert counts == [(1, "active"), (2, "active"), (3, "active"), (4, "active"), (5, "active"),
@@ -120,11 +121,11 @@ def test_redirect_counts_as_success_and_status_change_keeps_failures(base: str, 
     order = https_get(base, "/orders", per_page=1).json()[0]
     receiver.status = 404
     control(base, f"orders/{order['id']}", {"kind": "meta", "value": 1})
-    _logged(base, 1)
+    logged_deliveries(base, 1)
     assert _state(base, hook["id"])["failure_count"] == 1
     receiver.status = 302
     control(base, f"orders/{order['id']}", {"kind": "meta", "value": 2})
-    _logged(base, 2)
+    logged_deliveries(base, 2)
     assert _state(base, hook["id"])["failure_count"] == 0
 
 
@@ -134,7 +135,7 @@ def test_fail_all_switch_disables(base: str, receiver: Receiver):
     for value in range(3):
         order = https_get(base, "/orders", per_page=3).json()[value]
         control(base, f"orders/{order['id']}", {"kind": "meta", "value": value})
-        _logged(base, value + 1)
+        logged_deliveries(base, value + 1)
     assert _state(base, hook["id"])["status"] == "disabled"
     assert receiver.deliveries() == []
     assert all(e["status"] is None and e["error"] for e in delivery_log(base, kind="action"))

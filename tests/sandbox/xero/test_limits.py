@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from tests.support.waiting import HTTP_TIMEOUT
+from tests.support.waiting import HTTP_TIMEOUT, wait_until
 
 from .conftest import Xero
 
@@ -81,7 +81,24 @@ def test_concurrent_limit_counts_requests_in_flight(nz: Xero):
     assert all(
         r.headers["X-Rate-Limit-Problem"] == "concurrent" for r in responses if r.status_code == 429
     )
-    assert stats["max_in_flight"] == 2
+    assert (stats["max_in_flight"], stats["in_flight"]) == (2, 0)
+
+
+def test_a_call_being_answered_is_in_flight_until_it_ends(nz: Xero):
+    nz.sandbox("POST", "config", {"latency_ms": 1500})
+    headers = nz.headers()
+
+    def in_flight() -> int:
+        return nz.sandbox("GET", "calls").json().get(nz.tenant_id, {}).get("in_flight", 0)
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        slow = pool.submit(
+            requests.get, f"{nz.base}/api.xro/2.0/Organisation", headers=headers,
+            timeout=HTTP_TIMEOUT,
+        )  # fmt: skip
+        wait_until(lambda: in_flight() == 1, "the slow call in flight")
+        assert slow.result().status_code == 200
+    assert in_flight() == 0
 
 
 def test_identity_endpoints_are_not_rate_limited(xero: Xero):
