@@ -148,16 +148,18 @@ def _stop(process: subprocess.Popen[str]) -> None:
 
 
 def wait_for_web(url: str, web: subprocess.Popen[Any], log: Path) -> None:
-    """Until `wooxero web` answers at `url`; its log's end if it stopped instead."""
+    """Until `wooxero web` answers its liveness probe at `url` (not merely something on
+    that port); its log's end if it stopped instead."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if web.poll() is not None:
             raise RuntimeError(f"wooxero web did not start: {log.read_text()[-2000:]}")
         try:
-            requests.get(url, timeout=5)
-            return
+            if requests.get(f"{url.rstrip('/')}/healthz", timeout=5).status_code == 200:
+                return
         except (requests.ConnectionError, requests.Timeout):
-            time.sleep(0.2)
+            pass
+        time.sleep(0.2)
     raise RuntimeError("wooxero web did not answer within a minute")
 
 
@@ -177,23 +179,25 @@ def deployed(stores: int, workers: int) -> Iterator[Deployment]:
         stack.callback(redis.stop)
         xero = stack.enter_context(serve_xero(xero_config))
         config = bench_config(directory, redis.url, xero.base_url)
-        port = free_port()
-        deployment = Deployment(directory, xero.base_url, f"http://127.0.0.1:{port}")
         app = create_app(config)
+        made: list[tuple[str, str, str]] = []  # shop, store's public id, tenant
         with app.app_context():
             apply_migrations()
             for organisation in organisations:
-                shop = stack.enter_context(serve_shop(SHOP))
-                shop_url = shop.base_url
+                shop_url = stack.enter_context(serve_shop(SHOP)).base_url
                 store = connect_store(shop_url)
-                store_id, public_id = store.id, store.public_id
-                _connect(store_id, xero.base_url, organisation.resolved_tenant_id())
+                tenant_id = organisation.resolved_tenant_id()
+                _connect(store.id, xero.base_url, tenant_id)
                 switch_on_everything(store)
-                deployment.stores.append(BenchStore(
-                    shop_url, f"{deployment.web_url}/webhooks/woocommerce/{public_id}",
-                    organisation.resolved_tenant_id()))  # fmt: skip
+                made.append((shop_url, store.public_id, tenant_id))
             db.session.remove()
             db.engine.dispose()
+        port = free_port()  # once the shops have theirs
+        deployment = Deployment(directory, xero.base_url, f"http://127.0.0.1:{port}")
+        deployment.stores = [
+            BenchStore(shop_url, f"{deployment.web_url}/webhooks/woocommerce/{public_id}", tenant)
+            for shop_url, public_id, tenant in made
+        ]
         environment = wooxero_environment(
             config, redis.url, WOOXERO_WEB__WORKERS="2", WOOXERO_WEB__THREADS="8",
             WOOXERO_SERVER__HOST="127.0.0.1", WOOXERO_SERVER__PORT=str(port),
