@@ -25,13 +25,11 @@ summary line; exit status 1 on any failure.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
 import os
 import random
 import secrets
 import shutil
-import signal
 import sys
 import tempfile
 import time
@@ -67,7 +65,7 @@ from server.models import (
 )
 from server.runtime.embedded_redis import EmbeddedRedis
 from server.startup import apply_migrations
-from tests.support.processes import PROJECT_ROOT, production_environment
+from tests.support.processes import PROJECT_ROOT, kill_with_descendants, production_environment
 from tests.support.stores import switch_on_everything
 from tests.support.woocommerce import connect_store
 
@@ -138,8 +136,8 @@ class Findings:
 
 
 class Cast:
-    """The wooxero processes: web, scheduler and workers, each in a session of its own (so a
-    kill reaches a worker's work horse too), each restarted if it exits by itself."""
+    """The wooxero processes: web, scheduler and workers, each restarted if it exits by
+    itself; a worker is killed with the work horse running its job."""
 
     def __init__(self, environment: dict[str, str], logs: Path, workers: int) -> None:
         self.environment = environment
@@ -176,11 +174,11 @@ class Cast:
                     self._start(name)
 
     def kill_a_worker(self) -> None:
-        """SIGKILL to a random worker's process group, and a new worker in its place."""
+        """SIGKILL to a random worker and its work horse (running the job, in a process group
+        of its own), and a new worker in its place."""
         name = self._random.choice([n for n in self.children if n.startswith("worker")])
         child = self.children.pop(name)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(child.process.pid, signal.SIGKILL)
+        kill_with_descendants(child.process.pid)
         child.process.wait()
         self.tally.workers_killed += 1
         self._start_worker()

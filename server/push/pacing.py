@@ -29,7 +29,10 @@ from server.redis_client import get_redis
 ARRIVALS_KEY = "wooxero:pacing:arrivals:{store_id}"
 ARRIVAL_WINDOW = 60.0  # seconds of arrivals that give the rate
 LOOK_AGAIN = 1.0  # seconds: when a flush was running, the next looks this much later
-MIN_SPAN = 0.1  # seconds: arrivals closer than this count as this far apart
+# seconds: arrivals are measured over this much time at least, so that two orders placed at
+# one moment count as a pair rather than a stream of thousands a minute (the pair goes at
+# once, for the calls of one batch); three at once are a burst and are gathered
+MIN_SPAN = 5.0
 # Sent, or on to their books: a flush must finish them at once.
 UNFINISHED = (OutboxStatus.SENDING, OutboxStatus.UNCERTAIN, OutboxStatus.BOOKS)
 

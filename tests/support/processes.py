@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
 from pathlib import Path
+
+import psutil
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,6 +34,21 @@ def run_wooxero(
         timeout=120,
         check=False,
     )
+
+
+def kill_with_descendants(pid: int, timeout: float = 30) -> None:
+    """SIGKILL to a process and to every process it started, as when its machine dies. An RQ
+    worker's work horse (the fork running the job) has a process group of its own, so a
+    signal to the worker or its group alone leaves the job running."""
+    try:
+        root = psutil.Process(pid)
+        family = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return
+    for process in family:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            process.kill()
+    psutil.wait_procs(family, timeout=timeout)
 
 
 def free_port() -> int:

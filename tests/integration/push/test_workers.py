@@ -5,7 +5,6 @@ as exactly one document with WooCommerce's total."""
 
 from __future__ import annotations
 
-import signal
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -30,7 +29,7 @@ from tests.integration.push.test_flush import (
     _expected,
     _orders,
 )
-from tests.support.processes import PROJECT_ROOT, production_environment
+from tests.support.processes import PROJECT_ROOT, kill_with_descendants, production_environment
 from tests.support.waiting import wait_until
 from tests.support.xero import calls, configure, tenants
 
@@ -148,7 +147,7 @@ def test_a_worker_killed_while_booking_payments_books_each_once(
         wait_until(lambda: _marks() and _put_payments(sandbox, tenant_id),
                    "a batch of payments on its way to Xero")  # fmt: skip
     finally:
-        worker.send_signal(signal.SIGKILL)
+        kill_with_descendants(worker.pid)  # its work horse too: the job dies with it
         worker.wait()
     configure(sandbox, latency_ms=0)
     assert _marks() > 0, "killed with its marks in place"

@@ -37,11 +37,18 @@ def test_one_order_every_five_seconds_goes_at_once() -> None:
         assert pace.decision is Decision.NOW, seen
 
 
-def test_two_orders_a_second_are_gathered_from_the_second_order() -> None:
-    pace = decide(stream(0.5, 2), POLICY)
+def test_two_orders_a_second_are_gathered_from_the_third_order() -> None:
+    assert decide(stream(0.5, 2), POLICY).decision is Decision.NOW
+    pace = decide(stream(0.5, 3), POLICY)
     assert pace.decision is Decision.GATHER
-    # at 2 a second the other 49 of the batch come within 24.5 s, before the 30 s are up
-    assert pace.delay == (POLICY.batch - 1) / 2.0
+    # measured over 5 s at least, 3 orders are 24 a minute (96 calls alone: over the budget),
+    # at which the batch would fill in 2 minutes: the oldest waits the policy's most
+    assert pace.delay == POLICY.max_gather
+
+
+def test_two_orders_at_one_moment_go_at_once_and_a_burst_is_gathered() -> None:
+    assert decide(stream(0.0, 2, waiting=2), POLICY).decision is Decision.NOW
+    assert decide(stream(0.0, 3, waiting=3), POLICY).decision is Decision.GATHER
 
 
 def test_a_full_minute_window_gathers_even_a_slow_stream() -> None:
