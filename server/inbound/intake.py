@@ -23,13 +23,25 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from server.connectors.woocommerce.webhooks import Delivery
 from server.extensions import db
-from server.models import EventSource, EventStatus, InboundEvent, Store, StoreState, WooRecord
+from server.models import (
+    EventSource,
+    EventStatus,
+    InboundEvent,
+    Store,
+    StoreState,
+    WooConnection,
+    WooRecord,
+)
+from server.models.types import utcnow
+
+if TYPE_CHECKING:
+    from server.connections.woocommerce.access import WebhookTarget
 
 FOLLOWED_RESOURCES = ("order", "customer", "product")
 REPEAT_NOTE = "this version was already received"
@@ -41,7 +53,33 @@ def _first_status(resource: str) -> tuple[EventStatus, str]:
     return EventStatus.PENDING, ""
 
 
-_STORE_DELIVERY = sa.insert(InboundEvent.__table__)  # built once: Core, no ORM on the way
+_EVENTS = InboundEvent.__table__
+_STORE_DELIVERY = sa.insert(_EVENTS)  # built once: Core, no ORM on the way
+_DELIVERY_COLUMNS = (
+    "store_id", "source", "topic", "resource", "resource_id", "resource_modified_at",
+    "delivery_id", "payload", "payload_hash", "status", "attempts", "error", "received_at",
+)  # fmt: skip
+# The same row, inserted only while the store is as the delivery was checked against: its
+# public id, whether it is active, and its stored webhook secret (built once).
+_STORE_DELIVERY_IF_UNCHANGED = (
+    sa.insert(_EVENTS)
+    .from_select(
+        _DELIVERY_COLUMNS,
+        sa.select(
+            *(sa.bindparam(name, type_=_EVENTS.c[name].type) for name in _DELIVERY_COLUMNS)
+        ).where(
+            sa.exists().where(
+                Store.id == sa.bindparam("target_store_id"),
+                Store.public_id == sa.bindparam("public_id"),
+                (Store.state == StoreState.ACTIVE) == sa.bindparam("active", type_=sa.Boolean),
+                WooConnection.store_id == Store.id,
+                sa.type_coerce(WooConnection.webhook_secret, sa.Text)
+                == sa.bindparam("stored_secret", type_=sa.Text),
+            )
+        ),
+    )
+    .returning(_EVENTS.c.id)
+)  # a row back when stored (drivers differ on an INSERT's rowcount)
 
 
 def receive(connection: sa.Connection, store_id: int, delivery: Delivery) -> EventStatus:
@@ -49,18 +87,33 @@ def receive(connection: sa.Connection, store_id: int, delivery: Delivery) -> Eve
     transaction (`autocommit_connection`): the statement is its own transaction, committed
     when it returns (on SQLite the write lock is held for it alone). Pending, its repeats
     left to its job, or ignored."""
+    row = _delivery_row(store_id, delivery)
+    connection.execute(_STORE_DELIVERY, row)
+    return row["status"]
+
+
+def receive_if_unchanged(
+    connection: sa.Connection, public_id: str, target: WebhookTarget, delivery: Delivery
+) -> EventStatus | None:
+    """`receive`, for a delivery checked against a target read earlier
+    (`woo_access.remembered_target`): one INSERT that stores it only if the store is still as
+    that target was; None, and nothing stored, if it is not (read it again)."""
+    row = _delivery_row(target.store_id, delivery)
+    condition = {"target_store_id": target.store_id, "public_id": public_id,
+                 "active": target.active, "stored_secret": target.stored_secret}  # fmt: skip
+    stored = connection.execute(_STORE_DELIVERY_IF_UNCHANGED, row | condition).first()
+    return None if stored is None else row["status"]
+
+
+def _delivery_row(store_id: int, delivery: Delivery) -> dict[str, Any]:
     status, note = _first_status(delivery.resource)
-    connection.execute(
-        _STORE_DELIVERY,
-        {
-            "store_id": store_id, "source": EventSource.WOOCOMMERCE_WEBHOOK,
-            "topic": delivery.topic, "resource": delivery.resource,
-            "resource_id": delivery.resource_id, "resource_modified_at": delivery.modified_at,
-            "delivery_id": delivery.delivery_id, "payload": delivery.payload,
-            "payload_hash": "", "status": status, "error": note,
-        },
-    )  # fmt: skip
-    return status
+    return {
+        "store_id": store_id, "source": EventSource.WOOCOMMERCE_WEBHOOK,
+        "topic": delivery.topic, "resource": delivery.resource,
+        "resource_id": delivery.resource_id, "resource_modified_at": delivery.modified_at,
+        "delivery_id": delivery.delivery_id, "payload": delivery.payload, "payload_hash": "",
+        "status": status, "attempts": 0, "error": note, "received_at": utcnow(),
+    }  # fmt: skip
 
 
 def record(

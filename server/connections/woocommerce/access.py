@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -44,11 +44,16 @@ class WebhookTarget:
     store_id: int
     active: bool  # a paused store's events wait for it to resume
     secret: str  # "" when the store has none (disconnected): every signature is refused
+    # the secret as stored: a delivery checked against `secret` is stored only while it is
+    # still the store's (`intake.receive_if_unchanged`)
+    stored_secret: str = field(default="", repr=False, compare=False)
 
 
 SECRET_SECONDS = 60  # how long a decrypted webhook secret stays in a process's memory
 _secrets: dict[str, tuple[str, float]] = {}  # the secret as stored -> (plain, kept until)
 _secrets_lock = threading.Lock()
+REMEMBERED_TARGETS = 10_000  # stores whose last target a process keeps (then it starts over)
+_remembered: dict[str, WebhookTarget] = {}  # public id -> the target read last
 
 
 _WEBHOOK_TARGET = (  # built once: compiled once
@@ -65,10 +70,23 @@ def webhook_target(connection: sa.Connection, public_id: str) -> WebhookTarget |
     secret is stored anew, so it is used from the next delivery on."""
     row = connection.execute(_WEBHOOK_TARGET, {"public_id": public_id}).first()
     if row is None:
+        _remembered.pop(public_id, None)
         return None
     store_id, state, stored_secret = row
     secret = _decrypted(stored_secret) if stored_secret else ""
-    return WebhookTarget(store_id=store_id, active=state == StoreState.ACTIVE, secret=secret)
+    target = WebhookTarget(store_id=store_id, active=state == StoreState.ACTIVE, secret=secret,
+                           stored_secret=stored_secret or "")  # fmt: skip
+    if len(_remembered) >= REMEMBERED_TARGETS:
+        _remembered.clear()
+    _remembered[public_id] = target
+    return target
+
+
+def remembered_target(public_id: str) -> WebhookTarget | None:
+    """The target this process read last for the store, if any: a delivery checked against it
+    is stored with a condition that it is still the store's (one statement instead of two),
+    and read again when it is not."""
+    return _remembered.get(public_id)
 
 
 def _decrypted(stored: str) -> str:

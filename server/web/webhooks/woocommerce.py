@@ -13,7 +13,10 @@ those cases. A valid delivery is committed as an inbound event, in one INSERT, b
 200, and its record is noted for its job in one Redis round trip; the job sorts out repeats;
 a paused store's events wait for it to resume. The store and its secret are read, and the
 delivery stored, on one database connection outside any transaction: a statement of its own
-on each (on SQLite the write lock is held for the INSERT alone).
+on each (on SQLite the write lock is held for the INSERT alone). Once a process has read a
+store, its next deliveries take one statement: checked against the store as read, each is
+inserted on condition that the store's public id, state and stored secret are unchanged;
+when they are not, nothing is stored and the store is read again as above.
 """
 
 from __future__ import annotations
@@ -25,11 +28,14 @@ from typing import TYPE_CHECKING
 
 from flask import Flask, Response, jsonify
 from redis.exceptions import RedisError
+from sqlalchemy import Connection
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed, NotFound
 from werkzeug.wsgi import get_path_info
 
 from server.connections.woocommerce import access as woo_access
+from server.connections.woocommerce.access import WebhookTarget
 from server.connectors.woocommerce.webhooks import (
+    Delivery,
     InvalidDelivery,
     is_ping,
     parse_delivery,
@@ -82,16 +88,22 @@ class WooCommerceIntake:
         return security_headers(response)
 
     def deliver(self, request: CappedRequest, public_id: str) -> Response:
-        """Check, store and note one delivery (HTTPException for 413 and 404)."""
+        """Check, store and note one delivery (HTTPException for 413 and 404). A delivery
+        that checks out against the store as this process read it last is stored in one
+        statement, on condition that the store is unchanged; any other is checked against
+        the store read anew."""
         request.max_content_length = current_config().woocommerce.max_webhook_bytes
         raw = request.get_data(cache=False)  # 413 if larger
+        signature = request.headers.get("X-WC-Webhook-Signature")
         with autocommit_connection() as connection:
+            answer = self._as_remembered(connection, request, raw, public_id)
+            if answer is not None:
+                return answer
             target = woo_access.webhook_target(connection, public_id)
             if target is None:
                 raise NotFound()
             if is_ping(raw, request.headers):
                 return _empty(200)
-            signature = request.headers.get("X-WC-Webhook-Signature")
             if not signature_is_valid(raw, signature, target.secret):
                 return _empty(401)
             try:
@@ -105,6 +117,28 @@ class WooCommerceIntake:
                 refusal.status_code = 400
                 return refusal
             status = woo_intake.receive(connection, target.store_id, delivery)
+        return self._stored(target, delivery, status)
+
+    def _as_remembered(
+        self, connection: Connection, request: CappedRequest, raw: bytes, public_id: str
+    ) -> Response | None:
+        """The delivery stored against the store as this process read it last, if it checks
+        out and the store is unchanged; None otherwise (nothing stored)."""
+        remembered = woo_access.remembered_target(public_id)
+        signature = request.headers.get("X-WC-Webhook-Signature")
+        if remembered is None or is_ping(raw, request.headers):
+            return None
+        if not signature_is_valid(raw, signature, remembered.secret):
+            return None
+        try:
+            delivery = parse_delivery(raw, request.headers)
+        except InvalidDelivery:
+            return None  # refused once the store is read anew
+        status = woo_intake.receive_if_unchanged(connection, public_id, remembered, delivery)
+        return None if status is None else self._stored(remembered, delivery, status)
+
+    def _stored(self, target: WebhookTarget, delivery: Delivery, status: EventStatus) -> Response:
+        """The answer to a stored delivery, once its record is noted for its job."""
         if status is EventStatus.PENDING and target.active:
             self.notes.send((target.store_id, delivery.resource, delivery.resource_id))
         return _empty(200)

@@ -459,6 +459,50 @@ def test_a_changed_secret_applies_from_the_next_delivery(client, redis):
     assert [e.payload["status"] for e in events()] == ["processing", "completed"]
 
 
+def test_a_stores_next_deliveries_take_one_statement_each(client, redis):
+    store = make_store()
+    assert deliver(client, store, order()).status_code == 200  # the store is read here
+    store_id, url = store.id, f"/webhooks/woocommerce/{store.public_id}"
+    body = order(status="completed")
+    statements: list[str] = []
+
+    def seen(_connection, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        answer = client.post(url, data=body, headers=headers(body))
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", seen)
+    assert answer.status_code == 200
+    assert [s.split()[0].upper() for s in statements] == ["INSERT"], statements
+    assert [e.payload["status"] for e in events()] == ["processing", "completed"]
+    assert record_jobs(redis) == [(store_id, "order:42")]
+
+
+def test_a_store_paused_since_its_last_delivery_keeps_the_next_one_waiting(client, redis):
+    store = make_store()
+    assert deliver(client, store, order()).status_code == 200
+    assert record_jobs(redis) == [(store.id, "order:42")]
+    store.state = StoreState.PAUSED
+    db.session.commit()
+    redis.flushdb()
+    assert deliver(client, store, order(status="completed")).status_code == 200
+    assert [e.status for e in events()] == [EventStatus.PENDING] * 2
+    assert Queue("high", connection=redis).jobs == [], "a paused store's record is not taken up"
+
+
+def test_a_store_deleted_since_its_last_delivery_is_404_and_nothing_is_stored(client, redis):
+    store = make_store()
+    assert deliver(client, store, order()).status_code == 200
+    db.session.delete(db.session.get(WooConnection, store.id) or db.session.scalar(
+        sa.select(WooConnection).where(WooConnection.store_id == store.id)))  # fmt: skip
+    db.session.delete(store)
+    db.session.commit()
+    assert deliver(client, store, order(status="completed")).status_code == 404
+    assert events() == []
+
+
 def test_with_redis_down_a_delivery_is_stored_and_the_sweeper_enqueues_it(
     client, redis, monkeypatch, tmp_path
 ):
