@@ -32,6 +32,7 @@ from server.models import (
 )
 from server.models.types import utcnow
 from server.redis_client import redis_from_url
+from server.web.webhooks.woocommerce import ONE_STATEMENT_DIALECTS
 
 pytestmark = pytest.mark.usefixtures("quick_retries")
 
@@ -459,8 +460,9 @@ def test_a_changed_secret_applies_from_the_next_delivery(client, redis):
     assert [e.payload["status"] for e in events()] == ["processing", "completed"]
 
 
-def test_a_stores_next_deliveries_take_one_statement_each(client, redis):
+def test_a_stores_next_deliveries_take_one_statement_each_on_postgresql(client, redis):
     store = make_store()
+    one_statement = db.engine.dialect.name in ONE_STATEMENT_DIALECTS
     assert deliver(client, store, order()).status_code == 200  # the store is read here
     store_id, url = store.id, f"/webhooks/woocommerce/{store.public_id}"
     body = order(status="completed")
@@ -475,7 +477,8 @@ def test_a_stores_next_deliveries_take_one_statement_each(client, redis):
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", seen)
     assert answer.status_code == 200
-    assert [s.split()[0].upper() for s in statements] == ["INSERT"], statements
+    kinds = ["INSERT"] if one_statement else ["SELECT", "INSERT"]
+    assert [s.split()[0].upper() for s in statements] == kinds, statements
     assert [e.payload["status"] for e in events()] == ["processing", "completed"]
     assert record_jobs(redis) == [(store_id, "order:42")]
 
