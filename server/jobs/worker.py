@@ -32,7 +32,16 @@ class AppWorker(_AppContextMixin, Worker):
 
 
 class InProcessWorker(_AppContextMixin, SimpleWorker):
-    """Runs jobs in its own process (for tests and debugging)."""
+    """Runs jobs in its own process (for tests and debugging). It takes no commands over
+    Redis pub/sub: the subscription's thread would share the app's Redis connections, and
+    one stopped while it waited for a message (up to a minute) held the connection the
+    app's next command was given, which then waited as long."""
+
+    def subscribe(self) -> None:
+        pass
+
+    def unsubscribe(self) -> None:
+        pass
 
 
 def build_worker(

@@ -15,9 +15,8 @@ a paused store's events wait for it to resume. The store and its secret are read
 delivery stored, on one database connection outside any transaction: a statement of its own
 on each (on SQLite the write lock is held for the INSERT alone). On PostgreSQL, once a
 process has read a store, its next deliveries take one statement: checked against the store
-as read, each is
-inserted on condition that the store's public id, state and stored secret are unchanged;
-when they are not, nothing is stored and the store is read again as above.
+as read, each is inserted on condition that the store's public id, state and stored secret
+are unchanged; when they are not, nothing is stored and the store is read again as above.
 """
 
 from __future__ import annotations
