@@ -3,13 +3,16 @@ processing, a store's poll, a backfill page, a connection's token refresh.
 
 A lock is given a lifetime (`hold`): a holder that dies never blocks for longer than that.
 Locks held by jobs outlive the job's time limit (`WorkerConfig.lock_seconds`), so a job
-killed by its timeout cannot overlap the next one. Releasing a lock that expired, or that
-Redis lost meanwhile, is not an error: the work it guarded is done either way.
+killed by its timeout cannot overlap the next one; or they are `kept`: short, and renewed by
+a thread while the holder lives (a store's flush, which a dead worker must not block long).
+Releasing a lock that expired, or that Redis lost meanwhile, is not an error: the work it
+guarded is done either way.
 """
 
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator
 
 from redis import Redis
@@ -23,7 +26,8 @@ def take(
     """The lock `name` for at most `hold` seconds, waiting up to `wait` seconds for it, or
     None if another holder kept it. `holder` (unique) is stored as the lock's value, for
     others to say who holds it. A Redis error propagates."""
-    lock = redis.lock(name, timeout=hold, blocking_timeout=wait)
+    # not thread-local: `kept` renews the lock from a thread of its own
+    lock = redis.lock(name, timeout=hold, blocking_timeout=wait, thread_local=False)
     return lock if lock.acquire(blocking=wait > 0, token=holder) else None
 
 
@@ -52,3 +56,35 @@ def held(redis: Redis, name: str, *, hold: float, wait: float = 0) -> Iterator[b
     finally:
         if lock is not None:
             release(lock)
+
+
+@contextlib.contextmanager
+def kept(redis: Redis, name: str, *, hold: float) -> Iterator[Lock | None]:
+    """`take` for the length of a `with` block (None if another holds it), renewed by a
+    thread every third of `hold` while the block runs: however long the work, a holder
+    whose process dies (SIGKILL, out of memory, the machine) lets it go within `hold`
+    seconds, where a lock sized for the job's time limit would keep others out for that
+    long. Renewal stops once the lock is lost (Redis lost it): the holder checks `renew`
+    before each step it must not take without it."""
+    lock = take(redis, name, hold=hold)
+    if lock is None:
+        yield None
+        return
+    done = threading.Event()
+
+    def renew_until_done() -> None:
+        while not done.wait(hold / 3):
+            try:
+                if not renew(lock):
+                    return
+            except RedisError:
+                continue  # Redis away for a moment: the next turn tries again
+
+    renewer = threading.Thread(target=renew_until_done, name=f"renew {name}", daemon=True)
+    renewer.start()
+    try:
+        yield lock
+    finally:
+        done.set()
+        renewer.join()
+        release(lock)

@@ -10,9 +10,11 @@ each go alone, the flush stops and its job looks again later, so they go in batc
 round takes only the kinds of entry whose class of call has day budget left (`_out_of_day`).
 
 One flush per store at a time (a Redis lock), which is also the only writer of the store's
-organisation (the Contacts and Items modules run alone under it). The lock is renewed before
-each call to Xero: a flush whose lock Redis lost (a restart without its data) stops there,
-as another may have taken it since. The store's settings are
+organisation (the Contacts and Items modules run alone under it). The lock lives a minute
+and is renewed by a thread while the flush's process lives (a worker killed mid-flush holds
+its store up for a minute at most), and checked before each call to Xero: a flush whose
+lock Redis lost (a restart without its data) stops there, as another may have taken it
+since. The store's settings are
 read once per flush; reference data is refreshed when missing or a day old. Nothing is sent
 while the store's prerequisites are incomplete: its orders wait, with the reason. A rate
 limit or an outage stops the flush with the outbox intact: the sweeper starts it again.
@@ -58,6 +60,7 @@ from server.stores.settings import rules
 from server.stores.settings import storage as settings_store
 from server.stores.settings.schema import StoreSettings
 
+STORE_LOCK_SECONDS = 60  # a dead flush's store waits this long at most for the next
 ROUND_SIZE = 1000  # entries planned at a time (twenty batches of fifty): fewer lookups
 
 
@@ -71,15 +74,11 @@ class FlushResult:
 
 @contextmanager
 def _store_lock(store_id: int) -> Iterator[Lock | None]:
-    """The one writer of a store's organisation at a time (flush, contacts, items)."""
-    lock = locks.take(
-        get_redis(), f"wooxero:flush:{store_id}", hold=current_config().worker.lock_seconds
-    )
-    try:
+    """The one writer of a store's organisation at a time (flush, contacts, items): kept
+    while the flush's process lives, so a worker killed mid-flush holds its store up for
+    STORE_LOCK_SECONDS at most."""
+    with locks.kept(get_redis(), f"wooxero:flush:{store_id}", hold=STORE_LOCK_SECONDS) as lock:
         yield lock
-    finally:
-        if lock is not None:
-            locks.release(lock)
 
 
 def flush(store_id: int) -> FlushResult:
