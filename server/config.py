@@ -257,12 +257,6 @@ class WooCommerceConfig(_Section):
 class WorkerConfig(_Section):
     job_timeout: int = Field(600, ge=10, le=86400)
 
-    @property
-    def lock_seconds(self) -> int:
-        """How long a lock taken by a job lives: past the job's time limit, so a job killed
-        by its timeout never overlaps the next one."""
-        return self.job_timeout + 60
-
 
 class RetentionConfig(_Section):
     inbound_event_days: int = Field(90, ge=7, le=36500)

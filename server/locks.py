@@ -2,11 +2,11 @@
 processing, a store's poll, a backfill page, a connection's token refresh.
 
 A lock is given a lifetime (`hold`): a holder that dies never blocks for longer than that.
-Locks held by jobs outlive the job's time limit (`WorkerConfig.lock_seconds`), so a job
-killed by its timeout cannot overlap the next one; or they are `kept`: short, and renewed by
-a thread while the holder lives (a store's flush, which a dead worker must not block long).
-Releasing a lock that expired, or that Redis lost meanwhile, is not an error: the work it
-guarded is done either way.
+Jobs' locks are `kept`: a minute's lock renewed by a thread while the holder lives, so a
+job killed with its process (SIGKILL, out of memory, the machine) holds up the work it
+guarded for a minute at most, and a job killed by its time limit (its process ends) as
+little. Releasing a lock that expired, or that Redis lost meanwhile, is not an error: the
+work it guarded is done either way.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from collections.abc import Iterator
 from redis import Redis
 from redis.exceptions import LockError, RedisError
 from redis.lock import Lock
+
+KEPT_SECONDS = 60.0  # a kept lock's lifetime, renewed every third of it while its holder lives
 
 
 def take(
@@ -47,26 +49,16 @@ def release(lock: Lock) -> None:
 
 
 @contextlib.contextmanager
-def held(redis: Redis, name: str, *, hold: float, wait: float = 0) -> Iterator[bool]:
-    """`take` for the length of a `with` block; yields whether the lock was taken (the
-    body decides what to do when it was not)."""
+def kept(
+    redis: Redis, name: str, *, hold: float = KEPT_SECONDS, wait: float = 0
+) -> Iterator[Lock | None]:
+    """`take` for the length of a `with` block (None if another kept it for `wait`
+    seconds), renewed by a thread every third of `hold` while the block runs: however long
+    the work, a holder whose process dies (SIGKILL, out of memory, the machine) lets it go
+    within `hold` seconds, where a lock sized for the job's time limit would keep others
+    out for that long. Renewal stops once the lock is lost (Redis lost it): a holder that
+    must not go on without it checks `renew` before each such step."""
     lock = take(redis, name, hold=hold, wait=wait)
-    try:
-        yield lock is not None
-    finally:
-        if lock is not None:
-            release(lock)
-
-
-@contextlib.contextmanager
-def kept(redis: Redis, name: str, *, hold: float) -> Iterator[Lock | None]:
-    """`take` for the length of a `with` block (None if another holds it), renewed by a
-    thread every third of `hold` while the block runs: however long the work, a holder
-    whose process dies (SIGKILL, out of memory, the machine) lets it go within `hold`
-    seconds, where a lock sized for the job's time limit would keep others out for that
-    long. Renewal stops once the lock is lost (Redis lost it): the holder checks `renew`
-    before each step it must not take without it."""
-    lock = take(redis, name, hold=hold)
     if lock is None:
         yield None
         return

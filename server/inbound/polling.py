@@ -30,7 +30,7 @@ from server.connectors.woocommerce.client import MAX_PER_PAGE
 from server.connectors.woocommerce.webhooks import parse_gmt
 from server.extensions import current_config, db
 from server.inbound import intake as woo_intake
-from server.locks import held
+from server.locks import kept
 from server.models import EventSource, Store, StoreState, WooConnection
 from server.models.types import utcnow
 from server.redis_client import get_redis
@@ -76,7 +76,7 @@ def poll(store_id: int) -> PollResult:
     orders found before a failure are kept and returned with the reason."""
     result = PollResult()
     name = f"wooxero:woo:poll:{store_id}"
-    with held(get_redis(), name, hold=current_config().worker.lock_seconds) as taken:
+    with kept(get_redis(), name) as taken:
         if not taken:
             return result
         try:

@@ -32,7 +32,7 @@ from server.extensions import current_config, db
 from server.inbound import intake as woo_intake
 from server.inbound import retries
 from server.inbound.intake import record_hash
-from server.locks import held
+from server.locks import kept
 from server.models import (
     REFUND_DETAILS,
     Direction,
@@ -76,12 +76,11 @@ class RecordResult:
 
 @contextlib.contextmanager
 def _locked(store_id: int, resource: str, woo_id: str) -> Iterator[bool]:
-    """The record's lock, waited for: whoever reads and keeps a record holds it, so no
-    version read earlier can be kept over one read later."""
-    hold = current_config().worker.lock_seconds
+    """The record's lock, waited for (as long as a job may run): whoever reads and keeps a
+    record holds it, so no version read earlier can be kept over one read later."""
     name = f"wooxero:woo:record:{store_id}:{resource}:{woo_id}"
-    with held(get_redis(), name, hold=hold, wait=hold) as taken:
-        yield taken
+    with kept(get_redis(), name, wait=current_config().worker.job_timeout) as lock:
+        yield lock is not None
 
 
 def process(store_id: int, resource: str, woo_id: str) -> RecordResult:

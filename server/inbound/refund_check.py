@@ -37,7 +37,7 @@ from server.extensions import current_config, db
 from server.inbound import records
 from server.inbound.intake import record_hash
 from server.inbound.polling import order_rows
-from server.locks import held
+from server.locks import kept
 from server.models import (
     Binding,
     BindingKind,
@@ -105,7 +105,7 @@ def check(store_id: int) -> CheckResult:
     one run per store at a time. What was found before a failure is kept."""
     result = CheckResult()
     name = f"wooxero:woo:refund-check:{store_id}"
-    with held(get_redis(), name, hold=current_config().worker.lock_seconds) as taken:
+    with kept(get_redis(), name) as taken:
         if not taken:
             return result
         try:

@@ -11,7 +11,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from server.extensions import current_config, db
-from server.locks import held
+from server.locks import kept
 from server.models import Audience, Notification, Store
 from server.models.types import utcnow
 from server.notifications import conditions, ledger, mailer, messages
@@ -41,7 +41,7 @@ LOCK = "wooxero:notifications:check"
 def run(now: datetime | None = None) -> CheckResult:
     """One round; a round already running elsewhere makes this one do nothing, so two
     checks started together never tell the same occurrence twice."""
-    with held(get_redis(), LOCK, hold=current_config().worker.lock_seconds) as taken:
+    with kept(get_redis(), LOCK) as taken:
         if not taken:
             return CheckResult(0, 0, 0, 0)
         return _round(now or utcnow())

@@ -60,7 +60,6 @@ from server.stores.settings import rules
 from server.stores.settings import storage as settings_store
 from server.stores.settings.schema import StoreSettings
 
-STORE_LOCK_SECONDS = 60  # a dead flush's store waits this long at most for the next
 ROUND_SIZE = 1000  # entries planned at a time (twenty batches of fifty): fewer lookups
 
 
@@ -75,9 +74,9 @@ class FlushResult:
 @contextmanager
 def _store_lock(store_id: int) -> Iterator[Lock | None]:
     """The one writer of a store's organisation at a time (flush, contacts, items): kept
-    while the flush's process lives, so a worker killed mid-flush holds its store up for
-    STORE_LOCK_SECONDS at most."""
-    with locks.kept(get_redis(), f"wooxero:flush:{store_id}", hold=STORE_LOCK_SECONDS) as lock:
+    while the flush's process lives, so a worker killed mid-flush holds its store up for a
+    minute at most."""
+    with locks.kept(get_redis(), f"wooxero:flush:{store_id}") as lock:
         yield lock
 
 

@@ -4,10 +4,9 @@ the drift check."""
 from __future__ import annotations
 
 from server.connections.xero.access import connected_store_ids
-from server.extensions import current_config
 from server.jobs import keys
 from server.jobs.queues import Priority, coalesced
-from server.locks import held
+from server.locks import kept
 from server.pull import changes, drift_check, events
 from server.redis_client import get_redis
 
@@ -35,8 +34,7 @@ def pull_stores() -> int:
 def check_drift(store_id: int) -> str:
     """A slice of the store's drift check; the next follows while the run goes on. One job
     at a time per store: a run's position is the lock holder's to move."""
-    hold = current_config().worker.job_timeout
-    with held(get_redis(), f"wooxero:{keys.drift(store_id)}", hold=hold) as taken:
+    with kept(get_redis(), f"wooxero:{keys.drift(store_id)}") as taken:
         if not taken:
             return "another job is checking this store"
         result = drift_check.check(store_id)

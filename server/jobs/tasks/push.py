@@ -11,13 +11,11 @@ from server.inbound import backfill
 from server.jobs import keys
 from server.jobs.queues import CoalescedJob, Priority, coalesced
 from server.jobs.tasks.pull import check_drift, pull_store
-from server.locks import held
+from server.locks import kept
 from server.push import flush as push
 from server.push import outbox
 from server.redis_client import get_redis
 from server.stores.settings.rules import SyncScope
-
-BACKFILL_PAGE_LOCK = 300  # seconds: reading one page takes far less
 
 
 @coalesced(keys.flush)
@@ -97,7 +95,7 @@ def run_backfill(backfill_id: int) -> str:
     """One page of the backfill, then the flush that writes it and the job for the next page,
     so writing overlaps reading and no job runs long."""
     name = f"wooxero:{keys.backfill(backfill_id)}"
-    with held(get_redis(), name, hold=BACKFILL_PAGE_LOCK) as taken:
+    with kept(get_redis(), name) as taken:
         if not taken:
             return "another job is reading this backfill"
         try:

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 
 from server.extensions import CONFIG_KEY, current_config, db
-from server.locks import held
+from server.locks import kept
 from server.models import (
     ConnectionStatus,
     Notification,
@@ -368,7 +368,7 @@ def test_a_store_name_with_a_line_break_is_told_on_one_subject_line(mailbox):
 def test_a_check_while_another_runs_does_nothing(mailbox, app_context):
     store = make_store()
     xero_lapsed(store)
-    with held(get_redis(), check.LOCK, hold=60) as taken:
+    with kept(get_redis(), check.LOCK) as taken:
         assert taken
         assert check.run(T0) == check.CheckResult(0, 0, 0, 0)
     assert mailbox.take() == []
