@@ -53,6 +53,7 @@ SENDING = "SENDING"  # a payment or credit note binding whose write is in flight
 SETTLING = "SETTLING"  # a credit note binding whose allocation or refund is in flight
 SETTLED = DocumentStatus.PAID  # Xero's status of a credit note with no credit left
 LOOKUPS_PER_CALL = 25  # numbers in one `where` (OR'd), well inside a URL
+INVOICES_PER_LOOKUP = 50  # invoice ids in one read of their payments
 DRAFTS = (DocumentStatus.DRAFT, DocumentStatus.SUBMITTED)
 LOCKED = "lock date"  # in Xero's refusal of a date on or before one of them
 
@@ -165,6 +166,7 @@ def _reconcile(client: XeroClient, store_id: int, books: list[OrderBooks]) -> No
     for b in books:
         for note in _credit_notes(store_id, b):
             if note.xero_status == SETTLING:
+                db.session.commit()  # each call to Xero with nothing left unwritten
                 _reconcile_settlement(client, store_id, note)
     db.session.commit()
 
@@ -173,8 +175,9 @@ def _reconcile_payments(
     client: XeroClient, store_id: int, by_invoice: dict[Any, OrderBooks]
 ) -> None:
     ids = [str(i) for i in by_invoice]
-    for start in range(0, len(ids), 50):
-        query = {"IDs": ids[start : start + 50]}
+    for start in range(0, len(ids), INVOICES_PER_LOOKUP):
+        db.session.commit()  # what the last chunk found is kept before the next call
+        query = {"IDs": ids[start : start + INVOICES_PER_LOOKUP]}
         for invoice in client.iterate(resources.INVOICES, query):
             b = by_invoice[str(invoice.get("InvoiceID"))]
             b.invoice.xero_status = str(invoice.get("Status") or b.invoice.xero_status)
@@ -196,6 +199,7 @@ def _reconcile_credit_notes(client: XeroClient, marks: list[Binding]) -> None:
     by_number = {mark.xero_number: mark for mark in marks}
     numbers = list(by_number)
     for start in range(0, len(numbers), LOOKUPS_PER_CALL):
+        db.session.commit()  # what the last chunk found is kept before the next call
         chunk = numbers[start : start + LOOKUPS_PER_CALL]
         query = {"where": " OR ".join(where.equals("CreditNoteNumber", n) for n in chunk)}
         for note in client.iterate(resources.CREDIT_NOTES, query):
