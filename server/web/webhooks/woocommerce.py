@@ -99,7 +99,7 @@ class WooCommerceIntake:
         raw = request.get_data(cache=False)  # 413 if larger
         signature = request.headers.get("X-WC-Webhook-Signature")
         with autocommit_connection() as connection:
-            answer = self._as_remembered(connection, request, raw, public_id)
+            answer = self._as_remembered(connection, request, raw, signature, public_id)
             if answer is not None:
                 return answer
             target = woo_access.webhook_target(connection, public_id)
@@ -123,7 +123,12 @@ class WooCommerceIntake:
         return self._stored(target, delivery, status)
 
     def _as_remembered(
-        self, connection: Connection, request: CappedRequest, raw: bytes, public_id: str
+        self,
+        connection: Connection,
+        request: CappedRequest,
+        raw: bytes,
+        signature: str | None,
+        public_id: str,
     ) -> Response | None:
         """The delivery stored against the store as this process read it last, if it checks
         out and the store is unchanged; None otherwise (nothing stored). On SQLite, where
@@ -131,7 +136,6 @@ class WooCommerceIntake:
         if connection.dialect.name not in ONE_STATEMENT_DIALECTS:
             return None
         remembered = woo_access.remembered_target(public_id)
-        signature = request.headers.get("X-WC-Webhook-Signature")
         if remembered is None or is_ping(raw, request.headers):
             return None
         if not signature_is_valid(raw, signature, remembered.secret):
