@@ -3,10 +3,13 @@
 Over https the package uses HTTP Basic auth; where the store's web server drops the
 Authorization header (many CGI/FastCGI hosts do), the keys go in the query string instead,
 as WooCommerce documents. Over plain http, OAuth 1.0a signatures (the only thing WooCommerce
-accepts there). Connections reach public addresses only and redirects are refused
-(`transport`). Reads, PUTs and DELETEs are retried with backoff on 429, 5xx and timeouts; a
-POST only when it certainly did not arrive. Every failure maps to one error type of
-`server.connectors.base`.
+accepts there), each with a nonce of 128 random bits: WooCommerce refuses a nonce it has
+seen in the last 15 minutes, and the package's own (8 random digits) would, over a busy
+store's thousands of calls, now and then repeat one. Connections reach public addresses only
+and redirects are refused (`transport`). Reads, PUTs and DELETEs are retried with backoff on
+429, 5xx and timeouts; a POST only when it certainly did not arrive; any call whose signature
+the store refused as used or out of date is signed again and resent (refused before it was
+looked at, it did nothing). Every failure maps to one error type of `server.connectors.base`.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import email.utils
 import json
 import random
+import secrets
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -24,6 +28,7 @@ from urllib.parse import urlencode
 import requests
 from urllib3.exceptions import NewConnectionError
 from woocommerce import API
+from woocommerce.oauth import OAuth
 
 from server import untrusted
 from server.connectors.base import (
@@ -39,6 +44,9 @@ from server.connectors.woocommerce.transport import PrivateAddressRefused, store
 MAX_PER_PAGE = 100
 RETRY_DELAYS = (1.0, 3.0, 9.0)
 MAX_RETRY_AFTER = 120
+# WooCommerce's words for an OAuth 1.0a signature refused for its nonce or its timestamp
+# (WC_REST_Authentication::check_oauth_timestamp_and_nonce): not the keys' fault.
+SIGNATURE_REFUSALS = ("Invalid nonce - nonce has already been used.", "Invalid timestamp.")
 
 
 @dataclass(frozen=True)
@@ -85,16 +93,32 @@ class WooResponse:
             return None
 
 
+class _OAuth(OAuth):  # type: ignore[misc]
+    """The package's OAuth 1.0a signing with a nonce that does not repeat."""
+
+    @staticmethod
+    def generate_nonce() -> str:
+        return secrets.token_hex(16)
+
+
 class _StoreAPI(API):  # type: ignore[misc]
     """The package's API, sending through our session: public addresses only, no redirects.
 
-    It overrides the package's one private sending method (`API.__request`, version 3.0.0),
-    keeping its URL building, its choice of authentication and its OAuth 1.0a signing.
+    It overrides the package's two private methods that send and sign (`API.__request` and
+    `API.__get_oauth_url`, version 3.0.0), keeping its URL building, its choice of
+    authentication and its OAuth 1.0a signing, with our nonce.
     """
 
     def __init__(self, *args: Any, session: requests.Session, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.session = session
+
+    def _API__get_oauth_url(self, url: str, method: str) -> str:  # noqa: N802 - see above
+        oauth = _OAuth(
+            url=url, consumer_key=self.consumer_key, consumer_secret=self.consumer_secret,
+            version=self.version, method=method, oauth_timestamp=int(time.time()),
+        )  # fmt: skip
+        return str(oauth.get_oauth_url())
 
     def _API__request(  # noqa: N802 - the name the package's methods call
         self, method: str, endpoint: str, data: Any, params: dict[str, Any] | None = None
@@ -158,6 +182,7 @@ class WooClient:
         data: Mapping[str, Any] | None = None,
     ) -> WooResponse:
         delays = iter(RETRY_DELAYS)
+        signatures = len(RETRY_DELAYS)
         trying_query_string = False
         while True:
             try:
@@ -174,6 +199,9 @@ class WooClient:
                 if delay is not None and (method != "POST" or response.status_code in (429, 503)):
                     self.sleep(max(delay, min(retry_after or 0, MAX_RETRY_AFTER)))
                     continue
+            if _signature_refused(response) and signatures > 0:
+                signatures -= 1  # signed again, with a new nonce and the time now
+                continue
             if response.status_code == 401 and not trying_query_string and self._basic_auth:
                 # the store's web server may have dropped the Authorization header: once,
                 # try the keys in the query string
@@ -332,6 +360,17 @@ def _retry_after(response: requests.Response) -> float | None:
         return None
 
 
+def _signature_refused(response: requests.Response) -> bool:
+    """The store refused an OAuth 1.0a signature for its nonce or timestamp."""
+    if response.status_code != 401:
+        return False
+    try:
+        data = untrusted.loads(response.content)
+    except untrusted.UntrustedJSONError:
+        return False
+    return isinstance(data, dict) and data.get("message") in SIGNATURE_REFUSALS
+
+
 def _never_connected(error: requests.ConnectionError) -> bool:
     """The request certainly never left: no address, or the connection was refused."""
     reason = getattr(error.args[0], "reason", None) if error.args else None
@@ -378,6 +417,12 @@ def _result(response: requests.Response, method: str) -> WooResponse:
     if status < 300:
         return WooResponse(status=status, data=data, headers=response.headers)
     code, message = _error(data, status)
+    if status == 401 and message in SIGNATURE_REFUSALS:
+        raise TransientError(
+            f"the store refused our signed calls: {message} Is the store's clock, or this "
+            "server's, more than 15 minutes wrong?",
+            status=status,
+        )
     if status == 401 or status == 403:
         raise AuthError(
             f"the store refused the API keys: {message} ({code})",

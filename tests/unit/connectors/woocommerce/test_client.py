@@ -1,5 +1,6 @@
 import base64
 import json
+import random
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
@@ -343,3 +344,49 @@ def test_an_unknown_host_never_left_and_is_passing():
     with pytest.raises(TransientError, match="could not reach the store") as raised:
         store.order(7)
     assert not raised.value.uncertain
+
+
+def _oauth_nonce(call: responses.Call) -> str:
+    return parse_qs(urlsplit(call.request.url).query)["oauth_nonce"][0]
+
+
+@responses.activate
+def test_a_signature_refused_for_its_nonce_is_signed_again_even_for_a_post():
+    """WooCommerce checks the nonce before anything else: the refused call did nothing."""
+    url = "http://shop.example/wp-json/wc/v3/webhooks"
+    refused = {"code": "woocommerce_rest_authentication_error",
+               "message": "Invalid nonce - nonce has already been used.", "data": {"status": 401}}  # fmt: skip
+    responses.post(url, status=401, json=refused)
+    responses.post(url, status=201, json={"id": 5})
+    created = client("http://shop.example").create_webhook(
+        name="wooxero", topic="order.created", delivery_url="https://x.test/h", secret="s"
+    )
+    assert created == {"id": 5}
+    assert len(responses.calls) == 2
+    assert _oauth_nonce(responses.calls[0]) != _oauth_nonce(responses.calls[1])
+
+
+@responses.activate
+@pytest.mark.parametrize(
+    "message", ["Invalid nonce - nonce has already been used.", "Invalid timestamp."]
+)
+def test_signatures_refused_again_and_again_never_ask_for_new_keys(message):
+    responses.get(
+        "http://shop.example/wp-json/wc/v3/orders/7", status=401,
+        json={"code": "woocommerce_rest_authentication_error", "message": message},
+    )  # fmt: skip
+    with pytest.raises(TransientError, match="15 minutes") as raised:
+        client("http://shop.example").order(7)
+    assert not isinstance(raised.value, AuthError)
+    assert len({_oauth_nonce(call) for call in responses.calls}) == len(responses.calls) > 1
+
+
+@responses.activate
+def test_nonces_owe_nothing_to_the_process_random_state():
+    """A process that seeds `random` (a test, a harness, a fork that copied the state) must
+    not sign two calls with one nonce: the store would refuse the second."""
+    responses.get("http://shop.example/wp-json/wc/v3/orders/7", json={"id": 7})
+    for _ in range(2):
+        random.seed(1)
+        client("http://shop.example").order(7)
+    assert _oauth_nonce(responses.calls[0]) != _oauth_nonce(responses.calls[1])
