@@ -54,6 +54,7 @@ from server.extensions import db
 from server.inbound import webhooks as woo_webhooks
 from server.models import (
     Binding,
+    ConnectionStatus,
     EventSource,
     EventStatus,
     InboundEvent,
@@ -62,6 +63,8 @@ from server.models import (
     Outcome,
     Store,
     SyncRecord,
+    WooConnection,
+    XeroConnection,
 )
 from server.runtime.embedded_redis import EmbeddedRedis
 from server.startup import apply_migrations
@@ -364,7 +367,7 @@ class Run:
                     time.sleep(0.05)
                     continue
                 assert deadline is not None
-                if self._settled(shop, store_id) or now > deadline:
+                if self._settled(shop, store_id) or _disconnected(store_id) or now > deadline:
                     break
                 time.sleep(5)
             elapsed = time.monotonic() - started
@@ -425,6 +428,7 @@ class Run:
         _check_deliveries(outcome, shop.sandbox.webhooks.log(), store_id)
         _check_audit(outcome, store_id, collections)
         _check_stuck(outcome, store_id)
+        outcome.fail("connections waiting for a person", _disconnected(store_id))
         return outcome
 
 
@@ -515,6 +519,20 @@ def _check_audit(outcome: Findings, store_id: int, xero: dict[str, list[dict]]) 
     )
     outcome.fail("no sync record", [i for i in ids if i not in recorded])
     outcome.fail("no binding", [i for i in ids if i not in bound])
+
+
+def _disconnected(store_id: int) -> list[str]:
+    """The store's connections that only a person could mend (nothing moves meanwhile, so a
+    run that meets one stops waiting and says so)."""
+    found = []
+    for name, model in (("WooCommerce", WooConnection), ("Xero", XeroConnection)):
+        row = db.session.execute(
+            sa.select(model.status, model.status_reason).where(model.store_id == store_id)
+        ).first()
+        db.session.rollback()
+        if row is not None and row.status != ConnectionStatus.CONNECTED:
+            found.append(f"{name} {row.status.value}: {row.status_reason}")
+    return found
 
 
 def _check_stuck(outcome: Findings, store_id: int) -> None:
