@@ -386,7 +386,11 @@ def test_nonces_owe_nothing_to_the_process_random_state():
     """A process that seeds `random` (a test, a harness, a fork that copied the state) must
     not sign two calls with one nonce: the store would refuse the second."""
     responses.get("http://shop.example/wp-json/wc/v3/orders/7", json={"id": 7})
-    for _ in range(2):
-        random.seed(1)
-        client("http://shop.example").order(7)
+    state = random.getstate()
+    try:
+        for _ in range(2):
+            random.seed(1)
+            client("http://shop.example").order(7)
+    finally:
+        random.setstate(state)
     assert _oauth_nonce(responses.calls[0]) != _oauth_nonce(responses.calls[1])
