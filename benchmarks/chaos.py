@@ -66,6 +66,7 @@ from server.models import (
     WooConnection,
     XeroConnection,
 )
+from server.models.types import utcnow
 from server.runtime.embedded_redis import EmbeddedRedis
 from server.startup import apply_migrations
 from tests.support.processes import PROJECT_ROOT, kill_with_descendants, production_environment
@@ -129,6 +130,7 @@ class Findings:
     credit_notes: int = 0
     refunds: int = 0
     deliveries: int = 0
+    swept: int = 0  # stored events whose job was lost, enqueued again by the sweeper
     failures: list[str] = field(default_factory=list)
 
     def fail(self, check: str, problems: list[str]) -> None:
@@ -491,6 +493,11 @@ def _check_deliveries(outcome: Findings, log: list[dict], store_id: int) -> None
             )
         )
     )
+    outcome.swept = db.session.scalar(
+        sa.select(sa.func.count()).select_from(InboundEvent).where(
+            InboundEvent.store_id == store_id, InboundEvent.attempts > 0
+        )
+    )  # fmt: skip
     outcome.fail("deliveries refused", [
         f"{e['delivery_id']} ({e['topic']} {e['resource_id']}): {e['status'] or e['error']}"
         for e in sent if not e["success"]
@@ -542,12 +549,26 @@ def _check_stuck(outcome: Findings, store_id: int) -> None:
         )
     ).all()
     outcome.fail("outbox entries not done", [f"{n} {s.value}: {e[:200]}" for n, s, e in entries])
-    events = db.session.execute(
-        sa.select(InboundEvent.resource_id, InboundEvent.status, InboundEvent.error).where(
+    events = db.session.scalars(
+        sa.select(InboundEvent).where(
             InboundEvent.status.in_([EventStatus.PENDING, EventStatus.FAILED])
         )
     ).all()
-    outcome.fail("inbound events left", [f"{r} {s.value}: {e[:200]}" for r, s, e in events])
+    outcome.fail("inbound events left", [_described(event) for event in events])
+
+
+def _described(event: InboundEvent) -> str:
+    """What a person needs to tell why an event was left: what it is, how old, how often
+    the sweeper enqueued it and when it would have next."""
+    now = utcnow()
+    due = event.next_attempt_at
+    return (
+        f"{event.source.value} {event.topic} {event.resource} {event.resource_id} "
+        f"{event.status.value}, received {(now - event.received_at).total_seconds():.0f} s "
+        f"before the end, {event.attempts} attempts, next "
+        f"{'any time' if due is None else f'in {(due - now).total_seconds():.0f} s'}: "
+        f"{event.error[:200]}"
+    )
 
 
 def summary(plan: Plan, outcome: Findings, tally: Tally, injected: dict[str, int],
@@ -557,7 +578,8 @@ def summary(plan: Plan, outcome: Findings, tally: Tally, injected: dict[str, int
     return (
         f"chaos: {outcome.orders} orders, {outcome.invoices} invoices, {outcome.payments} "
         f"payments, {outcome.credit_notes} credit notes for {outcome.refunds} refunds, "
-        f"{outcome.deliveries} deliveries; injected {injected.get('429', 0)} 429s, "
+        f"{outcome.deliveries} deliveries ({outcome.swept} events taken up by the sweeper); "
+        f"injected {injected.get('429', 0)} 429s, "
         f"{injected.get('500', 0)} 500s, {injected.get('dropped', 0)} dropped answers, "
         f"{injected.get('latency_spike', 0)} latency spikes; {tally.workers_killed} workers "
         f"killed, {tally.redis_restarts} Redis restart(s)"

@@ -51,7 +51,7 @@ class Schedule:
 SCHEDULES: tuple[Schedule, ...] = (
     Schedule("purge-expired-records", housekeeping.purge_expired_records, cron="17 3 * * *"),
     Schedule("erase-uninstalled-stores", stores.erase_expired_stores, cron="29 3 * * *"),
-    Schedule("requeue-pending-events", inbound.requeue_pending_events, cron="*/5 * * * *"),
+    Schedule("requeue-pending-events", inbound.requeue_pending_events, cron="* * * * *"),
     Schedule("poll-woocommerce", inbound.poll_woo_stores, cron="* * * * *"),
     Schedule("check-woocommerce-refunds", inbound.check_woo_refunds, cron="* * * * *"),
     Schedule("flush-outboxes", push.flush_stores, cron="* * * * *"),

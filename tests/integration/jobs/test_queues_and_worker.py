@@ -1,9 +1,11 @@
+import itertools
 import os
 import pickle
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
+from croniter import croniter
 from rq import Queue
 
 from server.extensions import db
@@ -127,6 +129,18 @@ def test_scheduler_registers_every_schedule_with_the_job_timeout(app_context, se
     assert set(registered) == {schedule.name for schedule in SCHEDULES}
     timeouts = {job.job_options["job_timeout"] for job in registered.values()}
     assert timeouts == {settings.worker.job_timeout}
+
+
+def test_a_lost_delivery_waits_for_the_sweeper_at_most_a_minute_past_its_grace(app_context):
+    """A delivery whose job was lost (Redis wiped, a worker killed) is owed its sweep soon
+    after REQUEUE_AFTER, and a sweep whose own job was lost is followed by another within
+    the minute: a five-minute sweep left one such delivery pending for ten minutes."""
+    sweeper = next(s for s in SCHEDULES if s.func is inbound.requeue_pending_events)
+    assert sweeper.cron is not None
+    fires = croniter(sweeper.cron, datetime(2026, 1, 1, tzinfo=UTC))
+    moments = [fires.get_next(datetime) for _ in range(120)]
+    longest = max(later - earlier for earlier, later in itertools.pairwise(moments))
+    assert longest <= timedelta(minutes=1)
 
 
 def test_system_page_checks_the_worker_round_trip(client, app_context):
