@@ -54,7 +54,7 @@ def operator_zone() -> ZoneInfo:
     return current_user.zone(current_config().server.operator_timezone)
 
 
-def _moment(_view: Any, value: datetime) -> str:
+def _moment(_view: Any, value: datetime, _name: str = "") -> str:
     """A stored moment to the second in the operator's zone, with the zone's abbreviation
     (`2026-12-03 22:12:36 NZDT`): every time is kept in UTC."""
     if value.tzinfo is None:
@@ -62,7 +62,7 @@ def _moment(_view: Any, value: datetime) -> str:
     return value.astimezone(operator_zone()).strftime("%Y-%m-%d %H:%M:%S %Z")
 
 
-def _amount(_view: Any, value: Decimal) -> str:
+def _amount(_view: Any, value: Decimal, _name: str = "") -> str:
     """Money to the cent (amounts are kept to 4 places; a currency column stands beside)."""
     return f"{value:,.2f}"
 
