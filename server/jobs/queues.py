@@ -132,6 +132,11 @@ def has_noted(list_name: str) -> bool:
     return bool(get_redis().llen(list_name))
 
 
+def still_noted(list_name: str) -> list[str]:
+    """The items noted and not yet taken, oldest first (the list is left as it is)."""
+    return [item.decode() for item in get_redis().lrange(list_name, 0, -1)]
+
+
 def is_waiting(key: str) -> bool:
     """Whether a job for `key` is enqueued and has not started yet."""
     return bool(get_redis().exists(_waiting_marker(key)))

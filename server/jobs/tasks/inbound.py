@@ -203,21 +203,41 @@ def _due_events(source_filter: Any, connection: Any, now: datetime) -> list[Inbo
     )
 
 
-def _job_waiting(event: InboundEvent) -> bool:
+def _job_waiting(event: InboundEvent, noted: set[tuple[int, str, str]]) -> bool:
     if event.source == EventSource.XERO_WEBHOOK:
         return process_xero_event.is_waiting(event.id)
-    return process_woo_record.is_waiting(event.store_id or 0, event.resource, event.resource_id)
+    record = (event.store_id or 0, event.resource, event.resource_id)
+    return record in noted or process_woo_record.is_waiting(*record)
+
+
+def _still_noted(store_ids: set[int]) -> set[tuple[int, str, str]]:
+    """The records still waiting in these stores' delivered lists: not lost, only behind a
+    backlog whose turns keep the other stores' work moving, so the sweeper leaves them to
+    the store's job (enqueued again here, in case a killed worker took it)."""
+    noted: set[tuple[int, str, str]] = set()
+    for store_id in store_ids:
+        items = queues.still_noted(_store_delivered(store_id))
+        if items:
+            process_store_deliveries.enqueue(store_id)
+        for item in items:
+            resource, woo_id = item.split(":", 1)
+            noted.add((store_id, resource, woo_id))
+    return noted
 
 
 def requeue_pending_events() -> int:
     """Enqueue again the events still pending a while after they arrived (Redis was down,
-    a job failed, a retry is due): each time counts an attempt, and past the limit the event
-    is failed for a person to look at (server.inbound.retries). An event whose job is still
-    waiting in the queue is left to it and spends no attempt."""
+    a job was lost with a killed worker, a retry is due): each time counts an attempt, and
+    past the limit the event is failed for a person to look at (server.inbound.retries). An
+    event whose job is still waiting in the queue, or whose record still waits in its
+    store's delivered list, is left to it and spends no attempt."""
     now = utcnow()
     xero = _due_events(InboundEvent.source == EventSource.XERO_WEBHOOK, XeroConnection, now)
     woo = _due_events(InboundEvent.source.in_(WOO_SOURCES), WooConnection, now)
-    not_queued = [event for event in xero + woo if not _job_waiting(event)]
+    if queues.has_noted(DELIVERED):  # its take-up job may have been lost with a worker
+        take_up_deliveries.enqueue()
+    noted = _still_noted({event.store_id or 0 for event in woo})
+    not_queued = [event for event in xero + woo if not _job_waiting(event, noted)]
     to_enqueue = [event for event in not_queued if retries.give_up_or_count(event, now)]
     woo_records = {
         (e.store_id, e.resource, e.resource_id) for e in to_enqueue if e.source in WOO_SOURCES

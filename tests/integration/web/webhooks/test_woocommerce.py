@@ -522,3 +522,33 @@ def test_with_redis_down_a_delivery_is_stored_and_the_sweeper_enqueues_it(
     db.session.commit()
     assert requeue_pending_events() == 1
     assert queued(redis) == [("process_woo_record", (store.id, "order", "42"))]
+
+
+def test_the_sweeper_leaves_a_backlog_to_its_stores_job_and_takes_up_what_was_lost(client, redis):
+    store = make_store()
+    for order_id in (7, 8):
+        assert deliver(client, store, order(order_id=order_id)).status_code == 200
+    assert record_jobs(redis) == [(store.id, "order:7"), (store.id, "order:8")]
+    redis.lpop(f"{inbound.DELIVERED}:{store.id}")  # order 7 taken by a job then killed…
+    Queue("default", connection=redis).empty()  # …and the store's job lost with its worker
+    redis.delete(*redis.keys("wooxero:waiting:*"))
+    db.session.execute(
+        sa.update(InboundEvent).values(received_at=utcnow() - REQUEUE_AFTER - timedelta(seconds=1))
+    )
+    db.session.commit()
+    assert requeue_pending_events() == 1
+    assert sorted(queued(redis)) == [
+        ("process_store_deliveries", (store.id,)),  # order 8's turn comes as before
+        ("process_woo_record", (store.id, "order", "7")),
+    ]
+    attempts = {event.resource_id: event.attempts for event in events()}
+    assert attempts == {"7": 1, "8": 0}, "an event still in its store's list spends no attempt"
+
+
+def test_the_sweeper_enqueues_again_the_take_up_of_deliveries_a_killed_worker_lost(client, redis):
+    store = make_store()
+    assert deliver(client, store, order()).status_code == 200
+    Queue("high", connection=redis).empty()
+    redis.delete(*redis.keys("wooxero:waiting:*"))
+    requeue_pending_events()
+    assert record_jobs(redis) == [(store.id, "order:42")]
