@@ -131,7 +131,7 @@ def test_scheduler_registers_every_schedule_with_the_job_timeout(app_context, se
     assert timeouts == {settings.worker.job_timeout}
 
 
-def test_a_lost_delivery_waits_for_the_sweeper_at_most_a_minute_past_its_grace(app_context):
+def test_a_lost_delivery_waits_for_the_sweeper_at_most_a_minute_past_its_grace():
     """A delivery whose job was lost (Redis wiped, a worker killed) is owed its sweep soon
     after REQUEUE_AFTER, and a sweep whose own job was lost is followed by another within
     the minute: a five-minute sweep left one such delivery pending for ten minutes."""
